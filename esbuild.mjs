@@ -1,0 +1,55 @@
+// Bundles the extension host code (CJS, Node) and the webview apps (ESM, browser).
+// Usage: node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const extensionOptions = {
+  entryPoints: ['src/extension.ts'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: 'dist/extension.js',
+  // ssh2 optionally loads a native crypto helper; the pure-JS path is what we ship.
+  external: ['vscode', 'cpu-features', '*.node'],
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+// Each webview app lives in src/webviews/<name>/app/main.ts and is built as an ES module
+// (noVNC needs ESM with top-level await, see libvirt-wire.md) into dist/webviews/<name>.js.
+const webviewEntries = existsSync('src/webviews')
+  ? readdirSync('src/webviews', { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`src/webviews/${d.name}/app/main.ts`))
+      .map((d) => ({ in: `src/webviews/${d.name}/app/main.ts`, out: d.name }))
+  : [];
+
+/** @type {import('esbuild').BuildOptions} */
+const webviewOptions = {
+  entryPoints: webviewEntries,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  outdir: 'dist/webviews',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [extensionOptions];
+if (webviewEntries.length > 0) builds.push(webviewOptions);
+
+if (watch) {
+  for (const opts of builds) {
+    const ctx = await esbuild.context(opts);
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(builds.map((opts) => esbuild.build(opts)));
+}

@@ -1,0 +1,304 @@
+// XDR (RFC 4506) encoder and decoder used by the generated protocol code.
+//
+// Every read is bounds-checked and throws XdrError rather than reading past the buffer or
+// allocating from an attacker-controlled length. Hyper integers are bigint so that nothing is
+// lost; the connection API converts to number where the value is known to be small.
+
+export class XdrError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XdrError';
+  }
+
+  static is(e: unknown): e is XdrError {
+    return e instanceof XdrError;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function pad4(n: number): number {
+  return (4 - (n & 3)) & 3;
+}
+
+export class XdrWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  int(v: number): void {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+      throw new XdrError(`int out of range: ${v}`);
+    }
+    this.ensure(4);
+    this.buf.writeInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  uint(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new XdrError(`unsigned int out of range: ${v}`);
+    }
+    this.ensure(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  hyper(v: bigint): void {
+    if (v < -(1n << 63n) || v >= 1n << 63n) throw new XdrError(`hyper out of range: ${v}`);
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  uhyper(v: bigint): void {
+    if (v < 0n || v >= 1n << 64n) throw new XdrError(`unsigned hyper out of range: ${v}`);
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  bool(v: boolean): void {
+    this.int(v ? 1 : 0);
+  }
+
+  float(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatBE(v, this.pos);
+    this.pos += 4;
+  }
+
+  double(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Fixed-length opaque: exactly `len` bytes, padded to 4. */
+  opaqueFixed(v: Uint8Array, len: number): void {
+    if (v.length !== len) throw new XdrError(`fixed opaque needs ${len} bytes, got ${v.length}`);
+    this.raw(v, len);
+  }
+
+  /** Variable-length opaque: length word, bytes, padding. */
+  opaqueVar(v: Uint8Array, max = 0xffffffff): void {
+    if (v.length > max) throw new XdrError(`opaque of ${v.length} bytes exceeds maximum ${max}`);
+    this.uint(v.length);
+    this.raw(v, v.length);
+  }
+
+  string(v: string, max = 0xffffffff): void {
+    const bytes = Buffer.from(v, 'utf8');
+    if (bytes.length > max) throw new XdrError(`string of ${bytes.length} bytes exceeds maximum ${max}`);
+    this.uint(bytes.length);
+    this.raw(bytes, bytes.length);
+  }
+
+  /** Variable-length array length prefix, checked against the declared maximum. */
+  arrayLength(n: number, max = 0xffffffff): void {
+    if (n > max) throw new XdrError(`array of ${n} elements exceeds maximum ${max}`);
+    this.uint(n);
+  }
+
+  private raw(v: Uint8Array, len: number): void {
+    const p = pad4(len);
+    this.ensure(len + p);
+    this.buf.set(v, this.pos);
+    this.pos += len;
+    for (let i = 0; i < p; i++) this.buf[this.pos++] = 0;
+  }
+
+  /** Appends already-encoded bytes as they are (no length, no padding). */
+  bytes(v: Uint8Array): void {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  /** Overwrites a 32-bit unsigned word at an earlier offset (used for frame lengths). */
+  patchUint(offset: number, v: number): void {
+    if (offset < 0 || offset + 4 > this.pos) throw new XdrError(`patch offset ${offset} out of range`);
+    this.buf.writeUInt32BE(v, offset);
+  }
+
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export class XdrReader {
+  private pos: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    offset = 0,
+    private readonly end = buf.length,
+  ) {
+    if (offset < 0 || offset > end || end > buf.length) throw new XdrError('reader bounds out of range');
+    this.pos = offset;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (n < 0 || this.pos + n > this.end) {
+      throw new XdrError(`truncated data: ${what} needs ${n} bytes at offset ${this.pos}, ${this.end - this.pos} left`);
+    }
+  }
+
+  int(): number {
+    this.need(4, 'int');
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  uint(): number {
+    this.need(4, 'unsigned int');
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  hyper(): bigint {
+    this.need(8, 'hyper');
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  uhyper(): bigint {
+    this.need(8, 'unsigned hyper');
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bool(): boolean {
+    const v = this.int();
+    if (v !== 0 && v !== 1) throw new XdrError(`invalid bool value ${v}`);
+    return v === 1;
+  }
+
+  float(): number {
+    this.need(4, 'float');
+    const v = this.buf.readFloatBE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  double(): number {
+    this.need(8, 'double');
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  opaqueFixed(len: number): Buffer {
+    return this.rawCopy(len, 'fixed opaque');
+  }
+
+  opaqueVar(max = 0xffffffff): Buffer {
+    const len = this.uint();
+    if (len > max) throw new XdrError(`opaque length ${len} exceeds maximum ${max}`);
+    return this.rawCopy(len, 'opaque');
+  }
+
+  string(max = 0xffffffff): string {
+    const len = this.uint();
+    if (len > max) throw new XdrError(`string length ${len} exceeds maximum ${max}`);
+    this.need(len + pad4(len), 'string');
+    const s = utf8.decode(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len + pad4(len);
+    return s;
+  }
+
+  /**
+   * Reads a variable-length array's count and checks it against the declared maximum and
+   * against the bytes left (every XDR element takes at least 4 bytes), so a hostile count
+   * cannot make the decoder allocate or loop without bound.
+   */
+  arrayLength(max = 0xffffffff): number {
+    const n = this.uint();
+    if (n > max) throw new XdrError(`array length ${n} exceeds maximum ${max}`);
+    if (n * 4 > this.remaining) throw new XdrError(`array length ${n} exceeds the ${this.remaining} bytes left`);
+    return n;
+  }
+
+  /** Checks a fixed array count against the bytes left before decoding its elements. */
+  fixedArray(n: number): number {
+    if (n * 4 > this.remaining) throw new XdrError(`fixed array of ${n} exceeds the ${this.remaining} bytes left`);
+    return n;
+  }
+
+  /** The rest of the buffer, as a view (no copy). */
+  rest(): Buffer {
+    const v = this.buf.subarray(this.pos, this.end);
+    this.pos = this.end;
+    return v;
+  }
+
+  /** Throws if bytes are left over: a reply that does not match its declared type. */
+  done(what = 'message'): void {
+    if (this.pos !== this.end) {
+      throw new XdrError(`${this.end - this.pos} unexpected trailing bytes after ${what}`);
+    }
+  }
+
+  private rawCopy(len: number, what: string): Buffer {
+    this.need(len + pad4(len), what);
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len + pad4(len);
+    return out;
+  }
+}
+
+/** A generated codec for one XDR type. */
+export interface XdrCodec<T> {
+  readonly name: string;
+  encode(w: XdrWriter, v: T): void;
+  decode(r: XdrReader): T;
+}
+
+/** The codec of XDR `void`: no bytes. */
+export const voidCodec: XdrCodec<void> = {
+  name: 'void',
+  encode: () => undefined,
+  decode: () => undefined,
+};
+
+export function encodeToBuffer<T>(codec: XdrCodec<T>, v: T): Buffer {
+  const w = new XdrWriter();
+  codec.encode(w, v);
+  return w.finish();
+}
+
+export function decodeFromBuffer<T>(codec: XdrCodec<T>, buf: Buffer): T {
+  const r = new XdrReader(buf);
+  const v = codec.decode(r);
+  r.done(codec.name);
+  return v;
+}

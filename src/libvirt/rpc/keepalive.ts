@@ -1,0 +1,48 @@
+// libvirt's keepalive protocol (src/rpc/virkeepaliveprotocol.x): PING/PONG MESSAGE packets with
+// an empty payload on program 0x6b656570. We answer the server's PINGs and ping on silence
+// ourselves, like virKeepAlive in libvirt's client, to notice a dead TCP peer or SSH tunnel.
+
+export const KEEPALIVE_PROGRAM = 0x6b656570;
+export const KEEPALIVE_VERSION = 1;
+export const KEEPALIVE_PROC_PING = 1;
+export const KEEPALIVE_PROC_PONG = 2;
+
+export class KeepaliveTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private unanswered = 0;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly count: number,
+    private readonly sendPing: () => void,
+    private readonly onDead: () => void,
+  ) {}
+
+  start(): void {
+    if (this.intervalMs <= 0 || this.timer) return;
+    this.timer = setTimeout(() => this.fire(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Any packet from the peer proves it alive. */
+  activity(): void {
+    this.unanswered = 0;
+    this.timer?.refresh();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fire(): void {
+    if (this.unanswered >= this.count) {
+      this.stop();
+      this.onDead();
+      return;
+    }
+    this.unanswered++;
+    this.sendPing();
+    this.timer?.refresh();
+  }
+}

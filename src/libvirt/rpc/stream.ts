@@ -1,0 +1,103 @@
+// One libvirt stream bound to the serial of the CALL that opened it (see libvirt
+// src/rpc/virnetclientstream.c for the reference behaviour). Packet semantics:
+//   STREAM/CONTINUE  data, either direction
+//   STREAM/OK        from the server: end of its data, or the confirmation of our finish
+//                    from us: finish (virStreamFinish); we then wait for the server's STREAM/OK
+//   STREAM/ERROR     from the server: remote_error; from us with no payload: abort
+//   STREAM_HOLE      {hyper length; unsigned flags}, emitted as 'hole'
+
+import { Duplex } from 'node:stream';
+import { MessageStatus, STREAM_PACKET_MAX } from './frame';
+import { ConnectionClosedError } from './errors';
+
+/** What a stream needs from its connection. */
+export interface StreamPort {
+  /** Sends a STREAM packet for this stream; false means wait for drain(). */
+  send(status: number, payload: Buffer): boolean;
+  drain(): Promise<void>;
+  /** The stream is done; forget its serial. */
+  release(): void;
+  isClosed(): boolean;
+}
+
+export class RpcStreamImpl extends Duplex {
+  private finishCallback: ((err?: Error | null) => void) | undefined;
+  private dataEnded = false;
+  /** True once the server needs nothing more from us (finish confirmed, or it failed the stream). */
+  private settled = false;
+
+  constructor(private readonly port: StreamPort) {
+    super({ allowHalfOpen: true });
+  }
+
+  /** Incoming STREAM/CONTINUE. */
+  receiveData(data: Buffer): void {
+    if (!this.dataEnded) this.push(Buffer.from(data));
+  }
+
+  /** Incoming STREAM/OK. */
+  receiveOk(): void {
+    this.endReadable();
+    if (this.finishCallback) {
+      this.settled = true;
+      const cb = this.finishCallback;
+      this.finishCallback = undefined;
+      this.port.release();
+      cb();
+    }
+  }
+
+  /** Incoming STREAM/ERROR (already decoded), or the connection going away. */
+  fail(err: Error): void {
+    this.settled = true;
+    this.port.release();
+    const cb = this.finishCallback;
+    this.finishCallback = undefined;
+    if (cb) cb(err);
+    this.destroy(err);
+  }
+
+  receiveHole(length: bigint): void {
+    this.emit('hole', length);
+  }
+
+  override _read(): void {
+    // Data is pushed as packets arrive; libvirt streams have no read-side flow control.
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.sendData(chunk).then(() => cb(), (err: Error) => cb(err));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.port.isClosed()) {
+      cb(new ConnectionClosedError('closed'));
+      return;
+    }
+    this.finishCallback = cb;
+    this.port.send(MessageStatus.OK, Buffer.alloc(0));
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.settled && !this.port.isClosed()) {
+      // Abort: an empty STREAM/ERROR tells the server to abort its side (virStreamAbort).
+      this.port.send(MessageStatus.ERROR, Buffer.alloc(0));
+    }
+    this.port.release();
+    cb(err);
+  }
+
+  private async sendData(chunk: Buffer): Promise<void> {
+    for (let off = 0; off < chunk.length; off += STREAM_PACKET_MAX) {
+      if (this.port.isClosed()) throw new ConnectionClosedError('closed');
+      const piece = chunk.subarray(off, Math.min(chunk.length, off + STREAM_PACKET_MAX));
+      if (!this.port.send(MessageStatus.CONTINUE, piece)) await this.port.drain();
+    }
+  }
+
+  private endReadable(): void {
+    if (this.dataEnded) return;
+    this.dataEnded = true;
+    this.push(null);
+  }
+}

@@ -1,0 +1,42 @@
+// Adapts any Node Duplex (net.Socket, tls.TLSSocket, an ssh2 channel) to the Transport seam:
+// exactly one 'end' or 'error' is reported, and close() also releases an optional resource
+// (e.g. the reference on a shared SSH session).
+
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { Transport } from './transport';
+
+export class DuplexTransport extends EventEmitter implements Transport {
+  private finished = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    readonly description: string,
+    private readonly release?: () => void,
+  ) {
+    super();
+    stream.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    stream.on('drain', () => this.emit('drain'));
+    stream.on('end', () => this.finish());
+    stream.on('close', () => this.finish());
+    stream.on('error', (err: Error) => this.finish(err));
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.stream.destroyed) return true;
+    return this.stream.write(chunk);
+  }
+
+  close(): void {
+    if (!this.stream.destroyed) this.stream.destroy();
+    this.finish();
+  }
+
+  private finish(err?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.release?.();
+    if (err) this.emit('error', err);
+    else this.emit('end');
+  }
+}

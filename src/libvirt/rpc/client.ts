@@ -8,7 +8,8 @@ import type { CallOptions, Disposable, RpcCaller, RpcEvent, RpcStream } from './
 import { encodeFrame, FrameParser, MessageStatus, MessageType, type Frame } from './frame';
 import { CancelledError, ConnectionClosedError, ProtocolError, TimeoutError } from './errors';
 import { decodeMessageError } from './messageError';
-import { KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG, KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KeepaliveTimer } from './keepalive';
+import { KeepaliveTimer } from './keepalive';
+import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../generated/keepaliveProtocol';
 import { RpcStreamImpl } from './stream';
 import { decodeFromBuffer, encodeToBuffer, XdrReader } from './xdr';
 
@@ -62,7 +63,7 @@ export class RpcClient implements RpcCaller {
     this.keepalive = new KeepaliveTimer(
       options.keepaliveIntervalMs ?? 5000,
       options.keepaliveCount ?? 5,
-      () => this.sendKeepalive(KEEPALIVE_PROC_PING),
+      () => this.sendKeepalive(KeepaliveProcedure.KEEPALIVE_PROC_PING),
       () => this.shutdown(new ConnectionClosedError('keepalive timeout')),
     );
     transport.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -220,13 +221,13 @@ export class RpcClient implements RpcCaller {
 
   private receiveKeepalive(frame: Frame): void {
     if (frame.type !== MessageType.MESSAGE) throw new ProtocolError(`keepalive packet of type ${frame.type}`);
-    if (frame.proc === KEEPALIVE_PROC_PING) this.sendKeepalive(KEEPALIVE_PROC_PONG);
+    if (frame.proc === KeepaliveProcedure.KEEPALIVE_PROC_PING) this.sendKeepalive(KeepaliveProcedure.KEEPALIVE_PROC_PONG);
   }
 
   private sendKeepalive(proc: number): void {
     if (this.isClosed) return;
     this.transport.write(
-      encodeFrame({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_VERSION, proc, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK }),
+      encodeFrame({ prog: KEEPALIVE_PROGRAM, vers: KEEPALIVE_PROTOCOL_VERSION, proc, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK }),
     );
   }
 

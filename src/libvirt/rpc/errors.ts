@@ -1,5 +1,8 @@
 // Error classes of the RPC layer. Every class has a static `is()` guard so callers never match on
-// message text. Numeric codes are libvirt's virErrorNumber (see libvirt include/virterror.h).
+// message text. Numeric codes are libvirt's virErrorNumber (see libvirt include/virterror.h),
+// taken from the generated constants.
+
+import { VirErrorNumber as E } from '../generated/libvirtConstants';
 
 /** The server-side error of a failed call (libvirt's virError, sent as remote_error). */
 export interface LibvirtErrorFields {
@@ -50,63 +53,28 @@ export class LibvirtError extends Error implements LibvirtErrorFields {
   }
 }
 
-/** virErrorNumber values used by the helpers below (libvirt include/virterror.h). */
-export const VirErrorCode = {
-  INTERNAL_ERROR: 1,
-  NO_SUPPORT: 3,
-  INVALID_ARG: 8,
-  OPERATION_FAILED: 9,
-  XML_ERROR: 27,
-  DOM_EXIST: 28,
-  OPERATION_DENIED: 29,
-  NETWORK_EXIST: 37,
-  RPC: 39,
-  NO_DOMAIN: 42,
-  NO_NETWORK: 43,
-  AUTH_FAILED: 45,
-  NO_STORAGE_POOL: 49,
-  NO_STORAGE_VOL: 50,
-  NO_NODE_DEVICE: 53,
-  OPERATION_INVALID: 55,
-  NO_INTERFACE: 57,
-  NO_SECRET: 66,
-  CONFIG_UNSUPPORTED: 67,
-  OPERATION_TIMEOUT: 68,
-  NO_DOMAIN_SNAPSHOT: 72,
-  OPERATION_ABORTED: 78,
-  AUTH_CANCELLED: 79,
-  OPERATION_UNSUPPORTED: 84,
-  AGENT_UNRESPONSIVE: 86,
-  RESOURCE_BUSY: 87,
-  ACCESS_DENIED: 88,
-  STORAGE_VOL_EXIST: 90,
-  XML_INVALID_SCHEMA: 92,
-  AUTH_UNAVAILABLE: 94,
-  NO_DOMAIN_CHECKPOINT: 103,
-} as const;
-
 function hasCode(e: unknown, code: number): boolean {
   return LibvirtError.is(e) && e.code === code;
 }
 
-export const isNoDomain = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_DOMAIN);
-export const isNoNetwork = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_NETWORK);
-export const isNoStoragePool = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_STORAGE_POOL);
-export const isNoStorageVol = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_STORAGE_VOL);
-export const isNoNodeDevice = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_NODE_DEVICE);
-export const isNoSecret = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_SECRET);
-export const isNoDomainSnapshot = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.NO_DOMAIN_SNAPSHOT);
-export const isOperationInvalid = (e: unknown): e is LibvirtError => hasCode(e, VirErrorCode.OPERATION_INVALID);
+export const isNoDomain = (e: unknown): e is LibvirtError => hasCode(e, E.NO_DOMAIN);
+export const isNoNetwork = (e: unknown): e is LibvirtError => hasCode(e, E.NO_NETWORK);
+export const isNoStoragePool = (e: unknown): e is LibvirtError => hasCode(e, E.NO_STORAGE_POOL);
+export const isNoStorageVol = (e: unknown): e is LibvirtError => hasCode(e, E.NO_STORAGE_VOL);
+export const isNoNodeDevice = (e: unknown): e is LibvirtError => hasCode(e, E.NO_NODE_DEVICE);
+export const isNoSecret = (e: unknown): e is LibvirtError => hasCode(e, E.NO_SECRET);
+export const isNoDomainSnapshot = (e: unknown): e is LibvirtError => hasCode(e, E.NO_DOMAIN_SNAPSHOT);
+export const isOperationInvalid = (e: unknown): e is LibvirtError => hasCode(e, E.OPERATION_INVALID);
 export const isOperationUnsupported = (e: unknown): e is LibvirtError =>
-  hasCode(e, VirErrorCode.OPERATION_UNSUPPORTED) || hasCode(e, VirErrorCode.NO_SUPPORT);
+  hasCode(e, E.OPERATION_UNSUPPORTED) || hasCode(e, E.NO_SUPPORT);
 export const isAccessDenied = (e: unknown): e is LibvirtError =>
-  hasCode(e, VirErrorCode.ACCESS_DENIED) || hasCode(e, VirErrorCode.OPERATION_DENIED);
+  hasCode(e, E.ACCESS_DENIED) || hasCode(e, E.OPERATION_DENIED);
 export const isAuthFailed = (e: unknown): e is LibvirtError =>
-  hasCode(e, VirErrorCode.AUTH_FAILED) || hasCode(e, VirErrorCode.AUTH_CANCELLED) || hasCode(e, VirErrorCode.AUTH_UNAVAILABLE);
+  hasCode(e, E.AUTH_FAILED) || hasCode(e, E.AUTH_CANCELLED) || hasCode(e, E.AUTH_UNAVAILABLE);
 export const isAlreadyExists = (e: unknown): e is LibvirtError =>
-  hasCode(e, VirErrorCode.DOM_EXIST) || hasCode(e, VirErrorCode.NETWORK_EXIST) || hasCode(e, VirErrorCode.STORAGE_VOL_EXIST);
+  hasCode(e, E.DOM_EXIST) || hasCode(e, E.NETWORK_EXIST) || hasCode(e, E.STORAGE_VOL_EXIST);
 export const isXmlError = (e: unknown): e is LibvirtError =>
-  hasCode(e, VirErrorCode.XML_ERROR) || hasCode(e, VirErrorCode.XML_INVALID_SCHEMA);
+  hasCode(e, E.XML_ERROR) || hasCode(e, E.XML_INVALID_SCHEMA);
 
 /** Why a connection ended without close() having been called. */
 export type ConnectionCloseCause = 'eof' | 'socket error' | 'keepalive timeout' | 'protocol error' | 'closed';

@@ -2,11 +2,7 @@
 // an empty payload on program 0x6b656570. We answer the server's PINGs and ping on silence
 // ourselves, like virKeepAlive in libvirt's client, to notice a dead TCP peer or SSH tunnel.
 
-export const KEEPALIVE_PROGRAM = 0x6b656570;
-export const KEEPALIVE_VERSION = 1;
-export const KEEPALIVE_PROC_PING = 1;
-export const KEEPALIVE_PROC_PONG = 2;
-
+/** Pings on silence and declares the peer dead after `count` unanswered pings. */
 export class KeepaliveTimer {
   private timer: NodeJS.Timeout | undefined;
   private unanswered = 0;

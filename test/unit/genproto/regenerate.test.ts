@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { generate } from '../../../tools/genproto/generate';
 import { KEEPALIVE_PROCEDURES } from '../../../src/libvirt/generated/keepaliveProtocol';
@@ -11,9 +13,12 @@ import {
   REMOTE_PROGRAM,
   RemoteDomainGetXmlDescArgsCodec,
   RemoteDomainGetXmlDescRetCodec,
+  type RemoteDomainGetXmlDescArgs,
+  type RemoteDomainGetXmlDescRet,
 } from '../../../src/libvirt/generated/remoteProtocol';
 import { VIR_NET_MESSAGE_MAX, VirNetMessageType } from '../../../src/libvirt/generated/virnetProtocol';
-import { voidCodec } from '../../../src/libvirt/rpc/xdr';
+import type { ProcedureInfo } from '../../../src/libvirt/rpc/program';
+import { XdrReader, encodeToBuffer, voidCodec } from '../../../src/libvirt/rpc/xdr';
 
 // Compiled to out/test/unit/genproto/, four levels below the repository root.
 const repoRoot = path.resolve(__dirname, '../../../..');
@@ -78,6 +83,33 @@ describe('genproto (unit)', () => {
       'DOMAIN_MIGRATE_PREPARE_TUNNEL', 'DOMAIN_MIGRATE_PREPARE_TUNNEL3',
       'DOMAIN_OPEN_CHANNEL', 'DOMAIN_OPEN_CONSOLE', 'DOMAIN_SCREENSHOT', 'STORAGE_VOL_DOWNLOAD', 'STORAGE_VOL_UPLOAD',
     ]);
+  });
+
+  it('types each table entry with its own argument and reply types', () => {
+    const p: ProcedureInfo<RemoteDomainGetXmlDescArgs, RemoteDomainGetXmlDescRet> = REMOTE_PROCEDURES.DOMAIN_GET_XML_DESC;
+    const args: RemoteDomainGetXmlDescArgs = { dom: { name: 'vm', uuid: Buffer.alloc(16), id: 1 }, flags: 0 };
+    // @ts-expect-error the reply of DOMAIN_GET_XML_DESC is not the reply of DOMAIN_GET_INFO
+    const wrong: ProcedureInfo<RemoteDomainGetXmlDescArgs, RemoteDomainGetXmlDescRet> = REMOTE_PROCEDURES.DOMAIN_GET_INFO;
+    assert.notEqual(wrong, p);
+    assert.deepEqual(p.args.decode(new XdrReader(encodeToBuffer(p.args, args))), args);
+  });
+
+  it('runs as a command line tool', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'genproto-'));
+    try {
+      const main = path.join(repoRoot, 'out/tools/genproto/main.js');
+      const ok = spawnSync(process.execPath, [main, '--source', sourceDir, '--out', out], { encoding: 'utf8' });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /REMOTE 443/);
+      assert.equal(fs.readFileSync(path.join(out, 'qemuProtocol.ts'), 'utf8'), result.files.get('qemuProtocol.ts'));
+      const bad = spawnSync(process.execPath, [main, '--source', out, '--out', out], { encoding: 'utf8' });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /libvirt version/);
+      const usage = spawnSync(process.execPath, [main, '--nope', 'x'], { encoding: 'utf8' });
+      assert.equal(usage.status, 2);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('builds the QEMU and keepalive tables', () => {

@@ -1,0 +1,102 @@
+// One VNC connection relayed to a consumer (the webview, or a benchmark) as batched frames.
+// The relay owns the socket; the consumer gets frames through `send` and writes bytes back
+// with write(). Back-pressure: while more than `maxInFlight` sends are unconfirmed the socket
+// is paused, so a slow webview does not make the extension host buffer without bound.
+
+import type { Duplex } from 'node:stream';
+import { ChunkBatcher, DEFAULT_BATCH_OPTIONS, type BatcherOptions, type RelayFrame } from './relayFraming';
+
+export type RelaySink = (frame: RelayFrame) => Promise<unknown> | unknown;
+
+export interface VncRelayOptions {
+  readonly batch?: BatcherOptions;
+  readonly maxInFlight?: number;
+  /** Called once when the socket ends, fails or is closed; `error` is undefined on a clean end. */
+  readonly onClosed?: (error: Error | undefined) => void;
+}
+
+let openRelaySockets = 0;
+
+/** Relay sockets currently open in this process (the leak check in tests reads this). */
+export function openRelaySocketCount(): number {
+  return openRelaySockets;
+}
+
+export class VncRelay {
+  private readonly batcher: ChunkBatcher;
+  private inFlight = 0;
+  private paused = false;
+  private closed = false;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  private constructor(
+    private readonly socket: Duplex,
+    private readonly sink: RelaySink,
+    private readonly opts: VncRelayOptions,
+  ) {
+    openRelaySockets++;
+    this.batcher = new ChunkBatcher((f) => this.deliver(f), opts.batch ?? DEFAULT_BATCH_OPTIONS);
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      this.batcher.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    });
+    socket.on('end', () => this.finish(undefined));
+    socket.on('close', () => this.finish(undefined));
+    socket.on('error', (err: Error) => this.finish(err));
+  }
+
+  /** Opens the socket with `open` and starts relaying; rejects if the socket cannot be opened. */
+  static async start(open: () => Promise<Duplex>, sink: RelaySink, opts: VncRelayOptions = {}): Promise<VncRelay> {
+    const socket = await open();
+    return new VncRelay(socket, sink, opts);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.bytesOut += bytes.length;
+    this.socket.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  close(): void {
+    this.finish(undefined);
+  }
+
+  private deliver(frame: RelayFrame): void {
+    if (this.closed) return;
+    let result: unknown;
+    try {
+      result = this.sink(frame);
+    } catch (e) {
+      this.finish(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    if (!(result instanceof Promise)) return;
+    this.inFlight++;
+    if (this.inFlight > (this.opts.maxInFlight ?? 16) && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    const settle = (): void => {
+      this.inFlight--;
+      if (this.paused && this.inFlight <= (this.opts.maxInFlight ?? 16) / 2 && !this.closed) {
+        this.paused = false;
+        this.socket.resume();
+      }
+    };
+    result.then(settle, settle);
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.closed) return;
+    this.batcher.close(); // delivers what was read before the end
+    this.closed = true;
+    openRelaySockets--;
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.opts.onClosed?.(error);
+  }
+}

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import type { HardwareSection } from '../domainSummary';
+import type { NodeBase, TreeNode } from '../treeNode';
+import type { VmNode } from './vmNode';
+
+/** One entry of a VM's hardware list (Overview, CPUs, a disk, a NIC…), like virt-manager's sidebar. */
+export class HardwareNode implements NodeBase {
+  readonly kind = 'hardware';
+
+  constructor(
+    readonly parent: VmNode,
+    readonly section: HardwareSection,
+  ) {}
+
+  get id(): string {
+    return `${this.parent.id}/hw:${this.section.key}`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.section.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = this.section.description;
+    item.iconPath = new vscode.ThemeIcon(this.section.icon);
+    item.contextValue = `hardware.${this.section.key.split(':')[0]}`;
+    if (this.section.details.length > 0) {
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown(`**${this.section.label}**\n\n`);
+      md.appendMarkdown(this.section.details.map(([k, v]) => `${k}: \`${v.replace(/`/g, "'")}\``).join('  \n'));
+      item.tooltip = md;
+    }
+    return item;
+  }
+
+  getChildren(): TreeNode[] {
+    return [];
+  }
+}

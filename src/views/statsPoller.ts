@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import type { HostSession } from './hostSession';
+
+export const STATS_INTERVAL_SETTING = 'libvirtVms.statsInterval';
+
+/**
+ * Refreshes the bulk stats (vCPUs, memory, state) of every connected host at the configured
+ * interval, only while the tree is visible. Events keep state current in between.
+ */
+export class StatsPoller implements vscode.Disposable {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly view: vscode.TreeView<unknown>,
+    private readonly sessions: () => readonly HostSession[],
+  ) {
+    this.disposables.push(
+      view.onDidChangeVisibility(() => this.reschedule()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(STATS_INTERVAL_SETTING)) this.reschedule();
+      }),
+    );
+    this.reschedule();
+  }
+
+  private intervalMs(): number {
+    const s = vscode.workspace.getConfiguration().get<number>(STATS_INTERVAL_SETTING, 5);
+    return typeof s === 'number' && Number.isFinite(s) && s > 0 ? Math.max(1, s) * 1000 : 0;
+  }
+
+  private reschedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const ms = this.intervalMs();
+    if (!this.view.visible || ms === 0) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    await Promise.all(this.sessions().filter((s) => s.connection() !== undefined).map((s) => s.refresh()));
+    if (this.timer === undefined) this.reschedule();
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,31 @@
+// The tree's node kinds, one class per file; the provider only delegates to them.
+
+import type * as vscode from 'vscode';
+import type { ConnectionNode } from './nodes/connectionNode';
+import type { GroupNode } from './nodes/groupNode';
+import type { HardwareNode } from './nodes/hardwareNode';
+import type { MessageNode } from './nodes/messageNode';
+import type { NetworkNode } from './nodes/networkNode';
+import type { NodeDeviceNode } from './nodes/nodeDeviceNode';
+import type { StoragePoolNode } from './nodes/storagePoolNode';
+import type { VmNode } from './nodes/vmNode';
+import type { VmFilter } from './filter';
+
+export type TreeNode = ConnectionNode | VmNode | HardwareNode | GroupNode | NetworkNode | StoragePoolNode | NodeDeviceNode | MessageNode;
+
+/** What every node kind implements. */
+export interface NodeBase {
+  readonly kind: string;
+  readonly parent: TreeNode | undefined;
+  getTreeItem(): vscode.TreeItem;
+  getChildren(): TreeNode[] | Promise<TreeNode[]>;
+  resolveTreeItem?(item: vscode.TreeItem, token: vscode.CancellationToken): Promise<vscode.TreeItem>;
+}
+
+/** What nodes need from the view they live in. */
+export interface TreeContext {
+  /** Fires onDidChangeTreeData for these nodes (undefined: the whole tree). */
+  fire(nodes: readonly TreeNode[] | undefined): void;
+  readonly filter: VmFilter;
+  readonly log: vscode.LogOutputChannel;
+}

@@ -1,0 +1,106 @@
+import * as vscode from 'vscode';
+import type { ConnectionConfig } from '../connections/connectionConfig';
+import { parseFilter, type VmFilter } from './filter';
+import type { ManagedConnection } from '../libvirt/managedConnection';
+import { HostSession } from './hostSession';
+import type { TreeContext, TreeNode } from './treeNode';
+
+export interface ConnectionSourceEntry {
+  readonly config: ConnectionConfig;
+  readonly managed: ManagedConnection;
+}
+
+/** The saved connections and their live ManagedConnections (the connection registry). */
+export interface ConnectionSource {
+  list(): readonly ConnectionSourceEntry[];
+  readonly onDidChange: vscode.Event<void>;
+}
+
+/** A thin TreeDataProvider: one HostSession per connection; nodes answer for themselves. */
+export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeContext, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly sessions = new Map<string, HostSession>();
+  private readonly subscription: vscode.Disposable;
+  private currentFilter: VmFilter = parseFilter('');
+
+  constructor(
+    private readonly source: ConnectionSource,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscription = source.onDidChange(() => this.sync());
+    this.sync();
+  }
+
+  get filter(): VmFilter {
+    return this.currentFilter;
+  }
+
+  setFilter(filter: VmFilter): void {
+    this.currentFilter = filter;
+    this.fire(undefined);
+  }
+
+  sessionList(): HostSession[] {
+    return [...this.sessions.values()];
+  }
+
+  session(connectionId: string): HostSession | undefined {
+    return this.sessions.get(connectionId);
+  }
+
+  fire(nodes: readonly TreeNode[] | undefined): void {
+    this.emitter.fire(nodes === undefined ? undefined : [...nodes]);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    if (node) return node.getChildren();
+    return this.sessionList().map((s) => s.node);
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    return node.kind === 'vm' ? node.resolveTreeItem(item, token) : item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    for (const s of this.sessions.values()) s.dispose();
+    this.sessions.clear();
+    this.emitter.dispose();
+  }
+
+  /** Keeps one session per saved connection; a renamed or replaced connection gets a new one. */
+  private sync(): void {
+    const entries = this.source.list();
+    const wanted = new Map(entries.map((e) => [e.config.id, e]));
+    let changed = false;
+    for (const [id, s] of this.sessions) {
+      const e = wanted.get(id);
+      if (!e || e.managed !== s.managed || e.config !== s.config) {
+        s.dispose();
+        this.sessions.delete(id);
+        changed = true;
+      }
+    }
+    const ordered = new Map<string, HostSession>();
+    for (const e of entries) {
+      let s = this.sessions.get(e.config.id);
+      if (!s) {
+        s = new HostSession(e.config, e.managed, this);
+        changed = true;
+      }
+      ordered.set(e.config.id, s);
+    }
+    this.sessions.clear();
+    for (const [id, s] of ordered) this.sessions.set(id, s);
+    if (changed) this.fire(undefined);
+  }
+}

@@ -20,6 +20,8 @@ export class DuplexTransport extends EventEmitter implements Transport {
     stream.on('end', () => this.finish());
     stream.on('close', () => this.finish());
     stream.on('error', (err: Error) => this.finish(err));
+    // A stream that was read in paused mode before (the TLS confirmation byte) must flow again.
+    stream.resume();
   }
 
   write(chunk: Buffer): boolean {

@@ -1,0 +1,76 @@
+// The one place that maps a parsed libvirt URI to a connected Transport.
+
+import * as os from 'node:os';
+import type { ParsedUri } from '../uri';
+import { localSocketPath, type DiscoveryEnv } from './discovery';
+import type { SshPrompts } from './sshAuth';
+import type { UnknownHostKey } from './sshHostKey';
+import { remoteDaemonCommand } from './sshRemoteCommand';
+import { sharedSshSessions, type SshSessionPool } from './sshSession';
+import { connectSshChannel } from './sshTransport';
+import { connectTcp } from './tcpTransport';
+import { connectTls } from './tlsTransport';
+import type { Transport } from './transport';
+import { connectUnix } from './unixTransport';
+
+export interface TransportOptions {
+  readonly readOnly?: boolean;
+  /** TCP/unix/TLS connect timeout; SSH uses sshReadyTimeoutMs. Default 20 s. */
+  readonly connectTimeoutMs?: number;
+  /** Password, passphrase and keyboard-interactive prompts for SSH. */
+  readonly sshPrompts?: SshPrompts;
+  /** Asked about an unknown SSH host key (known_hosts_verify=normal); true accepts and records it. */
+  readonly confirmUnknownHost?: (key: UnknownHostKey) => Promise<boolean>;
+  /** Time for the SSH handshake and authentication, prompts included. Default 60 s. */
+  readonly sshReadyTimeoutMs?: number;
+  readonly sshPool?: SshSessionPool;
+  /** For tests: where local sockets are looked for. */
+  readonly discoveryEnv?: DiscoveryEnv;
+}
+
+export async function transportForUri(uri: ParsedUri, opts: TransportOptions = {}): Promise<Transport> {
+  const readOnly = opts.readOnly ?? false;
+  switch (uri.transport) {
+    case 'unix':
+      return connectUnix(localSocketPath(uri, readOnly, opts.discoveryEnv), opts.connectTimeoutMs);
+    case 'tcp':
+      return connectTcp(uri.host!, uri.port!, opts.connectTimeoutMs);
+    case 'tls':
+      return connectTls({
+        host: uri.host!,
+        port: uri.port!,
+        pkipath: uri.params.pkipath,
+        noVerify: uri.params.noVerify,
+        timeoutMs: opts.connectTimeoutMs,
+      });
+    case 'ssh':
+      return connectSsh(uri, readOnly, opts);
+  }
+}
+
+async function connectSsh(uri: ParsedUri, readOnly: boolean, opts: TransportOptions): Promise<Transport> {
+  const command = remoteDaemonCommand({
+    daemonUri: uri.daemonUri(),
+    readOnly,
+    proxy: uri.params.proxy,
+    mode: uri.params.mode,
+    socket: uri.params.socket,
+    netcat: uri.params.netcat,
+  });
+  const session = await (opts.sshPool ?? sharedSshSessions).acquire({
+    host: uri.host!,
+    port: uri.port!,
+    user: uri.user ?? os.userInfo().username,
+    auth: uri.params.sshauth,
+    keyFile: uri.params.keyfile,
+    prompts: opts.sshPrompts,
+    readyTimeoutMs: opts.sshReadyTimeoutMs,
+    hostKey: {
+      knownHostsFile: uri.params.knownHosts,
+      verify: uri.params.knownHostsVerify,
+      noVerify: uri.params.noVerify,
+      confirmUnknownHost: opts.confirmUnknownHost,
+    },
+  });
+  return connectSshChannel(session, command);
+}

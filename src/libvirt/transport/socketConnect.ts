@@ -1,0 +1,52 @@
+// Waits for a net/tls socket to connect, with a timeout and a readable error message.
+
+import type { Socket } from 'node:net';
+import { TransportError } from './transportErrors';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 20000;
+
+export function waitConnected(socket: Socket, what: string, event: 'connect' | 'secureConnect', timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      socket.destroy();
+      reject(new TransportError(`Connecting to ${what} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      cleanup();
+      socket.destroy();
+      reject(new TransportError(`Cannot connect to ${what}: ${describeSocketError(err)}`, { cause: err }));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new TransportError(`Connection to ${what} closed while connecting`));
+    };
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off(event, onConnect);
+    };
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once(event, onConnect);
+  });
+}
+
+export function describeSocketError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'the socket does not exist (is the libvirt daemon running?)';
+    case 'ECONNREFUSED':
+      return 'connection refused (is the libvirt daemon running and listening?)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (is your user allowed to use this socket, e.g. in the libvirt group?)';
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,186 @@
+// One SSH connection per user@host:port, shared by everything that needs the host: the RPC
+// channel, port forwards (VNC/SPICE) and unix socket forwards. Reference counted: the
+// connection ends when the last user releases it.
+
+import { Client, type ClientChannel } from 'ssh2';
+import { createAuthHandler, DEFAULT_SSH_AUTH, type SshPrompts } from './sshAuth';
+import { verifyHostKey, type HostKeyPolicy } from './sshHostKey';
+import { TransportError } from './transportErrors';
+import type { SshAuthMethod } from '../uri';
+
+export interface SshSessionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly auth?: readonly SshAuthMethod[];
+  readonly keyFile?: string;
+  /** Default: $SSH_AUTH_SOCK. */
+  readonly agentSocket?: string;
+  readonly prompts?: SshPrompts;
+  readonly hostKey: HostKeyPolicy;
+  /** Time for connect + handshake + authentication (including prompts). Default 60 s. */
+  readonly readyTimeoutMs?: number;
+  /** SSH-level keepalive. Default 15 s, 4 missed. */
+  readonly keepaliveIntervalMs?: number;
+}
+
+export class SshSession {
+  private refs = 0;
+  private ended = false;
+  private readonly closeListeners = new Set<() => void>();
+
+  private constructor(
+    readonly key: string,
+    private readonly client: Client,
+  ) {
+    client.on('close', () => this.markEnded());
+    client.on('error', () => this.markEnded());
+  }
+
+  static connect(opts: SshSessionOptions): Promise<SshSession> {
+    const client = new Client();
+    const key = sessionKey(opts);
+    let hostKeyError: Error | undefined;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        client.removeListener('ready', onReady);
+        client.end();
+        const cause: Error = hostKeyError ?? err;
+        const message = `SSH connection to ${key} failed: ${cause.message}`;
+        reject(TransportError.is(cause) ? cause : new TransportError(message, { cause }));
+      };
+      const onReady = (): void => {
+        client.removeListener('error', onError);
+        resolve(new SshSession(key, client));
+      };
+      client.once('error', onError);
+      client.once('ready', onReady);
+      client.connect({
+        host: opts.host,
+        port: opts.port,
+        username: opts.user,
+        readyTimeout: opts.readyTimeoutMs ?? 60000,
+        keepaliveInterval: opts.keepaliveIntervalMs ?? 15000,
+        keepaliveCountMax: 4,
+        hostVerifier: (hostKey: Buffer, verify: (valid: boolean) => void) => {
+          verifyHostKey(opts.hostKey, opts.host, opts.port, hostKey).then(
+            () => verify(true),
+            (err: Error) => {
+              hostKeyError = err;
+              verify(false);
+            },
+          );
+        },
+        authHandler: createAuthHandler({
+          user: opts.user,
+          host: opts.host,
+          methods: opts.auth ?? DEFAULT_SSH_AUTH,
+          keyFile: opts.keyFile,
+          agentSocket: opts.agentSocket ?? process.env['SSH_AUTH_SOCK'],
+          prompts: opts.prompts ?? {},
+        }),
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  /** Drops one reference; the connection ends with the last one. */
+  release(): void {
+    this.refs = Math.max(0, this.refs - 1);
+    if (this.refs === 0) this.end();
+  }
+
+  end(): void {
+    if (!this.ended) this.client.end();
+    this.markEnded();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.ended) listener();
+    else this.closeListeners.add(listener);
+  }
+
+  /** Runs a command; the channel is its stdin/stdout. */
+  exec(command: string): Promise<ClientChannel> {
+    return this.open(`exec ${command.slice(0, 40)}`, (cb) => this.client.exec(command, cb));
+  }
+
+  /** A TCP connection from the SSH server to host:port (ssh -L). */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return this.open(`forward to ${host}:${port}`, (cb) => this.client.forwardOut('127.0.0.1', 0, host, port, cb));
+  }
+
+  /** A connection to a unix socket on the SSH server (OpenSSH direct-streamlocal). */
+  openStreamLocal(socketPath: string): Promise<ClientChannel> {
+    return this.open(`forward to ${socketPath}`, (cb) => this.client.openssh_forwardOutStreamLocal(socketPath, cb));
+  }
+
+  private open(what: string, start: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
+    if (this.ended) return Promise.reject(new TransportError(`SSH connection ${this.key} is closed`));
+    return new Promise((resolve, reject) => {
+      start((err, channel) => {
+        if (err) reject(new TransportError(`SSH ${what} on ${this.key} failed: ${err.message}`, { cause: err }));
+        else resolve(channel);
+      });
+    });
+  }
+
+  private markEnded(): void {
+    if (this.ended && this.closeListeners.size === 0) return;
+    this.ended = true;
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const l of listeners) l();
+  }
+}
+
+export function sessionKey(t: { user: string; host: string; port: number }): string {
+  return `${t.user}@${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+}
+
+/** Shares SshSessions by user@host:port. */
+export class SshSessionPool {
+  private readonly sessions = new Map<string, Promise<SshSession>>();
+
+  /** Returns a retained session; call release() on it when done. */
+  async acquire(opts: SshSessionOptions): Promise<SshSession> {
+    const key = sessionKey(opts);
+    let pending = this.sessions.get(key);
+    if (pending) {
+      const existing = await pending.catch(() => undefined);
+      if (!existing || existing.closed) {
+        if (this.sessions.get(key) === pending) this.sessions.delete(key);
+        pending = undefined;
+      }
+    }
+    if (!pending) {
+      pending = SshSession.connect(opts);
+      this.sessions.set(key, pending);
+      pending.then(
+        (s) => s.onClose(() => {
+          if (this.sessions.get(key) === pending) this.sessions.delete(key);
+        }),
+        () => {
+          if (this.sessions.get(key) === pending) this.sessions.delete(key);
+        },
+      );
+    }
+    const session = await pending;
+    session.retain();
+    return session;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+/** The pool used when the caller does not bring its own. */
+export const sharedSshSessions = new SshSessionPool();

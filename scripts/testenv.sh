@@ -64,7 +64,7 @@ pid_alive() {
 read_pid() { [ -r "$1" ] && tr -dc '0-9' <"$1" || true; }
 
 libvirt_answers() {
-  timeout 10 virsh -q -c "$SYSTEM_URI" list >/dev/null 2>&1
+  timeout 20 virsh -q -c "$SYSTEM_URI" list >/dev/null 2>&1
 }
 
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
@@ -187,10 +187,16 @@ start_libvirtd() {
   fi
   local pidf="$STATE/libvirtd.pid" old
   old="$(read_pid "$pidf")"
-  if pid_alive "$old"; then
-    log "libvirtd $old does not answer; stopping it"
-    kill "$old" 2>/dev/null || true
-    sleep 1
+  if pid_alive "$old" || pgrep -x libvirtd >/dev/null 2>&1; then
+    # A running libvirtd that is slow to answer (busy host, long job) is shared by others:
+    # wait for it rather than restart it under their feet.
+    log "libvirtd is running but does not answer yet; waiting up to 60 s"
+    local until_t=$((SECONDS + 60))
+    while [ "$SECONDS" -lt "$until_t" ]; do
+      libvirt_answers && return 0
+      sleep 1
+    done
+    die "libvirtd ($(pgrep -x libvirtd | tr '\n' ' ')) is running but does not answer on $SYSTEM_URI; see $STATE/libvirtd.log"
   fi
   write_libvirtd_conf
   log "starting libvirtd"

@@ -1,9 +1,32 @@
 import * as vscode from 'vscode';
+import { registerCommands } from './commands/registry';
+import { ConnectionRegistry } from './connections/connectionRegistry';
+import { ConnectionStore } from './connections/connectionStore';
+import { connectionErrorHints } from './connections/errorHints';
+import { createManagedFactory } from './connections/managedFactory';
+import { createLog, errorMessage } from './ui/log';
+import { CommandRunner } from './ui/runCommand';
+import { HostsStatusBar } from './ui/statusBar';
+import { createTreeTestApi, type TreeTestApi } from './views/treeTestApi';
+import { TREE_VIEW_ID, VmTree } from './views/vmTree';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Wiring is added as the views and commands land.
+/** What activate() returns: used by the extension-host tests. */
+export interface ExtensionApi {
+  readonly tree: TreeTestApi;
+  readonly connections: ConnectionRegistry;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const log = createLog();
+  const runner = new CommandRunner({ log, hints: connectionErrorHints });
+  const connections = new ConnectionRegistry(new ConnectionStore(), createManagedFactory(context.secrets));
+  const tree = new VmTree(connections, log);
+  context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
+  registerCommands(context, { context, tree, connections, runner, log });
+  connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
+  return { tree: createTreeTestApi(tree), connections };
 }
 
 export function deactivate(): void {
-  // Nothing to release yet.
+  // Everything is released through context.subscriptions.
 }

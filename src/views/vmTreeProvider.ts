@@ -23,6 +23,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   private readonly sessions = new Map<string, HostSession>();
   private readonly subscription: vscode.Disposable;
   private currentFilter: VmFilter = parseFilter('');
+  private fired = 0;
 
   constructor(
     private readonly source: ConnectionSource,
@@ -49,7 +50,13 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     return this.sessions.get(connectionId);
   }
 
+  /** How many change events the tree has fired (tests check that bursts are coalesced). */
+  get fireCount(): number {
+    return this.fired;
+  }
+
   fire(nodes: readonly TreeNode[] | undefined): void {
+    this.fired++;
     this.emitter.fire(nodes === undefined ? undefined : [...nodes]);
   }
 

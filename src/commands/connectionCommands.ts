@@ -1,0 +1,166 @@
+// Connection commands: add, remove, rename, connect, retry, disconnect; and tree refresh,
+// filter and the log. Each works from a tree node, a multi-selection, or the palette (quick pick).
+
+import * as vscode from 'vscode';
+import { askNewConnection } from '../connections/addConnection';
+import type { ConnectionEntry } from '../connections/connectionRegistry';
+import { detectLocalUri } from '../connections/localConnection';
+import { secretKey } from '../connections/sshPrompts';
+import { required } from '../ui/cancel';
+import type { TreeNode } from '../views/treeNode';
+import { TREE_VIEW_ID, VmTree } from '../views/vmTree';
+import type { CommandDeps, CommandEntry } from './registry';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** The connection id a command argument points at: a tree node, or `{ connectionId }`. */
+function connectionIdOf(arg: unknown): string | undefined {
+  if (!isRecord(arg)) return undefined;
+  if (typeof arg['connectionId'] === 'string') return arg['connectionId'];
+  let node = arg as unknown as TreeNode | undefined;
+  while (node && node.kind !== 'connection') node = node.parent;
+  return node?.kind === 'connection' ? node.session.id : undefined;
+}
+
+/** Connections targeted by a command: the clicked node and the multi-selection, else a quick pick. */
+async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, filter: (e: ConnectionEntry) => boolean = () => true): Promise<ConnectionEntry[]> {
+  const [first, selection] = args;
+  const ids = new Set<string>();
+  const fromArgs = Array.isArray(selection) && selection.length > 0 ? selection : first !== undefined ? [first] : [];
+  for (const a of fromArgs) {
+    const id = connectionIdOf(a);
+    if (id) ids.add(id);
+  }
+  if (ids.size > 0) return [...ids].map((id) => deps.connections.get(id));
+  const candidates = deps.connections.list().filter(filter);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage(deps.connections.list().length === 0 ? 'No connections yet. Use "Add Connection".' : `${pickTitle}: no matching connection.`);
+    return [];
+  }
+  if (candidates.length === 1) return candidates;
+  const pick = required(
+    await vscode.window.showQuickPick(
+      candidates.map((e) => ({ label: e.config.name, description: e.config.uri, detail: e.managed.state.kind, entry: e })),
+      { title: pickTitle, canPickMany: false },
+    ),
+  );
+  return [pick.entry];
+}
+
+async function connectAll(entries: readonly ConnectionEntry[]): Promise<void> {
+  await Promise.all(entries.map((e) => e.managed.connect()));
+}
+
+export const connectionCommands: readonly CommandEntry[] = [
+  {
+    id: 'libvirtVms.addConnection',
+    title: 'Add Connection',
+    async run(deps) {
+      const config = await askNewConnection(detectLocalUri());
+      const added = await deps.connections.add(config);
+      await vscode.commands.executeCommand(`${TREE_VIEW_ID}.focus`);
+      await deps.connections.get(added.id).managed.connect();
+    },
+  },
+  {
+    id: 'libvirtVms.connection.remove',
+    title: 'Remove Connection',
+    async run(deps, ...args) {
+      const entries = await targets(deps, args, 'Remove Connection');
+      if (entries.length === 0) return;
+      const names = entries.map((e) => `"${e.config.name}"`).join(', ');
+      const remove = 'Remove';
+      const answer = await vscode.window.showWarningMessage(
+        `Remove the connection ${names}?`,
+        { modal: true, detail: 'Its virtual machines are not touched; only the saved connection and its remembered password are removed.' },
+        remove,
+      );
+      if (answer !== remove) return;
+      for (const e of entries) {
+        await deps.connections.remove(e.config.id);
+        await deps.context.secrets.delete(secretKey(e.config.id, 'password'));
+        await deps.context.secrets.delete(secretKey(e.config.id, 'passphrase'));
+      }
+    },
+  },
+  {
+    id: 'libvirtVms.connection.rename',
+    title: 'Rename Connection',
+    async run(deps, ...args) {
+      const [entry] = await targets(deps, args.slice(0, 1), 'Rename Connection');
+      if (!entry) return;
+      const name = required(
+        await vscode.window.showInputBox({ title: 'Rename Connection', value: entry.config.name, validateInput: (v) => (v.trim() === '' ? 'The name cannot be empty' : undefined) }),
+      );
+      await deps.connections.update(entry.config.id, { name: name.trim() });
+    },
+  },
+  {
+    id: 'libvirtVms.connection.connect',
+    title: 'Connect',
+    async run(deps, ...args) {
+      await connectAll(await targets(deps, args, 'Connect', (e) => e.managed.state.kind !== 'connected'));
+    },
+  },
+  {
+    id: 'libvirtVms.connection.retry',
+    title: 'Retry Connection',
+    async run(deps, ...args) {
+      await connectAll(await targets(deps, args, 'Retry Connection', (e) => e.managed.state.kind === 'disconnected'));
+    },
+  },
+  {
+    id: 'libvirtVms.connection.disconnect',
+    title: 'Disconnect',
+    async run(deps, ...args) {
+      for (const e of await targets(deps, args, 'Disconnect', (x) => x.managed.state.kind !== 'idle')) deps.connections.disconnect(e.config.id);
+    },
+  },
+  {
+    id: 'libvirtVms.connection.toggleAutoconnect',
+    title: 'Toggle Autoconnect',
+    async run(deps, ...args) {
+      for (const e of await targets(deps, args, 'Toggle Autoconnect')) await deps.connections.update(e.config.id, { autoconnect: !e.config.autoconnect });
+    },
+  },
+  {
+    id: 'libvirtVms.refresh',
+    title: 'Refresh',
+    async run(deps, ...args) {
+      const id = connectionIdOf(args[0]);
+      await deps.tree.refresh(id);
+    },
+  },
+  {
+    id: 'libvirtVms.filter',
+    title: 'Filter',
+    async run(deps) {
+      const text = required(
+        await vscode.window.showInputBox({
+          title: 'Filter Virtual Machines',
+          value: deps.tree.filter.text,
+          placeHolder: 'name words, state:running, state:off, tag:web',
+          prompt: 'Plain words match the name; state: and tag: narrow further. Empty clears the filter.',
+          validateInput: (v) => VmTree.filterError(v),
+        }),
+      );
+      deps.tree.setFilterText(text);
+    },
+  },
+  {
+    id: 'libvirtVms.clearFilter',
+    title: 'Clear Filter',
+    run(deps) {
+      deps.tree.setFilterText('');
+    },
+  },
+  {
+    id: 'libvirtVms.showLog',
+    title: 'Show Log',
+    run(deps) {
+      deps.log.show(true);
+    },
+  },
+];

@@ -1,0 +1,50 @@
+// The one table of commands: every entry is registered through the same error wrapper
+// (plain-words message with "Show Log", silent cancellation). Each command works from a tree node,
+// a multi-selection and the palette (quick pick); its return value goes back to
+// `vscode.commands.executeCommand` callers.
+
+import * as vscode from 'vscode';
+import type { ConnectionRegistry } from '../connections/connectionRegistry';
+import type { CommandRunner } from '../ui/runCommand';
+import type { VmTree } from '../views/vmTree';
+import { connectionCommands } from './connectionCommands';
+import { PromptSeam, type Prompts } from './prompts';
+import { vmCommands } from './vmCommands';
+
+export interface CommandDeps {
+  readonly context: vscode.ExtensionContext;
+  /** The Virtual Machines tree: selection, sessions (live connection per host), refresh, filter. */
+  readonly tree: VmTree;
+  readonly connections: ConnectionRegistry;
+  readonly runner: CommandRunner;
+  readonly log: vscode.LogOutputChannel;
+  /** Confirmations, picks and input boxes (answerable by tests, see prompts.ts). */
+  readonly prompts: Prompts;
+}
+
+/** What extension.ts passes in; a PromptSeam is made here when none is given. */
+export type CommandWiring = Omit<CommandDeps, 'prompts'> & { readonly prompts?: PromptSeam };
+
+export interface CommandEntry {
+  readonly id: string;
+  /** Used in error messages: "<title> failed: …". */
+  readonly title: string;
+  run(deps: CommandDeps, ...args: unknown[]): unknown;
+}
+
+/** Handles the registered commands keep, for the extension's test API. */
+export interface RegisteredCommands {
+  /** Tests install a responder here to answer modals and quick picks. */
+  readonly prompts: PromptSeam;
+}
+
+const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands];
+
+export function registerCommands(context: vscode.ExtensionContext, wiring: CommandWiring): RegisteredCommands {
+  const prompts = wiring.prompts ?? new PromptSeam();
+  const deps: CommandDeps = { ...wiring, prompts };
+  for (const entry of ALL.flat()) {
+    context.subscriptions.push(vscode.commands.registerCommand(entry.id, (...args: unknown[]) => deps.runner.run(entry.title, () => entry.run(deps, ...args))));
+  }
+  return { prompts };
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ManagedConnection } from '../libvirt/managedConnection';
+import type { ConnectionConfig } from './connectionConfig';
+import type { ConnectionStore } from './connectionStore';
+import { detectLocalUri, isLocalUri, localName } from './localConnection';
+
+export interface ConnectionEntry {
+  readonly config: ConnectionConfig;
+  readonly managed: ManagedConnection;
+}
+
+export type ManagedFactory = (config: ConnectionConfig) => ManagedConnection;
+
+const LOCAL_OFFERED_KEY = 'libvirtVms.localConnectionOffered';
+
+export class UnknownConnectionError extends Error {
+  constructor(readonly id: string) {
+    super(`No saved connection with id ${id}`);
+    this.name = 'UnknownConnectionError';
+  }
+
+  static is(e: unknown): e is UnknownConnectionError {
+    return e instanceof UnknownConnectionError;
+  }
+}
+
+/**
+ * The saved connections and one ManagedConnection each. Follows the setting (edited by hand or
+ * by the commands); a connection whose URI changes, or that is disconnected, gets a fresh
+ * ManagedConnection.
+ */
+export class ConnectionRegistry implements vscode.Disposable {
+  private entries = new Map<string, ConnectionEntry>();
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly stateEmitter = new vscode.EventEmitter<ConnectionEntry>();
+  private readonly stateSubs = new Map<string, { dispose(): void }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Fired when connections are added, removed, renamed or replaced. */
+  readonly onDidChange = this.changeEmitter.event;
+  /** Fired when any connection's state changes. */
+  readonly onDidChangeState = this.stateEmitter.event;
+
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly factory: ManagedFactory,
+  ) {
+    this.disposables.push(store.onDidChange(() => this.sync()));
+    this.sync();
+  }
+
+  list(): readonly ConnectionEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(id: string): ConnectionEntry {
+    const e = this.entries.get(id);
+    if (!e) throw new UnknownConnectionError(id);
+    return e;
+  }
+
+  /** Adds the local connection once, on first run, unless one is already saved. */
+  async addLocalOnFirstRun(state: vscode.Memento, exists?: (path: string) => boolean): Promise<void> {
+    if (state.get<boolean>(LOCAL_OFFERED_KEY)) return;
+    await state.update(LOCAL_OFFERED_KEY, true);
+    if (this.list().some((e) => isLocalUri(e.config.uri))) return;
+    const uri = detectLocalUri(exists);
+    await this.add({ name: localName(uri), uri, autoconnect: true });
+  }
+
+  async add(c: Omit<ConnectionConfig, 'id'>): Promise<ConnectionConfig> {
+    const config: ConnectionConfig = { id: randomUUID(), ...c };
+    await this.store.write([...this.store.read(), config]);
+    this.sync();
+    return config;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.store.write(this.store.read().filter((c) => c.id !== id));
+    this.sync();
+  }
+
+  async update(id: string, change: Partial<Omit<ConnectionConfig, 'id'>>): Promise<void> {
+    await this.store.write(this.store.read().map((c) => (c.id === id ? { ...c, ...change } : c)));
+    this.sync();
+  }
+
+  /** Closes the connection; it stays idle until connected again. */
+  disconnect(id: string): void {
+    const e = this.get(id);
+    this.replace(e.config);
+    this.changeEmitter.fire();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const s of this.stateSubs.values()) s.dispose();
+    for (const e of this.entries.values()) e.managed.dispose();
+    this.entries.clear();
+    this.changeEmitter.dispose();
+    this.stateEmitter.dispose();
+  }
+
+  private replace(config: ConnectionConfig): ConnectionEntry {
+    const old = this.entries.get(config.id);
+    this.stateSubs.get(config.id)?.dispose();
+    old?.managed.dispose();
+    const entry: ConnectionEntry = { config, managed: this.factory(config) };
+    this.entries.set(config.id, entry);
+    this.stateSubs.set(config.id, entry.managed.onStateChange(() => this.stateEmitter.fire(entry)));
+    return entry;
+  }
+
+  private sync(): void {
+    const configs = this.store.read();
+    const next = new Map<string, ConnectionEntry>();
+    let changed = configs.length !== this.entries.size;
+    for (const c of configs) {
+      const old = this.entries.get(c.id);
+      if (old && old.config.uri === c.uri) {
+        const same = old.config.name === c.name && old.config.autoconnect === c.autoconnect;
+        next.set(c.id, same ? old : { config: c, managed: old.managed });
+        if (!same) changed = true;
+      } else {
+        next.set(c.id, this.replace(c));
+        changed = true;
+      }
+    }
+    for (const [id, e] of this.entries) {
+      if (!next.has(id)) {
+        this.stateSubs.get(id)?.dispose();
+        this.stateSubs.delete(id);
+        e.managed.dispose();
+      }
+    }
+    const order = [...this.entries.keys()].join();
+    this.entries = next;
+    if (changed || order !== [...next.keys()].join()) this.changeEmitter.fire();
+  }
+}

@@ -1,0 +1,23 @@
+import type * as vscode from 'vscode';
+import { ManagedConnection } from '../libvirt/managedConnection';
+import type { ConnectionConfig } from './connectionConfig';
+import type { ManagedFactory } from './connectionRegistry';
+import { SshPromptUi } from './sshPrompts';
+
+/** One ManagedConnection per saved connection, with SSH prompts bound to that connection. */
+export function createManagedFactory(secrets: vscode.SecretStorage): ManagedFactory {
+  return (config: ConnectionConfig) => {
+    const prompts = new SshPromptUi(config, secrets);
+    const managed = new ManagedConnection({
+      uri: config.uri,
+      connectOptions: {
+        sshPrompts: prompts,
+        confirmUnknownHost: (key) => prompts.confirmUnknownHost(key),
+      },
+    });
+    managed.onStateChange((s) => {
+      if (s.kind === 'connecting') prompts.reset();
+    });
+    return managed;
+  };
+}

@@ -1,0 +1,161 @@
+// "Which VMs use this": the disks, network interfaces and host devices of every domain, read from
+// domain XMLs fetched in bulk (connectListAllDomains, then every domainGetXmlDesc pipelined) and
+// cached per connection until a domain event says an XML changed.
+
+import type { DomainRef, StoragePoolRef } from '../refs';
+import type { PciAddress } from './hostDevice';
+import { samePciAddress } from './hostDevice';
+import { attr, child, children, descendants, parseXmlElement } from './xmlElement';
+
+export interface DiskUse {
+  /** File or block device path, when the disk has one. */
+  readonly path?: string;
+  /** For <disk type='volume'>. */
+  readonly pool?: string;
+  readonly volume?: string;
+  readonly target?: string;
+}
+
+export type HostdevUse =
+  | { readonly kind: 'pci'; readonly address: PciAddress }
+  | { readonly kind: 'usb'; readonly vendorId?: string; readonly productId?: string; readonly bus?: number; readonly device?: number }
+  | { readonly kind: 'mdev'; readonly uuid: string };
+
+export interface DomainUsage {
+  readonly dom: DomainRef;
+  readonly running: boolean;
+  readonly disks: readonly DiskUse[];
+  /** Networks of <interface type='network'>. */
+  readonly networks: readonly string[];
+  /** Backing-chain paths (<backingStore><source file=...>) of the disks, live XML only. */
+  readonly backingPaths: readonly string[];
+  readonly hostdevs: readonly HostdevUse[];
+}
+
+function num(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = s.toLowerCase().startsWith('0x') ? parseInt(s.slice(2), 16) : Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The resource references in one domain XML. */
+export function parseDomainUsage(dom: DomainRef, xml: string): DomainUsage {
+  const root = parseXmlElement(xml);
+  const devices = child(root, 'devices');
+  const disks = children(devices, 'disk').map((d): DiskUse => {
+    const src = child(d, 'source');
+    return {
+      path: attr(src, 'file') ?? attr(src, 'dev'),
+      pool: attr(src, 'pool'),
+      volume: attr(src, 'volume'),
+      target: attr(child(d, 'target'), 'dev'),
+    };
+  });
+  const backingPaths = children(devices, 'disk').flatMap((d) =>
+    descendants(d, 'backingStore').flatMap((b) => {
+      const p = attr(child(b, 'source'), 'file') ?? attr(child(b, 'source'), 'dev');
+      return p ? [p] : [];
+    }),
+  );
+  const networks = children(devices, 'interface')
+    .filter((i) => i.attrs['type'] === 'network')
+    .flatMap((i) => {
+      const n = attr(child(i, 'source'), 'network');
+      return n ? [n] : [];
+    });
+  const hostdevs = children(devices, 'hostdev').flatMap((h): HostdevUse[] => {
+    const src = child(h, 'source');
+    const type = h.attrs['type'];
+    if (type === 'pci') {
+      const a = child(src, 'address');
+      return a ? [{ kind: 'pci', address: { domain: num(a.attrs['domain']) ?? 0, bus: num(a.attrs['bus']) ?? 0, slot: num(a.attrs['slot']) ?? 0, function: num(a.attrs['function']) ?? 0 } }] : [];
+    }
+    if (type === 'usb') {
+      const a = child(src, 'address');
+      return [{ kind: 'usb', vendorId: attr(child(src, 'vendor'), 'id'), productId: attr(child(src, 'product'), 'id'), bus: num(a?.attrs['bus']), device: num(a?.attrs['device']) }];
+    }
+    if (type === 'mdev') {
+      const uuid = attr(child(src, 'address'), 'uuid');
+      return uuid ? [{ kind: 'mdev', uuid }] : [];
+    }
+    return [];
+  });
+  return { dom, running: dom.id >= 0, disks, networks, backingPaths, hostdevs };
+}
+
+export interface DomainListApi {
+  connectListAllDomains(flags?: number): Promise<DomainRef[]>;
+  domainGetXmlDesc(dom: DomainRef, flags?: number): Promise<string>;
+}
+
+/** Usage of every domain; a domain that vanished between list and XML is skipped. */
+export async function loadDomainUsages(conn: DomainListApi): Promise<DomainUsage[]> {
+  const doms = await conn.connectListAllDomains(0);
+  const xmls = await Promise.all(doms.map((d) => conn.domainGetXmlDesc(d, 0).catch(() => undefined)));
+  return doms.flatMap((d, i) => {
+    const x = xmls[i];
+    return x === undefined ? [] : [parseDomainUsage(d, x)];
+  });
+}
+
+/**
+ * A per-connection cache of domain usages. `invalidate()` on any domain event that may change an
+ * XML (define, undefine, start, stop, device added/removed...); the next query reloads in bulk.
+ */
+export class DomainUsageCache {
+  private pending: Promise<DomainUsage[]> | undefined;
+
+  constructor(private readonly conn: () => DomainListApi | undefined) {}
+
+  invalidate(): void {
+    this.pending = undefined;
+  }
+
+  get(): Promise<DomainUsage[]> {
+    if (!this.pending) {
+      const c = this.conn();
+      if (!c) return Promise.reject(new Error('not connected'));
+      const p = loadDomainUsages(c);
+      p.catch(() => {
+        if (this.pending === p) this.pending = undefined;
+      });
+      this.pending = p;
+    }
+    return this.pending;
+  }
+}
+
+/** Domains whose disks (or backing chains) use the volume, matched by path or by pool+name. */
+export function volumeUsers(usages: readonly DomainUsage[], vol: { readonly path?: string; readonly pool: string; readonly name: string }): DomainUsage[] {
+  return usages.filter(
+    (u) =>
+      u.disks.some((d) => (vol.path !== undefined && d.path === vol.path) || (d.pool === vol.pool && d.volume === vol.name)) ||
+      (vol.path !== undefined && u.backingPaths.includes(vol.path)),
+  );
+}
+
+/** Domains with any disk in the pool (by pool name, or by a path under the pool's target). */
+export function poolUsers(usages: readonly DomainUsage[], pool: StoragePoolRef, targetPath?: string): DomainUsage[] {
+  const prefix = targetPath === undefined ? undefined : targetPath.endsWith('/') ? targetPath : `${targetPath}/`;
+  return usages.filter((u) => u.disks.some((d) => d.pool === pool.name || (prefix !== undefined && d.path !== undefined && d.path.startsWith(prefix))));
+}
+
+export function networkUsers(usages: readonly DomainUsage[], network: string): DomainUsage[] {
+  return usages.filter((u) => u.networks.includes(network));
+}
+
+/** Domains with a <hostdev> for this PCI address or USB device. */
+export function hostDeviceUsers(
+  usages: readonly DomainUsage[],
+  dev: { readonly kind: 'pci'; readonly address: PciAddress } | { readonly kind: 'usb'; readonly vendorId: string; readonly productId: string; readonly bus: number; readonly device: number },
+): DomainUsage[] {
+  const norm = (s: string | undefined): string => (s ?? '').toLowerCase().replace(/^0x/, '').padStart(4, '0');
+  return usages.filter((u) =>
+    u.hostdevs.some((h) => {
+      if (dev.kind === 'pci') return h.kind === 'pci' && samePciAddress(h.address, dev.address);
+      if (h.kind !== 'usb') return false;
+      if (h.bus !== undefined && h.device !== undefined) return h.bus === dev.bus && h.device === dev.device;
+      return norm(h.vendorId) === norm(dev.vendorId) && norm(h.productId) === norm(dev.productId);
+    }),
+  );
+}

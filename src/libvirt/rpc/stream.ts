@@ -49,12 +49,18 @@ export class RpcStreamImpl extends Duplex {
 
   /** Incoming STREAM/ERROR (already decoded), or the connection going away. */
   fail(err: Error): void {
+    if (this.settled) return;
     this.settled = true;
     this.port.release();
     const cb = this.finishCallback;
     this.finishCallback = undefined;
-    if (cb) cb(err);
-    this.destroy(err);
+    if (cb) {
+      cb(err);
+      return;
+    }
+    // Deferred so that a caller awaiting callWithStream() can attach its 'error' listener even
+    // when the server fails the stream in the packet right after the reply.
+    setImmediate(() => this.destroy(err));
   }
 
   receiveHole(length: bigint): void {

@@ -115,3 +115,12 @@ export function domainNameFromXml(xml: string): string | undefined {
   const name = firstChild(domainRoot(xml), 'name');
   return name ? textOf(name).trim() : undefined;
 }
+
+/** True for a UEFI VM (firmware autoselection or a pflash loader), which has an NVRAM file. */
+export function domainUsesUefi(xml: string): boolean {
+  const os = firstChild(domainRoot(xml), 'os');
+  if (!os) return false;
+  if (getAttr(os, 'firmware') === 'efi') return true;
+  const loader = firstChild(os, 'loader');
+  return loader !== undefined && getAttr(loader, 'type') === 'pflash';
+}

@@ -3,7 +3,7 @@
 // to a libvirt storage pool can be removed; the others are listed as kept.
 
 import { DomainDisk, diskHasSource, diskIsPrivate, diskLabel } from '../domainXmlFacts';
-import { DomainUndefine } from '../libvirtConstants';
+import { VirDomainUndefineFlagsValues as DomainUndefine } from '../../libvirt/generated/libvirtConstants';
 
 export interface DiskChoice {
   readonly disk: DomainDisk;

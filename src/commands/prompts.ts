@@ -1,0 +1,147 @@
+// The questions VM commands ask the user (confirmations, picks, input boxes) go through this one
+// seam. In normal use it shows VS Code's modal dialogs and quick picks. Modal dialogs cannot be
+// answered from inside the extension host, so the extension-host tests install a responder
+// (PromptSeam.setResponder, reachable through the extension's test API) that answers in their
+// place; every question is also recorded in `history` so a test can assert what was asked.
+
+import * as vscode from 'vscode';
+
+export interface PickItem<T> extends vscode.QuickPickItem {
+  readonly value: T;
+}
+
+export interface ConfirmRequest {
+  readonly message: string;
+  readonly detail: string;
+  /** The verb on the confirming button, e.g. "Force Off", "Delete". */
+  readonly button: string;
+}
+
+export interface PickRequest<T> {
+  readonly title: string;
+  readonly placeHolder?: string;
+  readonly items: readonly PickItem<T>[];
+}
+
+export interface InputRequest {
+  readonly title: string;
+  readonly prompt?: string;
+  readonly value?: string;
+  /** Returns an error message for an unacceptable value. */
+  readonly validate?: (value: string) => string | undefined | Promise<string | undefined>;
+}
+
+export interface Prompts {
+  /** Modal confirmation; true only when the user pressed the named button. */
+  confirm(req: ConfirmRequest): Promise<boolean>;
+  pickOne<T>(req: PickRequest<T>): Promise<PickItem<T> | undefined>;
+  /** Items with `picked: true` start selected. */
+  pickMany<T>(req: PickRequest<T>): Promise<readonly PickItem<T>[] | undefined>;
+  input(req: InputRequest): Promise<string | undefined>;
+}
+
+/** Test answers; a missing method falls back to the real UI. */
+export interface PromptResponder {
+  confirm?(req: ConfirmRequest): boolean | Promise<boolean>;
+  pickOne?(req: PickRequest<unknown>): PickItem<unknown> | undefined | Promise<PickItem<unknown> | undefined>;
+  pickMany?(req: PickRequest<unknown>): readonly PickItem<unknown>[] | undefined | Promise<readonly PickItem<unknown>[] | undefined>;
+  input?(req: InputRequest): string | undefined | Promise<string | undefined>;
+}
+
+export type PromptRecord =
+  | { readonly kind: 'confirm'; readonly req: ConfirmRequest }
+  | { readonly kind: 'pickOne' | 'pickMany'; readonly req: PickRequest<unknown> }
+  | { readonly kind: 'input'; readonly req: InputRequest };
+
+/** A value typed into an input box that its own validation rejects (only reachable via a responder). */
+export class InvalidInputError extends Error {
+  constructor(readonly value: string, readonly reason: string) {
+    super(`"${value}" is not accepted: ${reason}`);
+    this.name = 'InvalidInputError';
+  }
+
+  static is(e: unknown): e is InvalidInputError {
+    return e instanceof InvalidInputError;
+  }
+}
+
+export const vscodePrompts: Prompts = {
+  async confirm(req) {
+    const choice = await vscode.window.showWarningMessage(req.message, { modal: true, detail: req.detail }, req.button);
+    return choice === req.button;
+  },
+  async pickOne<T>(req: PickRequest<T>) {
+    return vscode.window.showQuickPick([...req.items], { title: req.title, placeHolder: req.placeHolder, matchOnDescription: true });
+  },
+  async pickMany<T>(req: PickRequest<T>) {
+    return vscode.window.showQuickPick([...req.items], {
+      title: req.title,
+      placeHolder: req.placeHolder,
+      canPickMany: true,
+      matchOnDescription: true,
+    });
+  },
+  async input(req) {
+    return vscode.window.showInputBox({
+      title: req.title,
+      prompt: req.prompt,
+      value: req.value,
+      valueSelection: req.value !== undefined ? [0, req.value.length] : undefined,
+      validateInput: req.validate,
+    });
+  },
+};
+
+/** Narrows a responder's answer back to the items that were offered (so T stays sound). */
+function offered<T>(req: PickRequest<T>, answer: PickItem<unknown>): PickItem<T> {
+  const item = req.items.find((i) => i === answer || (i.label === answer.label && i.description === answer.description));
+  if (!item) throw new Error(`The test responder picked "${answer.label}", which was not offered`);
+  return item;
+}
+
+export class PromptSeam implements Prompts {
+  private responder: PromptResponder | undefined;
+  readonly history: PromptRecord[] = [];
+
+  constructor(private readonly ui: Prompts = vscodePrompts) {}
+
+  /** Installs (or with undefined removes) the test responder and clears the history. */
+  setResponder(responder: PromptResponder | undefined): void {
+    this.responder = responder;
+    this.history.length = 0;
+  }
+
+  async confirm(req: ConfirmRequest): Promise<boolean> {
+    this.history.push({ kind: 'confirm', req });
+    const r = this.responder;
+    return r?.confirm ? r.confirm(req) : this.ui.confirm(req);
+  }
+
+  async pickOne<T>(req: PickRequest<T>): Promise<PickItem<T> | undefined> {
+    this.history.push({ kind: 'pickOne', req });
+    const r = this.responder;
+    if (!r?.pickOne) return this.ui.pickOne(req);
+    const answer = await r.pickOne(req);
+    return answer === undefined ? undefined : offered(req, answer);
+  }
+
+  async pickMany<T>(req: PickRequest<T>): Promise<readonly PickItem<T>[] | undefined> {
+    this.history.push({ kind: 'pickMany', req });
+    const r = this.responder;
+    if (!r?.pickMany) return this.ui.pickMany(req);
+    const answer = await r.pickMany(req);
+    return answer === undefined ? undefined : answer.map((a) => offered(req, a));
+  }
+
+  async input(req: InputRequest): Promise<string | undefined> {
+    this.history.push({ kind: 'input', req });
+    const r = this.responder;
+    if (!r?.input) return this.ui.input(req);
+    const answer = await r.input(req);
+    if (answer !== undefined && req.validate) {
+      const problem = await req.validate(answer);
+      if (problem !== undefined) throw new InvalidInputError(answer, problem);
+    }
+    return answer;
+  }
+}

@@ -1,0 +1,53 @@
+// The VM commands of the one command table (registry.ts). Ids `libvirtVms.vm.*`; each handler
+// takes (clicked node, selection) from the tree, `{ connectionId, uuid }` refs from other callers,
+// or nothing from the palette (then a quick pick asks).
+
+import { cloneVm } from './clone/cloneVm';
+import type { CommandHandler } from './commandHandler';
+import { deleteVm } from './delete/deleteVm';
+import type { CommandEntry } from './registry';
+import { disableAutostartVm, enableAutostartVm } from './vm/autostart';
+import { copyIpVm } from './vm/copyIp';
+import { copyUuidVm } from './vm/copyUuid';
+import { discardSavedStateVm } from './vm/discardSavedState';
+import { editDescriptionVm, editTitleVm } from './vm/editMetadata';
+import { forceOffVm } from './vm/forceOff';
+import { forceResetVm } from './vm/forceReset';
+import { pauseVm } from './vm/pause';
+import { rebootVm } from './vm/reboot';
+import { renameVm } from './vm/rename';
+import { restoreVm } from './vm/restore';
+import { resumeVm } from './vm/resume';
+import { saveVm } from './vm/save';
+import { sendNmiVm } from './vm/sendNmi';
+import { shutdownVm } from './vm/shutdown';
+import { startVm } from './vm/start';
+
+const table: readonly (readonly [id: string, title: string, handler: CommandHandler])[] = [
+  ['libvirtVms.vm.start', 'Start VM', startVm],
+  ['libvirtVms.vm.shutdown', 'Shut Down VM', shutdownVm],
+  ['libvirtVms.vm.reboot', 'Reboot VM', rebootVm],
+  ['libvirtVms.vm.forceOff', 'Force Off VM', forceOffVm],
+  ['libvirtVms.vm.forceReset', 'Force Reset VM', forceResetVm],
+  ['libvirtVms.vm.pause', 'Pause VM', pauseVm],
+  ['libvirtVms.vm.resume', 'Resume VM', resumeVm],
+  ['libvirtVms.vm.save', 'Save VM', saveVm],
+  ['libvirtVms.vm.restore', 'Restore VM', restoreVm],
+  ['libvirtVms.vm.discardSavedState', 'Discard Saved State', discardSavedStateVm],
+  ['libvirtVms.vm.sendNmi', 'Send NMI', sendNmiVm],
+  ['libvirtVms.vm.enableAutostart', 'Enable Autostart', enableAutostartVm],
+  ['libvirtVms.vm.disableAutostart', 'Disable Autostart', disableAutostartVm],
+  ['libvirtVms.vm.rename', 'Rename VM', renameVm],
+  ['libvirtVms.vm.editTitle', 'Edit Title', editTitleVm],
+  ['libvirtVms.vm.editDescription', 'Edit Description', editDescriptionVm],
+  ['libvirtVms.vm.clone', 'Clone VM', cloneVm],
+  ['libvirtVms.vm.delete', 'Delete VM', deleteVm],
+  ['libvirtVms.vm.copyUuid', 'Copy UUID', copyUuidVm],
+  ['libvirtVms.vm.copyIp', 'Copy IP Address', copyIpVm],
+];
+
+export const vmCommands: readonly CommandEntry[] = table.map(([id, title, handler]) => ({
+  id,
+  title,
+  run: (deps, node, selected) => handler(deps, node, selected),
+}));

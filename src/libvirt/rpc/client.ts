@@ -36,6 +36,9 @@ interface PendingCall {
   /** Rejected by timeout or cancellation: a late reply is dropped but still frees the slot. */
   abandoned: boolean;
   sent: boolean;
+  /** For stream procedures: registered before the CALL is sent, because the server may send
+   *  stream data before its REPLY (seen with DOMAIN_SCREENSHOT on libvirt 9.0). */
+  stream?: RpcStreamImpl;
   cleanup(): void;
 }
 
@@ -178,6 +181,7 @@ export class RpcClient implements RpcCaller {
       const call = this.waiting.shift()!;
       call.sent = true;
       this.inFlight.set(call.serial, call);
+      if (call.proc.stream !== 'none') call.stream = this.openStream(call);
       this.transport.write(call.frame);
     }
   }
@@ -239,6 +243,7 @@ export class RpcClient implements RpcCaller {
     }
     this.inFlight.delete(frame.serial);
     this.pump();
+    if (call.stream && (call.abandoned || frame.status !== MessageStatus.OK)) this.streams.delete(call.serial);
     if (call.abandoned) return;
     call.cleanup();
     if (frame.status === MessageStatus.ERROR) {
@@ -260,7 +265,7 @@ export class RpcClient implements RpcCaller {
       call.resolve({ ret });
       return;
     }
-    call.resolve({ ret, stream: this.openStream(call) });
+    call.resolve({ ret, stream: call.stream ?? this.openStream(call) });
   }
 
   private decodeError(payload: Buffer): Error {
@@ -295,6 +300,9 @@ export class RpcClient implements RpcCaller {
     if (!stream) return; // Packets after an abort or for a stream we already finished.
     switch (frame.status) {
       case MessageStatus.CONTINUE:
+        // An empty CONTINUE from the server marks the end of its data (libvirt
+        // daemonStreamHandleRead on EOF); the STREAM/OK follows our finish.
+        if (frame.payload.length === 0) return stream.receiveOk();
         return stream.receiveData(frame.payload);
       case MessageStatus.OK:
         return stream.receiveOk();

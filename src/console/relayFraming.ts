@@ -101,7 +101,9 @@ export function decodePayload(data: unknown): Uint8Array {
 }
 
 function defaultSchedule(fn: () => void): void {
-  if (typeof setImmediate === 'function') setImmediate(fn);
+  // setImmediate runs after pending I/O callbacks in Node; browsers have no such hook.
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (typeof immediate === 'function') immediate(fn);
   else void Promise.resolve().then(fn);
 }
 

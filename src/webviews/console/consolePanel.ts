@@ -1,0 +1,127 @@
+// The graphical console tab: a webview running noVNC (app/main.ts) and the GraphicalSession
+// that feeds it. One panel per VM; the manager (src/console/consoleManager.ts) keeps them.
+
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { GraphicalSession, type GraphicalSessionUi } from '../../console/graphicalSession';
+import type { ConsoleTarget } from '../../console/consoleTarget';
+import { isFromWebview, type ConsoleState, type ToWebview } from './protocol';
+
+export interface ConsolePanelDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly secrets: vscode.SecretStorage;
+  readonly log: vscode.LogOutputChannel;
+  /** Saves a screenshot of the target (the "Screenshot" toolbar button). */
+  screenshot(target: ConsoleTarget): void;
+}
+
+export const CONSOLE_VIEW_TYPE = 'libvirtVms.console';
+
+export class ConsolePanel {
+  readonly session: GraphicalSession;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposeListeners = new Set<() => void>();
+  private disposed = false;
+
+  constructor(
+    readonly target: ConsoleTarget,
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: ConsolePanelDeps,
+  ) {
+    const ui: GraphicalSessionUi = {
+      post: (m) => Promise.resolve(this.post(m)),
+      askPassword: async (prompt) =>
+        vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true, title: `Console: ${target.dom.name}` }),
+      secrets: {
+        get: (k) => Promise.resolve(deps.secrets.get(k)),
+        store: (k, v) => Promise.resolve(deps.secrets.store(k, v)),
+        delete: (k) => Promise.resolve(deps.secrets.delete(k)),
+      },
+      requestPaste: () => {
+        void vscode.env.clipboard.readText().then((text) => {
+          if (text) void this.post({ type: 'typeText', text });
+        });
+      },
+      screenshot: () => deps.screenshot(target),
+      maximize: () => {
+        void vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+      },
+      log: (level, msg) => deps.log[level](msg),
+    };
+    this.session = new GraphicalSession(target, ui);
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews'), vscode.Uri.joinPath(deps.extensionUri, 'media')],
+    };
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (!isFromWebview(m)) {
+          deps.log.warn('console: ignored a malformed message from the webview');
+          return;
+        }
+        this.session.handle(m);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    void this.post({ type: 'init', title: `Console: ${target.dom.name}`, scale: 'fit', viewOnly: false });
+  }
+
+  get state(): ConsoleState {
+    return this.session.state;
+  }
+
+  onDidDispose(listener: () => void): vscode.Disposable {
+    this.disposeListeners.add(listener);
+    return new vscode.Disposable(() => this.disposeListeners.delete(listener));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  post(m: ToWebview): Thenable<boolean> | undefined {
+    if (this.disposed) return undefined;
+    return this.panel.webview.postMessage(m);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.session.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    for (const l of this.disposeListeners) l();
+    this.disposeListeners.clear();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webviews', 'console.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'console.css'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    // Only our own constants and URIs are interpolated here; everything else is set with
+    // textContent by the script.
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Console</title>
+</head>
+<body>
+<div id="root"></div>
+<script type="module" nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}

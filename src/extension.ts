@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { PromptSeam } from './commands/prompts';
 import { registerCommands } from './commands/registry';
 import { ConnectionRegistry } from './connections/connectionRegistry';
 import { ConnectionStore } from './connections/connectionStore';
@@ -14,6 +15,8 @@ import { TREE_VIEW_ID, VmTree } from './views/vmTree';
 export interface ExtensionApi {
   readonly tree: TreeTestApi;
   readonly connections: ConnectionRegistry;
+  /** Answers the VM commands' confirmations and picks in tests (see src/commands/prompts.ts). */
+  readonly prompts: PromptSeam;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -22,9 +25,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = new ConnectionRegistry(new ConnectionStore(), createManagedFactory(context.secrets));
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
-  registerCommands(context, { context, tree, connections, runner, log });
+  const { prompts } = registerCommands(context, { context, tree, connections, runner, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
-  return { tree: createTreeTestApi(tree), connections };
+  return { tree: createTreeTestApi(tree), connections, prompts };
 }
 
 export function deactivate(): void {

@@ -55,6 +55,8 @@ export class RpcClient implements RpcCaller {
   private readonly drainWaiters: (() => void)[] = [];
   private nextSerial = 1;
   private isClosed = false;
+  /** close() is under way: the server ending the connection now is the expected outcome. */
+  private closing = false;
   private goodbye: (() => Promise<void>) | undefined;
 
   constructor(
@@ -71,8 +73,10 @@ export class RpcClient implements RpcCaller {
     );
     transport.on('data', (chunk: Buffer) => this.receive(chunk));
     transport.on('drain', () => this.drainWaiters.splice(0).forEach((w) => w()));
-    transport.on('end', () => this.shutdown(new ConnectionClosedError('eof')));
-    transport.on('error', (err: Error) => this.shutdown(new ConnectionClosedError('socket error', { cause: err })));
+    transport.on('end', () => this.shutdown(this.closing ? undefined : new ConnectionClosedError('eof')));
+    transport.on('error', (err: Error) =>
+      this.shutdown(this.closing ? undefined : new ConnectionClosedError('socket error', { cause: err })),
+    );
     this.keepalive.start();
   }
 
@@ -112,7 +116,8 @@ export class RpcClient implements RpcCaller {
   }
 
   async close(): Promise<void> {
-    if (this.isClosed) return;
+    if (this.isClosed || this.closing) return;
+    this.closing = true;
     const goodbye = this.goodbye;
     this.goodbye = undefined;
     if (goodbye) {

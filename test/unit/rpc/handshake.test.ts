@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import { RpcClient } from '../../../src/libvirt/rpc/client';
+import { UnsupportedAuthError } from '../../../src/libvirt/rpc/errors';
+import { openRemote, VIR_DRV_FEATURE_PROGRAM_KEEPALIVE } from '../../../src/libvirt/rpc/handshake';
+import { decodeFromBuffer, encodeToBuffer } from '../../../src/libvirt/rpc/xdr';
+import {
+  RemoteAuthListRetCodec,
+  RemoteAuthPolkitRetCodec,
+  RemoteConnectOpenArgsCodec,
+  RemoteConnectSupportsFeatureArgsCodec,
+  RemoteConnectSupportsFeatureRetCodec,
+} from '../../../src/libvirt/generated/remoteProtocol';
+import type { Frame } from '../../../src/libvirt/rpc/frame';
+import { FakeServer } from './fakeServer';
+
+/** Answers the handshake like libvirtd, offering the given auth types; returns the procs called. */
+function autoAnswer(server: FakeServer, authTypes: number[]): number[] {
+  const procs: number[] = [];
+  const write = server.write.bind(server);
+  server.write = (chunk: Buffer): boolean => {
+    const before = server.received.length;
+    const r = write(chunk);
+    for (const f of server.received.slice(before)) setImmediate(() => answer(f));
+    return r;
+  };
+  const answer = (f: Frame): void => {
+    procs.push(f.proc);
+    if (f.proc === 66) server.reply(f, encodeToBuffer(RemoteAuthListRetCodec, { types: authTypes }));
+    else if (f.proc === 70) server.reply(f, encodeToBuffer(RemoteAuthPolkitRetCodec, { complete: 1 }));
+    else if (f.proc === 60) server.reply(f, encodeToBuffer(RemoteConnectSupportsFeatureRetCodec, { supported: 1 }));
+    else server.reply(f);
+  };
+  return procs;
+}
+
+describe('openRemote handshake (unit)', () => {
+  it('AUTH_LIST, keepalive feature, CONNECT_OPEN with the name and read-only flag; CONNECT_CLOSE on close', async () => {
+    const server = new FakeServer();
+    const procs = autoAnswer(server, [0]);
+    const client = new RpcClient(server, { keepaliveIntervalMs: 0 });
+    await openRemote(client, { name: 'qemu:///system', readOnly: true });
+    assert.deepEqual(procs, [66, 60, 1]);
+    const feature = decodeFromBuffer(RemoteConnectSupportsFeatureArgsCodec, server.received[1]!.payload);
+    assert.equal(feature.feature, VIR_DRV_FEATURE_PROGRAM_KEEPALIVE);
+    assert.deepEqual(decodeFromBuffer(RemoteConnectOpenArgsCodec, server.received[2]!.payload), { name: 'qemu:///system', flags: 1 });
+    await client.close();
+    assert.deepEqual(procs, [66, 60, 1, 2]);
+  });
+
+  it('authenticates with polkit when the server asks for it', async () => {
+    const server = new FakeServer();
+    const procs = autoAnswer(server, [2]);
+    const client = new RpcClient(server, { keepaliveIntervalMs: 0 });
+    await openRemote(client, { name: 'qemu:///system' });
+    assert.deepEqual(procs, [66, 70, 60, 1]);
+    assert.equal(decodeFromBuffer(RemoteConnectOpenArgsCodec, server.received[3]!.payload).flags, 0);
+  });
+
+  it('refuses SASL-only servers with UnsupportedAuthError explaining the way out', async () => {
+    const server = new FakeServer();
+    const procs = autoAnswer(server, [1]);
+    const client = new RpcClient(server, { keepaliveIntervalMs: 0 });
+    const err = await openRemote(client, { name: 'qemu:///system' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(UnsupportedAuthError.is(err));
+    assert.deepEqual(err.offered, [1]);
+    assert.match(err.message, /SASL authentication is not supported.*none.*polkit.*SSH/);
+    assert.deepEqual(procs, [66]);
+  });
+});

@@ -6,7 +6,7 @@ import { localSocketPath, type DiscoveryEnv } from './discovery';
 import type { SshPrompts } from './sshAuth';
 import type { UnknownHostKey } from './sshHostKey';
 import { remoteDaemonCommand } from './sshRemoteCommand';
-import { sharedSshSessions, type SshSessionPool } from './sshSession';
+import { sharedSshSessions, type SshSessionOptions, type SshSessionPool } from './sshSession';
 import { connectSshChannel } from './sshTransport';
 import { connectTcp } from './tcpTransport';
 import { connectTls } from './tlsTransport';
@@ -57,7 +57,13 @@ async function connectSsh(uri: ParsedUri, readOnly: boolean, opts: TransportOpti
     socket: uri.params.socket,
     netcat: uri.params.netcat,
   });
-  const session = await (opts.sshPool ?? sharedSshSessions).acquire({
+  const session = await (opts.sshPool ?? sharedSshSessions).acquire(sshSessionOptionsForUri(uri, opts));
+  return connectSshChannel(session, command);
+}
+
+/** The SSH session a URI's transport uses; port forwards for the same URI share it. */
+export function sshSessionOptionsForUri(uri: ParsedUri, opts: TransportOptions = {}): SshSessionOptions {
+  return {
     host: uri.host!,
     port: uri.port!,
     user: uri.user ?? os.userInfo().username,
@@ -71,6 +77,5 @@ async function connectSsh(uri: ParsedUri, readOnly: boolean, opts: TransportOpti
       noVerify: uri.params.noVerify,
       confirmUnknownHost: opts.confirmUnknownHost,
     },
-  });
-  return connectSshChannel(session, command);
+  };
 }

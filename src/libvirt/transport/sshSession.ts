@@ -55,6 +55,8 @@ export class SshSession {
       };
       client.once('error', onError);
       client.once('ready', onReady);
+      // ssh2 may report more than one error for a failed connection; the first one decides.
+      client.on('error', () => undefined);
       client.connect({
         host: opts.host,
         port: opts.port,

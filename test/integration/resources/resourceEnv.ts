@@ -1,0 +1,41 @@
+// Shared setup of the host-resource integration tests: the daemon URI (scripts/testenv.sh env),
+// unique `rtest-` names and removal of objects an earlier, killed run left behind.
+
+import * as crypto from 'node:crypto';
+import { Connection } from '../../../src/libvirt/connection';
+
+export const uri = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+
+export const PREFIX = 'rtest-';
+
+export function uniqueName(kind: string): string {
+  return `${PREFIX}${kind}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function openConnection(): Promise<Connection> {
+  return Connection.open(uri);
+}
+
+/** Destroys and undefines domains, networks and pools named rtest-* (and the volumes of such pools). */
+export async function removeLeftovers(conn: Connection): Promise<void> {
+  for (const d of await conn.connectListAllDomains()) {
+    if (!d.name.startsWith(PREFIX)) continue;
+    if (d.id !== -1) await conn.domainDestroy(d).catch(() => undefined);
+    await conn.domainUndefine(d, 0).catch(() => undefined);
+  }
+  for (const n of await conn.connectListAllNetworks()) {
+    if (!n.name.startsWith(PREFIX)) continue;
+    await conn.networkDestroy(n).catch(() => undefined);
+    await conn.networkUndefine(n).catch(() => undefined);
+  }
+  for (const p of await conn.connectListAllStoragePools()) {
+    if (!p.name.startsWith(PREFIX)) continue;
+    await conn.storagePoolCreate(p).catch(() => undefined);
+    for (const v of await conn.storagePoolListAllVolumes(p).catch(() => [])) await conn.storageVolDelete(v).catch(() => undefined);
+    await conn.storagePoolDestroy(p).catch(() => undefined);
+    await conn.storagePoolDelete(p).catch(() => undefined);
+    await conn.storagePoolUndefine(p).catch(() => undefined);
+  }
+}

@@ -6,19 +6,33 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Transport } from './transport';
 
+export interface DuplexTransportOptions {
+  /** Called once when the transport is finished. */
+  readonly release?: () => void;
+  /**
+   * Report the end only at 'close' and ask closeError() then for the reason. An SSH exec
+   * channel sends EOF before the remote command's exit status, which explains the EOF.
+   */
+  readonly closeError?: () => Error | undefined;
+}
+
 export class DuplexTransport extends EventEmitter implements Transport {
   private finished = false;
 
   constructor(
     private readonly stream: Duplex,
     readonly description: string,
-    private readonly release?: () => void,
+    private readonly options: DuplexTransportOptions = {},
   ) {
     super();
     stream.on('data', (chunk: Buffer) => this.emit('data', chunk));
     stream.on('drain', () => this.emit('drain'));
-    stream.on('end', () => this.finish());
-    stream.on('close', () => this.finish());
+    if (options.closeError) {
+      stream.on('close', () => this.finish(options.closeError!()));
+    } else {
+      stream.on('end', () => this.finish());
+      stream.on('close', () => this.finish());
+    }
     stream.on('error', (err: Error) => this.finish(err));
     // A stream that was read in paused mode before (the TLS confirmation byte) must flow again.
     stream.resume();
@@ -37,7 +51,7 @@ export class DuplexTransport extends EventEmitter implements Transport {
   private finish(err?: Error): void {
     if (this.finished) return;
     this.finished = true;
-    this.release?.();
+    this.options.release?.();
     if (err) this.emit('error', err);
     else this.emit('end');
   }

@@ -2,7 +2,6 @@
 // (virt-ssh-helper or netcat, see sshRemoteCommand.ts). The channel's stderr is kept so that a
 // failing remote command ("nc: command not found") surfaces as the error.
 
-import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { DuplexTransport } from './duplexTransport';
 import type { SshSession } from './sshSession';
@@ -21,14 +20,18 @@ export async function connectSshChannel(session: SshSession, command: string): P
     throw err;
   }
   let stderr = '';
+  let exitError: Error | undefined;
   channel.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_KEEP) stderr += chunk.toString('utf8');
   });
   channel.on('exit', (code: number | null) => {
     if (code !== 0 && code !== null) {
       const detail = stderr.trim() || 'no error output';
-      (channel as Duplex).destroy(new TransportError(`The remote libvirt proxy command on ${session.key} exited with status ${code}: ${detail}`));
+      exitError = new TransportError(`The remote libvirt proxy command on ${session.key} exited with status ${code}: ${detail}`);
     }
   });
-  return new DuplexTransport(channel, `ssh:${session.key}`, () => session.release());
+  return new DuplexTransport(channel, `ssh:${session.key}`, {
+    release: () => session.release(),
+    closeError: () => exitError,
+  });
 }

@@ -2,6 +2,7 @@
 // sessions, and the forwards other features (VNC, sockets) build on.
 
 import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -80,6 +81,30 @@ describe('ssh transport (integration)', function () {
     }).then(() => undefined, (e: unknown) => e);
     assert.ok(HostKeyMismatchError.is(err), `expected HostKeyMismatchError, got ${String(err)}`);
     assert.equal(asked, false);
+  });
+
+  it('authenticates through an ssh-agent (sshauth=agent)', async () => {
+    const sock = path.join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', [testEnv.sshKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const uri = sshUri({ sshauth: 'agent' });
+      const saved = process.env['SSH_AUTH_SOCK'];
+      try {
+        delete process.env['SSH_AUTH_SOCK'];
+        await assert.rejects(openClient(uri, { sshPool: new SshSessionPool() }), /authentication methods failed/i);
+        process.env['SSH_AUTH_SOCK'] = sock;
+        const client = await openClient(uri, { sshPool: pool });
+        assert.equal((await client.call(P.CONNECT_GET_URI, undefined)).uri, 'qemu:///system');
+        await client.close();
+      } finally {
+        if (saved === undefined) delete process.env['SSH_AUTH_SOCK'];
+        else process.env['SSH_AUTH_SOCK'] = saved;
+      }
+    } finally {
+      agent.kill();
+    }
   });
 
   it('shares one SSH connection between RPC clients and port forwards', async () => {

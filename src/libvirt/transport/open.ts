@@ -1,4 +1,6 @@
 // The one place that maps a parsed libvirt URI to a connected Transport.
+// SSH runs in-process (the ssh2 package, like libvirt's libssh/libssh2 transports), so the
+// command= (ssh binary) and no_tty= parameters of the OpenSSH-binary transport do not apply.
 
 import * as os from 'node:os';
 import type { ParsedUri } from '../uri';

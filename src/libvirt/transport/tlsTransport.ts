@@ -1,6 +1,8 @@
 // TLS to libvirtd's listen_tls port (16514). After the TLS handshake the server checks our
 // certificate and address and then sends ONE byte, 1, before any RPC; anything else means it
 // refused us (libvirt src/rpc/virnetclient.c, virNetClientSetTLSSession).
+// tls_priority= is a GnuTLS priority string with no OpenSSL equivalent: it is not applied;
+// Node's defaults (TLS 1.2+) are used.
 
 import * as net from 'node:net';
 import * as tls from 'node:tls';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { RpcClient } from '../../../src/libvirt/rpc/client';
-import { MessageStatus, MessageType } from '../../../src/libvirt/rpc/frame';
+import { encodeFrame, MessageStatus, MessageType } from '../../../src/libvirt/rpc/frame';
 import { CancelledError, ConnectionClosedError, isNoDomain, LibvirtError, ProtocolError, TimeoutError } from '../../../src/libvirt/rpc/errors';
 import { lookupLibvirtProcedure } from '../../../src/libvirt/rpc/procedureLookup';
 import type { RpcEvent } from '../../../src/libvirt/rpc/types';
@@ -128,6 +128,21 @@ describe('RpcClient (unit)', () => {
     assert.equal(server.received.length, 1, 'answered synchronously');
     const pong = server.received[0]!;
     assert.deepEqual([pong.prog, pong.proc, pong.type, pong.serial, pong.status], [KEEPALIVE_PROGRAM, 2, MessageType.MESSAGE, 0, 0]);
+  });
+
+  it('answers PINGs and accepts replies fed one byte at a time while the call cap is full', async () => {
+    const { server, client } = setup();
+    const ps = Array.from({ length: 6 }, () => client.call(HOSTNAME, undefined));
+    await server.waitFrames(5);
+    server.send({ prog: KEEPALIVE_PROGRAM, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK });
+    assert.equal(server.received.length, 6, 'the PONG does not wait for a call slot');
+    assert.equal(server.received[5]!.prog, KEEPALIVE_PROGRAM);
+    const calls = server.calls();
+    const bytes = Buffer.concat(calls.map((c, i) => encodeFrame({ ...c, type: MessageType.REPLY }, hostnameRet(`h${i}`))));
+    for (let i = 0; i < bytes.length; i++) server.sendRaw(bytes.subarray(i, i + 1));
+    await server.waitFrames(7);
+    server.reply(server.calls()[5]!, hostnameRet('h5'));
+    assert.deepEqual((await Promise.all(ps)).map((r) => r.hostname), ['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
   });
 
   it('pings on silence and declares the peer dead after keepaliveCount unanswered pings', async () => {

@@ -33,7 +33,10 @@ interface PendingCall {
   readonly frame: Buffer;
   resolve(value: { ret: unknown; stream?: RpcStream }): void;
   reject(err: Error): void;
-  /** Rejected by timeout or cancellation: a late reply is dropped but still frees the slot. */
+  /**
+   * Rejected by timeout or cancellation. The server still works on the call, so its slot stays
+   * taken until the (then dropped) reply arrives: that keeps us within max_client_requests.
+   */
   abandoned: boolean;
   sent: boolean;
   /** For stream procedures: registered before the CALL is sent, because the server may send
@@ -249,7 +252,11 @@ export class RpcClient implements RpcCaller {
     this.inFlight.delete(frame.serial);
     this.pump();
     if (call.stream && (call.abandoned || frame.status !== MessageStatus.OK)) this.streams.delete(call.serial);
-    if (call.abandoned) return;
+    if (call.abandoned) {
+      // The server opened a stream nobody will use: abort it so it does not linger server-side.
+      if (call.stream && frame.status === MessageStatus.OK) this.sendStreamPacket(call, MessageStatus.ERROR, Buffer.alloc(0));
+      return;
+    }
     call.cleanup();
     if (frame.status === MessageStatus.ERROR) {
       call.reject(this.decodeError(frame.payload));
@@ -282,14 +289,9 @@ export class RpcClient implements RpcCaller {
   }
 
   private openStream(call: PendingCall): RpcStreamImpl {
-    const { serial, proc } = call;
+    const { serial } = call;
     const stream = new RpcStreamImpl({
-      send: (status, payload) => {
-        if (this.isClosed) return true;
-        return this.transport.write(
-          encodeFrame({ prog: proc.program, vers: proc.version, proc: proc.proc, type: MessageType.STREAM, serial, status }, payload),
-        );
-      },
+      send: (status, payload) => this.sendStreamPacket(call, status, payload),
       drain: () => new Promise<void>((resolve) => (this.isClosed ? resolve() : this.drainWaiters.push(resolve))),
       release: () => {
         if (this.streams.get(serial) === stream) this.streams.delete(serial);
@@ -300,6 +302,14 @@ export class RpcClient implements RpcCaller {
     return stream;
   }
 
+  private sendStreamPacket(call: PendingCall, status: number, payload: Buffer): boolean {
+    if (this.isClosed) return true;
+    const { proc, serial } = call;
+    return this.transport.write(
+      encodeFrame({ prog: proc.program, vers: proc.version, proc: proc.proc, type: MessageType.STREAM, serial, status }, payload),
+    );
+  }
+
   private receiveStream(frame: Frame): void {
     const stream = this.streams.get(frame.serial);
     if (!stream) return; // Packets after an abort or for a stream we already finished.
@@ -307,7 +317,7 @@ export class RpcClient implements RpcCaller {
       case MessageStatus.CONTINUE:
         // An empty CONTINUE from the server marks the end of its data (libvirt
         // daemonStreamHandleRead on EOF); the STREAM/OK follows our finish.
-        if (frame.payload.length === 0) return stream.receiveOk();
+        if (frame.payload.length === 0) return stream.receiveEof();
         return stream.receiveData(frame.payload);
       case MessageStatus.OK:
         return stream.receiveOk();

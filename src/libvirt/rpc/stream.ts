@@ -1,6 +1,6 @@
 // One libvirt stream bound to the serial of the CALL that opened it (see libvirt
 // src/rpc/virnetclientstream.c for the reference behaviour). Packet semantics:
-//   STREAM/CONTINUE  data, either direction
+//   STREAM/CONTINUE  data, either direction; empty from the server: end of its data
 //   STREAM/OK        from the server: end of its data, or the confirmation of our finish
 //                    from us: finish (virStreamFinish); we then wait for the server's STREAM/OK
 //   STREAM/ERROR     from the server: remote_error; from us with no payload: abort
@@ -33,6 +33,11 @@ export class RpcStreamImpl extends Duplex {
   /** Incoming STREAM/CONTINUE. */
   receiveData(data: Buffer): void {
     if (!this.dataEnded) this.push(Buffer.from(data));
+  }
+
+  /** Incoming empty STREAM/CONTINUE: the server has no more data (its STREAM/OK answers our finish). */
+  receiveEof(): void {
+    this.endReadable();
   }
 
   /** Incoming STREAM/OK. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { RpcClient } from '../../../src/libvirt/rpc/client';
 import { MessageStatus, MessageType, STREAM_PACKET_MAX, type Frame } from '../../../src/libvirt/rpc/frame';
-import { ConnectionClosedError, LibvirtError } from '../../../src/libvirt/rpc/errors';
+import { CancelledError, ConnectionClosedError, LibvirtError } from '../../../src/libvirt/rpc/errors';
 import type { RpcStream } from '../../../src/libvirt/rpc/types';
 import { encodeToBuffer, XdrWriter } from '../../../src/libvirt/rpc/xdr';
 import { REMOTE_PROCEDURES, RemoteErrorCodec } from '../../../src/libvirt/generated/remoteProtocol';
@@ -121,6 +121,51 @@ describe('RpcClient streams (unit)', () => {
     server.end();
     const [err] = (await errored) as [unknown];
     assert.ok(ConnectionClosedError.is(err));
+  });
+
+  it('aborts a stream whose call was cancelled before the server accepted it', async () => {
+    const { server, client } = setup();
+    const ac = new AbortController();
+    const p = client.callWithStream(REMOTE_PROCEDURES.STORAGE_VOL_DOWNLOAD, { vol, offset: 0n, length: 0n, flags: 0 }, { signal: ac.signal });
+    await server.waitFrames(1);
+    ac.abort();
+    await assert.rejects(p, CancelledError.is);
+    const call = server.received[0]!;
+    server.reply(call);
+    assert.deepEqual(streamFrames(server, call).map((f) => [f.status, f.payload.length]), [[MessageStatus.ERROR, 0]]);
+  });
+
+  it('ends the readable side on an empty STREAM/CONTINUE (libvirtd 9.0) and finishes only on STREAM/OK', async () => {
+    const { server, client } = setup();
+    const { call, stream } = await openStream(server, client, false);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.end(); // finish requested before the data is over
+    server.stream(call, MessageStatus.CONTINUE, Buffer.from('abc'));
+    server.stream(call, MessageStatus.CONTINUE);
+    await once(stream, 'end');
+    let finished = false;
+    stream.on('finish', () => (finished = true));
+    await sleep(2);
+    assert.equal(finished, false, 'the empty CONTINUE is not the finish confirmation');
+    server.stream(call, MessageStatus.OK);
+    await once(stream, 'finish');
+    assert.equal(Buffer.concat(chunks).toString(), 'abc');
+  });
+
+  it('accepts stream data that arrives before the REPLY', async () => {
+    const { server, client } = setup();
+    const p = client.callWithStream(REMOTE_PROCEDURES.STORAGE_VOL_DOWNLOAD, { vol, offset: 0n, length: 0n, flags: 0 });
+    await server.waitFrames(1);
+    const call = server.received[0]!;
+    server.stream(call, MessageStatus.CONTINUE, Buffer.from('early'));
+    server.reply(call);
+    server.stream(call, MessageStatus.CONTINUE);
+    const { stream } = await p;
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'early');
   });
 
   it('rejects callWithStream for a procedure without a stream', async () => {

@@ -64,6 +64,9 @@ async function targets(deps: CommandDeps, args: unknown[], title: string, opts: 
     .map(vmOf)
     .filter((v): v is { connectionId: string; ref: DomainRef } => v !== undefined);
   if (picked.length > 0) return picked.map((v) => consoleTarget(deps, v.connectionId, v.ref));
+  // Editor title buttons of a console tab pass no argument: act on that console's VM.
+  const active = first === undefined ? consoleManager(deps).activeTarget() : undefined;
+  if (active) return [active];
   const candidates = deps.tree.sessions().flatMap((s) =>
     s
       .snapshots()

@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { CommandRunner } from '../ui/runCommand';
 import type { VmTree } from '../views/vmTree';
 import { connectionCommands } from './connectionCommands';
+import { consoleCommands } from './consoleCommands';
 import { PromptSeam, type Prompts } from './prompts';
 import { vmCommands } from './vmCommands';
 
@@ -38,7 +39,7 @@ export interface RegisteredCommands {
   readonly prompts: PromptSeam;
 }
 
-const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands];
+const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands, consoleCommands];
 
 export function registerCommands(context: vscode.ExtensionContext, wiring: CommandWiring): RegisteredCommands {
   const prompts = wiring.prompts ?? new PromptSeam();

@@ -118,6 +118,11 @@ export class ConsoleManager implements vscode.Disposable {
     return panel;
   }
 
+  /** The VM of the focused console tab, if a console tab is focused. */
+  activeTarget(): ConsoleTarget | undefined {
+    return this.activePanel?.panel.active ? this.activePanel.target : undefined;
+  }
+
   panelFor(target: Pick<ConsoleTarget, 'connectionId' | 'dom'>): ConsolePanel | undefined {
     return this.panels.get(consoleKey(target));
   }

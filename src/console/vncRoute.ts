@@ -2,31 +2,11 @@
 // the SSH connection the RPC channel already uses (the shared session pool hands out the same
 // session for the same user@host:port), so no extra login or prompt is needed.
 
-import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { parseUri } from '../libvirt/uri';
-import type { TransportOptions } from '../libvirt/transport/open';
+import { sshSessionOptionsForUri, type TransportOptions } from '../libvirt/transport/open';
 import { sharedSshSessions, type SshSession, type SshSessionOptions } from '../libvirt/transport/sshSession';
 import type { SshForwarder, VncRoute } from './vncEndpoint';
-
-/** The session options the SSH transport uses for this URI (see transport/open.ts connectSsh). */
-function sshOptions(uri: ReturnType<typeof parseUri>, opts: TransportOptions): SshSessionOptions {
-  return {
-    host: uri.host!,
-    port: uri.port!,
-    user: uri.user ?? os.userInfo().username,
-    auth: uri.params.sshauth,
-    keyFile: uri.params.keyfile,
-    prompts: opts.sshPrompts,
-    readyTimeoutMs: opts.sshReadyTimeoutMs,
-    hostKey: {
-      knownHostsFile: uri.params.knownHosts,
-      verify: uri.params.knownHostsVerify,
-      noVerify: uri.params.noVerify,
-      confirmUnknownHost: opts.confirmUnknownHost,
-    },
-  };
-}
 
 /** Each forward holds a reference on the session until its channel closes. */
 class PooledSshForwarder implements SshForwarder {
@@ -69,7 +49,7 @@ export function vncRouteForUri(uriText: string, opts: TransportOptions = {}): Vn
     case 'unix':
       return { kind: 'local' };
     case 'ssh':
-      return { kind: 'ssh', ssh: new PooledSshForwarder(sshOptions(uri, opts)) };
+      return { kind: 'ssh', ssh: new PooledSshForwarder(sshSessionOptionsForUri(uri, opts)) };
     case 'tcp':
     case 'tls': {
       const host = uri.host ?? 'localhost';

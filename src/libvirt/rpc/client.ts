@@ -270,6 +270,10 @@ export class RpcClient implements RpcCaller {
     try {
       ret = decodeFromBuffer(call.proc.ret, frame.payload);
     } catch (err) {
+      if (call.stream) {
+        this.streams.delete(call.serial);
+        this.sendStreamPacket(call, MessageStatus.ERROR, Buffer.alloc(0));
+      }
       call.reject(err as Error);
       return;
     }

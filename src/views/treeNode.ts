@@ -10,8 +10,9 @@ import type { NodeDeviceNode } from './nodes/nodeDeviceNode';
 import type { StoragePoolNode } from './nodes/storagePoolNode';
 import type { VmNode } from './nodes/vmNode';
 import type { VmFilter } from './filter';
+import type { ResourceNode } from './resources/resourceNode';
 
-export type TreeNode = ConnectionNode | VmNode | HardwareNode | GroupNode | NetworkNode | StoragePoolNode | NodeDeviceNode | MessageNode;
+export type TreeNode = ConnectionNode | VmNode | HardwareNode | GroupNode | NetworkNode | StoragePoolNode | NodeDeviceNode | MessageNode | ResourceNode;
 
 /** What every node kind implements. */
 export interface NodeBase {

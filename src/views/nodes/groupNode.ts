@@ -6,6 +6,8 @@ import { MessageNode } from './messageNode';
 import { NetworkNode } from './networkNode';
 import { NodeDeviceNode } from './nodeDeviceNode';
 import { StoragePoolNode } from './storagePoolNode';
+import { asResourceConnection } from '../resources/resourceApi';
+import { resourceChildren } from '../resources/resourceChildren';
 
 export type GroupKind = 'networks' | 'pools' | 'devices';
 
@@ -54,6 +56,8 @@ export class GroupNode implements NodeBase {
   }
 
   private async load(conn: NonNullable<ReturnType<HostSession['connection']>>): Promise<TreeNode[]> {
+    // Pools, networks and host devices with their details (src/views/resources).
+    if (asResourceConnection(conn)) return resourceChildren(this.group, this, this.session);
     const byName = <T extends { name: string }>(a: T, b: T): number => a.name.localeCompare(b.name, undefined, { numeric: true });
     switch (this.group) {
       case 'networks':

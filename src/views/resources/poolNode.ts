@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import type { StoragePoolInfo, StoragePoolRef } from '../../libvirt/connection';
+import { VirStoragePoolState } from '../../libvirt/generated/libvirtConstants';
+import { poolStateName, poolSummary } from '../../libvirt/resources/pool';
+import { formatBytes } from '../../libvirt/resources/validation';
+import { errorMessage } from '../../ui/log';
+import { MessageNode } from '../nodes/messageNode';
+import type { GroupNode } from '../nodes/groupNode';
+import type { NodeBase, TreeNode } from '../treeNode';
+import { resourceConnection, type ResourceHost } from './resourceApi';
+import { VolumeNode } from './volumeNode';
+
+/** A storage pool: state, free space, autostart; its volumes load only when it is expanded. */
+export class PoolNode implements NodeBase {
+  readonly kind = 'resourcePool';
+
+  constructor(
+    readonly parent: GroupNode,
+    readonly host: ResourceHost,
+    readonly ref: StoragePoolRef,
+    readonly info: StoragePoolInfo | undefined,
+    readonly autostart: boolean | undefined,
+  ) {}
+
+  get id(): string {
+    return `${this.parent.id}/pool:${this.ref.uuid}`;
+  }
+
+  get active(): boolean {
+    return this.info?.state === VirStoragePoolState.RUNNING || this.info?.state === VirStoragePoolState.DEGRADED;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.ref.name, this.active ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = this.info ? poolSummary(this.info) : 'unknown';
+    item.iconPath = new vscode.ThemeIcon('database', this.active ? undefined : new vscode.ThemeColor('disabledForeground'));
+    // e.g. activePool.autostart, inactivePool
+    item.contextValue = `${this.active ? 'active' : 'inactive'}Pool${this.autostart ? '.autostart' : ''}`;
+    const md = new vscode.MarkdownString(`**${this.ref.name}** (storage pool)\n\n`);
+    if (this.info) {
+      md.appendMarkdown(`State: ${poolStateName(this.info.state)}  \nCapacity: ${formatBytes(this.info.capacity)}  \n`);
+      md.appendMarkdown(`Allocation: ${formatBytes(this.info.allocation)}  \nAvailable: ${formatBytes(this.info.available)}  \n`);
+    }
+    md.appendMarkdown(`Autostart: ${this.autostart ? 'yes' : 'no'}  \nUUID: ${this.ref.uuid}`);
+    item.tooltip = md;
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    const conn = resourceConnection(this.host);
+    if (!conn) return [];
+    try {
+      const vols = await conn.storagePoolListAllVolumes(this.ref, 0);
+      const infos = await Promise.all(vols.map((v) => conn.storageVolGetInfo(v).catch(() => undefined)));
+      const nodes = vols.map((v, i) => new VolumeNode(this, v, infos[i])).sort((a, b) => a.ref.name.localeCompare(b.ref.name, undefined, { numeric: true }));
+      if (nodes.length > 0) return nodes;
+      return [new MessageNode(this, `${this.id}/msg:empty`, 'No volumes', { icon: new vscode.ThemeIcon('info') })];
+    } catch (err) {
+      return [new MessageNode(this, `${this.id}/msg:error`, `Could not list volumes: ${errorMessage(err)}`, { icon: new vscode.ThemeIcon('error') })];
+    }
+  }
+}

@@ -1,0 +1,9 @@
+// The host-resource node kinds, for the tree's TreeNode union.
+
+import type { HostDeviceNode } from './hostDeviceNode';
+import type { LeaseNode } from './leaseNode';
+import type { NetworkResourceNode } from './networkResourceNode';
+import type { PoolNode } from './poolNode';
+import type { VolumeNode } from './volumeNode';
+
+export type ResourceNode = PoolNode | VolumeNode | NetworkResourceNode | LeaseNode | HostDeviceNode;

@@ -20,6 +20,7 @@ export async function launchChromium(isolatedEnv: NodeJS.ProcessEnv): Promise<Br
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      '--disable-crash-reporter',
     ],
     env: { ...process.env, ...isolatedEnv },
     timeout: 60_000,

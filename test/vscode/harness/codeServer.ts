@@ -102,9 +102,10 @@ function trackGroup(pid: number): void {
   });
 }
 
+/** An awaited pause. Not unref'd: an unref'd timer being awaited lets Node exit mid-await. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
+    setTimeout(resolve, ms);
   });
 }
 
@@ -135,6 +136,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   if (!fs.existsSync(codeServerEntry)) {
     throw new HarnessError(`code-server is not installed (${codeServerEntry}): run scripts/vscode-env.sh install`);
   }
+  const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'libvirt-vms-vscode-'));
   const dirs = {
     userData: path.join(stateDir, 'user-data'),
@@ -209,6 +211,17 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       // gone
     }
     runningGroups.delete(child.pid);
+    if (ownsStateDir && !process.env.LIBVIRT_VMS_KEEP_STATE) {
+      // Keep the server log next to the other test logs, then drop the temporary state.
+      const logs = path.join(repoRoot, 'test-results', 'logs');
+      try {
+        fs.mkdirSync(logs, { recursive: true });
+        fs.copyFileSync(logFile, path.join(logs, `code-server-${path.basename(stateDir)}.log`));
+      } catch {
+        // best effort
+      }
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   };
 
   const deadline = Date.now() + 60_000;

@@ -51,8 +51,9 @@ export async function runHostTests(options: HostTestOptions = {}): Promise<numbe
     ]);
     const url = `${server.url}/?folder=${encodeURIComponent(server.workspace)}&payload=${encodeURIComponent(payload)}`;
     const timedOut = new Promise<number>((_, reject) => {
+      // Deliberately not unref'd: playwright's browser pipe does not keep Node alive, so this
+      // timer is what keeps the driver waiting for codeAutomationExit. Cleared in finally.
       timer = setTimeout(() => reject(new HarnessError(`extension host tests did not finish within ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
     });
     await page.goto(url, { timeout: 60_000 });
     return await Promise.race([exited, timedOut]);

@@ -125,7 +125,18 @@ if (command !== 'serve') {
   }
 }
 
-main(process.argv.slice(2)).then(
+let settled = false;
+process.on('beforeExit', () => {
+  // The event loop drained while a command was still waiting: never report that as success.
+  if (!settled) {
+    process.stderr.write('[harness] nothing left to wait for before the command finished\n');
+    process.exit(3);
+  }
+});
+
+main(process.argv.slice(2)).finally(() => {
+  settled = true;
+}).then(
   // Exit explicitly: a test that leaks a socket or timer must not keep the run alive.
   (code) => process.exit(code),
   (err: unknown) => {

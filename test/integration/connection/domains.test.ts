@@ -102,15 +102,20 @@ describe('Connection: domains over qemu:///system (integration)', function () {
       await events.waitFor(lifecycleOf(name, VirDomainEventType.UNDEFINED), 'UNDEFINED');
       await assert.rejects(conn.domainLookupByName(name), isNoDomain);
 
+      // libvirt may add RESUMED (the CPUs start after QEMU launched paused) and SHUTDOWN
+      // (QEMU reports its exit) around these: check the required ones appear in this order.
       const order = events.seen.filter((e) => e.kind === 'lifecycle' && e.dom.name === name).map((e) => (e.kind === 'lifecycle' ? e.event : -1));
-      assert.deepEqual(order, [
+      const required = [
         VirDomainEventType.DEFINED,
         VirDomainEventType.STARTED,
         VirDomainEventType.SUSPENDED,
         VirDomainEventType.RESUMED,
         VirDomainEventType.STOPPED,
         VirDomainEventType.UNDEFINED,
-      ]);
+      ];
+      let at = 0;
+      for (const ev of order) if (ev === required[at]) at++;
+      assert.equal(at, required.length, `lifecycle events in order ${JSON.stringify(order)}`);
     } finally {
       sub.dispose();
     }

@@ -113,10 +113,20 @@ export function toKiB(value: number, unit: string | undefined): number {
 export type BootDevice = 'hd' | 'cdrom' | 'network' | 'fd';
 export type FeaturePolicy = 'force' | 'require' | 'optional' | 'disable' | 'forbid';
 
+/** The order libvirt writes these children in (virDomainDefFormat); new elements follow it. */
+const CHILD_ORDER: Record<string, readonly string[]> = {
+  domain: ['name', 'uuid', 'genid', 'title', 'description', 'metadata', 'maxMemory', 'memory', 'currentMemory', 'blkiotune', 'memtune', 'memoryBacking', 'vcpu', 'vcpus', 'iothreads', 'cputune', 'numatune', 'resource', 'sysinfo', 'bootloader', 'bootloader_args', 'os', 'idmap', 'features', 'cpu', 'clock', 'on_poweroff', 'on_reboot', 'on_crash', 'on_lockfailure', 'pm', 'perf', 'devices', 'seclabel'],
+  os: ['type', 'firmware', 'loader', 'nvram', 'kernel', 'initrd', 'cmdline', 'dtb', 'acpi', 'boot', 'bootmenu', 'smbios', 'bios'],
+  cpu: ['model', 'vendor', 'topology', 'cache', 'maxphysaddr', 'feature', 'numa'],
+  disk: ['driver', 'source', 'backingStore', 'target', 'iotune', 'boot', 'readonly', 'shareable', 'serial', 'encryption', 'address'],
+  interface: ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'link', 'mtu', 'bandwidth', 'boot', 'alias', 'address'],
+};
+
 export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
   private constructor(doc: XmlDocument) {
     if (doc.root.name !== 'domain') throw new XmlValueError(`root element is <${doc.root.name}>, expected <domain>`, 'root');
     super(doc, doc.root, DOMAIN_FIELDS);
+    for (const [k, v] of Object.entries(CHILD_ORDER)) doc.childOrder.set(k, v);
   }
 
   static parse(text: string): DomainXml {

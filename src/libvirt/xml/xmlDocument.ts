@@ -328,7 +328,8 @@ class Parser {
 function parseNodes(text: string, start: number, parent: XmlElement | undefined): XmlNode[] {
   const p = new Parser(text, start);
   const nodes: XmlNode[] = [];
-  if (p.content(parent, nodes)) p.fail('unexpected closing tag');
+  if (p.content(undefined, nodes)) p.fail('unexpected closing tag');
+  for (const n of nodes) if (n.kind === 'element') n.parent = parent;
   return nodes;
 }
 
@@ -347,6 +348,8 @@ export class XmlDocument {
   readonly nodes: XmlNode[];
   readonly root: XmlElement;
   private lineIndex: LineIndex | undefined;
+  /** Preferred order of children per parent element name, used when inserting new children. */
+  readonly childOrder = new Map<string, readonly string[]>();
   /** Incremented on every edit; views may use it to invalidate caches. */
   version = 0;
 
@@ -498,7 +501,7 @@ export class XmlDocument {
     }
     const last = el.attributes[el.attributes.length - 1];
     const at = last ? last.end : el.start + 1 + el.name.length;
-    const quote = this.preferredQuote();
+    const quote = this.preferredQuote(el);
     const enc = escapeAttr(value, quote);
     this.splice(at, at, ` ${name}=${quote}${enc}${quote}`);
     const start = at + 1;
@@ -607,8 +610,9 @@ export class XmlDocument {
     return '  ';
   }
 
-  private preferredQuote(): '"' | "'" {
-    const a = this.root.attributes[0];
+  /** The quote style of the element's own attributes, else of the root's. */
+  private preferredQuote(el: XmlElement): '"' | "'" {
+    const a = el.attributes[0] ?? this.root.attributes[0];
     return a && this._text[a.valueStart - 1] === '"' ? '"' : "'";
   }
 
@@ -619,6 +623,7 @@ export class XmlDocument {
    */
   insertElement(parent: XmlElement, fragment: string, opts: InsertOptions = {}): XmlElement[] {
     this.assertAttached(parent);
+    if (!opts.before && !opts.after) opts = this.orderedPosition(parent, fragment);
     const siblings = parent.elements();
     const parentIndent = this.indentOf(parent);
     const unit = this.indentUnit();
@@ -680,6 +685,28 @@ export class XmlDocument {
     parent.children.splice(idx, 0, ...newNodes);
     this.reindexTexts(parent);
     return newNodes.filter((n): n is XmlElement => n.kind === 'element');
+  }
+
+  /**
+   * Where a new child goes when the caller did not say: after the last sibling that comes
+   * earlier in `childOrder` for this parent (libvirt's own output order), else at the end.
+   */
+  private orderedPosition(parent: XmlElement, fragment: string): InsertOptions {
+    const order = this.childOrder.get(parent.name);
+    const name = /^\s*<([^\s/>]+)/.exec(fragment)?.[1];
+    if (!order || name === undefined) return {};
+    const rank = order.indexOf(name);
+    if (rank < 0) return {};
+    let after: XmlElement | undefined;
+    let firstLater: XmlElement | undefined;
+    for (const c of parent.elements()) {
+      const r = order.indexOf(c.name);
+      if (r >= 0 && r <= rank) after = c;
+      else if (r > rank && !firstLater && !after) firstLater = c;
+    }
+    if (after) return { after };
+    if (firstLater) return { before: firstLater };
+    return {};
   }
 
   private childIndexAfter(parent: XmlElement, at: number): number {

@@ -11,6 +11,8 @@ import { connectionCommands } from './connectionCommands';
 import { consoleCommands } from './consoleCommands';
 import { PromptSeam, type Prompts } from './prompts';
 import { vmCommands } from './vmCommands';
+// Host resources (pools, volumes, networks, host devices).
+import { resourceCommands } from './resources/resourceCommands';
 
 export interface CommandDeps {
   readonly context: vscode.ExtensionContext;
@@ -39,7 +41,7 @@ export interface RegisteredCommands {
   readonly prompts: PromptSeam;
 }
 
-const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands, consoleCommands];
+const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands, consoleCommands, resourceCommands];
 
 export function registerCommands(context: vscode.ExtensionContext, wiring: CommandWiring): RegisteredCommands {
   const prompts = wiring.prompts ?? new PromptSeam();

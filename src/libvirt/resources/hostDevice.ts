@@ -143,3 +143,32 @@ export async function listHostDevices(conn: HostDeviceApi): Promise<HostDevice[]
   const key = (d: HostDevice): string => (d.kind === 'pci' ? `0${formatPciAddress(d.address)}` : `1${String(d.bus).padStart(3, '0')}:${String(d.device).padStart(3, '0')}`);
   return devices.sort((a, b) => key(a).localeCompare(key(b)));
 }
+
+export interface BlockDevice {
+  readonly name: string;
+  /** /dev/... */
+  readonly path: string;
+  /** bytes (0 when unknown) */
+  readonly size: number;
+  readonly model?: string;
+  readonly driveType?: string;
+}
+
+/** A node device with a storage capability (formatnode.rst "storage"); undefined otherwise. */
+export function parseBlockDeviceXml(xml: string): BlockDevice | undefined {
+  const root = parseXmlElement(xml);
+  const cap = children(root, 'capability').find((c) => c.attrs['type'] === 'storage');
+  const path = textOf(cap, 'block');
+  if (!cap || path === undefined) return undefined;
+  return { name: textOf(root, 'name') ?? '', path, size: int(textOf(cap, 'size')), model: textOf(cap, 'model'), driveType: textOf(cap, 'drive_type') };
+}
+
+/** The host's block devices, candidates for fs, disk and logical pools. */
+export async function listBlockDevices(conn: HostDeviceApi): Promise<BlockDevice[]> {
+  const refs = await conn.connectListAllNodeDevices(VirConnectListAllNodeDeviceFlags.STORAGE);
+  const xmls = await Promise.all(refs.map((r) => conn.nodeDeviceGetXmlDesc(r).catch(() => undefined)));
+  return xmls.flatMap((x) => {
+    const d = x === undefined ? undefined : parseBlockDeviceXml(x);
+    return d ? [d] : [];
+  });
+}

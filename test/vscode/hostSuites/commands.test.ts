@@ -267,6 +267,24 @@ describe('VM commands (extension host, real libvirtd)', function () {
       assert.deepEqual(result.volumes.map((v) => v.name), [`${source.name}-clone.qcow2`]);
     });
 
+    it('rolls back the copied volume when defining the clone fails', async () => {
+      // The name is free when the command checks it; the test takes it before the clone is
+      // defined, so libvirt refuses the define and the command must delete the copy it made.
+      const name = unique();
+      api.prompts.setResponder({
+        input: async () => {
+          await define(tinyVmXml(name));
+          return name;
+        },
+      });
+      const before = (await conn.storagePoolListAllVolumes(pool!)).map((v) => v.name).sort();
+      const result = await vscode.commands.executeCommand('libvirtVms.vm.clone', ref(source));
+      assert.equal(result, undefined, 'the clone must fail');
+      const after = (await conn.storagePoolListAllVolumes(pool!)).map((v) => v.name).sort();
+      assert.deepEqual(after, before, 'no volume is left behind');
+      assert.equal(fs.existsSync(path.join(poolDir!, `${name}.qcow2`)), false);
+    });
+
     it('deletes a running clone: forced off, undefined with its NVRAM, chosen disk deleted, CD-ROM kept', async () => {
       const clone = await conn.domainLookupByName(`${source.name}-clone`);
       await vscode.commands.executeCommand('libvirtVms.vm.start', ref(clone));

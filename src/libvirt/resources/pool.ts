@@ -116,7 +116,7 @@ export function checkPoolSpec(spec: PoolSpec, existingNames: readonly string[] =
 
 function hostProblem(host: string | undefined): string | undefined {
   if (host === undefined || host.trim() === '') return 'The server host name is missing.';
-  if (/[\s/\u0000]/.test(host)) return `The host name ${JSON.stringify(host)} contains spaces, "/" or NUL.`;
+  if (/[\s/]/.test(host) || host.includes('\u0000')) return `The host name ${JSON.stringify(host)} contains spaces, "/" or NUL.`;
   return undefined;
 }
 

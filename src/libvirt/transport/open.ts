@@ -8,8 +8,8 @@ import { localSocketPath, type DiscoveryEnv } from './discovery';
 import type { SshPrompts } from './sshAuth';
 import type { UnknownHostKey } from './sshHostKey';
 import { remoteDaemonCommand } from './sshRemoteCommand';
-import { sharedSshSessions, type SshSessionOptions, type SshSessionPool } from './sshSession';
-import { connectSshChannel } from './sshTransport';
+// ssh2 takes about 75 ms to load: the SSH modules are imported only when an SSH URI is opened.
+import type { SshSessionOptions, SshSessionPool } from './sshSession';
 import { connectTcp } from './tcpTransport';
 import { connectTls } from './tlsTransport';
 import type { Transport } from './transport';
@@ -59,6 +59,7 @@ async function connectSsh(uri: ParsedUri, readOnly: boolean, opts: TransportOpti
     socket: uri.params.socket,
     netcat: uri.params.netcat,
   });
+  const [{ sharedSshSessions }, { connectSshChannel }] = await Promise.all([import('./sshSession'), import('./sshTransport')]);
   const session = await (opts.sshPool ?? sharedSshSessions).acquire(sshSessionOptionsForUri(uri, opts));
   return connectSshChannel(session, command);
 }

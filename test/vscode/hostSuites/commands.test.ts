@@ -186,6 +186,54 @@ describe('VM commands (extension host, real libvirtd)', function () {
     for (const vm of vms) assert.equal(await stateOf(conn, vm), VirDomainState.SHUTOFF);
   });
 
+  it('from the palette, offers only VMs in a matching state in a multi-select pick', async () => {
+    const on = await define(tinyVmXml(unique()));
+    const off = await define(tinyVmXml(unique()));
+    await conn.domainCreate(on);
+    await waitFor('tree lists both', () => api.tree.vmItem(connectionId, on.name)?.contextValue === 'vm.running' && api.tree.vmItem(connectionId, off.name));
+    let offered: string[] = [];
+    api.prompts.setResponder({
+      pickMany: (req) => {
+        offered = req.items.map((i) => i.label);
+        return req.items.filter((i) => i.label === on.name);
+      },
+    });
+    const report = (await vscode.commands.executeCommand('libvirtVms.vm.pause')) as BulkReport;
+    assert.ok(offered.includes(on.name), `running VM not offered: ${offered.join(', ')}`);
+    assert.ok(!offered.includes(off.name), 'a shut-off VM must not be offered for Pause');
+    assert.deepEqual(report.ok, [on.name]);
+    assert.equal(await stateOf(conn, on), VirDomainState.PAUSED);
+    await conn.domainDestroy(on);
+  });
+
+  it('saves, restores and discards the saved state; toggles autostart; copies the UUID', async () => {
+    const vm = await define(tinyVmXml(unique()));
+    await conn.domainCreate(vm);
+    await vscode.commands.executeCommand('libvirtVms.vm.save', ref(vm));
+    assert.equal(await stateOf(conn, vm), VirDomainState.SHUTOFF);
+    assert.equal(await conn.domainHasManagedSaveImage(vm), true);
+    await waitFor('tree shows saved', () => api.tree.vmItem(connectionId, vm.name)?.contextValue === 'vm.saved');
+
+    await vscode.commands.executeCommand('libvirtVms.vm.restore', ref(vm));
+    assert.equal(await stateOf(conn, vm), VirDomainState.RUNNING);
+    assert.equal(await conn.domainHasManagedSaveImage(vm), false);
+
+    await vscode.commands.executeCommand('libvirtVms.vm.save', ref(vm));
+    confirmAll();
+    await vscode.commands.executeCommand('libvirtVms.vm.discardSavedState', ref(vm));
+    assert.equal(confirms[0]?.button, 'Discard');
+    assert.equal(await conn.domainHasManagedSaveImage(vm), false);
+
+    await vscode.commands.executeCommand('libvirtVms.vm.enableAutostart', ref(vm));
+    assert.equal(await conn.domainGetAutostart(vm), true);
+    await vscode.commands.executeCommand('libvirtVms.vm.disableAutostart', ref(vm));
+    assert.equal(await conn.domainGetAutostart(vm), false);
+
+    const copied = await vscode.commands.executeCommand('libvirtVms.vm.copyUuid', ref(vm));
+    assert.equal(copied, vm.uuid);
+    assert.equal(await vscode.env.clipboard.readText(), vm.uuid);
+  });
+
   it('renames a shut-off VM and edits its title', async () => {
     const vm = await define(tinyVmXml(unique()));
     const newName = unique();

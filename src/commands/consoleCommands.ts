@@ -14,10 +14,10 @@ import type { CommandDeps, CommandEntry } from './registry';
 const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 
 /** The console manager of this activation (created on first use, disposed with the extension). */
-export function consoleManager(deps: Pick<CommandDeps, 'context' | 'log'>): ConsoleManager {
+export function consoleManager(deps: Pick<CommandDeps, 'context' | 'log' | 'prompts'>): ConsoleManager {
   let m = managers.get(deps.context);
   if (!m) {
-    m = new ConsoleManager(deps.context, deps.log);
+    m = new ConsoleManager(deps.context, deps.log, deps.prompts);
     managers.set(deps.context, m);
     deps.context.subscriptions.push(m);
   }
@@ -71,14 +71,14 @@ async function targets(deps: CommandDeps, args: unknown[], title: string, opts: 
     s
       .snapshots()
       .filter((vm) => !opts.runningOnly || RUNNING_STATES.has(vm.state))
-      .map((vm) => ({ label: vm.ref.name, description: s.config.name, detail: vm.state, connectionId: s.id, ref: vm.ref })),
+      .map((vm) => ({ label: vm.ref.name, description: s.config.name, detail: vm.state, value: { connectionId: s.id, ref: vm.ref } })),
   );
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(`${title}: no ${opts.runningOnly ? 'running ' : ''}VM on a connected host.`);
     return [];
   }
-  const pick = required(await vscode.window.showQuickPick(candidates, { title, placeHolder: 'Pick a VM' }), 'VM pick');
-  return [consoleTarget(deps, pick.connectionId, pick.ref)];
+  const pick = required(await deps.prompts.pickOne({ title, placeHolder: 'Pick a VM', items: candidates }), 'VM pick');
+  return [consoleTarget(deps, pick.value.connectionId, pick.value.ref)];
 }
 
 async function sendCombo(deps: CommandDeps, args: unknown[], combo: KeyCombo): Promise<void> {
@@ -121,13 +121,14 @@ export const consoleCommands: readonly CommandEntry[] = [
     title: 'Send Key',
     async run(deps, ...args) {
       const pick = required(
-        await vscode.window.showQuickPick(
-          KEY_COMBOS.map((c) => ({ label: comboLabel(c), combo: c })),
-          { title: 'Send Key', placeHolder: 'Key combination to send to the VM' },
-        ),
+        await deps.prompts.pickOne({
+          title: 'Send Key',
+          placeHolder: 'Key combination to send to the VM',
+          items: KEY_COMBOS.map((c) => ({ label: comboLabel(c), value: c })),
+        }),
         'key pick',
       );
-      await sendCombo(deps, args, pick.combo);
+      await sendCombo(deps, args, pick.value);
     },
   },
   {

@@ -9,6 +9,7 @@ import { CONSOLE_VIEW_TYPE, ConsolePanel } from '../webviews/console/consolePane
 import type { ConsoleState, KeyCombo } from '../webviews/console/protocol';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
 import { describeCharDevice, parseDomainConsoles } from './domainConsoles';
+import { vscodePrompts, type Prompts } from '../commands/prompts';
 import { required } from '../ui/cancel';
 import { screenshotToPng } from './image';
 import { SerialPseudoterminal, type SerialState } from './serialTerminal';
@@ -64,6 +65,7 @@ export class ConsoleManager implements vscode.Disposable {
   constructor(
     private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: vscode.SecretStorage },
     private readonly log: vscode.LogOutputChannel,
+    private readonly prompts: Prompts = vscodePrompts,
   ) {
     this.statusItem = vscode.window.createStatusBarItem('libvirtVms.consoleState', vscode.StatusBarAlignment.Left, 50);
     this.statusItem.name = 'VM Console';
@@ -161,12 +163,12 @@ export class ConsoleManager implements vscode.Disposable {
     const pty = new SerialPseudoterminal(target, {
       devName: alias === '' ? null : alias,
       log: this.log,
-      confirmTakeOver: async () =>
-        (await vscode.window.showWarningMessage(
-          `The console of ${target.dom.name} is in use by another client (for example virsh console). Take it over? The other client is disconnected.`,
-          { modal: true },
-          'Take Over',
-        )) === 'Take Over',
+      confirmTakeOver: () =>
+        this.prompts.confirm({
+          message: `The console of ${target.dom.name} is in use by another client (for example virsh console). Take it over?`,
+          detail: 'The other client is disconnected.',
+          button: 'Take Over',
+        }),
     });
     const terminal = vscode.window.createTerminal({
       name: `Serial: ${target.dom.name}${alias ? ` (${alias})` : ''}`,

@@ -27,7 +27,8 @@ export interface ConsoleConnection {
   domainGetXmlDesc(dom: DomainRef, flags?: number): Promise<string>;
   domainGetState(dom: DomainRef, flags?: number): Promise<{ state: number; reason: number }>;
   domainCreate(dom: DomainRef, flags?: number): Promise<DomainRef>;
-  domainAttachDeviceFlags(dom: DomainRef, xml: string, flags?: number): Promise<void>;
+  domainDefineXml(xml: string, flags?: number): Promise<DomainRef>;
+  domainIsPersistent(dom: DomainRef): Promise<boolean>;
   domainScreenshot(dom: DomainRef, screen?: number, flags?: number): Promise<{ mime: string; data: Buffer }>;
   domainSendKey(dom: DomainRef, codeset: number, holdtime: number, keycodes: readonly number[], flags?: number): Promise<void>;
   domainOpenConsole(dom: DomainRef, devName?: string | null, flags?: number): Promise<Duplex>;

@@ -123,9 +123,24 @@ export function parseDomainConsoles(xml: string): DomainConsoles {
   return { vnc, otherGraphics, consoles };
 }
 
-/** The device XML for a VNC display on the loopback interface, for DOMAIN_ATTACH_DEVICE_FLAGS. */
+/** A VNC display on the loopback interface. */
 export function vncGraphicsDeviceXml(): string {
   return "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>";
+}
+
+/**
+ * The domain XML with a VNC display added to <devices>. libvirt refuses to attach a graphics
+ * device, live or to the configuration ("persistent attach of device 'graphics' is not
+ * supported"), so the display is added by defining the edited inactive XML.
+ */
+export function withVncDisplay(inactiveXml: string): string {
+  if (parseDomainConsoles(inactiveXml).vnc.length > 0) return inactiveXml;
+  const end = inactiveXml.lastIndexOf('</devices>');
+  if (end < 0) throw new DomainXmlError('the domain XML has no <devices> element');
+  // Keep libvirt's indentation: the closing tag sits on its own line.
+  const lineStart = inactiveXml.lastIndexOf('\n', end) + 1;
+  const indent = /^[ \t]*$/.test(inactiveXml.slice(lineStart, end)) ? inactiveXml.slice(lineStart, end) : '';
+  return `${inactiveXml.slice(0, end)}  ${vncGraphicsDeviceXml()}\n${indent}${inactiveXml.slice(end)}`;
 }
 
 /** A label for a quick pick, e.g. "serial0 (isa-serial, port 0)". */

@@ -4,10 +4,10 @@
 // import: the panel (src/webviews/console/consolePanel.ts) supplies the UI callbacks, and tests
 // and the benchmark drive a session directly.
 
-import { VirDomainEventType, VirDomainModificationImpact, VirDomainState, VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
+import { VirDomainEventType, VirDomainState, VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
 import type { ConsoleState, FromWebview, ToWebview } from '../webviews/console/protocol';
 import { lifecycleEvent, type ConsoleConnection, type ConsoleDisposable, type ConsoleTarget } from './consoleTarget';
-import { parseDomainConsoles, vncGraphicsDeviceXml, type VncGraphics } from './domainConsoles';
+import { parseDomainConsoles, withVncDisplay, type VncGraphics } from './domainConsoles';
 import { decodePayload, type BatcherOptions } from './relayFraming';
 import { openVncStream } from './vncEndpoint';
 import { VncRelay } from './vncRelay';
@@ -326,8 +326,12 @@ export class GraphicalSession {
   private async addVnc(): Promise<void> {
     try {
       const conn = await this.target.connection();
-      // QEMU cannot hot-plug a display: the device goes into the persistent configuration.
-      await conn.domainAttachDeviceFlags(this.target.dom, vncGraphicsDeviceXml(), VirDomainModificationImpact.CONFIG);
+      if (!(await conn.domainIsPersistent(this.target.dom))) {
+        throw new Error('the VM is transient (it has no configuration to add a display to)');
+      }
+      // QEMU cannot hot-plug a display: it goes into the configuration, used from the next boot.
+      const inactive = await conn.domainGetXmlDesc(this.target.dom, VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE);
+      await conn.domainDefineXml(withVncDisplay(inactive));
       this.ui.log('info', `added a VNC display to the configuration of ${this.target.dom.name}`);
       this.setState({ kind: 'noVnc', graphics: [], pendingRestart: true });
     } catch (e) {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DomainXmlError, describeCharDevice, parseDomainConsoles } from '../../../src/console/domainConsoles';
+import { DomainXmlError, describeCharDevice, parseDomainConsoles, withVncDisplay } from '../../../src/console/domainConsoles';
 
 // Shapes as libvirt 9.0 writes them for a running domain (see formatdomain.rst).
 const RUNNING = `<domain type='qemu' id='3'>
@@ -49,5 +49,31 @@ describe('console devices from domain XML (unit)', () => {
 
   it('rejects a document that is not a domain', () => {
     assert.throws(() => parseDomainConsoles('<network/>'), DomainXmlError);
+  });
+});
+
+describe('adding a VNC display to domain XML (unit)', () => {
+  const INACTIVE = `<domain type='qemu'>
+  <name>t</name>
+  <devices>
+    <graphics type='spice' autoport='yes'/>
+  </devices>
+</domain>
+`;
+
+  it('adds one loopback VNC display inside <devices>, keeping the rest', () => {
+    const out = withVncDisplay(INACTIVE);
+    const c = parseDomainConsoles(out);
+    assert.equal(c.vnc.length, 1);
+    assert.deepEqual(c.otherGraphics.map((g) => g.type), ['spice']);
+    assert.ok(out.startsWith(INACTIVE.slice(0, INACTIVE.indexOf('</devices>'))));
+    assert.match(out, /listen='127\.0\.0\.1'/);
+    assert.match(out, /\n {2}<\/devices>\n<\/domain>/);
+  });
+
+  it('leaves XML that already has VNC alone and rejects XML without <devices>', () => {
+    const once = withVncDisplay(INACTIVE);
+    assert.equal(withVncDisplay(once), once);
+    assert.throws(() => withVncDisplay('<domain><name>x</name></domain>'), DomainXmlError);
   });
 });

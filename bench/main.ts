@@ -1,0 +1,282 @@
+// `npm run bench`: how the TypeScript client compares with libvirt's own C client on a host with
+// many domains. Defines BENCH_DOMAINS (default 1000) inactive domains through our client
+// (pipelined), then times, each as a whole process (spawn to exit, median of BENCH_RUNS = 5):
+//   (a) node out/bench/ourClient.js       open + list all domains + bulk stats (also bundled by esbuild,
+//       as the extension ships)
+//   (b) virsh list --all  +  virsh domstats --state --balloon --vcpu   (two processes, summed)
+//   (c) python3 bench/pyclient.py         python3-libvirt: open + listAllDomains + getAllDomainStats
+// and, in process, each call's time, the time to a usable SSH connection, and the other benchmarks
+// in this directory. The domains are removed again (pipelined) even when something fails.
+
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Connection, type DomainRef } from '../src/libvirt/connection';
+import { VirDomainStatsTypes } from '../src/libvirt/generated/libvirtConstants';
+import { parseUri } from '../src/libvirt/uri';
+import * as esbuild from 'esbuild';
+import { sshSessionOptionsForUri } from '../src/libvirt/transport/open';
+import { SshSessionPool } from '../src/libvirt/transport/sshSession';
+import { benchConsoleRelay, formatConsoleBench } from './console';
+
+const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const ROOT = path.resolve(__dirname, '..', '..');
+const STATS = VirDomainStatsTypes.STATE | VirDomainStatsTypes.BALLOON | VirDomainStatsTypes.VCPU;
+const BENCH_NAME = /^bench-\d+-[0-9a-f]{8}$/;
+/** Debian's python3-libvirt is installed for the system interpreter, not for one found earlier on PATH. */
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+const now = (): number => performance.now();
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = now();
+  const value = await fn();
+  return { value, ms: now() - t0 };
+}
+
+/** Runs a program (no shell) and returns its wall-clock time and stdout; fails on a non-zero exit. */
+function runProcess(cmd: string, args: readonly string[]): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const elapsed = now() - t0;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().trim()}`));
+      else resolve({ ms: elapsed, stdout: Buffer.concat(out).toString() });
+    });
+  });
+}
+
+function tinyXml(name: string): string {
+  return `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`;
+}
+
+async function undefineAll(conn: Connection, doms: readonly DomainRef[]): Promise<number> {
+  const results = await Promise.allSettled(doms.map((d) => conn.domainUndefine(d)));
+  return results.filter((r) => r.status === 'rejected').length;
+}
+
+interface Row {
+  readonly label: string;
+  readonly runs: number[];
+}
+
+function table(rows: readonly Row[], baseline: number): string {
+  const w = Math.max(...rows.map((r) => r.label.length));
+  const head = `${'client'.padEnd(w)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}  ${'x ours'.padStart(7)}`;
+  const lines = rows.map((r) => {
+    const m = median(r.runs);
+    return `${r.label.padEnd(w)}  ${ms(m).padStart(10)}  ${ms(Math.min(...r.runs)).padStart(10)}  ${ms(Math.max(...r.runs)).padStart(10)}  ${(m / baseline).toFixed(2).padStart(7)}`;
+  });
+  return [head, '-'.repeat(head.length), ...lines].join('\n');
+}
+
+/** ourClient.ts bundled into one file, as the extension ships (esbuild, see esbuild.mjs). */
+function bundleOurClient(): string {
+  const outfile = path.join(__dirname, 'ourClient.bundle.js');
+  esbuild.buildSync({
+    entryPoints: [path.join(ROOT, 'bench', 'ourClient.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    external: ['cpu-features', '*.node'],
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+async function wholeProcessRuns(expected: number): Promise<string> {
+  const bundle = bundleOurClient();
+  const ours: number[] = [];
+  const oursBundled: number[] = [];
+  const virshList: number[] = [];
+  const virshStats: number[] = [];
+  const virshSum: number[] = [];
+  const python: number[] = [];
+  const nodeAlone: number[] = [];
+  const checkCounts = (what: string, stdout: string): void => {
+    const [a, b] = stdout.trim().split(/\s+/).map(Number);
+    if (!(a! >= expected && b! >= expected)) throw new Error(`${what} saw ${stdout.trim()}, expected at least ${expected} domains`);
+  };
+  // One untimed round warms the page cache for every program.
+  await runProcess(process.execPath, [path.join(__dirname, 'ourClient.js'), URI]);
+  await runProcess(process.execPath, [bundle, URI]);
+  await runProcess('virsh', ['-c', URI, 'list', '--all']);
+  await runProcess(PYTHON, [path.join(ROOT, 'bench', 'pyclient.py'), URI]);
+  for (let i = 0; i < RUNS; i++) {
+    const a = await runProcess(process.execPath, [path.join(__dirname, 'ourClient.js'), URI]);
+    checkCounts('ourClient', a.stdout);
+    ours.push(a.ms);
+    const ab = await runProcess(process.execPath, [bundle, URI]);
+    checkCounts('ourClient.bundle', ab.stdout);
+    oursBundled.push(ab.ms);
+    const l = await runProcess('virsh', ['-c', URI, 'list', '--all']);
+    if (l.stdout.split('\n').filter((x) => /\sbench-\d+-/.test(x)).length < DOMAINS) throw new Error('virsh list missed the bench domains');
+    const s = await runProcess('virsh', ['-c', URI, 'domstats', '--state', '--balloon', '--vcpu']);
+    virshList.push(l.ms);
+    virshStats.push(s.ms);
+    virshSum.push(l.ms + s.ms);
+    const p = await runProcess(PYTHON, [path.join(ROOT, 'bench', 'pyclient.py'), URI]);
+    checkCounts('pyclient.py', p.stdout);
+    python.push(p.ms);
+    nodeAlone.push((await runProcess(process.execPath, ['-e', ''])).ms);
+  }
+  const baseline = median(ours);
+  return table(
+    [
+      { label: 'ours: node out/bench/ourClient.js', runs: ours },
+      { label: 'ours, bundled: node out/bench/ourClient.bundle.js', runs: oursBundled },
+      { label: 'virsh list --all + virsh domstats (sum)', runs: virshSum },
+      { label: '  virsh list --all', runs: virshList },
+      { label: '  virsh domstats --state --balloon --vcpu', runs: virshStats },
+      { label: 'python3-libvirt: bench/pyclient.py', runs: python },
+      { label: "for scale: node -e '' (Node's own startup)", runs: nodeAlone },
+    ],
+    baseline,
+  );
+}
+
+async function inProcess(conn: Connection): Promise<string> {
+  const list: number[] = [];
+  const stats: number[] = [];
+  let n = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const l = await timed(() => conn.connectListAllDomains());
+    list.push(l.ms);
+    n = l.value.length;
+    stats.push((await timed(() => conn.connectGetAllDomainStats(STATS))).ms);
+  }
+  const doms = await conn.connectListAllDomains();
+  const perVm = await timed(() => Promise.all(doms.map((d) => conn.domainGetState(d))));
+  return [
+    `connectListAllDomains (${n} domains), median of ${RUNS}:        ${ms(median(list))}`,
+    `connectGetAllDomainStats state+balloon+vcpu, median of ${RUNS}: ${ms(median(stats))}`,
+    `for comparison, domainGetState x ${doms.length} pipelined:      ${ms(perVm.ms)}`,
+  ].join('\n');
+}
+
+async function sshTimeToFirstByte(): Promise<string> {
+  const host = process.env['LIBVIRT_TEST_SSH_HOST'] ?? '127.0.0.1';
+  const port = process.env['LIBVIRT_TEST_SSH_PORT'] ?? '2222';
+  const user = process.env['LIBVIRT_TEST_SSH_USER'] ?? 'root';
+  const key = process.env['LIBVIRT_TEST_SSH_KEY'] ?? '/run/libvirt-vms-test/ssh/id_ed25519';
+  const knownHosts = process.env['LIBVIRT_TEST_SSH_KNOWN_HOSTS'] ?? '/run/libvirt-vms-test/ssh/known_hosts';
+  const uri = `qemu+ssh://${user}@${host}:${port}/system?${new URLSearchParams({ keyfile: key, known_hosts: knownHosts }).toString()}`;
+  const parsed = parseUri(uri);
+  const pool = new SshSessionPool();
+  const t0 = now();
+  // The session options the transport derives from the URI; acquiring first splits the time.
+  const session = await pool.acquire(sshSessionOptionsForUri(parsed));
+  const tAuth = now();
+  const conn = await Connection.open(uri, { sshPool: pool });
+  const tOpen = now();
+  await conn.connectGetHostname();
+  const tCall = now();
+  await conn.close();
+  session.release();
+  return [
+    `SSH to ${host}:${port}: connect + auth:                 ${ms(tAuth - t0)}`,
+    `  exec channel + libvirt handshake (CONNECT_OPEN):     ${ms(tOpen - tAuth)}`,
+    `  first call reply (connectGetHostname):               ${ms(tCall - tOpen)}`,
+    `  total to first reply:                                ${ms(tCall - t0)}`,
+  ].join('\n');
+}
+
+/** bench/xmlValidate.ts is optional: run its benchXmlValidation() when it was built. */
+async function xmlValidation(): Promise<string | undefined> {
+  const file = path.join(__dirname, 'xmlValidate.js');
+  if (!fs.existsSync(file)) return undefined;
+  const mod: unknown = await import(file);
+  const fn = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)['benchXmlValidation'] : undefined;
+  if (typeof fn !== 'function') return 'bench/xmlValidate.ts has no benchXmlValidation()';
+  const result: unknown = await (fn as () => unknown)();
+  if (result === undefined) return '';
+  return typeof result === 'string' ? result : JSON.stringify(result, null, 2);
+}
+
+function section(title: string, body: string): void {
+  process.stdout.write(`\n== ${title}\n${body}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const runId = crypto.randomBytes(4).toString('hex');
+  process.stdout.write(`libvirt client benchmark: ${URI}, ${DOMAINS} domains, median of ${RUNS} runs (run ${runId})\n`);
+  const conn = await Connection.open(URI);
+  await conn.connectGetCapabilities(); // the daemon's first QEMU call probes the emulator
+  const leftovers = (await conn.connectListAllDomains()).filter((d) => BENCH_NAME.test(d.name) && d.id === -1);
+  if (leftovers.length) process.stdout.write(`removing ${leftovers.length} leftover bench domains\n`);
+  await undefineAll(conn, leftovers);
+
+  const names = Array.from({ length: DOMAINS }, (_, i) => `bench-${i}-${runId}`);
+  const defined: DomainRef[] = [];
+  let failed: unknown;
+  try {
+    const def = await timed(() =>
+      Promise.all(
+        names.map(async (n) => {
+          const d = await conn.domainDefineXml(tinyXml(n));
+          defined.push(d);
+          return d;
+        }),
+      ),
+    );
+    section('setup', `domainDefineXml x ${DOMAINS}, pipelined: ${ms(def.ms)}`);
+    section('whole process (spawn to exit)', await wholeProcessRuns(DOMAINS));
+    section('in process, one connection', await inProcess(conn));
+    try {
+      section('SSH time to first byte', await sshTimeToFirstByte());
+    } catch (e) {
+      section('SSH time to first byte', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      failed = e;
+    }
+  } catch (e) {
+    failed = e;
+  } finally {
+    const toRemove = defined.length ? defined : (await conn.connectListAllDomains()).filter((d) => d.name.endsWith(`-${runId}`));
+    const t = await timed(() => undefineAll(conn, toRemove));
+    section('cleanup', `domainUndefine x ${toRemove.length}, pipelined: ${ms(t.ms)}${t.value ? ` (${t.value} failed)` : ''}`);
+    await conn.close();
+  }
+
+  try {
+    const xml = await xmlValidation();
+    if (xml !== undefined) section('XML validation (bench/xmlValidate.ts)', xml);
+  } catch (e) {
+    section('XML validation (bench/xmlValidate.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  try {
+    section('console relay (bench/console.ts)', formatConsoleBench(await benchConsoleRelay({ uri: URI, secondsPerPath: 2 })));
+  } catch (e) {
+    section('console relay (bench/console.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  process.stdout.write(`\ntotal benchmark time: ${((now() - started) / 1000).toFixed(1)} s\n`);
+  if (failed) throw failed;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

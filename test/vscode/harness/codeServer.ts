@@ -130,6 +130,8 @@ export const testUserSettings: Readonly<Record<string, unknown>> = {
   'chat.disableAIFeatures': true,
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
+  // The `npm start` workspace lives inside this repository: no "open the parent repository?" prompt.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {

@@ -10,6 +10,7 @@ import { CommandRunner } from './ui/runCommand';
 import { HostsStatusBar } from './ui/statusBar';
 import { createTreeTestApi, type TreeTestApi } from './views/treeTestApi';
 import { TREE_VIEW_ID, VmTree } from './views/vmTree';
+import { registerXmlEditor } from './xmlEditor/register';
 
 /** What activate() returns: used by the extension-host tests. */
 export interface ExtensionApi {
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
   const { prompts } = registerCommands(context, { context, tree, connections, runner, log });
+  registerXmlEditor(context, { connections, prompts, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   return { tree: createTreeTestApi(tree), connections, prompts };
 }

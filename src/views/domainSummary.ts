@@ -139,6 +139,13 @@ function osSection(osId: string | undefined): HardwareSection {
   return { key: 'os', label: 'OS', description: osId ? osId.replace(/^https?:\/\/[^/]+\//, '') : 'unknown', icon: 'globe', details: pairs([['libosinfo', osId]]) };
 }
 
+/** host-passthrough / host-model, or the named model of a custom CPU. */
+function cpuModelText(cpu: XNode | undefined): string | undefined {
+  const mode = attr(cpu, 'mode');
+  if (mode && mode !== 'custom') return mode;
+  return text(cpu?.['model']);
+}
+
 function cpuSection(dom: XNode): HardwareSection {
   const vcpu = child(dom, 'vcpu');
   const cpu = child(dom, 'cpu');
@@ -147,7 +154,7 @@ function cpuSection(dom: XNode): HardwareSection {
   return {
     key: 'cpus',
     label: 'CPUs',
-    description: `${attr(vcpu, 'current') ?? count} vCPU${attr(cpu, 'mode') ? ` · ${attr(cpu, 'mode')}` : ''}`,
+    description: `${attr(vcpu, 'current') ?? count} vCPU${cpuModelText(cpu) ? ` · ${cpuModelText(cpu)}` : ''}`,
     icon: 'chip',
     details: pairs([
       ['vCPUs (maximum)', count],

@@ -70,7 +70,7 @@ export class HostSession implements Disposable {
   private readonly coalescer: Coalescer<Work>;
   private loaded = false;
   private loadError: string | undefined;
-  private refreshing: Promise<void> | undefined;
+  private refreshing: Promise<Set<string>> | undefined;
   private refreshAgain = false;
   private started = false;
   private disposed = false;
@@ -172,19 +172,29 @@ export class HostSession implements Disposable {
     return p;
   }
 
-  /** Asks for a refresh now (Refresh command, poller). */
-  async refresh(): Promise<void> {
+  /**
+   * Reloads the VM list (events, Refresh, poller). One load at a time: a request during a load
+   * runs one more load after it, so an older reply never overwrites a newer one. Resolves with
+   * the VMs whose nodes were refreshed.
+   */
+  refresh(): Promise<Set<string>> {
     if (this.refreshing) {
       this.refreshAgain = true;
       return this.refreshing;
     }
-    this.refreshing = (async () => {
+    const run = async (): Promise<Set<string>> => {
+      const fired = new Set<string>();
       do {
         this.refreshAgain = false;
-        await this.loadDomains();
+        for (const uuid of await this.loadDomains()) fired.add(uuid);
       } while (this.refreshAgain && !this.disposed);
-    })().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+      return fired;
+    };
+    const p = run().finally(() => {
+      if (this.refreshing === p) this.refreshing = undefined;
+    });
+    this.refreshing = p;
+    return p;
   }
 
   /** Reloads the group lists and XML digests too (explicit Refresh). */
@@ -202,6 +212,7 @@ export class HostSession implements Disposable {
 
   private onState(): void {
     const state = this.managed.state;
+    this.ctx.log.info(`${this.config.name}: ${state.kind}${state.kind === 'disconnected' ? ` (${state.reason})` : ''}`);
     if (state.kind === 'connected') {
       this.started = true;
       this.summaries.clear();
@@ -217,6 +228,7 @@ export class HostSession implements Disposable {
   }
 
   private onDomainEvent(e: DomainEvent): void {
+    this.ctx.log.trace(`${this.config.name}: event ${e.kind} ${e.dom.name}`);
     if (e.kind === 'lifecycle') {
       const t = e.event;
       if (t === VirDomainEventType.STARTED || t === VirDomainEventType.RESUMED) {
@@ -236,12 +248,13 @@ export class HostSession implements Disposable {
     if (this.disposed) return;
     const changed: TreeNode[] = [];
     if (items.has('domains')) {
-      const fired = await this.loadDomains();
-      for (const uuid of this.xmlDirty) {
+      const dirty = [...this.xmlDirty];
+      this.xmlDirty.clear();
+      const fired = await this.refresh();
+      for (const uuid of dirty) {
         const node = this.vmNodes.get(uuid);
         if (node && !fired.has(uuid)) changed.push(node);
       }
-      this.xmlDirty.clear();
     }
     for (const g of ['networks', 'pools', 'devices'] as const) if (items.has(g)) changed.push(this.groups[g]);
     if (changed.length > 0) this.ctx.fire(changed);

@@ -18,6 +18,8 @@ export interface TreeTestApi {
   vmChildren(connectionId: string, vmName: string): Promise<string[]>;
   /** The VM tooltip as resolved on hover (markdown source). */
   vmTooltip(connectionId: string, vmName: string): Promise<string | undefined>;
+  /** The nodes under a connection's Networks / Storage Pools / Host Devices group (src/views/resources). */
+  groupNodes(connectionId: string, group: 'networks' | 'pools' | 'devices'): Promise<TreeNode[]>;
   /** Change events fired by the tree so far. */
   fireCount(): number;
   setFilter(text: string): void;
@@ -58,6 +60,10 @@ export function createTreeTestApi(tree: VmTree): TreeTestApi {
       const item = await n.resolveTreeItem(n.getTreeItem(), { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) });
       const t = item.tooltip;
       return typeof t === 'string' ? t : t?.value;
+    },
+    groupNodes: async (id, group) => {
+      const s = tree.session(id);
+      return s ? s.groups[group].getChildren() : [];
     },
     fireCount: () => tree.provider.fireCount,
     setFilter: (text) => tree.setFilterText(text),

@@ -71,7 +71,10 @@ export class VmNode implements NodeBase {
     const since = this.session.startedSince(this.uuid);
     if (snap.state === 'running' && since !== undefined) lines.push(`Up for: ${formatDuration((Date.now() - since) / 1000)} (since this window saw it start)`);
     else if (snap.state === 'running' || snap.state === 'paused') lines.push('Up for: unknown (libvirt reports no boot time)');
-    if (snap.cpuTimeNs !== undefined && snap.cpuTimeNs > 0) lines.push(`CPU time used: ${formatDuration(snap.cpuTimeNs / 1e9)}`);
+    if (snap.cpuTimeNs !== undefined && snap.cpuTimeNs > 0) {
+      const sec = snap.cpuTimeNs / 1e9;
+      lines.push(`CPU time used: ${sec < 10 ? `${sec.toFixed(1)} s` : formatDuration(sec)}`);
+    }
     if (ifaces === undefined) {
       if (snap.state === 'running') lines.push('IPs: unavailable');
     } else if (typeof ifaces === 'string') {

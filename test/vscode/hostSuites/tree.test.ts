@@ -1,0 +1,194 @@
+// The Virtual Machines tree inside a real VS Code extension host, against the real libvirtd
+// (qemu:///system): VMs defined through the connection API appear, follow state changes through
+// events (polling turned off), bursts are coalesced, and an SSH connection to the local sshd
+// shows up connected.
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../src/extension';
+import { Connection } from '../../../src/libvirt/connection';
+import { VirDomainUndefineFlagsValues } from '../../../src/libvirt/generated/libvirtConstants';
+import type { DomainRef } from '../../../src/libvirt/refs';
+
+const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
+const PREFIX = 'vstree-';
+const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(100);
+  }
+}
+
+function domainXml(name: string): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <metadata>
+    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0"><libosinfo:os id="http://debian.org/debian/12"/></libosinfo:libosinfo>
+  </metadata>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><serial type='pty'/><video><model type='vga'/></video></devices>
+</domain>`;
+}
+
+const UNDEFINE = VirDomainUndefineFlagsValues.MANAGED_SAVE | VirDomainUndefineFlagsValues.SNAPSHOTS_METADATA | VirDomainUndefineFlagsValues.NVRAM;
+
+async function removeDomain(conn: Connection, d: DomainRef): Promise<void> {
+  await conn.domainDestroy(d).catch(() => undefined);
+  await conn.domainUndefine(d, UNDEFINE).catch(() => undefined);
+}
+
+describe('Virtual Machines tree (extension host, real libvirtd)', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+  let conn: Connection;
+  let localId: string;
+  const created: DomainRef[] = [];
+  const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    await vscode.workspace.getConfiguration().update('libvirtVms.statsInterval', 0, vscode.ConfigurationTarget.Global);
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext, 'extension not found');
+    api = await ext.activate();
+    conn = await Connection.open(SYSTEM_URI);
+    for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await removeDomain(conn, d);
+  });
+
+  after(async () => {
+    for (const d of created) await removeDomain(conn, d);
+    await conn?.close();
+  });
+
+  it('adds the local system connection on first run and connects it when the view is shown', async () => {
+    const entry = await waitFor('the local connection', () => api.connections.list().find((e) => e.config.uri === 'qemu:///system'));
+    localId = entry.config.id;
+    assert.equal(entry.config.autoconnect, true);
+    await vscode.commands.executeCommand('libvirtVms.machines.focus');
+    await waitFor('connected', () => api.tree.connectionState(localId) === 'connected');
+    const item = await waitFor('VM count', () => {
+      const i = api.tree.connectionItem(localId);
+      return typeof i?.description === 'string' && /VMs?$/.test(i.description) ? i : undefined;
+    });
+    assert.equal(item.contextValue, 'connection.connected');
+    const children = await api.tree.connectionChildren(localId);
+    assert.deepEqual(children.slice(-3), ['Networks', 'Storage Pools', 'Host Devices']);
+  });
+
+  it('shows a VM defined through the API, with state icon, description, hardware and tooltip', async () => {
+    const name = unique();
+    const dom = await conn.domainDefineXml(domainXml(name));
+    created.push(dom);
+    const item = await waitFor('the new VM in the tree', () => api.tree.vmItem(localId, name));
+    assert.equal(item.id, `conn:${localId}/vm:${dom.uuid}`);
+    assert.equal(item.contextValue, 'vm.shutoff');
+    assert.equal(item.description, 'shut off · 1 vCPU · 64 MiB');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline');
+    const hw = await api.tree.vmChildren(localId, name);
+    assert.deepEqual(hw.slice(0, 5).map((h) => h.split(':')[0]), ['Overview', 'OS', 'CPUs', 'Memory', 'Boot Options']);
+    assert.ok(hw.some((h) => h.startsWith('CPUs: 1 vCPU')), hw.join(' | '));
+    assert.ok(hw.includes('Memory: 64 MiB'), hw.join(' | '));
+    assert.ok(hw.some((h) => h.startsWith('Serial 1')), hw.join(' | '));
+    const tooltip = await api.tree.vmTooltip(localId, name);
+    assert.match(tooltip ?? '', /OS: http:\/\/debian\.org\/debian\/12/);
+  });
+
+  it('follows start, pause, resume and destroy through events', async () => {
+    const name = unique();
+    const dom = await conn.domainDefineXml(domainXml(name));
+    created.push(dom);
+    await waitFor('defined VM', () => api.tree.vmItem(localId, name));
+    const expectState = async (ctx: string, icon: string): Promise<void> => {
+      const item = await waitFor(`state ${ctx}`, () => {
+        const i = api.tree.vmItem(localId, name);
+        return i?.contextValue === ctx ? i : undefined;
+      });
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, icon);
+    };
+    await conn.domainCreate(dom);
+    await expectState('vm.running', 'vm-running');
+    assert.match(String(api.tree.vmItem(localId, name)?.description), /^running · 1 vCPU · 64 MiB$/);
+    const running = await conn.domainLookupByName(name);
+    await conn.domainSuspend(running);
+    await expectState('vm.paused', 'debug-pause');
+    await conn.domainResume(running);
+    await expectState('vm.running', 'vm-running');
+    const tooltip = await api.tree.vmTooltip(localId, name);
+    assert.match(tooltip ?? '', /Up for: /);
+    await conn.domainDestroy(running);
+    await expectState('vm.shutoff', 'vm-outline');
+  });
+
+  it('coalesces a burst of 40 defines into a handful of tree refreshes', async () => {
+    const names = Array.from({ length: 40 }, () => unique());
+    const before = api.tree.fireCount();
+    const doms = await Promise.all(names.map((n) => conn.domainDefineXml(domainXml(n))));
+    created.push(...doms);
+    await waitFor('all 40 VMs', () => names.every((n) => api.tree.vmItem(localId, n) !== undefined));
+    await sleep(500);
+    const fired = api.tree.fireCount() - before;
+    assert.ok(fired <= 6, `the tree refreshed ${fired} times for 40 defines`);
+    await Promise.all(doms.map((d) => conn.domainUndefine(d, UNDEFINE)));
+    await waitFor('all 40 VMs gone', () => names.every((n) => api.tree.vmItem(localId, n) === undefined));
+  });
+
+  it('filters by state and name', async () => {
+    const on = unique();
+    const off = unique();
+    const a = await conn.domainDefineXml(domainXml(on));
+    const b = await conn.domainDefineXml(domainXml(off));
+    created.push(a, b);
+    await conn.domainCreate(a);
+    await waitFor('running VM', () => api.tree.vmItem(localId, on)?.contextValue === 'vm.running');
+    try {
+      api.tree.setFilter(`state:running ${PREFIX}`);
+      const shown = await api.tree.connectionChildren(localId);
+      assert.ok(shown.includes(on), shown.join(' | '));
+      assert.ok(!shown.includes(off), shown.join(' | '));
+      api.tree.setFilter(`${PREFIX}no-such-vm`);
+      const none = await api.tree.connectionChildren(localId);
+      assert.match(none[0] ?? '', /^No VMs match/);
+    } finally {
+      api.tree.setFilter('');
+    }
+    assert.ok((await api.tree.connectionChildren(localId)).includes(off));
+  });
+
+  it('adds an SSH connection to the local sshd and shows that host connected', async () => {
+    const host = process.env['LIBVIRT_TEST_SSH_HOST'];
+    const port = process.env['LIBVIRT_TEST_SSH_PORT'];
+    const user = process.env['LIBVIRT_TEST_SSH_USER'];
+    const key = process.env['LIBVIRT_TEST_SSH_KEY'];
+    const knownHosts = process.env['LIBVIRT_TEST_SSH_KNOWN_HOSTS'];
+    assert.ok(host && port && user && key && knownHosts, 'LIBVIRT_TEST_SSH_* must be set (eval "$(scripts/testenv.sh env)")');
+    const name = unique();
+    const dom = await conn.domainDefineXml(domainXml(name));
+    created.push(dom);
+    const uri = `qemu+ssh://${user}@${host}:${port}/system?keyfile=${encodeURIComponent(key)}&known_hosts=${encodeURIComponent(knownHosts)}`;
+    const added = await api.connections.add({ name: 'ssh test', uri, autoconnect: false });
+    try {
+      await waitFor('ssh connection in the tree', () => api.tree.connectionIds().includes(added.id));
+      assert.equal(api.tree.connectionState(added.id), 'idle');
+      await vscode.commands.executeCommand('libvirtVms.connection.connect', { connectionId: added.id });
+      await waitFor('ssh connected', () => api.tree.connectionState(added.id) === 'connected', 30_000);
+      await waitFor('the VM over ssh', () => api.tree.vmItem(added.id, name));
+      assert.equal(api.tree.connectionItem(added.id)?.contextValue, 'connection.connected');
+    } finally {
+      await api.connections.remove(added.id);
+    }
+    assert.ok(!api.tree.connectionIds().includes(added.id));
+  });
+});

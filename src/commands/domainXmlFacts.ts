@@ -1,8 +1,10 @@
 // Read-only facts the VM commands need from a domain XML: disks, NVRAM, TPM state, MACs.
 // Element and attribute names follow libvirt's domain XML format (see formatdomain.rst:
-// "Hard drives, floppy disks, CDROMs", "BIOS bootloader" <nvram>, "TPM device").
+// "Hard drives, floppy disks, CDROMs", "BIOS bootloader" <nvram>, "TPM device"). Parsing uses
+// the project's lossless XML document (src/libvirt/xml/xmlDocument.ts).
 
-import { childElements, firstChild, getAttr, parseXml, rootElement, textOf, XmlNode } from './xmlTree';
+import { XmlValueError } from '../libvirt/xml/fields';
+import { XmlDocument, type XmlElement } from '../libvirt/xml/xmlDocument';
 
 export interface DomainDisk {
   /** Position of the <disk> element among the domain's disks (stable key for edits). */
@@ -24,38 +26,43 @@ export interface DomainDisk {
   readonly shareable: boolean;
 }
 
-export function domainRoot(xml: string): XmlNode {
-  return rootElement(parseXml(xml), 'domain');
+/** Parses a document whose root must be `<expected>`. */
+export function parseRoot(xml: string, expected: string): { doc: XmlDocument; root: XmlElement } {
+  const doc = XmlDocument.parse(xml);
+  if (doc.root.name !== expected) throw new XmlValueError(`Expected a <${expected}> document, got <${doc.root.name}>`, 'root');
+  return { doc, root: doc.root };
 }
 
-function diskFromElement(disk: XmlNode, index: number): DomainDisk {
-  const source = firstChild(disk, 'source');
-  const type = getAttr(disk, 'type') ?? 'file';
-  const path = source ? (type === 'block' ? getAttr(source, 'dev') : getAttr(source, 'file')) : undefined;
-  const driver = firstChild(disk, 'driver');
-  const target = firstChild(disk, 'target');
+function domainRoot(xml: string): { doc: XmlDocument; root: XmlElement } {
+  return parseRoot(xml, 'domain');
+}
+
+function diskFromElement(disk: XmlElement, index: number): DomainDisk {
+  const source = disk.child('source');
+  const type = disk.attr('type') ?? 'file';
+  const path = source ? (type === 'block' ? source.attr('dev') : source.attr('file')) : undefined;
+  const format = disk.child('driver')?.attr('type');
+  const pool = source?.attr('pool');
+  const volume = source?.attr('volume');
   return {
     index,
-    device: getAttr(disk, 'device') ?? 'disk',
+    device: disk.attr('device') ?? 'disk',
     type,
-    target: (target && getAttr(target, 'dev')) ?? '',
+    target: disk.child('target')?.attr('dev') ?? '',
     ...(path ? { path } : {}),
-    ...(type === 'volume' && source
-      ? { pool: getAttr(source, 'pool'), volume: getAttr(source, 'volume') }
-      : {}),
-    ...(driver && getAttr(driver, 'type') ? { format: getAttr(driver, 'type') } : {}),
-    readonly: firstChild(disk, 'readonly') !== undefined,
-    shareable: firstChild(disk, 'shareable') !== undefined,
+    ...(type === 'volume' && pool !== undefined && volume !== undefined ? { pool, volume } : {}),
+    ...(format ? { format } : {}),
+    readonly: disk.child('readonly') !== undefined,
+    shareable: disk.child('shareable') !== undefined,
   };
 }
 
-export function diskElements(domain: XmlNode): XmlNode[] {
-  const devices = firstChild(domain, 'devices');
-  return devices ? childElements(devices, 'disk') : [];
+export function diskElements(domain: XmlElement): XmlElement[] {
+  return domain.child('devices')?.elements('disk') ?? [];
 }
 
 export function domainDisks(xml: string): DomainDisk[] {
-  return diskElements(domainRoot(xml)).map(diskFromElement);
+  return diskElements(domainRoot(xml).root).map(diskFromElement);
 }
 
 /** True when a disk has something on the host that could be copied or deleted. */
@@ -77,50 +84,45 @@ export function diskLabel(d: DomainDisk): string {
 
 /** The NVRAM file path from <os><nvram>, when the definition has one. */
 export function domainNvramPath(xml: string): string | undefined {
-  const os = firstChild(domainRoot(xml), 'os');
-  const nvram = os ? firstChild(os, 'nvram') : undefined;
-  const path = nvram ? textOf(nvram).trim() : '';
+  const { doc, root } = domainRoot(xml);
+  const nvram = root.find(['os', 'nvram']);
+  if (!nvram) return undefined;
+  const path = doc.textContent(nvram).trim() || nvram.child('source')?.attr('file') || '';
   return path === '' ? undefined : path;
 }
 
 /** True when the VM has an emulated TPM, whose state libvirt keeps on the host. */
 export function domainHasTpmState(xml: string): boolean {
-  const devices = firstChild(domainRoot(xml), 'devices');
-  if (!devices) return false;
-  return childElements(devices, 'tpm').some((tpm) => {
-    const backend = firstChild(tpm, 'backend');
-    return backend !== undefined && getAttr(backend, 'type') === 'emulator';
-  });
+  const devices = domainRoot(xml).root.child('devices');
+  return (devices?.elements('tpm') ?? []).some((tpm) => tpm.child('backend')?.attr('type') === 'emulator');
 }
 
 /** MAC addresses of the VM's network interfaces, in document order. */
 export function domainMacs(xml: string): string[] {
-  const devices = firstChild(domainRoot(xml), 'devices');
-  if (!devices) return [];
+  const devices = domainRoot(xml).root.child('devices');
   const macs: string[] = [];
-  for (const iface of childElements(devices, 'interface')) {
-    const mac = firstChild(iface, 'mac');
-    const address = mac ? getAttr(mac, 'address') : undefined;
+  for (const iface of devices?.elements('interface') ?? []) {
+    const address = iface.child('mac')?.attr('address');
     if (address) macs.push(address.toLowerCase());
   }
   return macs;
 }
 
 export function domainUuidFromXml(xml: string): string | undefined {
-  const uuid = firstChild(domainRoot(xml), 'uuid');
-  return uuid ? textOf(uuid).trim() : undefined;
+  const { doc, root } = domainRoot(xml);
+  const uuid = root.child('uuid');
+  return uuid ? doc.textContent(uuid).trim() : undefined;
 }
 
 export function domainNameFromXml(xml: string): string | undefined {
-  const name = firstChild(domainRoot(xml), 'name');
-  return name ? textOf(name).trim() : undefined;
+  const { doc, root } = domainRoot(xml);
+  const name = root.child('name');
+  return name ? doc.textContent(name).trim() : undefined;
 }
 
 /** True for a UEFI VM (firmware autoselection or a pflash loader), which has an NVRAM file. */
 export function domainUsesUefi(xml: string): boolean {
-  const os = firstChild(domainRoot(xml), 'os');
+  const os = domainRoot(xml).root.child('os');
   if (!os) return false;
-  if (getAttr(os, 'firmware') === 'efi') return true;
-  const loader = firstChild(os, 'loader');
-  return loader !== undefined && getAttr(loader, 'type') === 'pflash';
+  return os.attr('firmware') === 'efi' || os.child('loader')?.attr('type') === 'pflash';
 }

@@ -4,22 +4,8 @@
 // shareable disks are shared; libvirt generates a new UUID and new MACs when they are absent
 // (see formatdomain.rst "General metadata" and "Network interfaces").
 
-import { DomainDisk, diskElements, diskHasSource, diskIsPrivate, domainRoot } from '../domainXmlFacts';
-import {
-  buildXml,
-  childElements,
-  clearAttrs,
-  firstChild,
-  getAttr,
-  parseXml,
-  removeChild,
-  removeChildren,
-  rootElement,
-  setAttr,
-  setText,
-  textOf,
-  XmlNode,
-} from '../xmlTree';
+import { XmlDocument, type XmlElement } from '../../libvirt/xml/xmlDocument';
+import { DomainDisk, diskElements, diskHasSource, diskIsPrivate, domainNameFromXml, parseRoot } from '../domainXmlFacts';
 
 export type DiskClonePlan =
   | { readonly disk: DomainDisk; readonly action: 'copy' }
@@ -64,60 +50,55 @@ export type NewDiskSource =
   | { readonly kind: 'path'; readonly path: string }
   | { readonly kind: 'volume'; readonly pool: string; readonly volume: string };
 
-function pointDiskAt(disk: XmlNode, source: NewDiskSource): void {
-  const src = firstChild(disk, 'source');
+function pointDiskAt(doc: XmlDocument, disk: XmlElement, source: NewDiskSource): void {
+  const src = disk.child('source');
   if (!src) throw new Error('A copied disk has no <source>');
-  const type = getAttr(disk, 'type') ?? 'file';
+  const type = disk.attr('type') ?? 'file';
   if (source.kind === 'volume') {
     if (type !== 'volume') throw new Error(`Cannot point a ${type} disk at a pool volume`);
-    setAttr(src, 'pool', source.pool);
-    setAttr(src, 'volume', source.volume);
+    doc.setAttribute(src, 'pool', source.pool);
+    doc.setAttribute(src, 'volume', source.volume);
   } else if (type === 'block') {
-    setAttr(src, 'dev', source.path);
+    doc.setAttribute(src, 'dev', source.path);
   } else if (type === 'file') {
-    setAttr(src, 'file', source.path);
+    doc.setAttribute(src, 'file', source.path);
   } else {
     throw new Error(`Cannot point a ${type} disk at a path`);
   }
   // A copy is a standalone image: the source's backing chain description no longer applies.
-  removeChildren(disk, 'backingStore');
+  for (const b of disk.elements('backingStore')) doc.removeElement(b);
 }
 
 /**
  * Rewrites an inactive domain XML for its clone. `newSources` maps a disk's index (see
  * DomainDisk.index) to where its copy lives; disks not in the map keep their source (shared).
+ * Edits are surgical: everything else keeps its exact text.
  */
 export function rewriteCloneXml(xml: string, newName: string, newSources: ReadonlyMap<number, NewDiskSource>): string {
-  const doc = parseXml(xml);
-  const domain = rootElement(doc, 'domain');
+  const { doc, root: domain } = parseRoot(xml, 'domain');
 
-  const name = firstChild(domain, 'name');
+  const name = domain.child('name');
   if (!name) throw new Error('The domain XML has no <name>');
-  setText(name, newName);
-  removeChildren(domain, 'uuid');
+  doc.setTextContent(name, newName);
+  for (const uuid of domain.elements('uuid')) doc.removeElement(uuid);
 
-  const devices = firstChild(domain, 'devices');
-  if (devices) {
-    for (const iface of childElements(devices, 'interface')) {
-      removeChildren(iface, 'mac');
-      // A fixed host-side device name (vnetN, tapN) would clash with the original VM's.
-      const target = firstChild(iface, 'target');
-      if (target && getAttr(target, 'dev') !== undefined) removeChild(iface, target);
-    }
+  for (const iface of domain.child('devices')?.elements('interface') ?? []) {
+    for (const mac of iface.elements('mac')) doc.removeElement(mac);
+    // A fixed host-side device name (vnetN, tapN) would clash with the original VM's.
+    const target = iface.child('target');
+    if (target?.attr('dev') !== undefined) doc.removeElement(target);
   }
 
-  const os = firstChild(domain, 'os');
-  const nvram = os ? firstChild(os, 'nvram') : undefined;
-  if (os && nvram) {
+  const os = domain.child('os');
+  const nvram = os?.child('nvram');
+  if (nvram) {
     // Without a path libvirt creates a fresh NVRAM file for the new VM from the template.
     // A custom template is kept; the path (text or <source>) and its type go.
-    const template = getAttr(nvram, 'template');
-    if (template !== undefined) {
-      clearAttrs(nvram);
-      setAttr(nvram, 'template', template);
-      setText(nvram, '');
+    if (nvram.attr('template') !== undefined) {
+      for (const a of nvram.attributes.map((x) => x.name)) if (a !== 'template') doc.removeAttribute(nvram, a);
+      doc.setTextContent(nvram, '');
     } else {
-      removeChild(os, nvram);
+      doc.removeElement(nvram);
     }
   }
 
@@ -125,13 +106,12 @@ export function rewriteCloneXml(xml: string, newName: string, newSources: Readon
   for (const [index, source] of newSources) {
     const disk = disks[index];
     if (!disk) throw new RangeError(`No disk with index ${index}`);
-    pointDiskAt(disk, source);
+    pointDiskAt(doc, disk, source);
   }
-  return buildXml(doc);
+  return doc.text;
 }
 
 /** The name in a domain XML, for checks in tests and callers. */
 export function xmlName(xml: string): string {
-  const name = firstChild(domainRoot(xml), 'name');
-  return name ? textOf(name) : '';
+  return domainNameFromXml(xml) ?? '';
 }

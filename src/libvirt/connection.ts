@@ -50,7 +50,14 @@ import {
 export type { DomainRef, NetworkRef, NodeDeviceRef, SecretRef, SnapshotRef, StoragePoolRef, StorageVolRef } from './refs';
 export type { DomainEvent, EventSubscription, NetworkEvent, NodeDeviceEvent, SecretEvent, StoragePoolEvent } from './events';
 export type { TypedParams } from './typedParams';
+export type { TransportOptions } from './transport/open';
+export type { SshPrompts } from './transport/sshAuth';
+export type { UnknownHostKey } from './transport/sshHostKey';
 
+/**
+ * Transport options (SSH prompts in `sshPrompts`, unknown host keys in `confirmUnknownHost`,
+ * timeouts) plus what the connection itself needs.
+ */
 export interface ConnectOptions extends TransportOptions {
   readonly readOnly?: boolean;
   /** Timeout of each call (default: none, except the handshake's own 30 s). */

@@ -182,7 +182,7 @@ export class DomainSchemaValidator {
       range = doc.attributeRange(culprit.el, culprit.attr) ?? range;
     } else if (culprit.el !== el || (named !== undefined && culprit.el.name === named)) {
       const text = culprit.el.elements().length === 0 ? doc.textContent(culprit.el).trim() : '';
-      message = text ? `Invalid content '${text}' in <${culprit.el.name}> (libvirt schema)` : `<${culprit.el.name}> is not valid here (libvirt schema: ${base})`;
+      message = text ? `Invalid content '${text}' in <${culprit.el.name}> (libvirt schema)` : `<${culprit.el.name}> is not valid here: check its attributes and content against libvirt's schema (${base})`;
     } else {
       message = `<${culprit.el.name}>: ${base}`;
     }

@@ -3,39 +3,19 @@
 // the one address found or the one the user picks.
 
 import * as vscode from 'vscode';
-import type { DomainInterface } from '../../libvirt/connection';
 import { VirDomainInterfaceAddressesSource as Source } from '../../libvirt/generated/libvirtConstants';
 import { UserCancelledError } from '../../ui/cancel';
 import { errorMessage } from '../../ui/log';
 import type { CommandHandler } from '../commandHandler';
 import type { PickItem } from '../prompts';
 import { resolveTarget, type VmTarget } from '../vmTargets';
+import { usableAddresses, type FoundAddress } from './interfaceAddresses';
 
 const SOURCES = [
   { source: Source.LEASE, label: 'DHCP lease' },
   { source: Source.AGENT, label: 'guest agent' },
   { source: Source.ARP, label: 'ARP table' },
 ] as const;
-
-export interface FoundAddress {
-  readonly addr: string;
-  readonly prefix: number;
-  readonly iface: string;
-  readonly hwaddr: string | null;
-  readonly source: string;
-}
-
-/** Addresses worth copying: not loopback, not IPv6 link-local. */
-export function usableAddresses(ifaces: readonly DomainInterface[], source: string): FoundAddress[] {
-  const out: FoundAddress[] = [];
-  for (const i of ifaces) {
-    for (const a of i.addrs) {
-      if (a.addr.startsWith('127.') || a.addr === '::1' || a.addr.toLowerCase().startsWith('fe80:')) continue;
-      out.push({ addr: a.addr, prefix: a.prefix, iface: i.name, hwaddr: i.hwaddr, source });
-    }
-  }
-  return out;
-}
 
 export async function findAddresses(t: VmTarget, onSourceError: (source: string, err: unknown) => void): Promise<FoundAddress[]> {
   for (const s of SOURCES) {

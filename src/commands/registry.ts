@@ -13,6 +13,8 @@ import { PromptSeam, type Prompts } from './prompts';
 import { vmCommands } from './vmCommands';
 // Host resources (pools, volumes, networks, host devices).
 import { resourceCommands } from './resources/resourceCommands';
+// The XML editor (open, live view, new from XML, define from XML).
+import { xmlCommands } from '../xmlEditor/xmlCommands';
 
 export interface CommandDeps {
   readonly context: vscode.ExtensionContext;
@@ -41,7 +43,7 @@ export interface RegisteredCommands {
   readonly prompts: PromptSeam;
 }
 
-const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands, consoleCommands, resourceCommands];
+const ALL: readonly (readonly CommandEntry[])[] = [connectionCommands, vmCommands, consoleCommands, resourceCommands, xmlCommands];
 
 export function registerCommands(context: vscode.ExtensionContext, wiring: CommandWiring): RegisteredCommands {
   const prompts = wiring.prompts ?? new PromptSeam();

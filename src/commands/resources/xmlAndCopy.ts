@@ -66,7 +66,6 @@ export const copyResourceUuid: CommandHandler = async (_deps, node) => {
 };
 
 export const xmlTable = [
-  ['libvirtVms.openXml', 'Open XML', openResourceXml],
   ['libvirtVms.resource.copyName', 'Copy Name', copyResourceName],
   ['libvirtVms.resource.copyUuid', 'Copy UUID', copyResourceUuid],
 ] as const;

@@ -1,0 +1,164 @@
+// Wires the XML editor: the two file systems, diagnostics with quick fixes, completion and hover.
+// extension.ts calls registerXmlEditor once; the commands in xmlCommands.ts find the editor
+// through the extension context they are given.
+
+import * as vscode from 'vscode';
+import type { Prompts } from '../commands/prompts';
+import type { ConnectionRegistry } from '../connections/connectionRegistry';
+import type { Connection } from '../libvirt/connection';
+import { errorMessage } from '../ui/log';
+import { fetchXml, KIND_LABEL, readOnlyReason } from './objectXml';
+import { saveDefinition } from './saveFlow';
+import { rootElementName, SchemaService } from './schemaService';
+import { XmlCompletion } from './xmlCompletion';
+import { XmlDiagnostics } from './xmlDiagnostics';
+import { HostXmlFileSystem, XmlFileSystem, type ConnectionResolver } from './xmlFileSystem';
+import type { XmlLocation } from './xmlPath';
+import { HOST_XML_SCHEME, hostXmlUri, XML_SCHEME, xmlUri } from './xmlUris';
+
+export interface XmlEditorWiring {
+  readonly connections: ConnectionRegistry;
+  /** Questions during a save (conflict, rename); tests answer them through the same seam. */
+  readonly prompts: Prompts;
+  readonly log: vscode.LogOutputChannel;
+}
+
+const SELECTOR: vscode.DocumentSelector = [{ scheme: XML_SCHEME }, { scheme: HOST_XML_SCHEME }, { scheme: 'untitled', language: 'xml' }];
+const AFTER_SAVE_DELAY_MS = 200;
+
+export class XmlEditor implements vscode.Disposable {
+  readonly schemas: SchemaService;
+  readonly files: XmlFileSystem;
+  readonly hostFiles: HostXmlFileSystem;
+  readonly diagnostics: XmlDiagnostics;
+  readonly completion: XmlCompletion;
+  readonly resolver: ConnectionResolver;
+  private definable: boolean | undefined;
+
+  constructor(readonly wiring: XmlEditorWiring) {
+    const { connections, log } = wiring;
+    this.resolver = {
+      async connection(connectionId: string): Promise<Connection> {
+        let managed;
+        try {
+          managed = connections.get(connectionId).managed;
+        } catch {
+          throw vscode.FileSystemError.Unavailable(`No saved connection with id ${connectionId}`);
+        }
+        const current = managed.current();
+        if (current) return current;
+        try {
+          return await managed.connect();
+        } catch (err) {
+          throw vscode.FileSystemError.Unavailable(`Not connected to ${connections.get(connectionId).config.name}: ${errorMessage(err)}`);
+        }
+      },
+      uriOf(connectionId: string): string | undefined {
+        return connections.list().find((e) => e.config.id === connectionId)?.config.uri;
+      },
+    };
+    this.schemas = new SchemaService(connections, log);
+    this.diagnostics = new XmlDiagnostics(this.schemas);
+    this.completion = new XmlCompletion(this.schemas);
+    this.hostFiles = new HostXmlFileSystem(this.resolver);
+    const after = (fn: () => Promise<void> | void): void => {
+      setTimeout(() => {
+        Promise.resolve()
+          .then(fn)
+          .catch((err: unknown) => log.error(`After saving XML: ${errorMessage(err)}`));
+      }, AFTER_SAVE_DELAY_MS);
+    };
+    this.files = new XmlFileSystem(this.resolver, (uri, loc, text, base) =>
+      saveDefinition(
+        {
+          connection: (id) => this.resolver.connection(id),
+          prompts: wiring.prompts,
+          log,
+          defineError: (u, t, m) => this.diagnostics.defineError(u, t, m),
+          after,
+          reload: (u) => this.files.reload(u),
+          refreshHostView: (u) => this.hostFiles.refresh(u),
+        },
+        uri,
+        loc,
+        text,
+        base,
+      ),
+    );
+  }
+
+  register(context: vscode.ExtensionContext): void {
+    context.subscriptions.push(
+      this,
+      vscode.workspace.registerFileSystemProvider(XML_SCHEME, this.files, { isCaseSensitive: true }),
+      vscode.workspace.registerFileSystemProvider(HOST_XML_SCHEME, this.hostFiles, { isCaseSensitive: true, isReadonly: true }),
+      vscode.languages.registerCompletionItemProvider(SELECTOR, this.completion, '<', ' ', '"', "'", '/'),
+      vscode.languages.registerHoverProvider(SELECTOR, this.completion),
+      vscode.languages.registerCodeActionsProvider(SELECTOR, this.diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateDefinableContext()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === vscode.window.activeTextEditor?.document) this.updateDefinableContext();
+      }),
+    );
+    this.updateDefinableContext();
+  }
+
+  /** `libvirtVms.xmlDefinable`: the active editor is an untitled <domain> or <network> document. */
+  private updateDefinableContext(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    const root = doc && doc.isUntitled && doc.languageId === 'xml' ? rootElementName(doc.getText()) : undefined;
+    const definable = root === 'domain' || root === 'network';
+    if (definable === this.definable) return;
+    this.definable = definable;
+    void vscode.commands.executeCommand('setContext', 'libvirtVms.xmlDefinable', definable);
+  }
+
+  /** Opens the object's persistent definition in an editable tab. */
+  async openXml(loc: XmlLocation): Promise<vscode.TextEditor> {
+    const uri = xmlUri(loc);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const readOnly = readOnlyReason(loc.object.kind);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    if (readOnly) void vscode.window.showInformationMessage(readOnly);
+    return editor;
+  }
+
+  /**
+   * Opens the live definition read-only beside the persistent one, when they differ. Returns
+   * undefined (and says why) when there is nothing different to show.
+   */
+  async openLiveXml(loc: XmlLocation): Promise<vscode.TextEditor | undefined> {
+    const conn = await this.resolver.connection(loc.connectionId);
+    const [inactive, live] = await Promise.all([fetchXml(conn, loc.object, 'inactive'), fetchXml(conn, loc.object, 'live')]);
+    if (inactive.trim() === live.trim()) {
+      void vscode.window.showInformationMessage(`The ${KIND_LABEL[loc.object.kind]} "${loc.object.name}" runs with its persistent definition: the live XML is the same.`);
+      return undefined;
+    }
+    const uri = hostXmlUri(loc, 'live');
+    this.hostFiles.refresh(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    return vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+  }
+
+  dispose(): void {
+    this.diagnostics.dispose();
+    this.files.dispose();
+    this.hostFiles.dispose();
+  }
+}
+
+const editors = new WeakMap<vscode.ExtensionContext, XmlEditor>();
+
+export function registerXmlEditor(context: vscode.ExtensionContext, wiring: XmlEditorWiring): XmlEditor {
+  const editor = new XmlEditor(wiring);
+  editor.register(context);
+  editors.set(context, editor);
+  return editor;
+}
+
+/** The editor registered for this extension context (commands reach it this way). */
+export function xmlEditorOf(context: vscode.ExtensionContext): XmlEditor {
+  const e = editors.get(context);
+  if (!e) throw new Error('The XML editor is not registered');
+  return e;
+}

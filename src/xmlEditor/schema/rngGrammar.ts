@@ -1,0 +1,396 @@
+// A context-following summary of a RelaxNG grammar (libvirt's schemas, e.g. domain.rng), good
+// enough for editor completion, hover and a first validation pass while typing.
+//
+// Each `<element>` pattern in the schema is one "element definition". A document element is
+// matched to the set of definitions reachable along its path from the root (so `<model>` under
+// `<video>` and `<model>` under `<interface>` keep their own attributes). For a set of
+// definitions the grammar answers: which child element names may appear, which attributes, and
+// which values an attribute or the text content may take. Choices, optionals, repetitions,
+// interleaves and groups are flattened (union): the summary over-approximates the language, so
+// it never reports something valid as invalid, but it does not catch every invalid document
+// (missing required parts, ordering, datatype facets). The RelaxNG specification:
+// https://relaxng.org/spec-20011203.html
+
+import { XmlDocument, type XmlElement } from '../../libvirt/xml/xmlDocument';
+
+/** Reads a schema file by its file name (e.g. "domaincommon.rng"). */
+export type RngReader = (fileName: string) => Promise<string>;
+
+export class RngLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RngLoadError';
+  }
+  static is(e: unknown): e is RngLoadError {
+    return e instanceof RngLoadError;
+  }
+}
+
+/** Where a definition comes from, for hover text. */
+export interface DefOrigin {
+  readonly file: string;
+  /** The enclosing `<define name=…>`, if any. */
+  readonly define: string | undefined;
+}
+
+export interface ValueSet {
+  /** Enumerated values (from `<value>`). */
+  readonly values: ReadonlySet<string>;
+  /** True when any string is accepted somewhere (text, data, a list...). */
+  readonly free: boolean;
+}
+
+export interface ElementDef {
+  readonly id: number;
+  /** Names this definition matches (empty with `anyName`). */
+  readonly names: ReadonlySet<string>;
+  readonly anyName: boolean;
+  readonly origin: DefOrigin;
+  readonly pattern: XmlElement;
+  readonly doc: XmlDocument;
+}
+
+interface ContentSummary {
+  readonly children: Map<string, ElementDef[]>;
+  anyChild: boolean;
+  readonly attributes: Map<string, { values: Set<string>; free: boolean }>;
+  anyAttribute: boolean;
+  readonly text: { values: Set<string>; free: boolean };
+}
+
+/** The merged view of a set of element definitions. */
+export interface ElementInfo {
+  readonly childNames: readonly string[];
+  readonly anyChild: boolean;
+  readonly attributes: ReadonlyMap<string, ValueSet>;
+  readonly anyAttribute: boolean;
+  readonly text: ValueSet;
+}
+
+interface RngFile {
+  readonly name: string;
+  readonly doc: XmlDocument;
+}
+
+const RNG_NS_LOCAL = (el: XmlElement): string => el.localName;
+
+function nameOf(el: XmlElement): string {
+  return (el.attr('name') ?? '').trim();
+}
+
+export class RngGrammar {
+  private readonly defines = new Map<string, { el: XmlElement; file: RngFile }[]>();
+  private readonly starts: { el: XmlElement; file: RngFile }[] = [];
+  private readonly defsByPattern = new Map<XmlElement, ElementDef>();
+  private readonly summaries = new Map<number, ContentSummary>();
+  private nextId = 0;
+
+  private constructor(readonly entry: string) {}
+
+  /** Loads `entry` (e.g. "domain.rng") and every file it includes. */
+  static async load(entry: string, read: RngReader): Promise<RngGrammar> {
+    const g = new RngGrammar(entry);
+    const seen = new Set<string>();
+    const loadFile = async (name: string, isEntry: boolean): Promise<void> => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      let text: string;
+      try {
+        text = await read(name);
+      } catch (err) {
+        throw new RngLoadError(`Cannot read schema ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      let doc: XmlDocument;
+      try {
+        doc = XmlDocument.parse(text);
+      } catch (err) {
+        throw new RngLoadError(`Schema ${name} is not well-formed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const file: RngFile = { name, doc };
+      const includes: string[] = [];
+      g.collect(doc.root, file, includes, isEntry);
+      for (const inc of includes) await loadFile(inc, false);
+    };
+    await loadFile(entry, true);
+    if (g.starts.length === 0) throw new RngLoadError(`Schema ${entry} has no <start>`);
+    return g;
+  }
+
+  /** Records the top-level defines and starts of one grammar (nested grammars are opaque). */
+  private collect(grammar: XmlElement, file: RngFile, includes: string[], isEntry: boolean): void {
+    for (const c of grammar.elements()) {
+      const local = RNG_NS_LOCAL(c);
+      if (local === 'define') {
+        const list = this.defines.get(nameOf(c)) ?? [];
+        list.push({ el: c, file });
+        this.defines.set(nameOf(c), list);
+      } else if (local === 'start') {
+        // Only the entry file's start names the document root; included files' starts are
+        // overridden by it in libvirt's schemas.
+        if (isEntry) this.starts.push({ el: c, file });
+      } else if (local === 'include') {
+        const href = c.attr('href');
+        if (href) includes.push(href.split('/').pop()!);
+        // Defines inside <include> override the included file's; the union is kept.
+        this.collect(c, file, [], false);
+      } else if (local === 'div') {
+        this.collect(c, file, includes, isEntry);
+      }
+    }
+  }
+
+  private defFor(pattern: XmlElement, file: RngFile): ElementDef {
+    let def = this.defsByPattern.get(pattern);
+    if (def) return def;
+    const names = new Set<string>();
+    let anyName = false;
+    const attrName = pattern.attr('name');
+    if (attrName !== undefined) names.add(stripPrefix(attrName.trim()));
+    else {
+      const nc = pattern.elements()[0];
+      if (nc) anyName = this.nameClass(nc, file.doc, names);
+    }
+    let define: string | undefined;
+    for (let p = pattern.parent; p; p = p.parent) {
+      if (RNG_NS_LOCAL(p) === 'define') {
+        define = nameOf(p);
+        break;
+      }
+    }
+    def = { id: this.nextId++, names, anyName, origin: { file: file.name, define }, pattern, doc: file.doc };
+    this.defsByPattern.set(pattern, def);
+    return def;
+  }
+
+  /** Adds the names of a name class; true when it accepts any name. */
+  private nameClass(nc: XmlElement, doc: XmlDocument, names: Set<string>): boolean {
+    switch (RNG_NS_LOCAL(nc)) {
+      case 'name':
+        names.add(stripPrefix(doc.textContent(nc).trim()));
+        return false;
+      case 'choice': {
+        let any = false;
+        for (const c of nc.elements()) any = this.nameClass(c, doc, names) || any;
+        return any;
+      }
+      default:
+        return true; // anyName, nsName
+    }
+  }
+
+  private fileOf(pattern: XmlElement): RngFile {
+    let root: XmlElement = pattern;
+    while (root.parent) root = root.parent;
+    for (const list of this.defines.values()) for (const d of list) if (d.file.doc.root === root) return d.file;
+    for (const s of this.starts) if (s.file.doc.root === root) return s.file;
+    throw new RngLoadError('pattern outside the loaded schema files');
+  }
+
+  /** Walks a pattern's content, stopping at elements and attributes. */
+  private summarize(content: readonly XmlElement[], file: RngFile): ContentSummary {
+    const sum: ContentSummary = { children: new Map(), anyChild: false, attributes: new Map(), anyAttribute: false, text: { values: new Set(), free: false } };
+    const visiting = new Set<string>();
+    const walk = (el: XmlElement, f: RngFile): void => {
+      switch (RNG_NS_LOCAL(el)) {
+        case 'element': {
+          const def = this.defFor(el, f);
+          if (def.anyName) sum.anyChild = true;
+          for (const n of def.names) {
+            const list = sum.children.get(n) ?? [];
+            if (!list.includes(def)) list.push(def);
+            sum.children.set(n, list);
+          }
+          return;
+        }
+        case 'attribute': {
+          const names = new Set<string>();
+          let any = false;
+          const attrName = el.attr('name');
+          let valuePatterns = el.elements();
+          if (attrName !== undefined) names.add(attrName.trim());
+          else if (valuePatterns[0]) {
+            any = this.nameClass(valuePatterns[0], f.doc, names);
+            valuePatterns = valuePatterns.slice(1);
+          }
+          if (any) sum.anyAttribute = true;
+          const vs = this.values(valuePatterns, f);
+          for (const n of names) {
+            const cur = sum.attributes.get(n) ?? { values: new Set<string>(), free: false };
+            for (const v of vs.values) cur.values.add(v);
+            cur.free ||= vs.free;
+            sum.attributes.set(n, cur);
+          }
+          return;
+        }
+        case 'ref':
+        case 'parentRef': {
+          const name = nameOf(el);
+          if (visiting.has(name)) return;
+          visiting.add(name);
+          for (const d of this.defines.get(name) ?? []) for (const c of d.el.elements()) walk(c, d.file);
+          return;
+        }
+        case 'text':
+        case 'data':
+        case 'list':
+          sum.text.free = true;
+          return;
+        case 'value':
+          sum.text.values.add(f.doc.textContent(el).trim());
+          return;
+        case 'mixed':
+          sum.text.free = true;
+          for (const c of el.elements()) walk(c, f);
+          return;
+        case 'grammar':
+        case 'externalRef':
+          sum.anyChild = true;
+          return;
+        case 'empty':
+        case 'notAllowed':
+        case 'name':
+        case 'anyName':
+        case 'nsName':
+        case 'except':
+        case 'param':
+        case 'documentation':
+          return;
+        default:
+          // choice, optional, zeroOrMore, oneOrMore, interleave, group, div
+          for (const c of el.elements()) walk(c, f);
+      }
+    };
+    for (const c of content) walk(c, file);
+    return sum;
+  }
+
+  /** The values a value pattern (an attribute's content) accepts. */
+  private values(patterns: readonly XmlElement[], file: RngFile): { values: Set<string>; free: boolean } {
+    const out = { values: new Set<string>(), free: false };
+    const visiting = new Set<string>();
+    const walk = (el: XmlElement, f: RngFile): void => {
+      switch (RNG_NS_LOCAL(el)) {
+        case 'value':
+          out.values.add(f.doc.textContent(el).trim());
+          return;
+        case 'ref':
+        case 'parentRef': {
+          const name = nameOf(el);
+          if (visiting.has(name)) return;
+          visiting.add(name);
+          for (const d of this.defines.get(name) ?? []) for (const c of d.el.elements()) walk(c, d.file);
+          return;
+        }
+        case 'choice':
+        case 'group':
+        case 'optional':
+          for (const c of el.elements()) walk(c, f);
+          return;
+        case 'empty':
+        case 'notAllowed':
+        case 'documentation':
+          return;
+        default:
+          // text, data, list, anything else: free text
+          out.free = true;
+      }
+    };
+    if (patterns.length === 0) out.free = true; // <attribute name="x"/> means text
+    for (const p of patterns) walk(p, file);
+    return out;
+  }
+
+  private summaryOf(def: ElementDef): ContentSummary {
+    let s = this.summaries.get(def.id);
+    if (!s) {
+      const content = def.pattern.attr('name') !== undefined ? def.pattern.elements() : def.pattern.elements().slice(1);
+      s = this.summarize(content, this.fileOf(def.pattern));
+      this.summaries.set(def.id, s);
+    }
+    return s;
+  }
+
+  private startSummary(): ContentSummary {
+    let s = this.summaries.get(-1);
+    if (!s) {
+      s = this.summarize(
+        this.starts.flatMap((st) => st.el.elements()),
+        this.starts[0]!.file,
+      );
+      // starts of several files: summarize used the first file for all; patterns carry their own
+      // document, and refs resolve through the shared define table, so this is only a label.
+      this.summaries.set(-1, s);
+    }
+    return s;
+  }
+
+  /** Names the document root may have. */
+  rootNames(): string[] {
+    return [...this.startSummary().children.keys()];
+  }
+
+  /** Definitions for a root element name (empty when the schema does not allow it). */
+  rootDefs(name: string): ElementDef[] {
+    return this.startSummary().children.get(stripPrefix(name)) ?? [];
+  }
+
+  /** Definitions of a child named `name` under an element matched by `parents`. */
+  childDefs(parents: readonly ElementDef[], name: string): { defs: ElementDef[]; wildcard: boolean } {
+    const out: ElementDef[] = [];
+    let wildcard = false;
+    for (const p of parents) {
+      if (p.anyName) wildcard = true;
+      const s = this.summaryOf(p);
+      if (s.anyChild) wildcard = true;
+      for (const d of s.children.get(name) ?? []) if (!out.includes(d)) out.push(d);
+    }
+    return { defs: out, wildcard };
+  }
+
+  /** Definitions along a path of element names from the root; undefined when the path leaves the schema. */
+  defsForPath(path: readonly string[]): ElementDef[] | undefined {
+    if (path.length === 0) return undefined;
+    let defs = this.rootDefs(path[0]!);
+    for (const step of path.slice(1)) {
+      if (defs.length === 0) return undefined;
+      const next = this.childDefs(defs, stripPrefix(step));
+      if (next.defs.length === 0) return undefined;
+      defs = next.defs;
+    }
+    return defs.length > 0 ? defs : undefined;
+  }
+
+  info(defs: readonly ElementDef[]): ElementInfo {
+    const children = new Set<string>();
+    const attributes = new Map<string, { values: Set<string>; free: boolean }>();
+    const text = { values: new Set<string>(), free: false };
+    let anyChild = false;
+    let anyAttribute = false;
+    for (const d of defs) {
+      if (d.anyName) {
+        anyChild = true;
+        anyAttribute = true;
+        text.free = true;
+        continue;
+      }
+      const s = this.summaryOf(d);
+      for (const n of s.children.keys()) children.add(n);
+      anyChild ||= s.anyChild;
+      anyAttribute ||= s.anyAttribute;
+      for (const [n, v] of s.attributes) {
+        const cur = attributes.get(n) ?? { values: new Set<string>(), free: false };
+        for (const x of v.values) cur.values.add(x);
+        cur.free ||= v.free;
+        attributes.set(n, cur);
+      }
+      for (const x of s.text.values) text.values.add(x);
+      text.free ||= s.text.free;
+    }
+    return { childNames: [...children].sort(), anyChild, attributes, anyAttribute, text };
+  }
+}
+
+function stripPrefix(name: string): string {
+  const i = name.indexOf(':');
+  return i < 0 ? name : name.slice(i + 1);
+}

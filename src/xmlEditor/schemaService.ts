@@ -1,0 +1,121 @@
+// For an open document: which host it belongs to, which schema applies (from its root element),
+// the host's grammar (cached per host and libvirt version) and the host's supported values.
+
+import * as vscode from 'vscode';
+import type { ConnectionRegistry } from '../connections/connectionRegistry';
+import type { Connection } from '../libvirt/connection';
+import { errorMessage } from '../ui/log';
+import { parseHostEnums, type HostEnums } from './hostEnums';
+import { SchemaCache, type LoadedGrammar } from './schema/schemaSource';
+import { HOST_XML_SCHEME, locationOf, XML_SCHEME } from './xmlUris';
+
+/** Root element -> schema entry file. */
+export const SCHEMA_FOR_ROOT: Readonly<Record<string, string>> = {
+  domain: 'domain.rng',
+  network: 'network.rng',
+  pool: 'storagepool.rng',
+  volume: 'storagevol.rng',
+  domainsnapshot: 'domainsnapshot.rng',
+};
+
+/** The root element's name, read leniently (the document may not parse while being typed). */
+export function rootElementName(text: string): string | undefined {
+  const re = /<(!--[\s\S]*?-->|\?[\s\S]*?\?>|![^>]*>|([A-Za-z_][\w.:-]*))/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) if (m[2]) return m[2];
+  return undefined;
+}
+
+export function isEditorDocument(doc: vscode.TextDocument): boolean {
+  if (doc.uri.scheme === XML_SCHEME || doc.uri.scheme === HOST_XML_SCHEME) return true;
+  if (doc.uri.scheme !== 'untitled' || doc.languageId !== 'xml') return false;
+  const root = rootElementName(doc.getText());
+  return root !== undefined && root in SCHEMA_FOR_ROOT;
+}
+
+export class SchemaService {
+  private readonly cache = new SchemaCache();
+  private readonly versions = new Map<string, Promise<number>>();
+  private readonly enums = new Map<string, Promise<HostEnums>>();
+  /** Untitled documents the user tied to a connection (New … from XML). */
+  private readonly untitledHost = new Map<string, string>();
+
+  constructor(
+    private readonly connections: ConnectionRegistry,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  setHost(doc: vscode.Uri, connectionId: string): void {
+    this.untitledHost.set(doc.toString(), connectionId);
+  }
+
+  connectionIdFor(doc: vscode.TextDocument): string | undefined {
+    if (doc.uri.scheme === XML_SCHEME || doc.uri.scheme === HOST_XML_SCHEME) {
+      try {
+        return locationOf(doc.uri).connectionId;
+      } catch {
+        return undefined;
+      }
+    }
+    const chosen = this.untitledHost.get(doc.uri.toString());
+    if (chosen) return chosen;
+    return this.connections.list().find((e) => e.managed.current() !== undefined)?.config.id;
+  }
+
+  private connected(id: string | undefined): { conn: Connection; uri: string } | undefined {
+    if (id === undefined) return undefined;
+    try {
+      const e = this.connections.get(id);
+      const conn = e.managed.current();
+      return conn ? { conn, uri: e.config.uri } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async grammarFor(doc: vscode.TextDocument): Promise<LoadedGrammar | undefined> {
+    const root = rootElementName(doc.getText());
+    const entry = root === undefined ? undefined : SCHEMA_FOR_ROOT[root];
+    if (!entry) return undefined;
+    const id = this.connectionIdFor(doc);
+    const host = this.connected(id);
+    let version = 0;
+    if (host && id) {
+      let v = this.versions.get(id);
+      if (!v) {
+        v = host.conn.connectGetLibVersion();
+        this.versions.set(id, v);
+        v.catch(() => this.versions.delete(id));
+      }
+      version = await v.catch(() => 0);
+    }
+    try {
+      return await this.cache.grammar(host?.uri, version, entry);
+    } catch (err) {
+      this.log.warn(`Schema ${entry} unavailable${host ? ` for ${host.uri}` : ''}: ${errorMessage(err)}`);
+      if (host && !host.uri.startsWith('qemu:///') && host.uri.includes('://')) {
+        // e.g. an SSH host whose session cannot run cat: use this machine's copy.
+        return this.cache.grammar(undefined, 0, entry).catch(() => undefined);
+      }
+      return undefined;
+    }
+  }
+
+  async hostEnumsFor(doc: vscode.TextDocument): Promise<HostEnums> {
+    const id = this.connectionIdFor(doc);
+    const host = this.connected(id);
+    if (!host || !id) return new Map();
+    let p = this.enums.get(id);
+    if (!p) {
+      p = Promise.all([host.conn.connectGetCapabilities().catch(() => undefined), host.conn.connectGetDomainCapabilities().catch(() => undefined)]).then(([caps, domcaps]) =>
+        parseHostEnums(caps, domcaps),
+      );
+      this.enums.set(id, p);
+    }
+    return p;
+  }
+
+  /** The connection (and libvirt URI) of a document, when connected. */
+  hostOf(doc: vscode.TextDocument): { conn: Connection; uri: string } | undefined {
+    return this.connected(this.connectionIdFor(doc));
+  }
+}

@@ -1,0 +1,157 @@
+// Live diagnostics for XML editor documents, 300 ms after the last change: well-formedness, the
+// host schema (see schema/schemaCheck.ts) and semantic checks (semanticChecks.ts). Define errors
+// from a refused save are kept in their own collection until the document changes. Quick fixes
+// come from the checks' own edits and from the schema's enumerations.
+
+import * as vscode from 'vscode';
+import { XmlDocument, XmlSyntaxError } from '../libvirt/xml/xmlDocument';
+import { errorMessage } from '../ui/log';
+import { placeDefineError } from './defineErrorPlace';
+import { checkAgainstSchema } from './schema/schemaCheck';
+import { isEditorDocument, type SchemaService } from './schemaService';
+import { semanticChecks, type TextEdit } from './semanticChecks';
+
+export const DIAGNOSTIC_SOURCE = 'libvirt';
+const DEBOUNCE_MS = 300;
+
+interface Fix {
+  readonly title: string;
+  readonly edits: readonly TextEdit[];
+  readonly preferred: boolean;
+}
+
+function fixKey(d: vscode.Diagnostic): string {
+  const r = d.range;
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}|${d.message}`;
+}
+
+export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvider {
+  private readonly collection = vscode.languages.createDiagnosticCollection('libvirt-xml');
+  private readonly defineCollection = vscode.languages.createDiagnosticCollection('libvirt-define');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Quick fixes per document, keyed by diagnostic (range + message): diagnostics come back to
+   * provideCodeActions as copies, so object identity cannot be the key. */
+  private readonly fixes = new Map<string, Map<string, readonly Fix[]>>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Resolved after each run, for tests waiting for a fresh result. */
+  private readonly ranEmitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidRun = this.ranEmitter.event;
+
+  constructor(private readonly schemas: SchemaService) {
+    this.disposables.push(
+      this.collection,
+      this.defineCollection,
+      this.ranEmitter,
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        this.defineCollection.delete(e.document.uri);
+        this.schedule(e.document, DEBOUNCE_MS);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.collection.delete(d.uri);
+        this.defineCollection.delete(d.uri);
+        this.fixes.delete(d.uri.toString());
+      }),
+    );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  schedule(doc: vscode.TextDocument, delayMs: number): void {
+    if (!isEditorDocument(doc)) return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      void this.run(doc);
+    }, delayMs);
+    this.timers.set(key, t);
+  }
+
+  /** Places a define error of a save (or clears it with undefined). */
+  defineError(uri: vscode.Uri, text: string, message: string | undefined): void {
+    if (message === undefined) {
+      this.defineCollection.delete(uri);
+      return;
+    }
+    const span = placeDefineError(text, message);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const range = span && doc ? new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end)) : new vscode.Range(0, 0, 0, 0);
+    const d = new vscode.Diagnostic(range, `libvirt refused the definition: ${message}`, vscode.DiagnosticSeverity.Error);
+    d.source = `${DIAGNOSTIC_SOURCE} define`;
+    this.defineCollection.set(uri, [d]);
+  }
+
+  async run(doc: vscode.TextDocument): Promise<void> {
+    const version = doc.version;
+    const text = doc.getText();
+    const out: vscode.Diagnostic[] = [];
+    const fixes = new Map<string, readonly Fix[]>();
+    const rangeOf = (start: number, end: number): vscode.Range => new vscode.Range(doc.positionAt(start), doc.positionAt(Math.max(end, start)));
+    let parsed: XmlDocument | undefined;
+    try {
+      parsed = XmlDocument.parse(text);
+    } catch (err) {
+      if (!XmlSyntaxError.is(err)) throw err;
+      const pos = new vscode.Position(err.line, err.col);
+      const line = doc.lineAt(Math.min(err.line, doc.lineCount - 1));
+      const d = new vscode.Diagnostic(new vscode.Range(pos, line.range.end.isAfter(pos) ? line.range.end : pos.translate(0, 1)), `Not well-formed: ${err.message}`, vscode.DiagnosticSeverity.Error);
+      d.source = `${DIAGNOSTIC_SOURCE} xml`;
+      out.push(d);
+    }
+    if (parsed) {
+      try {
+        const loaded = await this.schemas.grammarFor(doc);
+        if (loaded) {
+          for (const p of checkAgainstSchema(parsed, loaded.grammar)) {
+            const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, vscode.DiagnosticSeverity.Error);
+            d.source = `${DIAGNOSTIC_SOURCE} schema`;
+            d.code = p.code;
+            if (p.expected && p.expected.length > 0) {
+              fixes.set(
+                fixKey(d),
+                p.expected.slice(0, 8).map((v, i) => ({ title: `Change to '${v}'`, edits: [{ start: p.start, end: p.end, newText: v }], preferred: i === 0 && p.expected!.length === 1 })),
+              );
+            }
+            out.push(d);
+          }
+        }
+      } catch (err) {
+        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Schema check unavailable: ${errorMessage(err)}`, vscode.DiagnosticSeverity.Information);
+        d.source = `${DIAGNOSTIC_SOURCE} schema`;
+        out.push(d);
+      }
+      for (const p of semanticChecks(parsed)) {
+        const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        d.source = DIAGNOSTIC_SOURCE;
+        d.code = p.code;
+        if (p.fix) fixes.set(fixKey(d), [{ ...p.fix, preferred: true }]);
+        out.push(d);
+      }
+    }
+    if (doc.isClosed || doc.version !== version) return;
+    this.collection.set(doc.uri, out);
+    this.fixes.set(doc.uri.toString(), fixes);
+    this.ranEmitter.fire(doc.uri);
+  }
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const d of context.diagnostics) {
+      for (const fix of this.fixes.get(doc.uri.toString())?.get(fixKey(d)) ?? []) {
+        const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        a.diagnostics = [d];
+        a.isPreferred = fix.preferred;
+        a.edit = new vscode.WorkspaceEdit();
+        for (const e of fix.edits) a.edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+        actions.push(a);
+      }
+    }
+    return actions;
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

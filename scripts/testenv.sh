@@ -61,6 +61,15 @@ pid_alive() {
   [ "$st" != "Z" ] && [ "$st" != "X" ]
 }
 
+# PIDs of running (not zombie) processes with this exact name, space-separated.
+live_pids() {
+  local p out=""
+  for p in $(pgrep -x "$1" 2>/dev/null || true); do
+    pid_alive "$p" && out="$out $p"
+  done
+  echo "${out# }"
+}
+
 read_pid() { [ -r "$1" ] && tr -dc '0-9' <"$1" || true; }
 
 libvirt_answers() {
@@ -165,7 +174,7 @@ ensure_qemu_conf() {
 
 start_virtlogd() {
   local pidf="$STATE/virtlogd.pid"
-  if [ -S /run/libvirt/virtlogd-sock ] && pgrep -x virtlogd >/dev/null 2>&1; then return 0; fi
+  if [ -S /run/libvirt/virtlogd-sock ] && [ -n "$(live_pids virtlogd)" ]; then return 0; fi
   log "starting virtlogd"
   virtlogd -d -p "$pidf" 9>&-
   local i
@@ -187,7 +196,7 @@ start_libvirtd() {
   fi
   local pidf="$STATE/libvirtd.pid" old
   old="$(read_pid "$pidf")"
-  if pid_alive "$old" || pgrep -x libvirtd >/dev/null 2>&1; then
+  if pid_alive "$old" || [ -n "$(live_pids libvirtd)" ]; then
     # A running libvirtd that is slow to answer (busy host, long job) is shared by others:
     # wait for it rather than restart it under their feet.
     log "libvirtd is running but does not answer yet; waiting up to 60 s"
@@ -196,7 +205,7 @@ start_libvirtd() {
       libvirt_answers && return 0
       sleep 1
     done
-    die "libvirtd ($(pgrep -x libvirtd | tr '\n' ' ')) is running but does not answer on $SYSTEM_URI; see $STATE/libvirtd.log"
+    die "libvirtd ($(live_pids libvirtd)) is running but does not answer on $SYSTEM_URI; see $STATE/libvirtd.log"
   fi
   write_libvirtd_conf
   log "starting libvirtd"

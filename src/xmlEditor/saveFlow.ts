@@ -17,6 +17,7 @@ import type { Connection } from '../libvirt/connection';
 import { canRename, defineXml, fetchXml, isRunning, KIND_LABEL, renameObject, ROOT_ELEMENT, XmlObjectNotFoundError, type XmlObjectId } from './objectXml';
 import type { XmlLocation } from './xmlPath';
 import { hostXmlUri, xmlUri } from './xmlUris';
+import { definedName, withoutUuid } from './definitionText';
 
 export class SaveRefusedError extends Error {
   constructor(message: string) {
@@ -42,30 +43,6 @@ export interface SaveServices {
 
 type ConflictChoice = 'compare' | 'overwrite';
 type RenameChoice = 'rename' | 'copy';
-
-/** The text of the root's <name>, or undefined. */
-export function definedName(doc: XmlDocument): string | undefined {
-  const el = doc.root.child('name');
-  return el ? doc.textContent(el).trim() : undefined;
-}
-
-/** The document without its <uuid> element (and the line it sat on), so libvirt assigns a new one. */
-export function withoutUuid(doc: XmlDocument): string {
-  const el = doc.root.child('uuid');
-  if (!el) return doc.text;
-  const text = doc.text;
-  let start = el.start;
-  let end = el.end;
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  if (text.slice(lineStart, start).trim() === '') {
-    const nl = text.indexOf('\n', end);
-    if (nl >= 0 && text.slice(end, nl).trim() === '') {
-      start = lineStart;
-      end = nl + 1;
-    }
-  }
-  return text.slice(0, start) + text.slice(end);
-}
 
 function comparable(xml: string): string {
   return xml.replace(/\r\n/g, '\n').trim();

@@ -16,7 +16,7 @@ const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7-\uFFFF]/;
 
 function skipTo(text: string, from: number, marker: string): number {
   const i = text.indexOf(marker, from);
-  return i < 0 ? text.length : i + marker.length;
+  return i < 0 ? Number.POSITIVE_INFINITY : i + marker.length;
 }
 
 /** End (after `>`) of a tag starting at `from`, honouring quoted attribute values; text.length if open. */

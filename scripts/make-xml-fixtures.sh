@@ -24,3 +24,10 @@ for kind in "${kinds[@]}"; do
   virsh -q -c "$URI" undefine --nvram --tpm "$name" >/dev/null
   echo "fixture $OUT/$kind.xml"
 done
+
+# Capabilities documents for the capabilities parser (host-specific; machine list of this QEMU).
+if [ "$#" -eq 0 ]; then
+  virsh -q -c "$URI" domcapabilities --virttype qemu --arch x86_64 --machine q35 >"$OUT/domcaps-qemu-q35.xml"
+  virsh -q -c "$URI" capabilities >"$OUT/capabilities.xml"
+  echo "fixture $OUT/domcaps-qemu-q35.xml $OUT/capabilities.xml"
+fi

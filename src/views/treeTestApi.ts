@@ -20,6 +20,8 @@ export interface TreeTestApi {
   vmTooltip(connectionId: string, vmName: string): Promise<string | undefined>;
   /** The nodes under a connection's Networks / Storage Pools / Host Devices group (src/views/resources). */
   groupNodes(connectionId: string, group: 'networks' | 'pools' | 'devices'): Promise<TreeNode[]>;
+  /** The labels under a connection's Networks, Storage Pools or Host Devices group. */
+  groupChildren(connectionId: string, group: 'networks' | 'pools' | 'devices'): Promise<string[]>;
   /** Change events fired by the tree so far. */
   fireCount(): number;
   setFilter(text: string): void;
@@ -64,6 +66,11 @@ export function createTreeTestApi(tree: VmTree): TreeTestApi {
     groupNodes: async (id, group) => {
       const s = tree.session(id);
       return s ? s.groups[group].getChildren() : [];
+    },
+    groupChildren: async (id, group) => {
+      const s = tree.session(id);
+      if (!s) return [];
+      return (await s.groups[group].getChildren()).map((n) => label(n.getTreeItem()));
     },
     fireCount: () => tree.provider.fireCount,
     setFilter: (text) => tree.setFilterText(text),

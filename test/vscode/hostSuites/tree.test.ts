@@ -88,6 +88,30 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     assert.deepEqual(children.slice(-3), ['Networks', 'Storage Pools', 'Host Devices']);
   });
 
+  it('lists host devices under the Host Devices group', async () => {
+    const devices = await api.tree.groupChildren(localId, 'devices');
+    // The group lists the host's PCI and USB devices by vendor/product (src/views/resources).
+    assert.ok(devices.length > 0 && !devices.some((d) => /^(Could not|No host devices)/.test(d)), devices.slice(0, 10).join(' | '));
+  });
+
+  it('shows an unreachable host as disconnected, with the reason and Retry', async () => {
+    const added = await api.connections.add({ name: 'unreachable', uri: 'qemu+tcp://127.0.0.1:1/system', autoconnect: false });
+    try {
+      await waitFor('the connection in the tree', () => api.tree.connectionIds().includes(added.id));
+      await vscode.commands.executeCommand('libvirtVms.connection.connect', { connectionId: added.id });
+      await waitFor('disconnected', () => api.tree.connectionState(added.id) === 'disconnected');
+      const item = api.tree.connectionItem(added.id);
+      assert.equal(item?.contextValue, 'connection.disconnected');
+      assert.match(String(item?.description), /^disconnected: /);
+      assert.equal((item?.iconPath as vscode.ThemeIcon).id, 'error');
+      const children = await api.tree.connectionChildren(added.id);
+      assert.equal(children.length, 2);
+      assert.equal(children[1], 'Retry now');
+    } finally {
+      await api.connections.remove(added.id);
+    }
+  });
+
   it('shows a VM defined through the API, with state icon, description, hardware and tooltip', async () => {
     const name = unique();
     const dom = await conn.domainDefineXml(domainXml(name));

@@ -2,6 +2,7 @@
 // small JSON file, so scripts/test-all.sh can sum passing/failing over all stages reliably.
 // Used for the plain Node stages, inside the extension host, and for the UI tests.
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 
@@ -51,6 +52,30 @@ export function writeStats(statsFile: string | undefined, stats: MochaStats): vo
   fs.writeFileSync(statsFile, JSON.stringify(stats) + '\n');
 }
 
+/**
+ * Loads the test files one by one the way mocha does (pre-require, require, post-require), but a
+ * file that throws while loading becomes one failing test named after it instead of aborting the
+ * whole run: the other files still run and the stage still fails.
+ */
+function loadIsolated(mocha: Mocha, files: readonly string[]): void {
+  const root = mocha.suite;
+  const load = createRequire(__filename);
+  for (const file of files) {
+    const resolved = path.resolve(file);
+    root.emit('pre-require', globalThis, resolved, mocha);
+    try {
+      root.emit('require', load(resolved), resolved, mocha);
+    } catch (err: unknown) {
+      const failure = err instanceof Error ? err : new Error(String(err));
+      const suite = Mocha.Suite.create(root, path.relative(process.cwd(), resolved));
+      suite.addTest(new Mocha.Test('loads', () => {
+        throw failure;
+      }));
+    }
+    root.emit('post-require', globalThis, resolved, mocha);
+  }
+}
+
 export async function runMocha(options: MochaRunOptions): Promise<MochaStats> {
   const started = Date.now();
   if (options.files.length === 0) {
@@ -66,8 +91,7 @@ export async function runMocha(options: MochaRunOptions): Promise<MochaStats> {
     timeout: options.timeoutMs,
     ...(options.rootHooks ? { rootHooks: options.rootHooks } : {}),
   });
-  for (const f of options.files) mocha.addFile(f);
-  await mocha.loadFilesAsync();
+  loadIsolated(mocha, options.files);
   const stats = await new Promise<MochaStats>((resolve) => {
     const runner = mocha.run(() => {
       const s = runner.stats;

@@ -3,7 +3,13 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { Connection, type DomainRef, type NetworkEvent, type NetworkRef } from '../../../src/libvirt/connection';
 import { isNoNetwork } from '../../../src/libvirt/rpc/errors';
-import { VirDomainInterfaceAddressesSource, VirNetworkEventLifecycleType } from '../../../src/libvirt/generated/libvirtConstants';
+import {
+  VirDomainInterfaceAddressesSource,
+  VirNetworkEventLifecycleType,
+  VirNetworkUpdateCommand,
+  VirNetworkUpdateFlags,
+  VirNetworkUpdateSection,
+} from '../../../src/libvirt/generated/libvirtConstants';
 import { env, EventLog, removeLeftovers, sleep, UNDEFINE_ALL, uniqueName } from './testEnv';
 
 /** A /24 not used by any network of this daemon. */
@@ -72,6 +78,14 @@ describe('Connection: NAT network with DHCP over qemu:///system (integration)', 
     assert.match(cmdline, /dnsmasq/, 'the network runs its own dnsmasq');
     assert.deepEqual(await conn.networkGetDhcpLeases(net), []);
 
+    // networkUpdate: add a DHCP host entry to the live and persistent definition.
+    const hostXml = `<host mac='52:54:00:aa:bb:cc' name='itest-host' ip='${subnet}.50'/>`;
+    await conn.networkUpdate(net, VirNetworkUpdateCommand.ADD_LAST, VirNetworkUpdateSection.IP_DHCP_HOST, -1, hostXml, VirNetworkUpdateFlags.AFFECT_LIVE | VirNetworkUpdateFlags.AFFECT_CONFIG);
+    assert.match(await conn.networkGetXmlDesc(net), /<host mac='52:54:00:aa:bb:cc' name='itest-host'/);
+    await conn.networkSetAutostart(net, true);
+    assert.equal(await conn.networkGetAutostart(net), true);
+    await conn.networkSetAutostart(net, false);
+
     // SeaBIOS + iPXE asks this network's dnsmasq for an address.
     const mac = `52:54:00:${crypto.randomBytes(3).toString('hex').match(/../g)!.join(':')}`;
     vm = await conn.domainDefineXml(`<domain type='qemu'>
@@ -110,6 +124,14 @@ describe('Connection: NAT network with DHCP over qemu:///system (integration)', 
     await conn.networkUndefine(net);
     await events.waitFor((e) => e.net.name === name && e.event === VirNetworkEventLifecycleType.UNDEFINED, 'network UNDEFINED');
     await assert.rejects(conn.networkLookupByName(name), isNoNetwork);
+    net = undefined;
+
+    // A transient network exists while it runs.
+    const transient = uniqueName('tnet');
+    net = await conn.networkCreateXml(`<network><name>${transient}</name><bridge name='vbit${bridge.slice(4)}'/></network>`);
+    assert.equal(await conn.networkIsActive(net), true);
+    await conn.networkDestroy(net);
+    await assert.rejects(conn.networkLookupByName(transient), isNoNetwork);
     net = undefined;
     sub.dispose();
   });

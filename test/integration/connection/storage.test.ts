@@ -85,6 +85,20 @@ describe('Connection: storage over qemu:///system (integration)', function () {
     const part = await readAll(await conn.storageVolDownload(vol, 4096, 100));
     assert.ok(part.equals(data.subarray(4096, 4196)), 'a ranged download returns that range');
 
+    const clone = await conn.storageVolCreateXmlFrom(
+      pool,
+      `<volume><name>copy.raw</name><capacity unit='bytes'>${size}</capacity><target><format type='raw'/></target></volume>`,
+      vol,
+    );
+    assert.ok((await readAll(await conn.storageVolDownload(clone))).equals(data), 'the clone holds the same bytes');
+    assert.match(await conn.storageVolGetXmlDesc(clone), /<name>copy.raw<\/name>/);
+    await conn.storageVolDelete(clone);
+
+    assert.equal(await conn.storagePoolGetAutostart(pool), false);
+    await conn.storagePoolSetAutostart(pool, true);
+    assert.equal(await conn.storagePoolGetAutostart(pool), true);
+    await conn.storagePoolSetAutostart(pool, false);
+
     await conn.storageVolResize(vol, 8 * 1024 * 1024);
     assert.equal((await conn.storageVolGetInfo(vol)).capacity, 8 * 1024 * 1024);
 

@@ -37,7 +37,7 @@ describe('resources: LVM pool on a loop device (integration)', function () {
   after(async () => {
     if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
     try {
-      execFileSync('vgremove', ['-f', vg], { stdio: 'ignore' });
+      execFileSync('vgremove', ['-f', vg], { stdio: 'ignore', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
     } catch {
       // already gone
     }
@@ -69,7 +69,7 @@ describe('resources: LVM pool on a loop device (integration)', function () {
     await deletePool(conn, pool, { deleteStorage: true });
     pool = undefined;
     assert.ok(!(await conn.connectListAllStoragePools()).some((p) => p.name === name));
-    const vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { encoding: 'utf8' });
+    const vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
     assert.ok(!vgs.split('\n').map((s) => s.trim()).includes(vg), 'the volume group should be removed');
   });
 });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Connection, StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
+import { loadDomainUsages, volumeUsers } from '../../../src/libvirt/resources/domainUsage';
 import { createPool, createVolume, deletePool, resizeVolume } from '../../../src/libvirt/resources/operations';
 import { parsePoolCapabilities, parsePoolXml, poolSummary } from '../../../src/libvirt/resources/pool';
 import { downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
@@ -111,6 +112,38 @@ describe('resources: dir pool and volumes on the real daemon (integration)', fun
     await conn.storageVolDelete(raw);
     await conn.storageVolDelete(vol);
     assert.deepEqual(await conn.storagePoolListAllVolumes(pool), []);
+  });
+
+  it('creates a qcow2 overlay on a backing volume, shrinks a raw volume only when allowed, and sees which VMs use a volume', async () => {
+    assert.ok(pool);
+    const { vol: base } = await createVolume(conn, pool, { name: 'base.qcow2', format: 'qcow2', capacity: 32 * 1024 ** 2 });
+    const basePath = parseVolumeXml(await conn.storageVolGetXmlDesc(base)).path;
+    assert.ok(basePath);
+    const { vol: overlay } = await createVolume(conn, pool, { name: 'overlay.qcow2', format: 'qcow2', capacity: 32 * 1024 ** 2, backingPath: basePath, backingFormat: 'qcow2' });
+    const ov = parseVolumeXml(await conn.storageVolGetXmlDesc(overlay));
+    assert.equal(ov.backingPath, basePath);
+
+    const { vol: raw } = await createVolume(conn, pool, { name: 'shrink.raw', format: 'raw', capacity: 8 * 1024 ** 2 });
+    await assert.rejects(resizeVolume(conn, raw, 4 * 1024 ** 2), (e: unknown) => ResourceInputError.is(e));
+    await assert.rejects(resizeVolume(conn, raw, 4 * 1024 ** 2, { allowShrink: true, confirm: () => false }), (e: unknown) => e instanceof Error && e.name === 'ResizeDeclinedError');
+    assert.equal((await conn.storageVolGetInfo(raw)).capacity, 8 * 1024 ** 2);
+    const asked: string[] = [];
+    await resizeVolume(conn, raw, 4 * 1024 ** 2, { allowShrink: true, confirm: (w) => (asked.push(...w), true) });
+    assert.equal((await conn.storageVolGetInfo(raw)).capacity, 4 * 1024 ** 2);
+    assert.match(asked.join(' '), /destroys the data/);
+
+    const vmName = uniqueName('user');
+    const dom = await conn.domainDefineXml(`<domain type='qemu'><name>${vmName}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+      <os><type arch='x86_64' machine='pc'>hvm</type></os>
+      <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${ov.path ?? ''}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+    try {
+      const usages = await loadDomainUsages(conn);
+      assert.deepEqual(volumeUsers(usages, { path: ov.path, pool: poolName, name: 'overlay.qcow2' }).map((u) => u.dom.name), [vmName]);
+      assert.deepEqual(volumeUsers(usages, { path: ov.path?.replace('overlay', 'shrink'), pool: poolName, name: 'shrink.raw' }), []);
+    } finally {
+      await conn.domainUndefine(dom);
+    }
+    for (const v of [overlay, base, raw]) await conn.storageVolDelete(v);
   });
 
   it('aborts a download on request and removes the partial file', async () => {

@@ -17,7 +17,7 @@ import type { Connection } from '../libvirt/connection';
 import { canRename, defineXml, fetchXml, isRunning, KIND_LABEL, renameObject, ROOT_ELEMENT, XmlObjectNotFoundError, type XmlObjectId } from './objectXml';
 import type { XmlLocation } from './xmlPath';
 import { hostXmlUri, xmlUri } from './xmlUris';
-import { definedName, withoutUuid } from './definitionText';
+import { copyDefinition, definedName } from './definitionText';
 
 export class SaveRefusedError extends Error {
   constructor(message: string) {
@@ -101,10 +101,11 @@ export async function saveDefinition(svc: SaveServices, uri: vscode.Uri, loc: Xm
   const newName = definedName(doc);
   let toDefine = text;
   let mode: 'same' | RenameChoice = 'same';
+  let dropped: string[] = [];
   if (newName !== undefined && newName !== '' && newName !== object.name && current !== undefined) {
     const items = [
       ...(canRename(object.kind) ? [{ label: 'Rename', description: `Rename "${object.name}" to "${newName}", then apply the other changes`, value: 'rename' as const }] : []),
-      { label: 'Define a Copy', description: `Define "${newName}" as a new ${label} (without <uuid>, so it gets a new one); "${object.name}" stays as it is`, value: 'copy' as const },
+      { label: 'Define a Copy', description: `Define "${newName}" as a new ${label} (without <uuid>${object.kind === 'network' ? ' and bridge name' : ''}, so libvirt assigns new ones); "${object.name}" stays as it is`, value: 'copy' as const },
     ];
     const choice = await svc.prompts.pickOne<RenameChoice>({
       title: `The <name> changed from "${object.name}" to "${newName}"`,
@@ -113,7 +114,11 @@ export async function saveDefinition(svc: SaveServices, uri: vscode.Uri, loc: Xm
     });
     if (!choice) throw new UserCancelledError('save');
     mode = choice.value;
-    if (mode === 'copy') toDefine = withoutUuid(doc);
+    if (mode === 'copy') {
+      const copy = copyDefinition(text, object.kind);
+      toDefine = copy.text;
+      dropped = copy.dropped;
+    }
   }
 
   // 3. Define (libvirt validates against its schema first).
@@ -147,7 +152,8 @@ export async function saveDefinition(svc: SaveServices, uri: vscode.Uri, loc: Xm
         }
       } else {
         svc.reload(uri);
-        void vscode.window.showInformationMessage(`Defined a copy named "${definedAs}" without the <uuid> of "${object.name}": libvirt gave it a new UUID. "${object.name}" is unchanged.`);
+        const what = dropped.length > 0 ? ` without ${dropped.join(', ')} of "${object.name}" (libvirt assigned new ones)` : '';
+        void vscode.window.showInformationMessage(`Defined a copy named "${definedAs}"${what}. "${object.name}" is unchanged.`);
       }
       await vscode.window.showTextDocument(target, { preview: false });
     });

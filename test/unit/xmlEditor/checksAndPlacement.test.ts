@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { XmlDocument } from '../../../src/libvirt/xml/xmlDocument';
 import { placeDefineError } from '../../../src/xmlEditor/defineErrorPlace';
 import { hostHasKvm, hostValues, parseHostEnums } from '../../../src/xmlEditor/hostEnums';
-import { definedName, withoutUuid } from '../../../src/xmlEditor/definitionText';
+import { copyDefinition, definedName, withoutUuid } from '../../../src/xmlEditor/definitionText';
 import { randomMac, semanticChecks, type TextEdit } from '../../../src/xmlEditor/semanticChecks';
 import { freeThirdOctet, networkTemplate, usedThirdOctets, vmTemplate } from '../../../src/xmlEditor/templates';
 
@@ -117,5 +117,12 @@ describe('templates and rename helpers (unit)', () => {
     assert.equal(definedName(doc), 'new');
     assert.equal(withoutUuid(doc), `<domain>\n  <name> new </name>\n  <memory>1</memory>\n</domain>`);
     assert.equal(withoutUuid(XmlDocument.parse('<domain><name>a</name></domain>')), '<domain><name>a</name></domain>');
+  });
+
+  it('a network copy also drops the bridge name and MAC libvirt gave the original', () => {
+    const net = `<network>\n  <name>b</name>\n  <uuid>u</uuid>\n  <bridge name='virbr1' stp='on' delay='0'/>\n  <mac address='52:54:00:01:02:03'/>\n</network>`;
+    const copy = copyDefinition(net, 'network');
+    assert.equal(copy.text, `<network>\n  <name>b</name>\n  <bridge stp='on' delay='0'/>\n</network>`);
+    assert.deepEqual(copy.dropped, ['<uuid>', 'the bridge name', 'the bridge <mac>']);
   });
 });

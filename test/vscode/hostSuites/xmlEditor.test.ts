@@ -1,0 +1,238 @@
+// The XML editor inside a real VS Code extension host, against the real libvirtd
+// (qemu:///system): open a VM's XML, see a schema diagnostic while typing, a refused save that
+// leaves the VM untouched, a fixed save that reads back, a change made on the host behind the
+// editor's back (Compare, then Overwrite, answered through the extension's prompt seam),
+// completion of <tpm> in <devices>, and a network's edit round trip with a rename-to-copy.
+// Every definition is checked through the Connection API, not through the editor.
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { PickItem, PickRequest } from '../../../src/commands/prompts';
+import type { ExtensionApi } from '../../../src/extension';
+import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
+import { VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
+
+const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
+const PREFIX = 'xetest-';
+const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+const INACTIVE = VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(100);
+  }
+}
+
+function tinyVmXml(name: string): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
+    <video><model type='vga'/></video>
+  </devices>
+</domain>`;
+}
+
+/** Replaces the first occurrence of `from` in the document with `to` (like typing). */
+async function replaceInDoc(doc: vscode.TextDocument, from: string, to: string): Promise<void> {
+  const at = doc.getText().indexOf(from);
+  assert.ok(at >= 0, `"${from}" not in the document:\n${doc.getText()}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + from.length)), to);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+}
+
+function pickByLabel(label: string, seen?: PickRequest<unknown>[]) {
+  return (req: PickRequest<unknown>): PickItem<unknown> | undefined => {
+    seen?.push(req);
+    return req.items.find((i) => i.label === label);
+  };
+}
+
+describe('XML editor (extension host, real libvirtd)', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+  let conn: Connection;
+  let connectionId: string;
+  let addedConnection = false;
+  const domains: DomainRef[] = [];
+  const networks: NetworkRef[] = [];
+
+  const openXml = async (kind: 'domain' | 'network', name: string): Promise<vscode.TextDocument> => {
+    const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind, name } })) as vscode.TextEditor | undefined;
+    assert.ok(editor, 'Open XML returned no editor');
+    return editor.document;
+  };
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext, 'extension not found');
+    api = await ext.activate();
+    conn = await Connection.open(SYSTEM_URI);
+    for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
+    for (const n of await conn.connectListAllNetworks()) if (n.name.startsWith(PREFIX)) await conn.networkUndefine(n).catch(() => undefined);
+    let entry = await waitFor('the local connection', () => api.connections.list().find((e) => e.config.uri === SYSTEM_URI), 5_000).catch(() => undefined);
+    if (!entry) {
+      const config = await api.connections.add({ name: 'xml editor test', uri: SYSTEM_URI, autoconnect: true });
+      addedConnection = true;
+      entry = api.connections.get(config.id);
+    }
+    connectionId = entry.config.id;
+    await api.connections.get(connectionId).managed.connect();
+  });
+
+  afterEach(async () => {
+    api.prompts.setResponder(undefined);
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    api?.prompts.setResponder(undefined);
+    if (conn) {
+      for (const d of domains) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
+      for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
+      for (const n of await conn.connectListAllNetworks()) if (n.name.startsWith(PREFIX)) await conn.networkUndefine(n).catch(() => undefined);
+      await conn.close();
+    }
+    if (addedConnection) await api.connections.remove(connectionId);
+  });
+
+  it('opens a VM definition, flags a bad value while typing, refuses to save it, then saves the fix', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const original = await conn.domainGetXmlDesc(vm, INACTIVE);
+
+    const doc = await openXml('domain', vm.name);
+    assert.equal(doc.uri.scheme, 'libvirt-xml');
+    assert.equal(doc.uri.path, `/${connectionId}/domain/${vm.name}.xml`);
+    assert.equal(doc.getText(), original, 'the tab shows the inactive definition');
+
+    // A schema diagnostic on the exact value, on its line.
+    await replaceInDoc(doc, '<on_poweroff>destroy</on_poweroff>', '<on_poweroff>explode</on_poweroff>');
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('explode'));
+    const diag = await waitFor('a diagnostic on the on_poweroff line', () =>
+      vscode.languages.getDiagnostics(doc.uri).find((d) => d.range.start.line === line && d.message.includes('explode')),
+    );
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(doc.getText(diag.range), 'explode');
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag.range);
+    assert.ok(fixes.some((f) => f.title === "Change to 'destroy'"), `quick fixes: ${fixes.map((f) => f.title).join(', ')}`);
+
+    // Saving defines with validation: libvirt refuses, the tab stays dirty, the VM is untouched.
+    const saved = await doc.save();
+    assert.equal(saved, false, 'the refused save must fail');
+    assert.ok(doc.isDirty, 'the tab stays dirty');
+    assert.equal(await conn.domainGetXmlDesc(vm, INACTIVE), original, 'the definition is unchanged');
+    await waitFor('the define error on the document', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'libvirt define'));
+
+    // Fixed: the save defines it and the change reads back.
+    await replaceInDoc(doc, 'explode', 'restart');
+    assert.equal(await doc.save(), true);
+    assert.equal(doc.isDirty, false);
+    const after = await conn.domainGetXmlDesc(vm, INACTIVE);
+    assert.match(after, /<on_poweroff>restart<\/on_poweroff>/);
+    assert.equal((await conn.domainLookupByName(vm.name)).uuid, vm.uuid, 'same VM, redefined');
+    await waitFor('the tab re-read from the host', () => doc.getText() === after);
+  });
+
+  it('detects a change made on the host since the tab was opened: Compare, then Overwrite', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const doc = await openXml('domain', vm.name);
+    await replaceInDoc(doc, '<on_poweroff>destroy</on_poweroff>', '<on_poweroff>restart</on_poweroff>');
+
+    // Behind the editor's back.
+    const behind = (await conn.domainGetXmlDesc(vm, INACTIVE)).replace('</name>', '</name>\n  <description>changed on the host</description>');
+    await conn.domainDefineXml(behind);
+
+    const asked: PickRequest<unknown>[] = [];
+    api.prompts.setResponder({ pickOne: pickByLabel('Compare', asked) });
+    assert.equal(await doc.save(), false, 'Compare does not save');
+    assert.equal(asked.length, 1);
+    assert.match(asked[0]!.title, /changed on the host/);
+    assert.deepEqual(asked[0]!.items.map((i) => i.label), ['Compare', 'Overwrite']);
+    assert.match(await conn.domainGetXmlDesc(vm, INACTIVE), /changed on the host/, 'the host change is kept');
+    await waitFor('a diff editor', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === doc.uri.toString()),
+    );
+
+    api.prompts.setResponder({ pickOne: pickByLabel('Overwrite') });
+    assert.equal(await doc.save(), true);
+    const now = await conn.domainGetXmlDesc(vm, INACTIVE);
+    assert.match(now, /<on_poweroff>restart<\/on_poweroff>/);
+    assert.doesNotMatch(now, /changed on the host/, 'overwritten on request');
+  });
+
+  it('completes <tpm> inside <devices> and the values of an enumerated attribute', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const doc = await openXml('domain', vm.name);
+    const text = doc.getText();
+    const inDevices = doc.positionAt(text.indexOf('<devices>') + '<devices>'.length);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, inDevices);
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(labels.includes('tpm'), `no tpm in ${labels.join(' ')}`);
+    assert.ok(!labels.includes('on_poweroff'), 'only children of <devices>');
+
+    const typeValue = text.indexOf("<model type='") + "<model type='".length;
+    const values = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, doc.positionAt(typeValue));
+    const vl = values.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(vl.includes('virtio') && vl.includes('vga'), `video model values: ${vl.join(' ')}`);
+
+    const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(text.indexOf('<devices>') + 2));
+    const md = hover.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+    assert.match(md, /virtual hardware/);
+    assert.match(md, /domaincommon\.rng/);
+  });
+
+  it('edits a network: round trip, and a new <name> defines a copy (networks cannot be renamed)', async () => {
+    const name = unique();
+    const third = 200 + crypto.randomInt(50);
+    const net = await conn.networkDefineXml(`<network><name>${name}</name><ip address='192.168.${third}.1' prefix='24'/></network>`);
+    networks.push(net);
+    const doc = await openXml('network', name);
+    assert.match(doc.getText(), new RegExp(`<name>${name}</name>`));
+    await replaceInDoc(doc, '</name>', "</name>\n  <domain name='xetest.lan'/>");
+    assert.equal(await doc.save(), true);
+    assert.match(await conn.networkGetXmlDesc(net, VirNetworkXMLFlags.INACTIVE), /<domain name='xetest\.lan'\/>/);
+    await waitFor('the tab re-read from the host', async () => doc.getText() === (await conn.networkGetXmlDesc(net, VirNetworkXMLFlags.INACTIVE)));
+
+    const copy = `${name}-copy`;
+    const asked: PickRequest<unknown>[] = [];
+    api.prompts.setResponder({ pickOne: pickByLabel('Define a Copy', asked) });
+    await replaceInDoc(doc, `<name>${name}</name>`, `<name>${copy}</name>`);
+    assert.equal(await doc.save(), true);
+    assert.deepEqual(asked[0]!.items.map((i) => i.label), ['Define a Copy'], 'no Rename for networks');
+    const copyRef = await conn.networkLookupByName(copy);
+    networks.push(copyRef);
+    assert.notEqual(copyRef.uuid, net.uuid, 'the copy has its own UUID');
+    assert.match(await conn.networkGetXmlDesc(net, VirNetworkXMLFlags.INACTIVE), new RegExp(`<name>${name}</name>`), 'the original is unchanged');
+    await waitFor('the copy opens in its own tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith(`/network/${copy}.xml`)));
+  });
+
+  it('Open Live XML says so when a stopped VM has nothing live to show; a missing VM is FileNotFound', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const live = await vscode.commands.executeCommand('libvirtVms.openLiveXml', { connectionId, object: { kind: 'domain', name: vm.name } });
+    assert.equal(live, undefined);
+    const missing = vscode.Uri.from({ scheme: 'libvirt-xml', path: `/${connectionId}/domain/${PREFIX}does-not-exist.xml` });
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(missing)), (err: unknown) => err instanceof vscode.FileSystemError && err.code === 'FileNotFound');
+  });
+});

@@ -122,11 +122,27 @@ const CHILD_ORDER: Record<string, readonly string[]> = {
   interface: ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'link', 'mtu', 'bandwidth', 'boot', 'alias', 'address'],
 };
 
+/** Attribute order of libvirt's formatter for elements whose attributes we add. */
+const ATTRIBUTE_ORDER: Record<string, readonly string[]> = {
+  driver: ['name', 'type', 'cache', 'error_policy', 'rerror_policy', 'io', 'ioeventfd', 'event_idx', 'copy_on_read', 'discard', 'iothread', 'detect_zeroes', 'queues', 'queue_size'],
+  target: ['dev', 'bus', 'tray', 'removable', 'rotation_rate'],
+  vcpu: ['placement', 'cpuset', 'current'],
+  cpu: ['mode', 'match', 'check', 'migratable'],
+  graphics: ['type', 'port', 'autoport', 'tlsPort', 'websocket', 'listen', 'passwd', 'passwdValidTo', 'connected', 'keymap', 'sharePolicy'],
+  model: ['type', 'ram', 'vram', 'vram64', 'vgamem', 'heads', 'primary'],
+  inbound: ['average', 'peak', 'floor', 'burst'],
+  outbound: ['average', 'peak', 'burst'],
+  loader: ['readonly', 'secure', 'type', 'format'],
+  bootmenu: ['enable', 'timeout'],
+  topology: ['sockets', 'dies', 'clusters', 'cores', 'threads'],
+};
+
 export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
   private constructor(doc: XmlDocument) {
     if (doc.root.name !== 'domain') throw new XmlValueError(`root element is <${doc.root.name}>, expected <domain>`, 'root');
     super(doc, doc.root, DOMAIN_FIELDS);
     for (const [k, v] of Object.entries(CHILD_ORDER)) doc.childOrder.set(k, v);
+    for (const [k, v] of Object.entries(ATTRIBUTE_ORDER)) doc.attributeOrder.set(k, v);
   }
 
   static parse(text: string): DomainXml {
@@ -361,8 +377,11 @@ export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
     const inner = body === '' ? '' : `\n${body.split('\n').map((l) => unit + l).join('\n')}\n`;
     const frag = `<${APP_METADATA_PREFIX}:${APP_METADATA_ELEMENT} xmlns:${APP_METADATA_PREFIX}=${q}${APP_METADATA_NS}${q}>${inner}</${APP_METADATA_PREFIX}:${APP_METADATA_ELEMENT}>`;
     XmlDocument.parse(frag); // rejects malformed content before touching the document
-    if (el) this.doc.replaceElement(el, frag);
-    else this.doc.insertElement(this.doc.ensurePath(this.element, ['metadata']), frag);
+    if (el) {
+      // Keep the existing start tag (its prefix and quoting); replace only the content.
+      const indent = this.doc.indentOf(el);
+      this.doc.replaceContent(el, inner.replace(/\n(?=.)/g, `\n${indent}`).replace(/\n$/, `\n${indent}`));
+    } else this.doc.insertElement(this.doc.ensurePath(this.element, ['metadata']), frag);
   }
 
   // ---------------------------------------------------------------- devices

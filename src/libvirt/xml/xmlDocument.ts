@@ -348,6 +348,8 @@ export class XmlDocument {
   readonly nodes: XmlNode[];
   readonly root: XmlElement;
   private lineIndex: LineIndex | undefined;
+  /** Preferred attribute order per element name, used when adding attributes. */
+  readonly attributeOrder = new Map<string, readonly string[]>();
   /** Preferred order of children per parent element name, used when inserting new children. */
   readonly childOrder = new Map<string, readonly string[]>();
   /** Incremented on every edit; views may use it to invalidate caches. */
@@ -499,14 +501,45 @@ export class XmlDocument {
       a.value = value;
       return;
     }
-    const last = el.attributes[el.attributes.length - 1];
-    const at = last ? last.end : el.start + 1 + el.name.length;
+    // Keep libvirt's attribute order when known, so a define/dump round trip keeps the line.
+    const order = this.attributeOrder.get(el.name);
+    const rank = order ? order.indexOf(name) : -1;
+    let idx = el.attributes.length;
+    if (order && rank >= 0) {
+      const i = el.attributes.findIndex((x) => order.indexOf(x.name) > rank);
+      if (i >= 0) idx = i;
+    }
+    const prev = el.attributes[idx - 1];
+    const at = prev ? prev.end : el.start + 1 + el.name.length;
     const quote = this.preferredQuote(el);
     const enc = escapeAttr(value, quote);
     this.splice(at, at, ` ${name}=${quote}${enc}${quote}`);
     const start = at + 1;
     const valueStart = start + name.length + 2;
-    el.attributes.push({ name, value, start, valueStart, valueEnd: valueStart + enc.length, end: valueStart + enc.length + 1 });
+    el.attributes.splice(idx, 0, { name, value, start, valueStart, valueEnd: valueStart + enc.length, end: valueStart + enc.length + 1 });
+  }
+
+  /** Replaces everything between an element's tags with raw XML (parsed and checked first). */
+  replaceContent(el: XmlElement, rawXml: string): void {
+    this.assertAttached(el);
+    parseNodes(rawXml, 0, undefined);
+    if (el.selfClosing) {
+      let slash = el.openEnd - 2;
+      while (/\s/.test(this._text[slash - 1]!)) slash--;
+      const start = el.start;
+      const repl = `>${rawXml}</${el.name}>`;
+      this.splice(slash, el.openEnd, repl);
+      el.start = start;
+      el.selfClosing = false;
+      el.openEnd = slash + 1;
+    } else {
+      const s = el.openEnd;
+      this.splice(s, el.closeStart, rawXml);
+      el.openEnd = s;
+    }
+    el.closeStart = el.openEnd + rawXml.length;
+    el.end = el.closeStart + el.name.length + 3;
+    el.children = parseNodes(this._text.slice(0, el.closeStart), el.openEnd, el);
   }
 
   removeAttribute(el: XmlElement, name: string): void {

@@ -80,7 +80,7 @@ describe('Connection: NAT network with DHCP over qemu:///system (integration)', 
 
     // networkUpdate: add a DHCP host entry to the live and persistent definition.
     const hostXml = `<host mac='52:54:00:aa:bb:cc' name='itest-host' ip='${subnet}.50'/>`;
-    await conn.networkUpdate(net, VirNetworkUpdateCommand.ADD_LAST, VirNetworkUpdateSection.IP_DHCP_HOST, -1, hostXml, VirNetworkUpdateFlags.AFFECT_LIVE | VirNetworkUpdateFlags.AFFECT_CONFIG);
+    await conn.networkUpdate(net, VirNetworkUpdateCommand.ADD_LAST, VirNetworkUpdateSection.IP_DHCP_HOST, -1, hostXml, VirNetworkUpdateFlags.LIVE | VirNetworkUpdateFlags.CONFIG);
     assert.match(await conn.networkGetXmlDesc(net), /<host mac='52:54:00:aa:bb:cc' name='itest-host'/);
     await conn.networkSetAutostart(net, true);
     assert.equal(await conn.networkGetAutostart(net), true);

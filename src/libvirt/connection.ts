@@ -478,6 +478,11 @@ export class Connection {
     await this.call(P.DOMAIN_SEND_KEY, { dom: domainToWire(dom), codeset, holdtime, keycodes: [...keycodes], flags });
   }
 
+  /** Resizes a disk of a running domain (`disk`: target dev or source path); flags: virDomainBlockResizeFlags (BYTES = size in bytes, else KiB). */
+  async domainBlockResize(dom: DomainRef, disk: string, size: number, flags = 0): Promise<void> {
+    await this.call(P.DOMAIN_BLOCK_RESIZE, { dom: domainToWire(dom), disk, size: numberToUhyper(size, 'size'), flags });
+  }
+
   async domainInjectNmi(dom: DomainRef, flags = 0): Promise<void> {
     await this.call(P.DOMAIN_INJECT_NMI, { dom: domainToWire(dom), flags });
   }

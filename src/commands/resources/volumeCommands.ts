@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { volumeUsers, type DomainUsage } from '../../libvirt/resources/domainUsage';
-import { createVolume, resizeVolume } from '../../libvirt/resources/operations';
+import { createVolume, resizeThroughDomain, resizeVolume } from '../../libvirt/resources/operations';
 import { downloadToFile, uploadFile } from '../../libvirt/resources/transfer';
 import { formatBytes, nameProblem, parseSize } from '../../libvirt/resources/validation';
 import { parseVolumeXml, volumeFileName, type VolumeDescription } from '../../libvirt/resources/volume';
@@ -93,6 +93,28 @@ export const resizeVolumeCommand: CommandHandler = async (deps, node) => {
   const running = users.filter((u) => u.running).map((u) => u.dom.name);
   const requested = parseSize(await input(deps, title, `New size (now ${formatBytes(info.capacity)})`, formatBytes(info.capacity).replace(' ', '').replace('iB', ''), sizeProblem));
   const shrink = requested < info.capacity;
+  const live = users.filter((u) => u.running);
+  if (live.length === 1 && !shrink) {
+    // One running VM uses it: growing through QEMU is safe and the guest sees the new size.
+    const user = live[0];
+    const disk = user?.disks.find((d) => (desc.path !== undefined && d.path === desc.path) || (d.pool === t.pool.name && d.volume === t.ref.name));
+    if (user && disk?.target) {
+      const how = await deps.prompts.pickOne({
+        title,
+        placeHolder: `${t.ref.name} is in use by the running VM ${user.dom.name}`,
+        items: [
+          { label: `Resize through ${user.dom.name} (block resize)`, description: 'recommended: the guest sees the new size', value: 'live' as const },
+          { label: 'Resize the volume directly', description: 'may corrupt the image under a running QEMU', value: 'direct' as const },
+        ],
+      });
+      if (!how) throw new UserCancelledError(title);
+      if (how.value === 'live') {
+        await resizeThroughDomain(t.conn, t.ref, user.dom, disk.target, requested);
+        refreshAfter(t);
+        return;
+      }
+    }
+  }
   await resizeVolume(t.conn, t.ref, requested, {
     allowShrink: shrink,
     runningUsers: running,

@@ -3,12 +3,12 @@
 // again and libvirt's own error is rethrown. Inputs are checked before the first call.
 
 import type { Connection } from '../connection';
-import type { NetworkRef, StoragePoolRef, StorageVolRef } from '../refs';
-import { VirStoragePoolState, VirStorageVolResizeFlags } from '../generated/libvirtConstants';
+import type { DomainRef, NetworkRef, StoragePoolRef, StorageVolRef } from '../refs';
+import { VirDomainBlockResizeFlags, VirStoragePoolState, VirStorageVolResizeFlags } from '../generated/libvirtConstants';
 import { buildNetworkXml, checkNetworkSpec, parseNetworkXml, takenByNetworks, type NetworkSpec, type TakenRange } from './network';
 import { buildPoolXml, checkPoolSpec, poolNeedsBuild, type PoolSpec } from './pool';
 import { buildVolumeXml, checkVolumeSpec, planResize, type VolumeSpec } from './volume';
-import { throwIfErrors } from './validation';
+import { formatBytes, ResourceInputError, throwIfErrors } from './validation';
 
 export type PoolApi = Pick<
   Connection,
@@ -168,4 +168,20 @@ export async function resizeVolume(
   const plan = planResize(info.capacity, capacity, opts);
   if (plan.warnings.length > 0 && !(await (opts.confirm ?? (() => false))(plan.warnings))) throw new ResizeDeclinedError('resize');
   await conn.storageVolResize(vol, plan.capacity, plan.shrink ? VirStorageVolResizeFlags.SHRINK : 0);
+}
+
+/**
+ * Grows a disk of a running VM through QEMU (domainBlockResize, in bytes): the guest sees the new
+ * size at once and the image is not changed underneath QEMU. `target` is the disk's target dev.
+ */
+export async function resizeThroughDomain(
+  conn: Pick<Connection, 'domainBlockResize' | 'storageVolGetInfo'>,
+  vol: StorageVolRef,
+  dom: DomainRef,
+  target: string,
+  capacity: number,
+): Promise<void> {
+  const info = await conn.storageVolGetInfo(vol);
+  if (capacity <= info.capacity) throw new ResourceInputError('capacity', `A running VM's disk can only grow (now ${formatBytes(info.capacity)}).`);
+  await conn.domainBlockResize(dom, target, capacity, VirDomainBlockResizeFlags.BYTES);
 }

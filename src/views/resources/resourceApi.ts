@@ -46,6 +46,7 @@ export type ResourceConnection = Pick<
   | 'connectListAllDomains'
   | 'domainGetXmlDesc'
   | 'connectGetUri'
+  | 'domainBlockResize'
 >;
 
 function isResourceConnection(c: unknown): c is ResourceConnection {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Connection, StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
 import { loadDomainUsages, volumeUsers } from '../../../src/libvirt/resources/domainUsage';
-import { createPool, createVolume, deletePool, resizeVolume } from '../../../src/libvirt/resources/operations';
+import { createPool, createVolume, deletePool, resizeThroughDomain, resizeVolume } from '../../../src/libvirt/resources/operations';
 import { parsePoolCapabilities, parsePoolXml, poolSummary } from '../../../src/libvirt/resources/pool';
 import { downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
 import { ResourceInputError } from '../../../src/libvirt/resources/validation';
@@ -140,7 +140,13 @@ describe('resources: dir pool and volumes on the real daemon (integration)', fun
       const usages = await loadDomainUsages(conn);
       assert.deepEqual(volumeUsers(usages, { path: ov.path, pool: poolName, name: 'overlay.qcow2' }).map((u) => u.dom.name), [vmName]);
       assert.deepEqual(volumeUsers(usages, { path: ov.path?.replace('overlay', 'shrink'), pool: poolName, name: 'shrink.raw' }), []);
+      // Growing the disk of the running VM through QEMU rather than under it.
+      const running = await conn.domainCreate(dom);
+      await assert.rejects(resizeThroughDomain(conn, overlay, running, 'vda', 16 * 1024 ** 2), (e: unknown) => ResourceInputError.is(e));
+      await resizeThroughDomain(conn, overlay, running, 'vda', 48 * 1024 ** 2);
+      assert.equal((await conn.storageVolGetInfo(overlay)).capacity, 48 * 1024 ** 2);
     } finally {
+      await conn.domainDestroy(dom).catch(() => undefined);
       await conn.domainUndefine(dom);
     }
     for (const v of [overlay, base, raw]) await conn.storageVolDelete(v);

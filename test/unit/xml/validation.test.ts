@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { applyEdits, checkWellFormed, Diagnostic } from '../../../src/libvirt/xml/diagnostics';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { DomainSchemaValidator } from '../../../src/libvirt/xml/schemaValidator';
-import { LocalSchemaSource, MapSchemaSource } from '../../../src/libvirt/xml/schemaSource';
+import { ExecSchemaSource, LocalSchemaSource, MapSchemaSource, SchemaSourceError } from '../../../src/libvirt/xml/schemaSource';
 import { checkSemantics, SemanticContext } from '../../../src/libvirt/xml/semanticChecks';
 import { validateDomainXml } from '../../../src/libvirt/xml/validation';
 import { fixture, FIXTURES } from './helpers';
@@ -132,5 +132,24 @@ describe('domain XML semantic checks (unit)', () => {
     assert.equal(ds.length, 1);
     assert.equal(ds[0]!.code, 'disk-source-missing');
     assert.equal(ds[0]!.range.startLine, lineOf(minimal, "<source file='/var/lib/libvirt/images/xmlfix-minimal.qcow2'/>"));
+  });
+});
+
+describe('ExecSchemaSource (unit, local tar)', () => {
+  it('reads the archive produced by its fixed command', async () => {
+    const { execFile } = await import('node:child_process');
+    const commands: string[][] = [];
+    const exec = (argv: readonly string[]): Promise<Buffer> => {
+      commands.push([...argv]);
+      return new Promise((resolve, reject) =>
+        execFile(argv[0]!, argv.slice(1), { encoding: 'buffer', maxBuffer: 64 << 20 }, (err, out) => (err ? reject(err) : resolve(out))),
+      );
+    };
+    const src = new ExecSchemaSource(exec);
+    const local = new LocalSchemaSource();
+    assert.deepEqual(await src.listFiles(), await local.listFiles());
+    assert.deepEqual(await src.readFile('domain.rng'), await local.readFile('domain.rng'));
+    assert.deepEqual(commands, [['tar', '-C', '/usr/share/libvirt/schemas', '-c', '.']]);
+    await assert.rejects(src.readFile('../etc/passwd'), SchemaSourceError);
   });
 });

@@ -288,6 +288,13 @@ EOF
 }
 
 # ---------------------------------------------------------------- commands
+# True when LIBVIRT_TEST_URI names a daemon chosen by the developer, as opposed to the value
+# `env` exported for the daemon this script manages (LIBVIRT_VMS_OWN_DAEMON=1): a test that
+# restarts the daemon through `start` must still get it restarted.
+developer_uri() {
+  [ -n "${LIBVIRT_TEST_URI:-}" ] && [ "${LIBVIRT_VMS_OWN_DAEMON:-0}" != 1 ]
+}
+
 cmd_start() {
   for c in virsh libvirtd virtlogd /usr/sbin/sshd ssh-keygen openssl; do
     command -v "$c" >/dev/null 2>&1 || die "$c is missing: run scripts/testenv.sh install"
@@ -299,7 +306,7 @@ cmd_start() {
   flock -w 300 9 || die "another testenv.sh start holds $STATE/start.lock"
   local t0=$SECONDS
   gen_pki
-  if [ -n "${LIBVIRT_TEST_URI:-}" ]; then
+  if developer_uri; then
     log "LIBVIRT_TEST_URI=$LIBVIRT_TEST_URI is set: not starting libvirtd"
   else
     [ "$(id -u)" -eq 0 ] || die "starting libvirtd needs root (or set LIBVIRT_TEST_URI to an existing daemon)"
@@ -359,6 +366,7 @@ cmd_status() {
 cmd_env() {
   emit() { printf 'export %s=%q\n' "$1" "$2"; }
   emit LIBVIRT_VMS_STATE "$STATE"
+  if developer_uri; then emit LIBVIRT_VMS_OWN_DAEMON 0; else emit LIBVIRT_VMS_OWN_DAEMON 1; fi
   emit LIBVIRT_TEST_URI "${LIBVIRT_TEST_URI:-$SYSTEM_URI}"
   emit LIBVIRT_TEST_SOCKET "${LIBVIRT_TEST_SOCKET:-/run/libvirt/libvirt-sock}"
   emit LIBVIRT_TEST_TCP "${LIBVIRT_TEST_TCP:-127.0.0.1:$TCP_PORT}"

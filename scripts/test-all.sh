@@ -73,6 +73,12 @@ compile() {
 
 harness() { node out/test/vscode/harness/main.js "$@"; }
 
+# The integration suites include a daemon restart: make sure the daemon is back before the
+# VS Code stages (a no-op when it answers). Only the daemon this run started is recorded.
+restart_check() {
+  TESTENV_STARTED_FILE="$STARTED_FILE" bash "$ROOT/scripts/testenv.sh" start && "$@"
+}
+
 integration() {
   # The exports for LIBVIRT_TEST_* (URI, sockets, TLS PKI, SSH) come from the test environment.
   if [ -z "${LIBVIRT_TEST_URI:-}" ]; then
@@ -88,6 +94,8 @@ integration() {
 export ROOT STATS STARTED_FILE
 export -f deps testenv compile harness integration
 
+export -f restart_check
+
 stage deps 900 deps
 stage testenv 1200 testenv
 stage vscode-env 900 bash scripts/vscode-env.sh install
@@ -97,8 +105,8 @@ stage esbuild 300 node esbuild.mjs
 stage unit 900 harness mocha --name unit --dir out/test/unit --timeout 10000 --stats "$STATS/unit.json"
 stage integration 1800 integration
 eval "$(bash scripts/testenv.sh env)"
-stage vscode-host 1200 harness host --stats "$STATS/vscode-host.json"
-stage vscode-ui 1200 harness ui --stats "$STATS/vscode-ui.json"
+stage vscode-host 1200 restart_check harness host --stats "$STATS/vscode-host.json"
+stage vscode-ui 1200 restart_check harness ui --stats "$STATS/vscode-ui.json"
 
 # A test stage that left no stats never got to run its tests: that is a failure, not zero tests.
 for s in unit integration vscode-host vscode-ui; do

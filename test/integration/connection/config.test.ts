@@ -126,6 +126,19 @@ describe('Connection: domain configuration, snapshots, consoles, secrets and nod
     await assert.rejects(conn.domainLookupByName(name), isNoDomain);
   });
 
+  it('saves a running guest with managed save and removes the image', async () => {
+    const name = uniqueName('save');
+    domains.push(name);
+    const dom = await conn.domainDefineXml(tinyDomainXml(name));
+    const running = await conn.domainCreate(dom);
+    await conn.domainManagedSave(running);
+    assert.equal((await conn.domainGetState(dom)).state, VirDomainState.SHUTOFF);
+    assert.equal(await conn.domainHasManagedSaveImage(dom), true);
+    await conn.domainManagedSaveRemove(dom);
+    assert.equal(await conn.domainHasManagedSaveImage(dom), false);
+    await conn.domainUndefine(dom, UNDEFINE_ALL);
+  });
+
   it('defines a secret, sets and reads its value, and sees its events', async () => {
     const events = new EventLog<SecretEvent>();
     const sub = conn.onSecretEvent(events.push);

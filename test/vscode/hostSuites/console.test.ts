@@ -44,10 +44,10 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false | Promis
   }
 }
 
-function vmXml(name: string, graphics: 'vnc' | 'spice'): string {
+function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string): string {
   const g =
     graphics === 'vnc'
-      ? "<graphics type='vnc' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>"
+      ? `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${vncPassword ? ` passwd='${vncPassword}'` : ''}><listen type='address' address='127.0.0.1'/></graphics>`
       : "<graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>";
   return `<domain type='qemu'>
   <name>${name}</name>
@@ -127,15 +127,15 @@ describe('Consoles (extension host, real libvirtd)', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcons-'));
   const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
 
-  async function startVm(graphics: 'vnc' | 'spice' = 'vnc', persistent = false): Promise<DomainRef> {
+  async function startVm(graphics: 'vnc' | 'spice' = 'vnc', persistent = false, vncPassword?: string): Promise<DomainRef> {
     const name = unique();
     let d: DomainRef;
     if (persistent) {
-      d = await conn.domainDefineXml(vmXml(name, graphics));
+      d = await conn.domainDefineXml(vmXml(name, graphics, vncPassword));
       created.push(d);
       d = await conn.domainCreate(d);
     } else {
-      d = await conn.domainCreateXml(vmXml(name, graphics));
+      d = await conn.domainCreateXml(vmXml(name, graphics, vncPassword));
       created.push(d);
     }
     return d;
@@ -245,6 +245,14 @@ describe('Consoles (extension host, real libvirtd)', function () {
     assert.equal(consoleTabs().length, 1);
     await vscode.window.tabGroups.close(consoleTabs());
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('authenticates with the VNC password from the secure XML', async () => {
+    const d = await startVm('vnc', false, 'pw-' + crypto.randomBytes(3).toString('hex'));
+    const panel = manager.openGraphical(target(conn, SYSTEM_URI, d));
+    await waitFor('connected with VNC authentication', () => panel.state.kind === 'connected', 60_000);
+    panel.dispose();
+    await conn.domainDestroy(d);
   });
 
   it('says when the VM is off and reconnects after Start', async () => {

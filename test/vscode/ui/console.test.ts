@@ -61,15 +61,20 @@ describe('Graphical console (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (d.name.startsWith(PREFIX)) await conn.domainDestroy(d).catch(() => undefined);
+      if (!d.name.startsWith(PREFIX)) continue;
+      await conn.domainDestroy(d).catch(() => undefined);
+      await conn.domainUndefine(d).catch(() => undefined);
     }
-    dom = await conn.domainCreateXml(domainXml(name));
+    dom = await conn.domainCreate(await conn.domainDefineXml(domainXml(name)));
     wb = await openWorkbench();
   });
 
   after(async () => {
     await wb?.close();
-    if (dom) await conn.domainDestroy(dom).catch(() => undefined);
+    if (dom) {
+      await conn.domainDestroy(dom).catch(() => undefined);
+      await conn.domainUndefine(dom).catch(() => undefined);
+    }
     await conn?.close();
   });
 
@@ -124,5 +129,20 @@ describe('Graphical console (UI)', function () {
     await wb.page.locator('.part.statusbar').getByText(`${name}: connected`).waitFor({ timeout: 10_000 });
     await wb.page.locator('.editor-actions [aria-label^="Take Screenshot"]').first().waitFor({ state: 'visible' });
     await wb.screenshot('console-status-bar');
+  });
+
+  it('says when the VM is off and starts it from the panel', async () => {
+    await conn.domainDestroy(dom);
+    await wb.webview().locator('body[data-state="vmOff"]').waitFor({ timeout: 30_000 });
+    const start = wb.webview().locator('#overlay-action');
+    assert.equal(await start.innerText(), 'Start VM');
+    await wb.screenshot('console-vm-off');
+    await start.click();
+    await wb.webview().locator('body[data-state="connected"]').waitFor({ timeout: 60_000 });
+    assert.equal((await conn.domainGetState(dom)).state, 1, 'libvirt reports the VM running');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await litFraction(wb).catch(() => 0)) === 0) await wb.page.waitForTimeout(200);
+    assert.ok((await litFraction(wb)) > 0, 'the display stayed black after Start');
+    await wb.screenshot('console-restarted');
   });
 });

@@ -96,20 +96,24 @@ keySelect.addEventListener('change', () => {
   const combo = KEY_COMBOS.find((c) => c === v);
   if (combo) sendCombo(combo);
 });
+const pasteButton = button('Paste', 'Type the clipboard text as keystrokes', () => post({ type: 'requestPaste' }), 'paste');
+const screenshotButton = button('Screenshot', 'Save a screenshot as PNG', () => post({ type: 'screenshot' }), 'screenshot');
 const scaleButton = button('1:1', 'Show the display at its native size', () => setScale(scale === 'fit' ? 'native' : 'fit'), 'scale');
 const viewOnlyButton = button('View Only', 'Stop sending keyboard and mouse input', () => setViewOnly(!viewOnly), 'view-only');
 toolbar.append(
   cadButton,
   keySelect,
-  button('Paste', 'Type the clipboard text as keystrokes', () => post({ type: 'requestPaste' }), 'paste'),
+  pasteButton,
   el('span', { className: 'sep' }),
   scaleButton,
   button('Maximize', 'Maximize the console', () => post({ type: 'fullscreen' }), 'fullscreen'),
   viewOnlyButton,
   el('span', { className: 'sep' }),
-  button('Screenshot', 'Save a screenshot as PNG', () => post({ type: 'screenshot' }), 'screenshot'),
+  screenshotButton,
   button('Reconnect', 'Reconnect to the display', () => post({ type: 'reconnect' }), 'reconnect'),
 );
+
+const inputControls: (HTMLButtonElement | HTMLSelectElement)[] = [cadButton, keySelect, pasteButton, screenshotButton];
 
 function setScale(mode: ScaleMode): void {
   scale = mode;
@@ -176,6 +180,9 @@ function showState(state: ConsoleState): void {
   }
   statusLine.textContent = text;
   statusLine.className = `status status-${state.kind}`;
+  // Input and screenshots need a running display; Reconnect, scaling and view-only stay usable.
+  const live = state.kind === 'connected';
+  for (const control of inputControls) control.disabled = !live;
   overlay.classList.toggle('hidden', overlayMsg === undefined);
   overlayText.textContent = overlayMsg ?? '';
   overlayButton.textContent = actionLabel ?? '';

@@ -227,6 +227,54 @@ describe('XML editor (extension host, real libvirtd)', function () {
     await waitFor('the copy opens in its own tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith(`/network/${copy}.xml`)));
   });
 
+  it('renames a VM when its <name> changes and Rename is chosen', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const doc = await openXml('domain', vm.name);
+    const renamed = `${vm.name}-r`;
+    api.prompts.setResponder({ pickOne: pickByLabel('Rename') });
+    await replaceInDoc(doc, `<name>${vm.name}</name>`, `<name>${renamed}</name>`);
+    assert.equal(await doc.save(), true);
+    const now = await conn.domainLookupByName(renamed);
+    domains.push(now);
+    assert.equal(now.uuid, vm.uuid, 'the same VM under its new name');
+    await assert.rejects(conn.domainLookupByName(vm.name));
+    await waitFor('the renamed VM opens in its own tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith(`/domain/${renamed}.xml`)));
+  });
+
+  it('New VM from XML opens a valid template that Define from XML defines and opens', async () => {
+    api.prompts.setResponder({ pickOne: (req) => req.items.find((i) => i.description === SYSTEM_URI) });
+    const editor = (await vscode.commands.executeCommand('libvirtVms.newVmFromXml')) as vscode.TextEditor;
+    const doc = editor.document;
+    assert.equal(doc.isUntitled, true);
+    assert.match(doc.getText(), /^<domain type='(qemu|kvm)'>/);
+    assert.match(doc.getText(), /machine='q35'/);
+    const name = unique();
+    await replaceInDoc(doc, /<name>[^<]*<\/name>/.exec(doc.getText())![0], `<name>${name}</name>`);
+    // The template passes the schema check: no error diagnostics.
+    await sleep(800);
+    assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);
+    const loc = (await vscode.commands.executeCommand('libvirtVms.defineFromXml')) as { connectionId: string; object: { name: string } };
+    const dom = await conn.domainLookupByName(name);
+    domains.push(dom);
+    assert.equal(loc.object.name, name);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, 'libvirt-xml');
+    const hasKvm = (await conn.connectGetCapabilities()).includes("<domain type='kvm'");
+    assert.match(await conn.domainGetXmlDesc(dom, INACTIVE), hasKvm ? /<domain type='kvm'/ : /<domain type='qemu'/);
+  });
+
+  it('New Network from XML picks a free /24 that libvirt accepts', async () => {
+    api.prompts.setResponder({ pickOne: (req) => req.items.find((i) => i.description === SYSTEM_URI) });
+    const editor = (await vscode.commands.executeCommand('libvirtVms.newNetworkFromXml')) as vscode.TextEditor;
+    const doc = editor.document;
+    const name = unique();
+    await replaceInDoc(doc, /<name>[^<]*<\/name>/.exec(doc.getText())![0], `<name>${name}</name>`);
+    await vscode.commands.executeCommand('libvirtVms.defineFromXml');
+    const net = await conn.networkLookupByName(name);
+    networks.push(net);
+    assert.match(await conn.networkGetXmlDesc(net, VirNetworkXMLFlags.INACTIVE), /<forward mode='nat'/);
+  });
+
   it('Open Live XML says so when a stopped VM has nothing live to show; a missing VM is FileNotFound', async () => {
     const vm = await conn.domainDefineXml(tinyVmXml(unique()));
     domains.push(vm);

@@ -1,7 +1,7 @@
 // Bundles the extension host code (CJS, Node) and the webview apps (ESM, browser).
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -41,6 +41,12 @@ const webviewOptions = {
   minify: production,
   logLevel: 'warning',
 };
+
+// libxml2-wasm (RelaxNG validation of domain XML) is ESM with a top-level await, so it cannot be
+// bundled into the CJS bundle: its lib/ (the wasm is embedded) is copied next to the bundle and
+// loaded with import() at runtime (see src/libvirt/xml/schemaValidator.ts).
+cpSync('node_modules/libxml2-wasm/lib', 'dist/libxml2-wasm', { recursive: true, filter: (f) => !/\.(map|d\.mts)$/.test(f) });
+for (const f of ['LICENSE', 'LICENSE.libxml2']) cpSync(`node_modules/libxml2-wasm/${f}`, `dist/libxml2-wasm/${f}`);
 
 const builds = [extensionOptions];
 if (webviewEntries.length > 0) builds.push(webviewOptions);

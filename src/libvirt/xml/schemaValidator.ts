@@ -72,7 +72,9 @@ let lxPromise: Promise<{ lx: LxModule; provider: { addBuffer(name: string, b: Ui
 export function libxml2WasmEntry(): string {
   const local = path.join(__dirname, 'libxml2-wasm', 'index.mjs');
   if (fs.existsSync(local)) return local;
-  return require.resolve('libxml2-wasm');
+  // Not a literal, so bundlers leave this development fallback alone.
+  const pkg = ['libxml2', 'wasm'].join('-');
+  return require.resolve(pkg);
 }
 
 function loadLibxml2(): Promise<{ lx: LxModule; provider: { addBuffer(name: string, b: Uint8Array): void } }> {

@@ -234,6 +234,22 @@ describe('VM commands (extension host, real libvirtd)', function () {
     assert.equal(await vscode.env.clipboard.readText(), vm.uuid);
   });
 
+  it('sends shutdown, reboot, reset and NMI requests to a running VM (the guest has no OS, so it keeps running)', async () => {
+    const vm = await define(tinyVmXml(unique()));
+    await conn.domainCreate(vm);
+    for (const id of ['libvirtVms.vm.shutdown', 'libvirtVms.vm.reboot', 'libvirtVms.vm.sendNmi']) {
+      const report = (await vscode.commands.executeCommand(id, ref(vm))) as BulkReport | undefined;
+      assert.ok(report, `${id} failed (see the log)`);
+      assert.deepEqual(report.ok, [vm.name], id);
+    }
+    confirmAll();
+    const reset = (await vscode.commands.executeCommand('libvirtVms.vm.forceReset', ref(vm))) as BulkReport;
+    assert.deepEqual(reset.ok, [vm.name]);
+    assert.equal(confirms[0]?.button, 'Force Reset');
+    assert.equal(await stateOf(conn, vm), VirDomainState.RUNNING);
+    await conn.domainDestroy(vm);
+  });
+
   it('renames a shut-off VM and edits its title', async () => {
     const vm = await define(tinyVmXml(unique()));
     const newName = unique();

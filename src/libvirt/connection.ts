@@ -175,32 +175,33 @@ export class Connection {
     opts: { readonly callTimeoutMs?: number } = {},
   ) {
     this.callOpts = opts.callTimeoutMs !== undefined ? { timeoutMs: opts.callTimeoutMs } : {};
-    const reg = <A>(
+    const registrar = <A>(
       register: ProcedureInfo<A, { callbackID: number }>,
       args: (eventID: number) => A,
-    ): EventRegistrar => ({
-      register: async (eventId) => (await this.call(register, args(eventId))).callbackID,
-      deregister: async () => undefined,
-    });
-    const withDeregister = (
-      r: EventRegistrar,
       deregister: ProcedureInfo<{ callbackID: number }, void>,
-    ): EventRegistrar => ({ register: r.register, deregister: (callbackID) => this.call(deregister, { callbackID }) });
+    ): EventRegistrar => ({
+      register: async (eventID) => (await this.call(register, args(eventID))).callbackID,
+      deregister: (callbackID) => this.call(deregister, { callbackID }),
+    });
+    // One registration per event ID for all objects (the object argument is null).
     this.events = new EventHub({
-      domain: withDeregister(
-        reg(P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, (eventID) => ({ eventID, dom: null })),
+      domain: registrar(
+        P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+        (eventID) => ({ eventID, dom: null }),
         P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
       ),
-      network: withDeregister(reg(P.CONNECT_NETWORK_EVENT_REGISTER_ANY, (eventID) => ({ eventID, net: null })), P.CONNECT_NETWORK_EVENT_DEREGISTER_ANY),
-      storagePool: withDeregister(
-        reg(P.CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, (eventID) => ({ eventID, pool: null })),
+      network: registrar(P.CONNECT_NETWORK_EVENT_REGISTER_ANY, (eventID) => ({ eventID, net: null }), P.CONNECT_NETWORK_EVENT_DEREGISTER_ANY),
+      storagePool: registrar(
+        P.CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY,
+        (eventID) => ({ eventID, pool: null }),
         P.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
       ),
-      nodeDevice: withDeregister(
-        reg(P.CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, (eventID) => ({ eventID, dev: null })),
+      nodeDevice: registrar(
+        P.CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY,
+        (eventID) => ({ eventID, dev: null }),
         P.CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY,
       ),
-      secret: withDeregister(reg(P.CONNECT_SECRET_EVENT_REGISTER_ANY, (eventID) => ({ eventID, secret: null })), P.CONNECT_SECRET_EVENT_DEREGISTER_ANY),
+      secret: registrar(P.CONNECT_SECRET_EVENT_REGISTER_ANY, (eventID) => ({ eventID, secret: null }), P.CONNECT_SECRET_EVENT_DEREGISTER_ANY),
     });
     this.subscriptions.push(
       rpc.onEvent((e: RpcEvent) => {

@@ -1,13 +1,19 @@
-// A read-only digest of a domain's XML for the tree: the hardware list virt-manager shows in its
-// details sidebar, plus the OS id, disks and tags for tooltips. Element and attribute names follow
-// libvirt's domain XML format (see libvirt docs/formatdomain.rst).
+// The tree's digest of a domain XML: the hardware list of virt-manager's details sidebar (labels
+// and order from src/libvirt/xml/summary.ts), with a one-line description and a details table per
+// entry, plus OS id, disks and tags for the tooltip.
 
-import { XMLParser } from 'fast-xml-parser';
+import type { Device } from '../libvirt/xml/devices';
+import { DomainXml } from '../libvirt/xml/domainXml';
+import { XmlValueError } from '../libvirt/xml/fields';
+import { summarizeParsed } from '../libvirt/xml/summary';
+import type { XmlElement } from '../libvirt/xml/xmlDocument';
 import { formatKiB } from './format';
 
 export interface HardwareSection {
   /** Stable within one domain: used in tree item ids. */
   readonly key: string;
+  /** overview, os, cpus, memory, boot, or the device kind (disk, interface…): the node's contextValue suffix. */
+  readonly kind: string;
   readonly label: string;
   readonly description: string;
   /** A codicon id. */
@@ -31,287 +37,10 @@ export interface DomainSummary {
   readonly sections: readonly HardwareSection[];
 }
 
-type XNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  removeNSPrefix: false,
-  isArray: (_name, jpath) => typeof jpath === 'string' && /^domain\.devices\.[^.]+$/.test(jpath),
-});
-
-function obj(v: unknown): XNode | undefined {
-  if (Array.isArray(v)) return obj(v[0]);
-  return typeof v === 'object' && v !== null ? (v as XNode) : undefined;
-}
-
-function list(v: unknown): XNode[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => obj(x) ?? { '#text': String(x) });
-}
-
-function text(v: unknown): string | undefined {
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  const o = obj(v);
-  const t = o?.['#text'];
-  return typeof t === 'string' || typeof t === 'number' ? String(t) : undefined;
-}
-
-function attr(node: XNode | undefined, name: string): string | undefined {
-  const v = node?.[`@${name}`];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function child(node: XNode | undefined, name: string): XNode | undefined {
-  return obj(node?.[name]);
-}
-
-function pairs(entries: readonly (readonly [string, string | undefined])[]): [string, string][] {
-  return entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
-}
-
-function memoryKiB(node: XNode | undefined): number | undefined {
-  const value = text(node);
-  if (value === undefined) return undefined;
-  const unit = (attr(node, 'unit') ?? 'KiB').toLowerCase();
-  const factor: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1000000 / 1024, g: 1048576, gib: 1048576, gb: 1e9 / 1024, t: 1073741824, tib: 1073741824 };
-  return Number(value) * (factor[unit] ?? 1);
-}
-
-function findOsId(metadata: XNode | undefined): string | undefined {
-  if (!metadata) return undefined;
-  for (const [key, value] of Object.entries(metadata)) {
-    if (!key.endsWith('libosinfo')) continue;
-    const os = Object.entries(obj(value) ?? {}).find(([k]) => k === 'os' || k.endsWith(':os'));
-    const id = os ? attr(obj(os[1]), 'id') : undefined;
-    if (id) return id;
-  }
-  return undefined;
-}
-
-/** Tags: `<tag>` children of any `<…:tags>` element in `<metadata>`. */
-function findTags(metadata: XNode | undefined): string[] {
-  const tags: string[] = [];
-  for (const [key, value] of Object.entries(metadata ?? {})) {
-    if (!(key === 'tags' || key.endsWith(':tags'))) continue;
-    for (const [k, v] of Object.entries(obj(value) ?? {})) {
-      if (k === 'tag' || k.endsWith(':tag')) {
-        for (const t of list(v)) {
-          const s = text(t);
-          if (s) tags.push(s.trim());
-        }
-      }
-    }
-  }
-  return tags;
-}
-
-function diskSource(src: XNode | undefined): string {
-  return attr(src, 'file') ?? attr(src, 'dev') ?? (attr(src, 'pool') ? `${attr(src, 'pool')}/${attr(src, 'volume') ?? ''}` : undefined) ?? attr(src, 'name') ?? '';
-}
-
-const BUS_LABEL: Record<string, string> = { virtio: 'VirtIO', sata: 'SATA', ide: 'IDE', scsi: 'SCSI', usb: 'USB', fdc: 'Floppy', nvme: 'NVMe', xen: 'Xen' };
-
-function overview(dom: XNode, name: string): HardwareSection {
-  const os = child(dom, 'os');
-  const type = child(os, 'type');
-  return {
-    key: 'overview',
-    label: 'Overview',
-    description: `${attr(dom, 'type') ?? ''} · ${attr(type, 'arch') ?? ''}`.replace(/^ · | · $/g, ''),
-    icon: 'info',
-    details: pairs([
-      ['Name', name],
-      ['Title', text(dom['title'])],
-      ['UUID', text(dom['uuid'])],
-      ['Hypervisor', attr(dom, 'type')],
-      ['Architecture', attr(type, 'arch')],
-      ['Machine', attr(type, 'machine')],
-      ['Emulator', text(child(dom, 'devices')?.['emulator'])],
-      ['Description', text(dom['description'])],
-    ]),
-  };
-}
-
-function osSection(osId: string | undefined): HardwareSection {
-  return { key: 'os', label: 'OS', description: osId ? osId.replace(/^https?:\/\/[^/]+\//, '') : 'unknown', icon: 'globe', details: pairs([['libosinfo', osId]]) };
-}
-
-/** host-passthrough / host-model, or the named model of a custom CPU. */
-function cpuModelText(cpu: XNode | undefined): string | undefined {
-  const mode = attr(cpu, 'mode');
-  if (mode && mode !== 'custom') return mode;
-  return text(cpu?.['model']);
-}
-
-function cpuSection(dom: XNode): HardwareSection {
-  const vcpu = child(dom, 'vcpu');
-  const cpu = child(dom, 'cpu');
-  const topo = child(cpu, 'topology');
-  const count = text(dom['vcpu']) ?? '1';
-  return {
-    key: 'cpus',
-    label: 'CPUs',
-    description: `${attr(vcpu, 'current') ?? count} vCPU${cpuModelText(cpu) ? ` · ${cpuModelText(cpu)}` : ''}`,
-    icon: 'chip',
-    details: pairs([
-      ['vCPUs (maximum)', count],
-      ['vCPUs (current)', attr(vcpu, 'current')],
-      ['CPU mode', attr(cpu, 'mode')],
-      ['Model', text(cpu?.['model'])],
-      ['Topology', topo ? `${attr(topo, 'sockets') ?? '?'} sockets, ${attr(topo, 'cores') ?? '?'} cores, ${attr(topo, 'threads') ?? '?'} threads` : undefined],
-    ]),
-  };
-}
-
-function memorySection(dom: XNode): HardwareSection {
-  const max = memoryKiB(child(dom, 'memory') ?? (typeof dom['memory'] === 'string' ? { '#text': dom['memory'] } : undefined));
-  const cur = memoryKiB(child(dom, 'currentMemory') ?? (typeof dom['currentMemory'] === 'string' ? { '#text': dom['currentMemory'] } : undefined));
-  return {
-    key: 'memory',
-    label: 'Memory',
-    description: formatKiB(cur ?? max ?? 0),
-    icon: 'server',
-    details: pairs([
-      ['Current allocation', cur !== undefined ? formatKiB(cur) : undefined],
-      ['Maximum allocation', max !== undefined ? formatKiB(max) : undefined],
-    ]),
-  };
-}
-
-function bootSection(dom: XNode): HardwareSection {
-  const os = child(dom, 'os');
-  const boots = list(os?.['boot']).map((b) => attr(b, 'dev')).filter((d): d is string => !!d);
-  const firmware = attr(os, 'firmware') ?? (os?.['loader'] !== undefined ? 'custom loader' : 'BIOS');
-  return {
-    key: 'boot',
-    label: 'Boot Options',
-    description: `${firmware === 'efi' ? 'UEFI' : firmware}${boots.length ? ` · ${boots.join(', ')}` : ''}`,
-    icon: 'rocket',
-    details: pairs([
-      ['Firmware', firmware],
-      ['Boot order', boots.join(', ') || undefined],
-      ['Boot menu', attr(child(os, 'bootmenu'), 'enable')],
-    ]),
-  };
-}
-
-function deviceSections(devices: XNode | undefined): HardwareSection[] {
-  const out: HardwareSection[] = [];
-  const each = (name: string): XNode[] => list(devices?.[name]);
-  const counters = new Map<string, number>();
-  const nth = (k: string): number => {
-    const n = (counters.get(k) ?? 0) + 1;
-    counters.set(k, n);
-    return n;
-  };
-
-  for (const d of each('disk')) {
-    const device = attr(d, 'device') ?? 'disk';
-    const target = child(d, 'target');
-    const bus = attr(target, 'bus') ?? '';
-    const dev = attr(target, 'dev') ?? String(nth('disk'));
-    const kind = device === 'cdrom' ? 'CDROM' : device === 'floppy' ? 'Floppy' : 'Disk';
-    out.push({
-      key: `disk:${dev}`,
-      label: `${BUS_LABEL[bus] ?? bus.toUpperCase()} ${kind} ${dev}`.trim(),
-      description: diskSource(child(d, 'source')) || (device === 'cdrom' ? 'empty' : ''),
-      icon: device === 'cdrom' ? 'circle-large-outline' : 'database',
-      details: pairs([
-        ['Device', device],
-        ['Target', dev],
-        ['Bus', bus],
-        ['Source', diskSource(child(d, 'source'))],
-        ['Format', attr(child(d, 'driver'), 'type')],
-        ['Cache', attr(child(d, 'driver'), 'cache')],
-        ['Read-only', d['readonly'] !== undefined ? 'yes' : undefined],
-      ]),
-    });
-  }
-  for (const n of each('interface')) {
-    const mac = attr(child(n, 'mac'), 'address') ?? '';
-    const src = child(n, 'source');
-    const source = attr(src, 'network') ?? attr(src, 'bridge') ?? attr(src, 'dev') ?? '';
-    out.push({
-      key: `nic:${mac || nth('nic')}`,
-      label: `NIC ${mac.slice(-9)}`.trim(),
-      description: `${attr(n, 'type') ?? ''} ${source}`.trim() + (attr(child(n, 'model'), 'type') ? ` · ${attr(child(n, 'model'), 'type')}` : ''),
-      icon: 'plug',
-      details: pairs([
-        ['Type', attr(n, 'type')],
-        ['Source', source],
-        ['MAC', mac],
-        ['Model', attr(child(n, 'model'), 'type')],
-        ['Link', attr(child(n, 'link'), 'state')],
-      ]),
-    });
-  }
-  for (const g of each('graphics')) {
-    const type = attr(g, 'type') ?? '';
-    out.push({
-      key: `graphics:${type}:${nth('graphics')}`,
-      label: `Display ${type.toUpperCase() === 'VNC' || type.toUpperCase() === 'SPICE' ? type.toUpperCase() : type}`,
-      description: attr(g, 'port') && attr(g, 'port') !== '-1' ? `${attr(g, 'listen') ?? ''}:${attr(g, 'port')}` : attr(g, 'autoport') === 'yes' ? 'auto port' : '',
-      icon: 'device-desktop',
-      details: pairs([
-        ['Type', type],
-        ['Listen', attr(g, 'listen') ?? attr(child(g, 'listen'), 'address')],
-        ['Port', attr(g, 'port')],
-        ['Auto port', attr(g, 'autoport')],
-      ]),
-    });
-  }
-  for (const v of each('video')) {
-    const model = child(v, 'model');
-    out.push({ key: `video:${nth('video')}`, label: `Video ${(attr(model, 'type') ?? '').toUpperCase()}`.trim(), description: attr(model, 'vram') ? formatKiB(Number(attr(model, 'vram'))) : '', icon: 'screen-full', details: pairs([['Model', attr(model, 'type')], ['Heads', attr(model, 'heads')]]) });
-  }
-  for (const s of each('sound')) {
-    out.push({ key: `sound:${nth('sound')}`, label: `Sound ${attr(s, 'model') ?? ''}`.trim(), description: '', icon: 'unmute', details: pairs([['Model', attr(s, 'model')]]) });
-  }
-  for (const i of each('input')) {
-    const type = attr(i, 'type') ?? 'input';
-    const label = type.charAt(0).toUpperCase() + type.slice(1);
-    out.push({ key: `input:${type}:${nth(`input:${type}`)}`, label, description: attr(i, 'bus') ?? '', icon: type === 'keyboard' ? 'keyboard' : 'inspect', details: pairs([['Type', type], ['Bus', attr(i, 'bus')]]) });
-  }
-  for (const kind of ['serial', 'console', 'channel'] as const) {
-    for (const c of each(kind)) {
-      const target = child(c, 'target');
-      const name = attr(target, 'name');
-      const port = attr(target, 'port') ?? String(nth(kind) - 1);
-      const label = kind === 'channel' ? `Channel ${name ?? attr(c, 'type') ?? ''}`.trim() : `${kind === 'serial' ? 'Serial' : 'Console'} ${Number(port) + 1}`;
-      out.push({ key: `${kind}:${name ?? port}`, label, description: attr(c, 'type') ?? '', icon: 'terminal', details: pairs([['Type', attr(c, 'type')], ['Target', attr(target, 'type') ?? name]]) });
-    }
-  }
-  for (const c of each('controller')) {
-    const type = attr(c, 'type') ?? '';
-    const index = attr(c, 'index') ?? '0';
-    out.push({ key: `controller:${type}:${index}`, label: `Controller ${type.toUpperCase() === 'USB' || type === 'pci' ? type.toUpperCase() : type.charAt(0).toUpperCase() + type.slice(1)} ${index}`, description: attr(c, 'model') ?? '', icon: 'circuit-board', details: pairs([['Type', type], ['Index', index], ['Model', attr(c, 'model')]]) });
-  }
-  for (const h of each('hostdev')) {
-    const src = child(h, 'source');
-    const addr = child(src, 'address');
-    const id = attr(child(src, 'vendor'), 'id') && attr(child(src, 'product'), 'id') ? `${attr(child(src, 'vendor'), 'id')}:${attr(child(src, 'product'), 'id')}` : addr ? Object.entries(addr).filter(([k]) => k.startsWith('@')).map(([, v]) => String(v)).join(':') : '';
-    out.push({ key: `hostdev:${nth('hostdev')}`, label: `${(attr(h, 'type') ?? '').toUpperCase()} Host Device`.trim(), description: id, icon: 'plug', details: pairs([['Type', attr(h, 'type')], ['Device', id]]) });
-  }
-  for (const t of each('tpm')) {
-    const backend = child(t, 'backend');
-    out.push({ key: `tpm:${nth('tpm')}`, label: 'TPM', description: `${attr(t, 'model') ?? ''} ${attr(backend, 'version') ?? ''}`.trim(), icon: 'lock', details: pairs([['Model', attr(t, 'model')], ['Backend', attr(backend, 'type')], ['Version', attr(backend, 'version')]]) });
-  }
-  for (const r of each('rng')) {
-    out.push({ key: `rng:${nth('rng')}`, label: 'RNG', description: text(r['backend']) ?? attr(child(r, 'backend'), 'model') ?? '', icon: 'symbol-misc', details: pairs([['Model', attr(r, 'model')], ['Backend', text(r['backend'])]]) });
-  }
-  for (const w of each('watchdog')) {
-    out.push({ key: `watchdog:${nth('watchdog')}`, label: 'Watchdog', description: `${attr(w, 'model') ?? ''} · ${attr(w, 'action') ?? 'reset'}`, icon: 'eye', details: pairs([['Model', attr(w, 'model')], ['Action', attr(w, 'action')]]) });
-  }
-  return out;
-}
-
 /** Thrown when the text is not a domain XML document. */
 export class DomainXmlError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DomainXmlError';
   }
 
@@ -320,25 +49,191 @@ export class DomainXmlError extends Error {
   }
 }
 
+type Details = [string, string][];
+
+function pairs(entries: readonly (readonly [string, string | number | boolean | undefined])[]): Details {
+  return entries
+    .filter((e): e is readonly [string, string | number | boolean] => e[1] !== undefined && e[1] !== '' && e[1] !== false)
+    .map(([k, v]) => [k, v === true ? 'yes' : String(v)]);
+}
+
+/** Every field of a device view that has a value, as "fieldName: value". */
+function allValues(d: Device): Details {
+  return Object.entries(d.values() as Record<string, unknown>)
+    .filter(([k]) => !k.startsWith('address') && k !== 'alias')
+    .map(([k, v]) => [k, v === true ? 'yes' : String(v)]);
+}
+
+/** The issue's grouping: disks, NICs, displays, video, sound, inputs, char devices, controllers, host devices, TPM, RNG, watchdog, the rest. */
+const KIND_RANK: Partial<Record<Device['kind'], number>> = {
+  disk: 1, filesystem: 2, interface: 3, graphics: 4, video: 5, sound: 6, input: 7,
+  serial: 8, parallel: 8, console: 8, channel: 8, controller: 9, hostdev: 10, redirdev: 10,
+  smartcard: 11, tpm: 12, rng: 13, watchdog: 14, panic: 15, vsock: 15, iommu: 15,
+};
+
+function describeDevice(d: Device): { description: string; icon: string } {
+  switch (d.kind) {
+    case 'disk': {
+      const src = d.get('sourceFile') ?? d.get('sourceDev') ?? (d.get('sourcePool') ? `${d.get('sourcePool')}/${d.get('sourceVolume') ?? ''}` : undefined) ?? d.get('sourceName') ?? '';
+      const cd = d.get('device') === 'cdrom';
+      return { description: src || (cd ? 'empty' : ''), icon: cd ? 'circle-large-outline' : 'database' };
+    }
+    case 'interface': {
+      const src = d.get('sourceNetwork') ?? d.get('sourceBridge') ?? d.get('sourceDev') ?? '';
+      const model = d.get('model');
+      return { description: `${d.get('type') ?? ''} ${src}`.trim() + (model ? ` · ${model}` : ''), icon: 'plug' };
+    }
+    case 'graphics': {
+      const port = d.get('port');
+      const listen = d.get('listenAddress') ?? d.get('listen') ?? '';
+      return { description: port !== undefined && port > 0 ? `${listen}:${port}` : d.get('autoport') ? 'auto port' : listen, icon: 'device-desktop' };
+    }
+    case 'video': {
+      const vram = d.get('vram');
+      return { description: vram ? formatKiB(vram) : '', icon: 'screen-full' };
+    }
+    case 'sound':
+      return { description: d.get('codecType') ?? '', icon: 'unmute' };
+    case 'input':
+      return { description: d.get('bus') ?? '', icon: d.get('type') === 'keyboard' ? 'keyboard' : 'inspect' };
+    case 'serial':
+    case 'parallel':
+    case 'console':
+    case 'channel':
+      return { description: [d.get('type'), d.get('targetType')].filter((x) => x).join(' · '), icon: 'terminal' };
+    case 'controller':
+      return { description: d.get('model') ?? '', icon: 'circuit-board' };
+    case 'hostdev':
+      return { description: d.get('managed') ? 'managed' : '', icon: 'plug' };
+    case 'redirdev':
+      return { description: d.get('type') ?? '', icon: 'plug' };
+    case 'tpm':
+      return { description: [d.get('model'), d.get('backendType')].filter((x) => x).join(' · '), icon: 'lock' };
+    case 'rng':
+      return { description: [d.get('model'), d.get('backendModel')].filter((x) => x).join(' · '), icon: 'symbol-misc' };
+    case 'watchdog':
+      return { description: `${d.get('model') ?? ''} · ${d.get('action') ?? 'reset'}`, icon: 'eye' };
+    case 'filesystem':
+      return { description: d.get('sourceDir') ?? '', icon: 'folder' };
+    default:
+      return { description: '', icon: 'symbol-misc' };
+  }
+}
+
+function fixedSections(dom: DomainXml, osId: string | undefined): HardwareSection[] {
+  const vcpus = dom.get('vcpus') ?? 1;
+  const current = dom.get('vcpuCurrent');
+  const mode = dom.get('cpuMode');
+  const model = mode && mode !== 'custom' ? mode : dom.get('cpuModel');
+  const sockets = dom.get('topologySockets');
+  const cur = dom.currentMemoryKiB;
+  const max = dom.memoryKiB;
+  const firmware = dom.get('firmware') ?? (dom.get('loader') ? 'custom loader' : 'BIOS');
+  const boot = dom.bootDevices.map((b) => String(b)).join(', ');
+  return [
+    {
+      key: 'overview',
+      kind: 'overview',
+      label: 'Overview',
+      description: [dom.get('type'), dom.get('arch')].filter((x) => x).join(' · '),
+      icon: 'info',
+      details: pairs([
+        ['Name', dom.get('name')],
+        ['Title', dom.get('title')],
+        ['UUID', dom.get('uuid')],
+        ['Hypervisor', dom.get('type')],
+        ['Architecture', dom.get('arch')],
+        ['Machine', dom.get('machine')],
+        ['Emulator', dom.get('emulator')],
+        ['Description', dom.get('description')],
+      ]),
+    },
+    { key: 'os', kind: 'os', label: 'OS', description: osId ? osId.replace(/^https?:\/\/[^/]+\//, '') : 'unknown', icon: 'globe', details: pairs([['libosinfo', osId]]) },
+    {
+      key: 'cpus',
+      kind: 'cpus',
+      label: 'CPUs',
+      description: `${current ?? vcpus} vCPU${model ? ` · ${model}` : ''}`,
+      icon: 'chip',
+      details: pairs([
+        ['vCPUs (maximum)', vcpus],
+        ['vCPUs (current)', current],
+        ['CPU mode', mode],
+        ['Model', dom.get('cpuModel')],
+        ['Topology', sockets !== undefined ? `${sockets} sockets, ${dom.get('topologyCores') ?? '?'} cores, ${dom.get('topologyThreads') ?? '?'} threads` : undefined],
+      ]),
+    },
+    {
+      key: 'memory',
+      kind: 'memory',
+      label: 'Memory',
+      description: formatKiB(cur ?? max ?? 0),
+      icon: 'server',
+      details: pairs([
+        ['Current allocation', cur !== undefined ? formatKiB(cur) : undefined],
+        ['Maximum allocation', max !== undefined ? formatKiB(max) : undefined],
+      ]),
+    },
+    {
+      key: 'boot',
+      kind: 'boot',
+      label: 'Boot Options',
+      description: `${firmware === 'efi' ? 'UEFI' : firmware}${boot ? ` · ${boot}` : ''}`,
+      icon: 'rocket',
+      details: pairs([
+        ['Firmware', firmware],
+        ['Boot order', boot],
+        ['Boot menu', dom.get('bootMenu')],
+      ]),
+    },
+  ];
+}
+
+function elementText(dom: DomainXml, el: XmlElement): string {
+  return dom.doc.text.slice(el.openEnd, el.closeStart).trim();
+}
+
+/** Tags: `<tag>` elements (at any depth) in this project's metadata element. */
+function readTags(dom: DomainXml): string[] {
+  const out: string[] = [];
+  const walk = (el: XmlElement): void => {
+    for (const c of el.elements()) {
+      if (c.localName === 'tag') {
+        const t = elementText(dom, c);
+        if (t) out.push(t);
+      } else walk(c);
+    }
+  };
+  const app = dom.appMetadata;
+  if (app) walk(app);
+  return out;
+}
+
 export function summarizeDomainXml(xml: string): DomainSummary {
-  const root = obj(parser.parse(xml) as unknown);
-  const dom = child(root, 'domain');
-  if (!dom) throw new DomainXmlError('not a <domain> document');
-  const name = text(dom['name']) ?? '';
-  const metadata = child(dom, 'metadata');
-  const osId = findOsId(metadata);
-  const devices = child(dom, 'devices');
-  const disks = list(devices?.['disk']).map((d) => ({
-    device: attr(d, 'device') ?? 'disk',
-    target: attr(child(d, 'target'), 'dev') ?? '',
-    source: diskSource(child(d, 'source')),
-  }));
+  let dom: DomainXml;
+  try {
+    dom = DomainXml.parse(xml);
+  } catch (err) {
+    if (XmlValueError.is(err)) throw new DomainXmlError(err.message, { cause: err });
+    throw err;
+  }
+  const s = summarizeParsed(dom);
+  const devices = dom.devices();
+  const deviceSections: { rank: number; order: number; section: HardwareSection }[] = [];
+  s.hardware.forEach((h, order) => {
+    const m = /^device:(\d+)$/.exec(h.id);
+    const d = m ? devices[Number(m[1])] : undefined;
+    if (!d) return;
+    const { description, icon } = describeDevice(d);
+    deviceSections.push({ rank: KIND_RANK[d.kind] ?? 20, order, section: { key: h.id, kind: d.kind, label: h.label, description, icon, details: allValues(d) } });
+  });
+  deviceSections.sort((a, b) => a.rank - b.rank || a.order - b.order);
   return {
-    name,
-    ...(text(dom['title']) ? { title: text(dom['title']) } : {}),
-    ...(osId ? { osId } : {}),
-    tags: findTags(metadata),
-    disks,
-    sections: [overview(dom, name), osSection(osId), cpuSection(dom), memorySection(dom), bootSection(dom), ...deviceSections(devices)],
+    name: s.name,
+    ...(s.title ? { title: s.title } : {}),
+    ...(s.os ? { osId: s.os } : {}),
+    tags: readTags(dom),
+    disks: s.disks.map((d) => ({ device: d.device, target: d.target, source: d.source })),
+    sections: [...fixedSections(dom, s.os), ...deviceSections.map((x) => x.section)],
   };
 }

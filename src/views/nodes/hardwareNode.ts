@@ -21,7 +21,7 @@ export class HardwareNode implements NodeBase {
     item.id = this.id;
     item.description = this.section.description;
     item.iconPath = new vscode.ThemeIcon(this.section.icon);
-    item.contextValue = `hardware.${this.section.key.split(':')[0]}`;
+    item.contextValue = `hardware.${this.section.kind}`;
     if (this.section.details.length > 0) {
       const md = new vscode.MarkdownString();
       md.appendMarkdown(`**${this.section.label}**\n\n`);

@@ -9,7 +9,7 @@ const XML = `<domain type='kvm'>
     <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
       <libosinfo:os id="http://debian.org/debian/12"/>
     </libosinfo:libosinfo>
-    <vm:tags xmlns:vm="urn:example:tags"><vm:tag>web</vm:tag><vm:tag>prod</vm:tag></vm:tags>
+    <vmm:data xmlns:vmm="https://libvirt-vms.dev/xmlns/domain/1"><vmm:tags><vmm:tag>web</vmm:tag><vmm:tag>prod</vmm:tag></vmm:tags></vmm:data>
   </metadata>
   <memory unit='KiB'>4194304</memory>
   <currentMemory unit='GiB'>2</currentMemory>
@@ -56,9 +56,9 @@ describe('domainSummary (unit)', () => {
       s.sections.map((x) => x.label),
       [
         'Overview', 'OS', 'CPUs', 'Memory', 'Boot Options',
-        'VirtIO Disk vda', 'SATA CDROM sda', 'NIC :aa:bb:cc', 'Display VNC', 'Video VIRTIO', 'Sound ich9',
-        'Tablet', 'Keyboard', 'Serial 1', 'Channel org.qemu.guest_agent.0',
-        'Controller USB 0', 'Controller PCI 0', 'USB Host Device', 'TPM', 'RNG', 'Watchdog',
+        'VirtIO Disk 1', 'SATA CDROM 1', 'NIC :aa:bb:cc', 'Display VNC', 'Video Virtio', 'Sound ich9',
+        'Tablet', 'Keyboard', 'Serial 1', 'Channel qemu-ga',
+        'Controller USB 0', 'Controller PCIe 0', 'USB 1234:5678', 'TPM v2.0', 'RNG /dev/urandom', 'Watchdog',
       ],
     );
     const by = (label: string): string => s.sections.find((x) => x.label === label)?.description ?? '?';
@@ -66,7 +66,9 @@ describe('domainSummary (unit)', () => {
     assert.equal(by('Memory'), '2 GiB');
     assert.equal(by('Boot Options'), 'UEFI · hd, cdrom');
     assert.equal(by('NIC :aa:bb:cc'), 'network default · virtio');
-    assert.equal(by('USB Host Device'), '0x1234:0x5678');
+    assert.equal(by('VirtIO Disk 1'), '/var/lib/libvirt/images/web1.qcow2');
+    assert.equal(by('SATA CDROM 1'), 'empty');
+    assert.equal(by('Watchdog'), 'i6300esb · reset');
     assert.equal(new Set(s.sections.map((x) => x.key)).size, s.sections.length, 'keys are unique');
   });
 

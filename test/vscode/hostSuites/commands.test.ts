@@ -125,18 +125,22 @@ describe('VM commands (extension host, real libvirtd)', function () {
 
   after(async () => {
     api?.prompts.setResponder(undefined);
-    if (conn) {
-      for (const d of domains) await removeDomain(conn, d);
-      for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await removeDomain(conn, d);
-      if (pool) {
-        for (const v of await conn.storagePoolListAllVolumes(pool).catch(() => [])) await conn.storageVolDelete(v).catch(() => undefined);
-        await conn.storagePoolDestroy(pool).catch(() => undefined);
-        await conn.storagePoolUndefine(pool).catch(() => undefined);
+    try {
+      if (conn) {
+        for (const d of domains) await removeDomain(conn, d);
+        for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await removeDomain(conn, d);
+        if (pool) {
+          for (const v of await conn.storagePoolListAllVolumes(pool).catch(() => [])) await conn.storageVolDelete(v).catch(() => undefined);
+          await conn.storagePoolDestroy(pool).catch(() => undefined);
+          await conn.storagePoolUndefine(pool).catch(() => undefined);
+        }
+        await conn.close();
       }
-      await conn.close();
+    } finally {
+      // The images go even when the daemon is gone.
+      if (poolDir) fs.rmSync(poolDir, { recursive: true, force: true });
+      if (addedConnection) await api.connections.remove(connectionId);
     }
-    if (poolDir) fs.rmSync(poolDir, { recursive: true, force: true });
-    if (addedConnection) await api.connections.remove(connectionId);
   });
 
   it('starts, pauses, resumes and forces off a VM, and the tree follows', async () => {

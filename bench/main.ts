@@ -20,6 +20,7 @@ import * as esbuild from 'esbuild';
 import { sshSessionOptionsForUri } from '../src/libvirt/transport/open';
 import { SshSessionPool } from '../src/libvirt/transport/sshSession';
 import { benchConsoleRelay, formatConsoleBench } from './console';
+import { benchPoolListing, formatPoolListingBench } from './resources';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
@@ -270,6 +271,12 @@ async function main(): Promise<void> {
     section('console relay (bench/console.ts)', formatConsoleBench(await benchConsoleRelay({ uri: URI, secondsPerPath: 2 })));
   } catch (e) {
     section('console relay (bench/console.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  try {
+    section('storage pool listing (bench/resources.ts)', formatPoolListingBench(await benchPoolListing()));
+  } catch (e) {
+    section('storage pool listing (bench/resources.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
     failed ??= e;
   }
   process.stdout.write(`\ntotal benchmark time: ${((now() - started) / 1000).toFixed(1)} s\n`);

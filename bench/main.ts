@@ -167,9 +167,16 @@ async function inProcess(conn: Connection): Promise<string> {
     n = l.value.length;
     stats.push((await timed(() => conn.connectGetAllDomainStats(STATS))).ms);
   }
+  const opens: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const o = await timed(() => Connection.open(URI));
+    opens.push(o.ms);
+    await o.value.close();
+  }
   const doms = await conn.connectListAllDomains();
   const perVm = await timed(() => Promise.all(doms.map((d) => conn.domainGetState(d))));
   return [
+    `Connection.open (socket + handshake), median of ${RUNS}:     ${ms(median(opens))}`,
     `connectListAllDomains (${n} domains), median of ${RUNS}:        ${ms(median(list))}`,
     `connectGetAllDomainStats state+balloon+vcpu, median of ${RUNS}: ${ms(median(stats))}`,
     `for comparison, domainGetState x ${doms.length} pipelined:      ${ms(perVm.ms)}`,

@@ -465,7 +465,7 @@ export class XmlDocument {
         n.end = shiftEnd(n.end);
         if (n.kind === 'element') {
           n.openEnd = shiftEnd(n.openEnd);
-          n.closeStart = shiftStart(n.closeStart);
+          n.closeStart = n.selfClosing ? shiftEnd(n.closeStart) : shiftStart(n.closeStart);
           for (const a of n.attributes) {
             a.start = shiftStart(a.start);
             a.valueStart = shiftStart(a.valueStart);

@@ -175,12 +175,18 @@ async function inProcess(conn: Connection): Promise<string> {
   }
   const doms = await conn.connectListAllDomains();
   const perVm = await timed(() => Promise.all(doms.map((d) => conn.domainGetState(d))));
-  return [
-    `Connection.open (socket + handshake), median of ${RUNS}:     ${ms(median(opens))}`,
-    `connectListAllDomains (${n} domains), median of ${RUNS}:        ${ms(median(list))}`,
-    `connectGetAllDomainStats state+balloon+vcpu, median of ${RUNS}: ${ms(median(stats))}`,
-    `for comparison, domainGetState x ${doms.length} pipelined:      ${ms(perVm.ms)}`,
-  ].join('\n');
+  return aligned([
+    [`Connection.open (socket + handshake), median of ${RUNS}`, ms(median(opens))],
+    [`connectListAllDomains (${n} domains), median of ${RUNS}`, ms(median(list))],
+    [`connectGetAllDomainStats state+balloon+vcpu, median of ${RUNS}`, ms(median(stats))],
+    [`for comparison, domainGetState x ${doms.length} pipelined`, ms(perVm.ms)],
+  ]);
+}
+
+/** Label/value lines with the values in one column. */
+function aligned(rows: readonly (readonly [string, string])[]): string {
+  const w = Math.max(...rows.map(([l]) => l.length));
+  return rows.map(([l, v]) => `${l.padEnd(w)}  ${v.padStart(10)}`).join('\n');
 }
 
 async function sshTimeToFirstByte(): Promise<string> {
@@ -202,12 +208,12 @@ async function sshTimeToFirstByte(): Promise<string> {
   const tCall = now();
   await conn.close();
   session.release();
-  return [
-    `SSH to ${host}:${port}: connect + auth:                 ${ms(tAuth - t0)}`,
-    `  exec channel + libvirt handshake (CONNECT_OPEN):     ${ms(tOpen - tAuth)}`,
-    `  first call reply (connectGetHostname):               ${ms(tCall - tOpen)}`,
-    `  total to first reply:                                ${ms(tCall - t0)}`,
-  ].join('\n');
+  return aligned([
+    [`SSH to ${host}:${port}: connect + auth`, ms(tAuth - t0)],
+    ['  then exec channel + libvirt handshake', ms(tOpen - tAuth)],
+    ['  then first call reply (connectGetHostname)', ms(tCall - tOpen)],
+    ['  total, connect to first reply', ms(tCall - t0)],
+  ]);
 }
 
 /** bench/xmlValidate.ts is optional: run its benchXmlValidation() when it was built. */

@@ -239,6 +239,26 @@ describe('Host resources (extension host, real libvirtd)', function () {
     assert.ok(!(await conn.connectListAllNetworks()).some((n) => n.name === netName));
   });
 
+  it('follows a network stopped and started outside the extension through events', async () => {
+    await vscode.workspace.getConfiguration().update('libvirtVms.statsInterval', 0, vscode.ConfigurationTarget.Global);
+    const name = `${PREFIX}ev-${suffix}`;
+    const net = await conn.networkDefineXml(`<network><name>${name}</name><bridge stp='on' delay='0'/></network>`);
+    try {
+      await conn.networkCreate(net);
+      await waitFor('the active network in the tree', async () => (await api.tree.groupNodes(localId, 'networks')).find((n) => label(n) === name && /^active/.test(description(n))));
+      await sleep(1500);
+      const before = api.tree.fireCount();
+      await conn.networkDestroy(net);
+      await waitFor('a tree refresh from the network event', () => api.tree.fireCount() > before, 5000);
+      const node = await waitFor('the inactive network', async () => (await api.tree.groupNodes(localId, 'networks')).find((n) => label(n) === name));
+      assert.match(description(node), /^inactive/);
+      assert.equal(node.getTreeItem().contextValue, 'inactiveNetwork');
+    } finally {
+      await conn.networkDestroy(net).catch(() => undefined);
+      await conn.networkUndefine(net).catch(() => undefined);
+    }
+  });
+
   it('lists host PCI devices with vendor and product, and opens a device XML read-only', async () => {
     const devs = await api.tree.groupNodes(localId, 'devices');
     const pci = devs.filter((n) => String(n.getTreeItem().contextValue).startsWith('hostDevice.pci'));

@@ -156,7 +156,11 @@ export class ManagedConnection implements Disposable {
    */
   private subscribe(attach: (conn: Connection) => EventSubscription): EventSubscription {
     const sub: ManagedSubscription = { attach, current: undefined };
-    if (this.disposed) return { ready: Promise.reject(new ConnectionDisposedError()), dispose: () => undefined };
+    if (this.disposed) {
+      const ready = Promise.reject(new ConnectionDisposedError());
+      ready.catch(() => undefined);
+      return { ready, dispose: () => undefined };
+    }
     this.subs.add(sub);
     if (this.conn) sub.current = attach(this.conn);
     const ready = sub.current ? sub.current.ready : Promise.resolve();

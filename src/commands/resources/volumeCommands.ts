@@ -1,6 +1,7 @@
 // Volume actions: create (qcow2/raw, size, allocation, backing volume), resize, wipe, delete,
 // upload/download through libvirt streams, and "which VMs use it".
 
+import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { volumeUsers, type DomainUsage } from '../../libvirt/resources/domainUsage';
 import { createVolume, resizeThroughDomain, resizeVolume } from '../../libvirt/resources/operations';
@@ -184,7 +185,12 @@ export const uploadVolumeCommand: CommandHandler = async (deps, node, ...rest: u
     if (!uri) throw new UserCancelledError('Upload');
     localPath = uri.fsPath;
   }
-  const ok = await deps.prompts.confirm({ message: `Replace the contents of ${t.ref.name}?`, detail: `The bytes of ${localPath} are written into the volume from its start.`, button: 'Upload' });
+  const [{ size }, info] = await Promise.all([stat(localPath), t.conn.storageVolGetInfo(t.ref)]);
+  const larger =
+    size > info.capacity
+      ? `\n\nThe file (${formatBytes(size)}) is larger than the volume (${formatBytes(info.capacity)}): a file-based volume grows to fit, a block device refuses the upload.`
+      : '';
+  const ok = await deps.prompts.confirm({ message: `Replace the contents of ${t.ref.name}?`, detail: `The bytes of ${localPath} are written into the volume from its start.${larger}`, button: 'Upload' });
   if (!ok) throw new UserCancelledError('Upload');
   const path = localPath;
   const sent = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading to ${t.ref.name}`, cancellable: true }, async (progress, token) => {

@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Diagnostic } from './diagnostics';
+import { Diagnostic, fixFromTexts } from './diagnostics';
+import { closestValue, SchemaValueIndex } from './schemaValues';
 import { SchemaSource } from './schemaSource';
 import { XmlDocument, XmlElement } from './xmlDocument';
 
@@ -109,6 +110,7 @@ export class DomainSchemaValidator {
     private readonly validator: LxValidator,
     readonly hash: string,
     readonly compileMs: number,
+    private readonly values: SchemaValueIndex,
   ) {}
 
   /** Compiles domain.rng from `source`, once per distinct schema set (cached by content hash). */
@@ -133,7 +135,7 @@ export class DomainSchemaValidator {
     try {
       rngDoc = lx.XmlDocument.fromBuffer(main, { url: `${SCHEME}${hash}/domain.rng` });
       const v = lx.RelaxNGValidator.fromDoc(rngDoc);
-      return new DomainSchemaValidator(lx, v, hash, performance.now() - t0);
+      return new DomainSchemaValidator(lx, v, hash, performance.now() - t0, SchemaValueIndex.build(files));
     } catch (e) {
       const d = errorDetails(e);
       throw new SchemaError(`cannot compile domain.rng: ${d?.map((x) => x.message.trim()).join('; ') ?? String(e)}`);
@@ -178,17 +180,21 @@ export class DomainSchemaValidator {
     const base = messages[0] ?? details[0]!.message.trim();
     let message: string;
     let range = doc.startTagRange(culprit.el);
+    let fix: Diagnostic['fix'];
     if (culprit.attr !== undefined) {
-      const value = culprit.el.attr(culprit.attr);
-      message = `Invalid value '${value}' for attribute '${culprit.attr}' of <${culprit.el.name}> (libvirt schema)`;
-      range = doc.attributeRange(culprit.el, culprit.attr) ?? range;
+      const a = culprit.el.attributes.find((x) => x.name === culprit.attr)!;
+      const allowed = this.values.allowed(culprit.el.name, a.name);
+      message = `Invalid value '${a.value}' for attribute '${a.name}' of <${culprit.el.name}>${allowed ? `: expected one of ${allowed.join(', ')}` : ''} (libvirt schema)`;
+      range = doc.range(a.start, a.end);
+      const best = allowed ? closestValue(a.value, allowed) : undefined;
+      if (best !== undefined) fix = fixFromTexts(doc, doc.text.slice(0, a.valueStart) + best + doc.text.slice(a.valueEnd), `Change to '${best}'`);
     } else if (culprit.el !== el || (named !== undefined && culprit.el.name === named)) {
       const text = culprit.el.elements().length === 0 ? doc.textContent(culprit.el).trim() : '';
       message = text ? `Invalid content '${text}' in <${culprit.el.name}> (libvirt schema)` : `<${culprit.el.name}> is not valid here: check its attributes and content against libvirt's schema (${base})`;
     } else {
       message = `<${culprit.el.name}>: ${base}`;
     }
-    return [{ severity: 'error', message, range, code: 'schema' }];
+    return [{ severity: 'error', message, range, code: 'schema', ...(fix ? { fix } : {}) }];
   }
 
   private localize(doc: XmlDocument, el: XmlElement): { el: XmlElement; attr?: string } {
@@ -205,6 +211,11 @@ export class DomainSchemaValidator {
         let s = a.start;
         while (s > 0 && /\s/.test(text[s - 1]!)) s--;
         if (this.isValid(without(s, a.end))) return { el, attr: a.name };
+      }
+      // A required attribute cannot be removed: look for a value outside its enumeration.
+      for (const a of el.attributes) {
+        const allowed = this.values.allowed(el.name, a.name);
+        if (allowed && !allowed.includes(a.value)) return { el, attr: a.name };
       }
       return { el };
     }

@@ -36,7 +36,7 @@ describe('domain XML validation (unit, local libvirt schemas)', function () {
   const base = fixture('minimal');
   const invalid: [string, string, string, RegExp][] = [
     ['wrong enum', base.replace("device='disk'", "device='bogus'"), "device='bogus'", /attribute 'device' of <disk>/],
-    ['wrong enum in a nested element', base.replace("<source network='default'/>", "<source network='default'/>\n      <link state='sideways'/>"), "<link state='sideways'/>", /<link>/],
+    ['wrong enum in a nested element', base.replace("<source network='default'/>", "<source network='default'/>\n      <link state='sideways'/>"), "<link state='sideways'/>", /'sideways' for attribute 'state' of <link>: expected one of .*\bup\b/],
     ['unknown element', base.replace("<clock offset='utc'/>", "<clock offset='utc'/>\n  <frobnicate/>"), '<frobnicate/>', /frobnicate/],
     ['unknown device', base.replace('<emulator>', '<frob/>\n    <emulator>'), '<frob/>', /<frob>/],
     ['bad number', base.replace("<vcpu placement='static'>1", "<vcpu placement='static'>x"), '<vcpu', /'x' in <vcpu>/],
@@ -52,6 +52,14 @@ describe('domain XML validation (unit, local libvirt schemas)', function () {
       assert.match(ds[0]!.message, msg);
     });
   }
+
+  it('suggests the closest allowed value as a fix', () => {
+    const text = base.replace("device='disk'", "device='disc'");
+    const [d] = validateDomainXml(text, { schema });
+    assert.match(d!.message, /expected one of .*cdrom/);
+    assert.equal(d!.fix?.title, "Change to 'disk'");
+    assert.equal(applyEdits(text, d!.fix!.edits), base);
+  });
 
   it('reports malformed XML with line and column', () => {
     const text = base.replace('</name>', '</nam>');

@@ -30,6 +30,7 @@ export class HostDeviceNode implements NodeBase {
     const where = d.kind === 'pci' ? formatPciAddress(d.address) : `USB ${d.bus}:${d.device}`;
     const bits = [where, d.driver ? `driver ${d.driver}` : 'no driver'];
     if (d.kind === 'pci' && d.iommuGroup !== undefined) bits.push(`IOMMU group ${d.iommuGroup}${d.iommuPeers.length > 0 ? ` (+${d.iommuPeers.length})` : ''}`);
+    if (d.kind === 'pci' && d.mdevTypes.length > 0) bits.push(`${d.mdevTypes.length} mdev type${d.mdevTypes.length === 1 ? '' : 's'}`);
     if (this.assignedTo.length > 0) bits.push(`assigned to ${this.assignedTo.join(', ')}`);
     item.description = bits.join(' · ');
     const gpu = isGpu(d);

@@ -22,7 +22,7 @@ TLS_PORT=16514
 SSH_PORT=2222
 SYSTEM_URI="qemu:///system"
 PKG_LIST=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
-  dnsmasq-base libxml2-utils netcat-openbsd openssh-server python3-libvirt openssl)
+  dnsmasq-base libxml2-utils netcat-openbsd openssh-server python3-libvirt openssl lvm2)
 
 log() { printf '[testenv] %s\n' "$*" >&2; }
 die() { printf '[testenv] ERROR: %s\n' "$*" >&2; exit 1; }

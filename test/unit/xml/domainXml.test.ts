@@ -120,7 +120,7 @@ describe('DomainXml typed access (unit)', () => {
   it('has a typed view for every device in the fixtures and edits them surgically', () => {
     const kinds = new Set<string>();
     for (const name of FIXTURES) for (const dev of DomainXml.parse(fixture(name)).devices()) kinds.add(dev.kind);
-    for (const k of ['disk', 'controller', 'interface', 'input', 'graphics', 'sound', 'audio', 'video', 'serial', 'parallel', 'console', 'channel', 'hostdev', 'redirdev', 'smartcard', 'watchdog', 'filesystem', 'tpm', 'rng', 'panic', 'vsock', 'memballoon']) {
+    for (const k of ['disk', 'controller', 'interface', 'input', 'graphics', 'sound', 'audio', 'video', 'serial', 'parallel', 'console', 'channel', 'hostdev', 'redirdev', 'smartcard', 'watchdog', 'filesystem', 'tpm', 'rng', 'panic', 'vsock', 'memballoon', 'iommu']) {
       assert.ok(kinds.has(k), `no ${k} in fixtures`);
     }
     assert.ok(!kinds.has('other'));

@@ -32,7 +32,7 @@ describe('summarizeDomain (unit)', () => {
       assert.ok(labels.includes(l), `${l} missing from ${labels.join(', ')}`);
     }
     const k = summarizeDomain(fixture('kernel-boot')).hardware.map((h) => h.label);
-    assert.ok(k.includes('Filesystem share') && k.includes('Filesystem ninep'));
+    assert.ok(k.includes('Filesystem share') && k.includes('Filesystem ninep') && k.includes('IOMMU'));
   });
 
   it('takes about a millisecond', () => {

@@ -61,7 +61,11 @@ export const connectionCommands: readonly CommandEntry[] = [
       const config = await askNewConnection(detectLocalUri());
       const added = await deps.connections.add(config);
       await vscode.commands.executeCommand(`${TREE_VIEW_ID}.focus`);
-      await deps.connections.get(added.id).managed.connect();
+      // The connection is saved either way; a failure to connect is reported as such.
+      await deps.connections
+        .get(added.id)
+        .managed.connect()
+        .catch((err: unknown) => deps.runner.report(`Connecting to ${added.name}`, err));
     },
   },
   {

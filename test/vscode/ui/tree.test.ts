@@ -106,4 +106,35 @@ describe('Virtual Machines view (UI)', function () {
     assert.match(text, new RegExp(`${running}.*running`));
     assert.match(text, /IPs: /);
   });
+
+  it('adds a connection by URI (validated while typing), shows it disconnected with Retry, and removes it', async () => {
+    const widget = wb.page.locator('.quick-input-widget');
+    await wb.runCommand('Virtual Machines: Add Connection…').catch(async () => undefined);
+    await widget.locator('input.input').waitFor({ state: 'visible' });
+    await widget.locator('input.input').fill('Custom URI');
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Custom URI' }).first().waitFor();
+    await wb.page.keyboard.press('Enter');
+    const input = widget.locator('input.input');
+    await input.fill('qemu+ext:///system');
+    await widget.locator('.quick-input-message', { hasText: /Invalid libvirt URI/ }).waitFor();
+    await wb.screenshot('add-connection-invalid-uri');
+    await input.fill('qemu+tcp://127.0.0.1:1/system');
+    await widget.locator('.quick-input-message', { hasText: /Invalid libvirt URI/ }).waitFor({ state: 'hidden' });
+    await wb.page.keyboard.press('Enter');
+    await widget.locator('input.input').waitFor({ state: 'visible' });
+    await wb.page.keyboard.press('Enter');
+    const row = wb.treeItem(/^127\.0\.0\.1 \(system\)/);
+    await row.locator('.label-description', { hasText: /^disconnected: / }).waitFor({ timeout: 30_000 });
+    await wb.page.locator('.statusbar-item', { hasText: /1\/2 hosts/ }).waitFor();
+    await wb.page.locator('.notification-toast', { hasText: /Connecting to 127\.0\.0\.1 \(system\) failed: / }).waitFor();
+    await wb.screenshot('tree-disconnected');
+    await row.click({ button: 'right' });
+    await wb.page.getByRole('menuitem', { name: /^Remove Connection/ }).first().click();
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    await wb.screenshot('remove-connection-dialog');
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await wb.treeItem(/^127\.0\.0\.1 \(system\)/).count(), 0);
+  });
 });

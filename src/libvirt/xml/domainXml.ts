@@ -380,7 +380,8 @@ export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
     if (el) {
       // Keep the existing start tag (its prefix and quoting); replace only the content.
       const indent = this.doc.indentOf(el);
-      this.doc.replaceContent(el, inner.replace(/\n(?=.)/g, `\n${indent}`).replace(/\n$/, `\n${indent}`));
+      const nl = this.doc.eol;
+      this.doc.replaceContent(el, inner.replace(/\n(?=.)/g, `${nl}${indent}`).replace(/\n$/, `${nl}${indent}`));
     } else this.doc.insertElement(this.doc.ensurePath(this.element, ['metadata']), frag);
   }
 

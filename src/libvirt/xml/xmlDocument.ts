@@ -606,11 +606,12 @@ export class XmlDocument {
       const only = parent.children;
       const ws = this._text.slice(only[0]!.start, only[only.length - 1]!.end);
       if (ws.includes('\n')) {
+        const nl = this.eol;
         const indent = this.indentOf(parent);
         const s2 = parent.openEnd;
-        this.splice(s2, parent.closeStart, `\n${indent}`);
+        this.splice(s2, parent.closeStart, `${nl}${indent}`);
         parent.openEnd = s2;
-        parent.closeStart = s2 + 1 + indent.length;
+        parent.closeStart = s2 + nl.length + indent.length;
         parent.children = [{ kind: 'text', start: s2, end: parent.closeStart }];
       }
     }
@@ -624,6 +625,11 @@ export class XmlDocument {
       else out.push(c);
     }
     parent.children = out;
+  }
+
+  /** The document's line ending (CRLF when the text uses it), used for inserted lines. */
+  get eol(): string {
+    return this._text.includes('\r\n') ? '\r\n' : '\n';
   }
 
   /** Whitespace before the element on its line (its indentation), or '' if not at a line start. */
@@ -656,6 +662,7 @@ export class XmlDocument {
    */
   insertElement(parent: XmlElement, fragment: string, opts: InsertOptions = {}): XmlElement[] {
     this.assertAttached(parent);
+    const nl = this.eol;
     if (!opts.before && !opts.after) opts = this.orderedPosition(parent, fragment);
     const siblings = parent.elements();
     const parentIndent = this.indentOf(parent);
@@ -664,9 +671,9 @@ export class XmlDocument {
     const childIndent = ref ? this.indentOf(ref) || parentIndent + unit : parentIndent + unit;
     const body = fragment
       .trim()
-      .split('\n')
+      .split(/\r?\n/)
       .map((l, i) => (i === 0 ? l : childIndent + l))
-      .join('\n');
+      .join(nl);
 
     let at: number;
     let insertText: string;
@@ -674,18 +681,18 @@ export class XmlDocument {
     if (opts.before) {
       if (opts.before.parent !== parent) throw new XmlEditError('`before` is not a child of the parent');
       at = opts.before.start;
-      insertText = `${body}\n${this.indentOf(opts.before) || childIndent}`;
+      insertText = `${body}${nl}${this.indentOf(opts.before) || childIndent}`;
       fragStart = at;
     } else if (opts.after ?? ref) {
       const after = (opts.after ?? ref)!;
       if (after.parent !== parent) throw new XmlEditError('`after` is not a child of the parent');
       at = after.end;
-      insertText = `\n${this.indentOf(after) || childIndent}${body}`;
+      insertText = `${nl}${this.indentOf(after) || childIndent}${body}`;
       fragStart = at + insertText.length - body.length;
     } else if (parent.selfClosing) {
       let slash = parent.openEnd - 2;
       while (/\s/.test(this._text[slash - 1]!)) slash--;
-      const repl = `>\n${childIndent}${body}\n${parentIndent}</${parent.name}>`;
+      const repl = `>${nl}${childIndent}${body}${nl}${parentIndent}</${parent.name}>`;
       const start = parent.start;
       this.splice(slash, parent.openEnd, repl);
       parent.start = start;
@@ -700,7 +707,7 @@ export class XmlDocument {
       const onlyWs = parent.children.every((c) => c.kind === 'text' && this._text.slice(c.start, c.end).trim() === '');
       if (onlyWs) {
         const s = parent.openEnd;
-        const repl = `\n${childIndent}${body}\n${parentIndent}`;
+        const repl = `${nl}${childIndent}${body}${nl}${parentIndent}`;
         this.splice(s, parent.closeStart, repl);
         parent.openEnd = s;
         parent.closeStart = s + repl.length;
@@ -708,8 +715,8 @@ export class XmlDocument {
         return this.graft(parent, s, parent.closeStart);
       }
       at = parent.closeStart;
-      insertText = `\n${childIndent}${body}\n${parentIndent}`;
-      fragStart = at + 1 + childIndent.length;
+      insertText = `${nl}${childIndent}${body}${nl}${parentIndent}`;
+      fragStart = at + nl.length + childIndent.length;
     }
     this.splice(at, at, insertText);
     const fragEnd = fragStart + body.length;
@@ -769,14 +776,15 @@ export class XmlDocument {
   /** Replaces an element by a fragment; returns the new elements. */
   replaceElement(el: XmlElement, fragment: string): XmlElement[] {
     this.assertAttached(el);
+    const nl = this.eol;
     const parent = el.parent;
     if (!parent) throw new XmlEditError('cannot replace the root element');
     const indent = this.indentOf(el);
     const body = fragment
       .trim()
-      .split('\n')
+      .split(/\r?\n/)
       .map((l, i) => (i === 0 ? l : indent + l))
-      .join('\n');
+      .join(nl);
     const s = el.start;
     const idx = parent.children.indexOf(el);
     parent.children.splice(idx, 1);

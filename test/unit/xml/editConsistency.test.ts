@@ -36,7 +36,8 @@ describe('XmlDocument edit consistency (unit)', function () {
     for (const name of FIXTURES) {
       for (let seed = 1; seed <= 15; seed++) {
         const r = rng(seed * 7919 + name.length);
-        const doc = XmlDocument.parse(fixture(name));
+        // odd seeds use CRLF line endings
+        const doc = XmlDocument.parse(seed % 2 ? fixture(name).replace(/\n/g, '\r\n') : fixture(name));
         for (let step = 0; step < 40; step++) {
           const els = allElements(doc.root);
           const el = els[Math.floor(r() * els.length)]!;
@@ -53,6 +54,7 @@ describe('XmlDocument edit consistency (unit)', function () {
           } else if (op === 4 && el !== doc.root) doc.removeElement(el);
           else if (op === 5 && el !== doc.root) doc.replaceElement(el, `<r${step}/>`);
           const fresh = XmlDocument.parse(doc.text);
+          if (seed % 2) assert.ok(!/[^\r]\n/.test(doc.text), `${label}: bare LF in a CRLF document`);
           const got = JSON.stringify(shape(doc.nodes));
           if (got !== JSON.stringify(shape(fresh.nodes))) assert.deepEqual(shape(doc.nodes), shape(fresh.nodes), label);
         }

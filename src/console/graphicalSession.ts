@@ -65,6 +65,7 @@ export class GraphicalSession {
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
+  private connectAgain = false;
   private eventSub: ConsoleDisposable | undefined;
   private subscribedConn: ConsoleConnection | undefined;
   private vnc: VncGraphics | undefined;
@@ -188,9 +189,21 @@ export class GraphicalSession {
     for (const l of this.stateListeners) l(s);
   }
 
+  /**
+   * Connects, or, while a connection attempt is under way, makes it run once more when it ends:
+   * its answers (domain state, port) may predate the event that asked for the reconnect.
+   */
   private connect(): Promise<void> {
-    if (this.connecting) return this.connecting;
-    this.connecting = this.doConnect().finally(() => (this.connecting = undefined));
+    if (this.connecting) {
+      this.connectAgain = true;
+      return this.connecting;
+    }
+    this.connecting = (async () => {
+      do {
+        this.connectAgain = false;
+        await this.doConnect();
+      } while (this.connectAgain && !this.disposed);
+    })().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
@@ -218,6 +231,8 @@ export class GraphicalSession {
       const listen = vnc.listen;
       const route = await this.target.vncRoute();
       if (this.disposed) return;
+      this.clearRetry();
+      this.closeRelay();
       const id = ++this.sessionId;
       const relay = await VncRelay.start(
         () => openVncStream(listen, route),

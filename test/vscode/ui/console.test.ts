@@ -56,6 +56,7 @@ describe('Graphical console (UI)', function () {
   let wb: Workbench;
   let conn: Connection;
   let dom: DomainRef;
+  const cspViolations: string[] = [];
   const name = `${PREFIX}${crypto.randomBytes(3).toString('hex')}`;
 
   before(async () => {
@@ -67,6 +68,10 @@ describe('Graphical console (UI)', function () {
     }
     dom = await conn.domainCreate(await conn.domainDefineXml(domainXml(name)));
     wb = await openWorkbench();
+    // Messages from every frame, the webview's included: a blocked script or style shows up here.
+    wb.page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   after(async () => {
@@ -138,11 +143,20 @@ describe('Graphical console (UI)', function () {
     assert.equal(await start.innerText(), 'Start VM');
     await wb.screenshot('console-vm-off');
     await start.click();
-    await wb.webview().locator('body[data-state="connected"]').waitFor({ timeout: 60_000 });
+    try {
+      await wb.webview().locator('body[data-state="connected"]').waitFor({ timeout: 90_000 });
+    } catch (e) {
+      await wb.screenshot('console-start-failed');
+      throw e;
+    }
     assert.equal((await conn.domainGetState(dom)).state, 1, 'libvirt reports the VM running');
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && (await litFraction(wb).catch(() => 0)) === 0) await wb.page.waitForTimeout(200);
     assert.ok((await litFraction(wb)) > 0, 'the display stayed black after Start');
     await wb.screenshot('console-restarted');
+  });
+
+  it('ran without Content Security Policy violations', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

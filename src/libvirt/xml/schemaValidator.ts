@@ -183,7 +183,7 @@ export class DomainSchemaValidator {
     let fix: Diagnostic['fix'];
     if (culprit.attr !== undefined) {
       const a = culprit.el.attributes.find((x) => x.name === culprit.attr)!;
-      const allowed = this.values.allowed(culprit.el.name, a.name);
+      const allowed = this.values.allowed(culprit.el.name, a.name, culprit.el.parent?.name);
       message = `Invalid value '${a.value}' for attribute '${a.name}' of <${culprit.el.name}>${allowed ? `: expected one of ${allowed.join(', ')}` : ''} (libvirt schema)`;
       range = doc.range(a.start, a.end);
       const best = allowed ? closestValue(a.value, allowed) : undefined;
@@ -214,7 +214,7 @@ export class DomainSchemaValidator {
       }
       // A required attribute cannot be removed: look for a value outside its enumeration.
       for (const a of el.attributes) {
-        const allowed = this.values.allowed(el.name, a.name);
+        const allowed = this.values.allowed(el.name, a.name, el.parent?.name);
         if (allowed && !allowed.includes(a.value)) return { el, attr: a.name };
       }
       return { el };

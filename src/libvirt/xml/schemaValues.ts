@@ -53,12 +53,16 @@ export class SchemaValueIndex {
       mark(d.root);
     }
     for (const [, el] of elements) {
-      const elName = el.attr('name')!;
+      // Also keyed by the lexically enclosing element ("video/model"), which tells apart the
+      // many <model>s; definitions reached only through <ref> stay under the bare name.
+      let up = el.parent;
+      while (up && !(up.name === 'element' && up.attr('name') !== undefined)) up = up.parent;
+      const keys = up ? [el.attr('name')!, `${up.attr('name')!}/${el.attr('name')!}`] : [el.attr('name')!];
       const seen = new Set<string>();
       const visit = (node: XmlElement): void => {
         for (const c of node.elements()) {
           if (c.name === 'element') continue;
-          if (c.name === 'attribute' && c.attr('name') !== undefined) idx.add(elName, c.attr('name')!, enumerated(docOf.get(c)!, c));
+          if (c.name === 'attribute' && c.attr('name') !== undefined) for (const k of keys) idx.add(k, c.attr('name')!, enumerated(docOf.get(c)!, c));
           else if (c.name === 'ref') {
             const r = c.attr('name');
             if (r === undefined || seen.has(r)) continue;
@@ -82,8 +86,9 @@ export class SchemaValueIndex {
   }
 
   /** Allowed values of an attribute, or undefined when they are not a plain enumeration. */
-  allowed(element: string, attribute: string): string[] | undefined {
-    const v = this.values.get(element)?.get(attribute);
+  allowed(element: string, attribute: string, parent?: string): string[] | undefined {
+    const specific = parent !== undefined ? this.values.get(`${parent}/${element}`)?.get(attribute) : undefined;
+    const v = specific ?? this.values.get(element)?.get(attribute);
     return v ? [...v] : undefined;
   }
 }

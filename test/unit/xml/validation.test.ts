@@ -37,6 +37,7 @@ describe('domain XML validation (unit, local libvirt schemas)', function () {
   const invalid: [string, string, string, RegExp][] = [
     ['wrong enum', base.replace("device='disk'", "device='bogus'"), "device='bogus'", /attribute 'device' of <disk>/],
     ['wrong enum in a nested element', base.replace("<source network='default'/>", "<source network='default'/>\n      <link state='sideways'/>"), "<link state='sideways'/>", /'sideways' for attribute 'state' of <link>: expected one of .*\bup\b/],
+    ['wrong enum on one of many <model>s', base.replace("type='virtio' heads", "type='virtoi' heads"), "type='virtoi' heads", /'virtoi' for attribute 'type' of <model>: expected one of .*qxl/],
     ['unknown element', base.replace("<clock offset='utc'/>", "<clock offset='utc'/>\n  <frobnicate/>"), '<frobnicate/>', /frobnicate/],
     ['unknown device', base.replace('<emulator>', '<frob/>\n    <emulator>'), '<frob/>', /<frob>/],
     ['bad number', base.replace("<vcpu placement='static'>1", "<vcpu placement='static'>x"), '<vcpu', /'x' in <vcpu>/],

@@ -23,6 +23,13 @@ export interface XmlEditorWiring {
   readonly log: vscode.LogOutputChannel;
 }
 
+/**
+ * The language of `libvirt-xml:` documents: XML highlighting, plus a language scope for the
+ * default `files.autoSave: off` (package.json configurationDefaults). Saving defines the object,
+ * so it must only happen when the user asks; VS Code in a browser auto-saves by default.
+ */
+export const LIBVIRT_XML_LANGUAGE = 'libvirt-xml';
+
 const SELECTOR: vscode.DocumentSelector = [{ scheme: XML_SCHEME }, { scheme: HOST_XML_SCHEME }, { scheme: 'untitled', language: 'xml' }];
 const AFTER_SAVE_DELAY_MS = 200;
 
@@ -88,6 +95,7 @@ export class XmlEditor implements vscode.Disposable {
   }
 
   register(context: vscode.ExtensionContext): void {
+    const { log } = this.wiring;
     context.subscriptions.push(
       this,
       vscode.workspace.registerFileSystemProvider(XML_SCHEME, this.files, { isCaseSensitive: true }),
@@ -96,11 +104,20 @@ export class XmlEditor implements vscode.Disposable {
       vscode.languages.registerHoverProvider(SELECTOR, this.completion),
       vscode.languages.registerCodeActionsProvider(SELECTOR, this.diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateDefinableContext()),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        this.adoptLanguage(d).catch((err: unknown) => log.warn(`Setting the language of ${d.uri.toString()}: ${errorMessage(err)}`));
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document === vscode.window.activeTextEditor?.document) this.updateDefinableContext();
       }),
     );
     this.updateDefinableContext();
+    for (const d of vscode.workspace.textDocuments) this.adoptLanguage(d).catch(() => undefined);
+  }
+
+  private async adoptLanguage(doc: vscode.TextDocument): Promise<vscode.TextDocument> {
+    if (doc.uri.scheme !== XML_SCHEME || doc.languageId === LIBVIRT_XML_LANGUAGE) return doc;
+    return vscode.languages.setTextDocumentLanguage(doc, LIBVIRT_XML_LANGUAGE);
   }
 
   /** `libvirtVms.xmlDefinable`: the active editor is an untitled <domain> or <network> document. */
@@ -116,7 +133,7 @@ export class XmlEditor implements vscode.Disposable {
   /** Opens the object's persistent definition in an editable tab. */
   async openXml(loc: XmlLocation): Promise<vscode.TextEditor> {
     const uri = xmlUri(loc);
-    const doc = await vscode.workspace.openTextDocument(uri);
+    const doc = await this.adoptLanguage(await vscode.workspace.openTextDocument(uri));
     const readOnly = readOnlyReason(loc.object.kind);
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
     if (readOnly) void vscode.window.showInformationMessage(readOnly);

@@ -123,6 +123,9 @@ describe('XML editor (extension host, real libvirtd)', function () {
     assert.equal(doc.uri.scheme, 'libvirt-xml');
     assert.equal(doc.uri.path, `/${connectionId}/domain/${vm.name}.xml`);
     assert.equal(doc.getText(), original, 'the tab shows the inactive definition');
+    // Saving defines, so it never happens by itself: no auto-save for this language.
+    assert.equal(doc.languageId, 'libvirt-xml');
+    assert.equal(vscode.workspace.getConfiguration('files', { uri: doc.uri, languageId: doc.languageId }).get('autoSave'), 'off');
 
     // A schema diagnostic on the exact value, on its line.
     await replaceInDoc(doc, '<on_poweroff>destroy</on_poweroff>', '<on_poweroff>explode</on_poweroff>');

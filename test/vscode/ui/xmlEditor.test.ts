@@ -1,0 +1,83 @@
+// UI test of the XML editor in a real VS Code (code-server + Chromium): Open XML from a VM's
+// context menu, type an invalid value, see the squiggle and the Problems panel entry, and save a
+// screenshot (test-results/screenshots/xml-editor-diagnostic.png). Nothing is saved to the host.
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import { Connection } from '../../../src/libvirt/connection';
+import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
+import type { DomainRef } from '../../../src/libvirt/refs';
+import { openWorkbench, type Workbench } from '../harness/workbench';
+
+const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+const PREFIX = 'xeui-';
+
+describe('XML editor (UI)', function () {
+  this.timeout(120_000);
+  let wb: Workbench;
+  let conn: Connection;
+  let dom: DomainRef | undefined;
+  const name = `${PREFIX}${crypto.randomBytes(3).toString('hex')}`;
+
+  before(async () => {
+    conn = await Connection.open(URI);
+    for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
+    dom = await conn.domainDefineXml(`<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices><video><model type='vga'/></video></devices>
+</domain>`);
+    wb = await openWorkbench();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await wb?.screenshot('xml-editor-failed').catch(() => undefined);
+  });
+
+  after(async () => {
+    await wb?.close();
+    if (dom) await conn.domainUndefine(dom).catch(() => undefined);
+    await conn?.close();
+  });
+
+  it('shows a squiggle and a Problems entry for an invalid value typed into a VM definition', async () => {
+    const before = await conn.domainGetXmlDesc(dom!, VirDomainXMLFlags.INACTIVE);
+    await wb.clickActivityBar('Virtual Machines');
+    const row = await wb.waitForTreeItem(new RegExp(name), 60_000);
+    await row.click({ button: 'right' });
+    const menuItem = wb.page.locator('.context-view .action-item', { hasText: /^Open XML$/ }).first();
+    await menuItem.waitFor({ state: 'visible' });
+    // Hovering focuses the menu item; Enter runs it (a click can land while the menu animates).
+    await menuItem.hover();
+    await wb.page.keyboard.press('Enter');
+    await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
+    await wb.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
+
+    // Select the value with Find (first match from the top is on_poweroff's), then type over it.
+    const editor = wb.page.locator('.editor-group-container.active .monaco-editor').first();
+    await editor.click();
+    await wb.page.keyboard.press('Control+Home');
+    await wb.page.keyboard.press('Control+F');
+    const find = wb.page.locator('.find-widget textarea, .find-widget input').first();
+    await find.fill('destroy');
+    await wb.page.locator('.find-widget .matchesCount', { hasText: /^1 of/ }).waitFor();
+    await wb.page.keyboard.press('Escape');
+    await wb.page.keyboard.type('explode');
+    await wb.page.locator('.editor-group-container.active .view-line', { hasText: '<on_poweroff>explode</on_poweroff>' }).first().waitFor();
+
+    await wb.page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const problem = wb.page.locator('.markers-panel .monaco-list-row', { hasText: "'explode' is not a valid value" }).first();
+    await problem.waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    // Hover the squiggle so the screenshot shows the message at the faulty value too.
+    await wb.page.locator('.editor-group-container.active .squiggly-error').first().hover({ force: true, timeout: 5_000 }).catch(() => undefined);
+    await wb.page.locator('.monaco-hover', { hasText: 'explode' }).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    const file = await wb.screenshot('xml-editor-diagnostic');
+    assert.ok(file.endsWith('xml-editor-diagnostic.png'));
+    assert.ok(await wb.editorTab(`${name}.xml`).first().evaluate((el) => el.classList.contains('dirty')), 'the tab is dirty (unsaved)');
+    assert.equal(await conn.domainGetXmlDesc(dom!, VirDomainXMLFlags.INACTIVE), before, 'typing does not change the host');
+  });
+});

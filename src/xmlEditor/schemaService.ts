@@ -6,7 +6,12 @@ import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { Connection } from '../libvirt/connection';
 import { errorMessage } from '../ui/log';
 import { parseHostEnums, type HostEnums } from './hostEnums';
-import { SchemaCache, type LoadedGrammar } from './schema/schemaSource';
+import { SchemaCache, sshExec, type LoadedGrammar } from './schema/schemaSource';
+import { parseUri } from '../libvirt/uri';
+import { ExecSchemaSource, LocalSchemaSource, type SchemaSource } from '../libvirt/xml/schemaSource';
+import { DomainSchemaValidator } from '../libvirt/xml/schemaValidator';
+import { validateDomainXml } from '../libvirt/xml/validation';
+import type { Diagnostic as XmlDiagnostic } from '../libvirt/xml/diagnostics';
 import { HOST_XML_SCHEME, locationOf, XML_SCHEME } from './xmlUris';
 
 /** Root element -> schema entry file. */
@@ -112,6 +117,23 @@ export class SchemaService {
       this.enums.set(id, p);
     }
     return p;
+  }
+
+  private readonly validators = new Map<string, Promise<DomainSchemaValidator>>();
+
+  /** libvirt's own RelaxNG validation (libxml2) plus semantic checks with fixes, for domain XML. */
+  async validateDomain(doc: vscode.TextDocument, text: string): Promise<XmlDiagnostic[]> {
+    const uri = this.connected(this.connectionIdFor(doc))?.uri;
+    const remote = uri !== undefined && parseUri(uri).transport === 'ssh';
+    const key = remote ? uri : 'local';
+    let v = this.validators.get(key);
+    if (!v) {
+      const source: SchemaSource = remote ? new ExecSchemaSource(sshExec(uri)) : new LocalSchemaSource();
+      v = DomainSchemaValidator.forSource(source);
+      this.validators.set(key, v);
+      v.catch(() => this.validators.delete(key));
+    }
+    return validateDomainXml(text, { schema: await v });
   }
 
   /** The connection (and libvirt URI) of a document, when connected. */

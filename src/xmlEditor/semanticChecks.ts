@@ -1,5 +1,6 @@
 // Checks that the schema cannot express but libvirt or the guest will trip over, each with the
-// exact span of the faulty part and, where the fix is clear, the edit that fixes it.
+// exact span of the faulty part and, where the fix is clear, the edit that fixes it. The editor
+// uses src/libvirt/xml's checks (validation.ts) when its validator loads; these are the fallback.
 // No vscode here.
 
 import { randomBytes } from 'node:crypto';

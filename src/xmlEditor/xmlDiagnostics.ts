@@ -1,5 +1,7 @@
 // Live diagnostics for XML editor documents, 300 ms after the last change: well-formedness, the
-// host schema (see schema/schemaCheck.ts) and semantic checks (semanticChecks.ts). Define errors
+// host schema summary (schema/schemaCheck.ts, exact ranges), and for domain XML libvirt's RelaxNG
+// validation and semantic checks from src/libvirt/xml (semanticChecks.ts here is the fallback
+// when that validator cannot load). Define errors
 // from a refused save are kept in their own collection until the document changes. Quick fixes
 // come from the checks' own edits and from the schema's enumerations.
 
@@ -13,6 +15,12 @@ import { semanticChecks, type TextEdit } from './semanticChecks';
 
 export const DIAGNOSTIC_SOURCE = 'libvirt';
 const DEBOUNCE_MS = 300;
+
+const SEVERITY: Readonly<Record<'error' | 'warning' | 'info', vscode.DiagnosticSeverity>> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
 
 interface Fix {
   readonly title: string;
@@ -100,6 +108,7 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
       out.push(d);
     }
     if (parsed) {
+      let schemaProblems = 0;
       try {
         const loaded = await this.schemas.grammarFor(doc);
         if (loaded) {
@@ -114,6 +123,7 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
               );
             }
             out.push(d);
+            schemaProblems++;
           }
         }
       } catch (err) {
@@ -121,12 +131,36 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
         d.source = `${DIAGNOSTIC_SOURCE} schema`;
         out.push(d);
       }
-      for (const p of semanticChecks(parsed)) {
-        const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-        d.source = DIAGNOSTIC_SOURCE;
-        d.code = p.code;
-        if (p.fix) fixes.set(fixKey(d), [{ ...p.fix, preferred: true }]);
-        out.push(d);
+      // Domain XML: libvirt's RelaxNG through libxml2 (authoritative, but it reports one fault per
+      // document, on an ancestor) and the model's semantic checks with fixes. The summary's
+      // problems above are more precise, so libxml2's schema errors show only when it has none.
+      const host = parsed.root.localName === 'domain' ? await this.schemas.validateDomain(doc, text).catch(() => undefined) : undefined;
+      if (host) {
+        const ownFixes = semanticChecks(parsed).filter((p) => p.fix);
+        for (const h of host) {
+          if (h.code === 'schema' && schemaProblems > 0) continue;
+          const r = new vscode.Range(h.range.startLine, h.range.startCol, h.range.endLine, h.range.endCol);
+          const d = new vscode.Diagnostic(r, h.message, SEVERITY[h.severity]);
+          d.source = h.code === 'schema' ? `${DIAGNOSTIC_SOURCE} schema (libxml2)` : DIAGNOSTIC_SOURCE;
+          d.code = h.code;
+          if (h.fix) {
+            const edits = h.fix.edits.map((e) => ({ start: doc.offsetAt(new vscode.Position(e.range.startLine, e.range.startCol)), end: doc.offsetAt(new vscode.Position(e.range.endLine, e.range.endCol)), newText: e.newText }));
+            fixes.set(fixKey(d), [{ title: h.fix.title, edits, preferred: true }]);
+          } else if (h.code !== 'schema') {
+            // e.g. a malformed MAC: the model names it, the local check knows how to regenerate it.
+            const own = ownFixes.find((p) => rangeOf(p.start, p.end).intersection(r) !== undefined);
+            if (own?.fix) fixes.set(fixKey(d), [{ ...own.fix, preferred: true }]);
+          }
+          out.push(d);
+        }
+      } else {
+        for (const p of semanticChecks(parsed)) {
+          const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+          d.source = DIAGNOSTIC_SOURCE;
+          d.code = p.code;
+          if (p.fix) fixes.set(fixKey(d), [{ ...p.fix, preferred: true }]);
+          out.push(d);
+        }
       }
     }
     if (doc.isClosed || doc.version !== version) return;

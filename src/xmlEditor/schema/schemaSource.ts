@@ -33,28 +33,41 @@ export function localReader(dir: string = SCHEMA_DIR): RngReader {
   };
 }
 
-/** Reads schema files on an SSH host with `cat` over the shared session of `uri`. */
-export function sshReader(uri: string, dir: string = SCHEMA_DIR): RngReader {
+/**
+ * Runs a fixed argument vector on the SSH host of `uri` over its shared session and returns
+ * stdout. Only constant words reach the remote shell (callers pass fixed commands and
+ * SAFE_FILE-checked names), so joining with spaces needs no quoting.
+ */
+export function sshExec(uri: string): (argv: readonly string[]) => Promise<Buffer> {
   const parsed = parseUri(uri);
-  return async (name) => {
-    if (!SAFE_FILE.test(name)) throw new SchemaFileNameError(name);
+  return async (argv) => {
+    for (const a of argv) if (!/^[A-Za-z0-9_./-]+$/.test(a)) throw new SchemaFileNameError(a);
     const session = await sharedSshSessions.acquire(sshSessionOptionsForUri(parsed));
     try {
-      const channel = await session.exec(`cat ${dir}/${name}`);
-      return await new Promise<string>((resolve, reject) => {
+      const channel = await session.exec(argv.join(' '));
+      return await new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];
         const errs: Buffer[] = [];
         channel.on('data', (b: Buffer) => chunks.push(b));
         channel.stderr.on('data', (b: Buffer) => errs.push(b));
         channel.on('error', reject);
         channel.on('close', (code: number | null) => {
-          if (code === 0) resolve(Buffer.concat(chunks).toString('utf8'));
-          else reject(new Error(`cat ${name} on ${parsed.host ?? ''} exited with ${code ?? 'a signal'}: ${Buffer.concat(errs).toString('utf8').trim()}`));
+          if (code === 0) resolve(Buffer.concat(chunks));
+          else reject(new Error(`${argv[0] ?? ''} on ${parsed.host ?? ''} exited with ${code ?? 'a signal'}: ${Buffer.concat(errs).toString('utf8').trim()}`));
         });
       });
     } finally {
       session.release();
     }
+  };
+}
+
+/** Reads schema files on an SSH host with `cat` over the shared session of `uri`. */
+export function sshReader(uri: string, dir: string = SCHEMA_DIR): RngReader {
+  const exec = sshExec(uri);
+  return async (name) => {
+    if (!SAFE_FILE.test(name)) throw new SchemaFileNameError(name);
+    return (await exec(['cat', `${dir}/${name}`])).toString('utf8');
   };
 }
 

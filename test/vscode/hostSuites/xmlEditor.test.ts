@@ -155,6 +155,28 @@ describe('XML editor (extension host, real libvirtd)', function () {
     await waitFor('the tab re-read from the host', () => doc.getText() === after);
   });
 
+  it("uses libvirt's RelaxNG validation and the model's semantic checks (with fixes) for domain XML", async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()).replace('<devices>', "<devices>\n    <interface type='network'><mac address='52:54:00:12:34:56'/><source network='default'/></interface>"));
+    domains.push(vm);
+    const doc = await openXml('domain', vm.name);
+    await replaceInDoc(doc, '52:54:00:12:34:56', '52:54:00:zz:34:56');
+    const mac = await waitFor('a MAC diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.code === 'malformed-mac'));
+    assert.equal(doc.getText(mac.range).includes('52:54:00:zz:34:56'), true, doc.getText(mac.range));
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, mac.range);
+    const fix = fixes.find((f) => f.edit !== undefined && f.title === 'Generate a new MAC address');
+    assert.ok(fix, `no MAC fix among ${fixes.map((f) => f.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit!));
+    await waitFor('the MAC diagnostic gone', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'malformed-mac'));
+    assert.doesNotMatch(doc.getText(), /zz/);
+
+    // Something only a full RelaxNG validator sees: a datatype (unsignedInt) violation.
+    await replaceInDoc(doc, /<vcpu([^>]*)>1<\/vcpu>/.exec(doc.getText())![0], '<vcpu>many</vcpu>');
+    const schema = await waitFor('a libxml2 schema diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'libvirt schema (libxml2)'));
+    assert.equal(schema.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(schema.message, /many/);
+    assert.equal(doc.lineAt(schema.range.start.line).text.trim(), '<vcpu>many</vcpu>');
+  });
+
   it('detects a change made on the host since the tab was opened: Compare, then Overwrite', async () => {
     const vm = await conn.domainDefineXml(tinyVmXml(unique()));
     domains.push(vm);

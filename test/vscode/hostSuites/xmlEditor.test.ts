@@ -6,6 +6,9 @@
 // Every definition is checked through the Connection API, not through the editor.
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PickItem, PickRequest } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
@@ -298,6 +301,52 @@ describe('XML editor (extension host, real libvirtd)', function () {
     const net = await conn.networkLookupByName(name);
     networks.push(net);
     assert.match(await conn.networkGetXmlDesc(net, VirNetworkXMLFlags.INACTIVE), /<forward mode='nat'/);
+  });
+
+  it('saving a running VM changes only its persistent definition; Open Live XML shows the live one read-only', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    await conn.domainCreate(vm);
+    try {
+      const liveBefore = await conn.domainGetXmlDesc(vm, VirDomainXMLFlags.SECURE);
+      const doc = await openXml('domain', vm.name);
+      await replaceInDoc(doc, '</name>', '</name>\n  <description>next boot</description>');
+      assert.equal(await doc.save(), true);
+      assert.match(await conn.domainGetXmlDesc(vm, INACTIVE), /<description>next boot<\/description>/);
+      assert.doesNotMatch(await conn.domainGetXmlDesc(vm, VirDomainXMLFlags.SECURE), /next boot/, 'the running VM keeps its live definition');
+      assert.equal(liveBefore.includes('next boot'), false);
+
+      const live = (await vscode.commands.executeCommand('libvirtVms.openLiveXml', { connectionId, object: { kind: 'domain', name: vm.name } })) as vscode.TextEditor | undefined;
+      assert.ok(live, 'the live XML differs, so it opens');
+      assert.equal(live.document.uri.scheme, 'libvirt-xml-host');
+      assert.equal(live.document.uri.query, 'view=live');
+      assert.doesNotMatch(live.document.getText(), /next boot/);
+      assert.match(live.document.getText(), /<domain type='qemu' id='\d+'/, 'the live XML carries the running id');
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(live.document.uri, new TextEncoder().encode('<domain/>'))));
+    } finally {
+      await conn.domainDestroy(vm).catch(() => undefined);
+    }
+  });
+
+  it('shows a volume read-only: libvirt cannot redefine volumes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
+    const poolName = unique();
+    const pool = await conn.storagePoolDefineXml(`<pool type='dir'><name>${poolName}</name><target><path>${dir}</path></target></pool>`);
+    try {
+      await conn.storagePoolCreate(pool);
+      const vol = await conn.storageVolCreateXml(pool, `<volume><name>v 1.raw</name><capacity unit='KiB'>64</capacity><target><format type='raw'/></target></volume>`);
+      const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'volume', name: vol.name, parent: poolName } })) as vscode.TextEditor;
+      assert.match(editor.document.getText(), /<volume type='file'>/);
+      assert.equal(editor.document.uri.path, `/${connectionId}/volume/${poolName}/v 1.raw.xml`);
+      const stat = await vscode.workspace.fs.stat(editor.document.uri);
+      assert.equal(stat.permissions, vscode.FilePermission.Readonly);
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(editor.document.uri, new TextEncoder().encode(editor.document.getText()))), (err: unknown) => err instanceof vscode.FileSystemError && err.code === 'NoPermissions');
+      await conn.storageVolDelete(vol);
+    } finally {
+      await conn.storagePoolDestroy(pool).catch(() => undefined);
+      await conn.storagePoolUndefine(pool).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Open Live XML says so when a stopped VM has nothing live to show; a missing VM is FileNotFound', async () => {

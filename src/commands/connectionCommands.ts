@@ -49,8 +49,8 @@ async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, fi
   return [pick.entry];
 }
 
-async function connectAll(entries: readonly ConnectionEntry[]): Promise<void> {
-  await Promise.all(entries.map((e) => e.managed.connect()));
+async function connectAll(deps: CommandDeps, entries: readonly ConnectionEntry[]): Promise<void> {
+  await Promise.all(entries.map((e) => deps.connections.connect(e.config.id)));
 }
 
 export const connectionCommands: readonly CommandEntry[] = [
@@ -62,10 +62,7 @@ export const connectionCommands: readonly CommandEntry[] = [
       const added = await deps.connections.add(config);
       await vscode.commands.executeCommand(`${TREE_VIEW_ID}.focus`);
       // The connection is saved either way; a failure to connect is reported as such.
-      await deps.connections
-        .get(added.id)
-        .managed.connect()
-        .catch((err: unknown) => deps.runner.report(`Connecting to ${added.name}`, err));
+      await deps.connections.connect(added.id).catch((err: unknown) => deps.runner.report(`Connecting to ${added.name}`, err));
     },
   },
   {
@@ -105,14 +102,14 @@ export const connectionCommands: readonly CommandEntry[] = [
     id: 'libvirtVms.connection.connect',
     title: 'Connect',
     async run(deps, ...args) {
-      await connectAll(await targets(deps, args, 'Connect', (e) => e.managed.state.kind !== 'connected'));
+      await connectAll(deps, await targets(deps, args, 'Connect', (e) => e.managed.state.kind !== 'connected'));
     },
   },
   {
     id: 'libvirtVms.connection.retry',
     title: 'Retry Connection',
     async run(deps, ...args) {
-      await connectAll(await targets(deps, args, 'Retry Connection', (e) => e.managed.state.kind === 'disconnected'));
+      await connectAll(deps, await targets(deps, args, 'Retry Connection', (e) => e.managed.state.kind === 'disconnected'));
     },
   },
   {

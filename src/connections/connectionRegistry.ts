@@ -10,7 +10,13 @@ export interface ConnectionEntry {
   readonly managed: ManagedConnection;
 }
 
-export type ManagedFactory = (config: ConnectionConfig) => ManagedConnection;
+export interface ManagedParts {
+  readonly managed: ManagedConnection;
+  /** Called before a user-initiated connect (re-enables prompts the user dismissed earlier). */
+  readonly beforeUserConnect?: () => void;
+}
+
+export type ManagedFactory = (config: ConnectionConfig) => ManagedParts;
 
 const LOCAL_OFFERED_KEY = 'libvirtVms.localConnectionOffered';
 
@@ -35,6 +41,7 @@ export class ConnectionRegistry implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionEntry>();
   private readonly stateSubs = new Map<string, { dispose(): void }>();
+  private readonly userConnectHooks = new Map<string, () => void>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fired when connections are added, removed, renamed or replaced. */
   readonly onDidChange = this.changeEmitter.event;
@@ -85,6 +92,13 @@ export class ConnectionRegistry implements vscode.Disposable {
     this.sync();
   }
 
+  /** Connects on the user's request (Connect, Retry, Add Connection): prompts may be shown again. */
+  connect(id: string): Promise<unknown> {
+    const e = this.get(id);
+    this.userConnectHooks.get(id)?.();
+    return e.managed.connect();
+  }
+
   /** Closes the connection; it stays idle until connected again. */
   disconnect(id: string): void {
     const e = this.get(id);
@@ -105,8 +119,11 @@ export class ConnectionRegistry implements vscode.Disposable {
     const old = this.entries.get(config.id);
     this.stateSubs.get(config.id)?.dispose();
     old?.managed.dispose();
-    const entry: ConnectionEntry = { config, managed: this.factory(config) };
+    const parts = this.factory(config);
+    const entry: ConnectionEntry = { config, managed: parts.managed };
     this.entries.set(config.id, entry);
+    if (parts.beforeUserConnect) this.userConnectHooks.set(config.id, parts.beforeUserConnect);
+    else this.userConnectHooks.delete(config.id);
     this.stateSubs.set(config.id, entry.managed.onStateChange(() => this.stateEmitter.fire(entry)));
     return entry;
   }
@@ -130,6 +147,7 @@ export class ConnectionRegistry implements vscode.Disposable {
       if (!next.has(id)) {
         this.stateSubs.get(id)?.dispose();
         this.stateSubs.delete(id);
+        this.userConnectHooks.delete(id);
         e.managed.dispose();
       }
     }

@@ -17,7 +17,8 @@ export function createManagedFactory(secrets: vscode.SecretStorage): ManagedFact
     });
     managed.onStateChange((s) => {
       if (s.kind === 'connecting') prompts.reset();
+      if (s.kind === 'connected') prompts.resume();
     });
-    return managed;
+    return { managed, beforeUserConnect: () => prompts.resume() };
   };
 }

@@ -16,6 +16,11 @@ type KeyboardRequest = Parameters<NonNullable<SshPrompts['keyboardInteractive']>
 export class SshPromptUi implements SshPrompts {
   /** A stored secret is offered once per connect attempt; a second request means it was wrong. */
   private readonly storedTried = new Set<string>();
+  /**
+   * Set when the user dismisses a prompt: automatic reconnects then fail quietly instead of
+   * asking again every few seconds, until the user connects explicitly (resume()).
+   */
+  private suppressed = false;
 
   constructor(
     private readonly config: ConnectionConfig,
@@ -25,6 +30,18 @@ export class SshPromptUi implements SshPrompts {
   /** Called at the start of each connect attempt. */
   reset(): void {
     this.storedTried.clear();
+  }
+
+  /** Allows prompts again (explicit Connect or Retry, or a successful connection). */
+  resume(): void {
+    this.suppressed = false;
+  }
+
+  private async ask(opts: vscode.InputBoxOptions): Promise<string | undefined> {
+    if (this.suppressed) return undefined;
+    const value = await vscode.window.showInputBox(opts);
+    if (value === undefined) this.suppressed = true;
+    return value;
   }
 
   password(req: { readonly user: string; readonly host: string }): Promise<string | undefined> {
@@ -38,7 +55,7 @@ export class SshPromptUi implements SshPrompts {
   async keyboardInteractive(req: KeyboardRequest): Promise<string[] | undefined> {
     const answers: string[] = [];
     for (const p of req.prompts) {
-      const value = await vscode.window.showInputBox({
+      const value = await this.ask({
         title: req.name || `${this.config.name}: SSH authentication`,
         prompt: [req.instructions, p.prompt].filter((s) => s).join(' — '),
         password: !p.echo,
@@ -51,6 +68,7 @@ export class SshPromptUi implements SshPrompts {
   }
 
   async confirmUnknownHost(info: UnknownHostKey): Promise<boolean> {
+    if (this.suppressed) return false;
     const where = info.port === 22 ? info.host : `[${info.host}]:${info.port}`;
     const accept = 'Accept and Connect';
     const other = info.otherKeyTypes.length > 0 ? ` known_hosts already has a ${info.otherKeyTypes.join(', ')} key for this host.` : '';
@@ -62,6 +80,7 @@ export class SshPromptUi implements SshPrompts {
       },
       accept,
     );
+    if (choice !== accept) this.suppressed = true;
     return choice === accept;
   }
 
@@ -74,7 +93,7 @@ export class SshPromptUi implements SshPrompts {
     } else {
       await this.secrets.delete(key);
     }
-    const value = await vscode.window.showInputBox({ title: `${this.config.name}: ${kind}`, prompt, password: true, ignoreFocusOut: true });
+    const value = await this.ask({ title: `${this.config.name}: ${kind}`, prompt, password: true, ignoreFocusOut: true });
     if (value === undefined) return undefined;
     void this.offerToRemember(key, kind, value);
     return value;

@@ -1,9 +1,10 @@
 // Values the connected host actually supports, from its capabilities
 // (virConnectGetCapabilities: guest machine types, domain types) and domain capabilities
 // (virConnectGetDomainCapabilities: CPU models, firmware, device models). Completion offers these
-// before the schema's full enumerations. See libvirt docs/formatdomaincaps.rst. No vscode here.
+// before the schema's full enumerations, parsed by src/libvirt/xml/capabilities.ts. See libvirt
+// docs/formatdomaincaps.rst. No vscode here.
 
-import { XmlDocument, type XmlElement } from '../libvirt/xml/xmlDocument';
+import { deviceEnum, parseCapabilities, parseDomainCapabilities } from '../libvirt/xml/capabilities';
 
 /** Key: "<element path suffix>@<attribute>" or "<element path suffix>#text". */
 export type HostEnums = ReadonlyMap<string, readonly string[]>;
@@ -27,59 +28,39 @@ const DEVICE_ENUMS: readonly { device: string; enumName: string; key: string }[]
   { device: 'crypto', enumName: 'model', key: 'crypto@model' },
 ];
 
-function tryParse(xml: string | undefined): XmlDocument | undefined {
-  if (!xml) return undefined;
+function add(map: Map<string, string[]>, key: string, vals: readonly (string | undefined)[]): void {
+  const cur = map.get(key) ?? [];
+  for (const v of vals) if (v && !cur.includes(v)) cur.push(v);
+  if (cur.length > 0) map.set(key, cur);
+}
+
+function attempt<T>(fn: () => T): T | undefined {
   try {
-    return XmlDocument.parse(xml);
+    return fn();
   } catch {
     return undefined;
   }
 }
 
-function values(doc: XmlDocument, el: XmlElement | undefined, enumName: string): string[] {
-  const e = el?.elements('enum').find((x) => x.attr('name') === enumName);
-  return e ? e.elements('value').map((v) => doc.textContent(v).trim()) : [];
-}
-
-function add(map: Map<string, string[]>, key: string, vals: readonly string[]): void {
-  if (vals.length === 0) return;
-  const cur = map.get(key) ?? [];
-  for (const v of vals) if (v && !cur.includes(v)) cur.push(v);
-  map.set(key, cur);
-}
-
 /** Builds the table from host capabilities and domain capabilities XML (either may be missing). */
 export function parseHostEnums(capsXml: string | undefined, domcapsXml: string | undefined): HostEnums {
   const map = new Map<string, string[]>();
-  const caps = tryParse(capsXml);
-  if (caps) {
-    for (const guest of caps.root.elements('guest')) {
-      const arch = guest.child('arch');
-      if (!arch) continue;
-      add(map, 'os/type@arch', [arch.attr('name') ?? '']);
-      for (const m of arch.elements('machine')) add(map, 'os/type@machine', [caps.textContent(m).trim(), m.attr('canonical') ?? '']);
-      add(map, 'domain@type', arch.elements('domain').map((d) => d.attr('type') ?? ''));
-    }
+  const caps = capsXml ? attempt(() => parseCapabilities(capsXml)) : undefined;
+  for (const g of caps?.guests ?? []) {
+    if (g.osType !== 'hvm') continue;
+    add(map, 'os/type@arch', [g.arch]);
+    for (const m of g.machines) add(map, 'os/type@machine', [m.name, m.canonical]);
+    add(map, 'domain@type', g.domains.map((d) => d.type));
   }
-  const dc = tryParse(domcapsXml);
+  const dc = domcapsXml ? attempt(() => parseDomainCapabilities(domcapsXml)) : undefined;
   if (dc) {
-    const r = dc.root;
-    const machine = r.child('machine');
-    if (machine) add(map, 'os/type@machine', [dc.textContent(machine).trim()]);
-    const domain = r.child('domain');
-    if (domain) add(map, 'domain@type', [dc.textContent(domain).trim()]);
-    add(map, 'os@firmware', values(dc, r.child('os'), 'firmware'));
-    add(map, 'os/loader@type', values(dc, r.find(['os', 'loader']), 'type'));
-    const cpu = r.child('cpu');
-    for (const mode of cpu?.elements('mode') ?? []) {
-      if (mode.attr('supported') === 'no') continue;
-      add(map, 'cpu@mode', [mode.attr('name') ?? '']);
-      if (mode.attr('name') === 'custom') {
-        add(map, 'cpu/model#text', mode.elements('model').filter((m) => m.attr('usable') !== 'no').map((m) => dc.textContent(m).trim()));
-      }
-    }
-    const devices = r.child('devices');
-    for (const d of DEVICE_ENUMS) add(map, d.key, values(dc, devices?.child(d.device), d.enumName));
+    add(map, 'os/type@machine', [dc.machine]);
+    add(map, 'domain@type', [dc.domain]);
+    add(map, 'os@firmware', dc.os.firmware);
+    add(map, 'os/loader@type', dc.os.loader.types);
+    add(map, 'cpu@mode', [dc.cpu.custom.supported ? 'custom' : undefined, dc.cpu.hostModel.supported ? 'host-model' : undefined, dc.cpu.hostPassthrough ? 'host-passthrough' : undefined, dc.cpu.maximum ? 'maximum' : undefined]);
+    add(map, 'cpu/model#text', dc.cpu.custom.models.filter((m) => m.usable).map((m) => m.name));
+    for (const d of DEVICE_ENUMS) add(map, d.key, deviceEnum(dc, d.device, d.enumName));
   }
   return map;
 }

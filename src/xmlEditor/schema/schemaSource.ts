@@ -86,7 +86,7 @@ function readerFor(uri: string | undefined): { key: string; read: RngReader; ori
   if (uri !== undefined) {
     const parsed = parseUri(uri);
     if (parsed.transport === 'ssh') return { key: `ssh:${parsed.user ?? ''}@${parsed.host ?? ''}:${parsed.port ?? ''}`, read: sshReader(uri), origin: { where: 'host', description: `schemas of ${parsed.host ?? 'the host'} (over SSH)` } };
-    if (parsed.isLocal) return { key: 'local', read: localReader(), origin: { where: 'host', description: `schemas of this machine (${SCHEMA_DIR})` } };
+    if (parsed.isLocal) return { key: 'unix', read: localReader(), origin: { where: 'host', description: `schemas of this machine (${SCHEMA_DIR})` } };
     return { key: 'local', read: localReader(), origin: { where: 'local', description: `this machine's schemas (${parsed.host ?? 'the host'} cannot send its own over ${parsed.transport})` } };
   }
   return { key: 'local', read: localReader(), origin: { where: 'local', description: `schemas of this machine (${SCHEMA_DIR})` } };

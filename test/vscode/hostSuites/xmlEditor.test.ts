@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { PickItem, PickRequest } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
-import { VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
+import { VirDomainSnapshotCreateFlags, VirDomainSnapshotDeleteFlags, VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'xetest-';
@@ -109,7 +109,7 @@ describe('XML editor (extension host, real libvirtd)', function () {
   after(async () => {
     api?.prompts.setResponder(undefined);
     if (conn) {
-      for (const d of domains) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
+      for (const d of domains) await conn.domainUndefine(d, U.NVRAM | U.SNAPSHOTS_METADATA).catch(() => undefined);
       for (const d of await conn.connectListAllDomains()) if (d.name.startsWith(PREFIX)) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
       for (const n of await conn.connectListAllNetworks()) if (n.name.startsWith(PREFIX)) await conn.networkUndefine(n).catch(() => undefined);
       await conn.close();
@@ -347,6 +347,20 @@ describe('XML editor (extension host, real libvirtd)', function () {
       await conn.storagePoolUndefine(pool).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("opens a snapshot's XML read-only", async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    // Snapshot metadata only (REDEFINE): a disk-less VM has nothing to snapshot for real.
+    const snapXml = `<domainsnapshot><name>before "upgrade" ü</name><state>shutoff</state><creationTime>1700000000</creationTime>${await conn.domainGetXmlDesc(vm, INACTIVE)}</domainsnapshot>`;
+    const snap = await conn.domainSnapshotCreateXml(vm, snapXml, VirDomainSnapshotCreateFlags.REDEFINE);
+    const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'snapshot', name: snap.name, parent: vm.name } })) as vscode.TextEditor;
+    assert.match(editor.document.getText(), /<name>before (&quot;|")upgrade(&quot;|") ü<\/name>/);
+    assert.equal(editor.document.uri.path, `/${connectionId}/snapshot/${vm.name}/before "upgrade" ü.xml`);
+    assert.equal((await vscode.workspace.fs.stat(editor.document.uri)).permissions, vscode.FilePermission.Readonly);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await conn.domainSnapshotDelete(snap, VirDomainSnapshotDeleteFlags.METADATA_ONLY);
   });
 
   it('Open Live XML says so when a stopped VM has nothing live to show; a missing VM is FileNotFound', async () => {

@@ -60,9 +60,6 @@ export class XmlEditor implements vscode.Disposable {
           throw vscode.FileSystemError.Unavailable(`Not connected to ${connections.get(connectionId).config.name}: ${errorMessage(err)}`);
         }
       },
-      uriOf(connectionId: string): string | undefined {
-        return connections.list().find((e) => e.config.id === connectionId)?.config.uri;
-      },
     };
     this.schemas = new SchemaService(connections, log);
     this.diagnostics = new XmlDiagnostics(this.schemas);

@@ -13,8 +13,6 @@ import { locationOf, viewOf } from './xmlUris';
 export interface ConnectionResolver {
   /** The open connection with this id; throws a FileSystemError when there is none. */
   connection(connectionId: string): Promise<Connection>;
-  /** The connection's libvirt URI, when known. */
-  uriOf(connectionId: string): string | undefined;
 }
 
 export type SaveHandler = (uri: vscode.Uri, loc: XmlLocation, text: string, base: string | undefined) => Promise<string>;

@@ -289,6 +289,8 @@ describe('XML editor (extension host, real libvirtd)', function () {
     assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, 'libvirt-xml');
     const hasKvm = (await conn.connectGetCapabilities()).includes("<domain type='kvm'");
     assert.match(await conn.domainGetXmlDesc(dom, INACTIVE), hasKvm ? /<domain type='kvm'/ : /<domain type='qemu'/);
+    // The tree follows the define event.
+    await waitFor('the new VM in the tree', () => api.tree.vmItem(connectionId, name));
   });
 
   it('New Network from XML picks a free /24 that libvirt accepts', async () => {

@@ -156,6 +156,27 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     await expectState('vm.shutoff', 'vm-outline');
   });
 
+  it('polls bulk stats at libvirtVms.statsInterval while the view is visible, and not at 0', async () => {
+    const name = unique();
+    const dom = await conn.domainDefineXml(domainXml(name));
+    created.push(dom);
+    await conn.domainCreate(dom);
+    await waitFor('running VM', () => api.tree.vmItem(localId, name)?.contextValue === 'vm.running');
+    const cpu = async (): Promise<string> => /CPU time used: ([^\n]*)/.exec((await api.tree.vmTooltip(localId, name)) ?? '')?.[1] ?? '';
+    await sleep(2500);
+    const still = await cpu();
+    await sleep(1500);
+    assert.equal(await cpu(), still, 'with polling off (0) nothing refreshes the stats without an event');
+    await vscode.commands.executeCommand('libvirtVms.machines.focus');
+    await vscode.workspace.getConfiguration().update('libvirtVms.statsInterval', 1, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('CPU time to advance through polling', async () => ((await cpu()) !== still ? true : undefined), 15_000);
+    } finally {
+      await vscode.workspace.getConfiguration().update('libvirtVms.statsInterval', 0, vscode.ConfigurationTarget.Global);
+    }
+    await conn.domainDestroy(await conn.domainLookupByName(name));
+  });
+
   it('coalesces a burst of 200 defines into a handful of tree refreshes', async () => {
     const names = Array.from({ length: 200 }, () => unique());
     const before = api.tree.fireCount();

@@ -172,6 +172,18 @@ ensure_qemu_conf() {
   rm -f "$tmp"
 }
 
+ensure_kvm_device_access() {
+  # Without udev (this kind of machine boots without systemd), a /dev/kvm node can exist with
+  # mode 0600 root:root. libvirt's capability probe (run as root) then sees KVM, while its
+  # per-domain check as the qemu user finds it unusable, and it re-probes QEMU on every lookup:
+  # defines hang. Give it the permissions udev's rule would (group kvm, 0660).
+  [ -c /dev/kvm ] || return 0
+  getent group kvm >/dev/null 2>&1 || return 0
+  if [ "$(stat -c '%G:%a' /dev/kvm)" != "kvm:660" ]; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm && log "set /dev/kvm to root:kvm 0660 (as udev would)"
+  fi
+}
+
 start_virtlogd() {
   local pidf="$STATE/virtlogd.pid"
   if [ -S /run/libvirt/virtlogd-sock ] && [ -n "$(live_pids virtlogd)" ]; then return 0; fi
@@ -311,6 +323,7 @@ cmd_start() {
   else
     [ "$(id -u)" -eq 0 ] || die "starting libvirtd needs root (or set LIBVIRT_TEST_URI to an existing daemon)"
     ensure_qemu_conf
+    ensure_kvm_device_access
     start_virtlogd
     start_libvirtd
     ensure_default_network

@@ -2,9 +2,7 @@
 // terminals per VM and device, and a status bar item showing the active console's state.
 
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
 import { CONSOLE_VIEW_TYPE, ConsolePanel } from '../webviews/console/consolePanel';
 import type { ConsoleState, KeyCombo } from '../webviews/console/protocol';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
@@ -145,13 +143,14 @@ export class ConsoleManager implements vscode.Disposable {
         alias = consoles[0]!.alias ?? '';
       } else {
         const pick = required(
-          await vscode.window.showQuickPick(
-          consoles.map((c) => ({ label: describeCharDevice(c), device: c })),
-            { title: `Serial console of ${target.dom.name}`, placeHolder: 'Pick the device to attach to' },
-          ),
+          await this.prompts.pickOne({
+            title: `Serial console of ${target.dom.name}`,
+            placeHolder: 'Pick the device to attach to',
+            items: consoles.map((c) => ({ label: describeCharDevice(c), value: c })),
+          }),
           'serial device pick',
         );
-        alias = pick.device.alias ?? '';
+        alias = pick.value.alias ?? '';
       }
     }
     const key = `${consoleKey(target)}\u0000${alias}`;
@@ -232,12 +231,6 @@ export class ConsoleManager implements vscode.Disposable {
     await conn.domainSendKey(target.dom, 0 /* VIR_KEYCODE_SET_LINUX */, 0, LINUX_KEYCODES[combo]);
   }
 
-  /** Whether the VM has a VNC display, read from its XML (for menus and tests). */
-  async hasVnc(target: ConsoleTarget): Promise<boolean> {
-    const conn = await target.connection();
-    return parseDomainConsoles(await conn.domainGetXmlDesc(target.dom, VirDomainXMLFlags.INACTIVE)).vnc.length > 0;
-  }
-
   get openPanelCount(): number {
     return this.panels.size;
   }
@@ -288,9 +281,4 @@ export class ConsoleManager implements vscode.Disposable {
     this.statusItem.command = undefined;
     this.statusItem.show();
   }
-}
-
-/** The default screenshot file for a VM (used by tests and the palette command). */
-export function defaultScreenshotPath(dir: string, vmName: string): string {
-  return path.join(dir, `${vmName.replace(/[^A-Za-z0-9._-]/g, '_')}-${timestamp()}.png`);
 }

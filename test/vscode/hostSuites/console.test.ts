@@ -29,6 +29,22 @@ const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** VM names carry the creating process id, so a run only removes leftovers of dead runs. */
+function ownName(): string {
+  return `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+function leftoverOfDeadRun(name: string): boolean {
+  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+  if (!m) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
@@ -44,7 +60,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false | Promis
   }
 }
 
-function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string): string {
+function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string, extraDevices = ''): string {
   const g =
     graphics === 'vnc'
       ? `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${vncPassword ? ` passwd='${vncPassword}'` : ''}><listen type='address' address='127.0.0.1'/></graphics>`
@@ -57,6 +73,7 @@ function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string): s
   <devices>
     <serial type='pty'><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
+    ${extraDevices}
     ${g}
     <video><model type='vga'/></video>
   </devices>
@@ -125,7 +142,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
   let dom: DomainRef;
   const created: DomainRef[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcons-'));
-  const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
+  const unique = ownName;
 
   async function startVm(graphics: 'vnc' | 'spice' = 'vnc', persistent = false, vncPassword?: string): Promise<DomainRef> {
     const name = unique();
@@ -148,7 +165,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     extensionUri = ext.extensionUri;
     conn = await Connection.open(SYSTEM_URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!d.name.startsWith(PREFIX)) continue;
+      if (!leftoverOfDeadRun(d.name)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, VirDomainUndefineFlagsValues.NVRAM).catch(() => undefined);
     }
@@ -181,6 +198,20 @@ describe('Consoles (extension host, real libvirtd)', function () {
     serial.pty.handleInput('\r');
     serial.terminal.dispose();
     await waitFor('the terminal to close', () => !vscode.window.terminals.includes(serial.terminal));
+  });
+
+  it('asks which device to attach to when the VM has several consoles', async () => {
+    const name = unique();
+    const d = await conn.domainCreateXml(vmXml(name, 'vnc', undefined, "<console type='pty'><target type='virtio' port='1'/></console>"));
+    created.push(d);
+    const before = prompts.asked.length;
+    const serial = await manager.openSerial(target(conn, SYSTEM_URI, d));
+    assert.deepEqual(prompts.asked.slice(before), [`pick:Serial console of ${name}`]);
+    // The test's answer is the first item: serial0, offered before the virtio console.
+    assert.equal(serial.terminal.name, `Serial: ${name} (serial0)`);
+    await waitFor('the console to connect', () => serial.pty.state === 'connected');
+    serial.terminal.dispose();
+    await conn.domainDestroy(d);
   });
 
   it('offers to take over a console held by another client, and takes it', async () => {

@@ -11,6 +11,18 @@ import { openWorkbench, type Workbench } from '../harness/workbench';
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uicons-';
 
+/** VM names carry the creating process id, so a run only removes leftovers of dead runs. */
+function leftoverOfDeadRun(name: string): boolean {
+  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+  if (!m) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function domainXml(name: string): string {
   return `<domain type='qemu'>
   <name>${name}</name>
@@ -57,12 +69,12 @@ describe('Graphical console (UI)', function () {
   let conn: Connection;
   let dom: DomainRef;
   const cspViolations: string[] = [];
-  const name = `${PREFIX}${crypto.randomBytes(3).toString('hex')}`;
+  const name = `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!d.name.startsWith(PREFIX)) continue;
+      if (!leftoverOfDeadRun(d.name)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d).catch(() => undefined);
     }

@@ -148,6 +148,25 @@ describe('Graphical console (UI)', function () {
     await wb.screenshot('console-status-bar');
   });
 
+  it('switches between fit and native size, and view-only', async () => {
+    const canvas = wb.webview().locator('#screen canvas').first();
+    const scaledWidth = (): Promise<number> => canvas.evaluate((el) => (el as unknown as { clientWidth: number; width: number }).clientWidth);
+    const pixelWidth = (): Promise<number> => canvas.evaluate((el) => (el as unknown as { width: number }).width);
+    const fitted = await scaledWidth();
+    await wb.webview().locator('#scale').click();
+    await wb.webview().locator('#scale', { hasText: 'Fit' }).waitFor();
+    assert.equal(await scaledWidth(), await pixelWidth(), 'native size shows one canvas pixel per CSS pixel');
+    assert.notEqual(fitted, await pixelWidth(), 'the fitted display was not scaled');
+    await wb.screenshot('console-native-size');
+    await wb.webview().locator('#scale').click();
+    await wb.webview().locator('#scale', { hasText: '1:1' }).waitFor();
+    const viewOnly = wb.webview().locator('#view-only');
+    await viewOnly.click();
+    assert.equal(await viewOnly.getAttribute('aria-pressed'), 'true');
+    await viewOnly.click();
+    assert.equal(await viewOnly.getAttribute('aria-pressed'), 'false');
+  });
+
   it('says when the VM is off and starts it from the panel', async () => {
     await conn.domainDestroy(dom);
     await wb.webview().locator('body[data-state="vmOff"]').waitFor({ timeout: 30_000 });

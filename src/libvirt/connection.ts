@@ -8,6 +8,7 @@ import type { CallOptions, Disposable, RpcCaller, RpcEvent, RpcStream } from './
 import { RpcClient } from './rpc/client';
 import { openRemote } from './rpc/handshake';
 import { lookupLibvirtProcedure } from './rpc/procedureLookup';
+import { finishStream } from './rpc/stream';
 import { REMOTE_PROCEDURES as P, REMOTE_PROGRAM } from './generated/remoteProtocol';
 import { parseUri } from './uri';
 import { transportForUri, type TransportOptions } from './transport/open';
@@ -157,8 +158,10 @@ function readAll(stream: RpcStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
+    stream.once('end', () => {
+      finishStream(stream).then(() => resolve(Buffer.concat(chunks)), reject);
+    });
   });
 }
 

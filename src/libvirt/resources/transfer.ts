@@ -8,6 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Connection } from '../connection';
 import type { StorageVolRef } from '../refs';
+import { finishStream } from '../rpc/stream';
 
 export interface TransferProgress {
   readonly bytes: number;
@@ -81,6 +82,7 @@ export async function downloadToFile(
   const counter = new ProgressCounter(total, opts);
   try {
     await pipeline(stream, counter, createWriteStream(localPath), opts.signal ? { signal: opts.signal } : {});
+    await finishStream(stream);
   } catch (e) {
     if (!stream.destroyed) stream.destroy();
     await unlink(localPath).catch(() => undefined);

@@ -112,3 +112,19 @@ export class RpcStreamImpl extends Duplex {
     this.push(null);
   }
 }
+
+/**
+ * Confirms the end of a stream whose data has been read to the end (virStreamFinish): sends our
+ * STREAM/OK and waits for the server's. Without it the daemon keeps the stream (and, for a
+ * download, the volume job) until the connection closes.
+ */
+export function finishStream(stream: Duplex): Promise<void> {
+  if (stream.writableFinished) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => {
+      stream.off('error', reject);
+      resolve();
+    });
+  });
+}

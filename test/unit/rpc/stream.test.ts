@@ -4,6 +4,7 @@ import { RpcClient } from '../../../src/libvirt/rpc/client';
 import { MessageStatus, MessageType, STREAM_PACKET_MAX, type Frame } from '../../../src/libvirt/rpc/frame';
 import { CancelledError, ConnectionClosedError, LibvirtError } from '../../../src/libvirt/rpc/errors';
 import type { RpcStream } from '../../../src/libvirt/rpc/types';
+import { finishStream } from '../../../src/libvirt/rpc/stream';
 import { encodeToBuffer, XdrWriter } from '../../../src/libvirt/rpc/xdr';
 import { REMOTE_PROCEDURES, RemoteErrorCodec } from '../../../src/libvirt/generated/remoteProtocol';
 import { FakeServer, remoteError, sleep } from './fakeServer';
@@ -151,6 +152,22 @@ describe('RpcClient streams (unit)', () => {
     server.stream(call, MessageStatus.OK);
     await once(stream, 'finish');
     assert.equal(Buffer.concat(chunks).toString(), 'abc');
+  });
+
+  it('finishStream() confirms a fully read stream so the daemon can release it', async () => {
+    const { server, client } = setup();
+    const { call, stream } = await openStream(server, client, false);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    server.stream(call, MessageStatus.CONTINUE, Buffer.from('png'));
+    server.stream(call, MessageStatus.CONTINUE);
+    await once(stream, 'end');
+    const done = finishStream(stream);
+    await sleep(2);
+    assert.deepEqual(streamFrames(server, call).map((f) => [f.status, f.payload.length]), [[MessageStatus.OK, 0]]);
+    server.stream(call, MessageStatus.OK);
+    await done;
+    assert.equal(Buffer.concat(chunks).toString(), 'png');
   });
 
   it('accepts stream data that arrives before the REPLY', async () => {

@@ -28,6 +28,8 @@ export interface VmSnapshot {
   readonly maxMemoryKiB?: number;
   readonly cpuTimeNs?: number;
   readonly tags: readonly string[];
+  /** Whether libvirtd starts the VM when it starts (from the bulk AUTOSTART listing). */
+  readonly autostart: boolean;
 }
 
 /** Stats groups of the one bulk call per refresh (virDomainStatsTypes). */
@@ -51,6 +53,7 @@ function sameSnapshot(a: VmSnapshot, b: VmSnapshot): boolean {
     a.state === b.state &&
     a.vcpus === b.vcpus &&
     a.memoryKiB === b.memoryKiB &&
+    a.autostart === b.autostart &&
     a.tags.join('\0') === b.tags.join('\0')
   );
 }
@@ -260,18 +263,25 @@ export class HostSession implements Disposable {
     if (changed.length > 0) this.ctx.fire(changed);
   }
 
-  /** One bulk stats call plus one managed-save listing; fires the smallest set of changed nodes. */
+  /**
+   * One bulk stats call plus two filtered listings (managed save, autostart; see
+   * virConnectListAllDomainsFlags in libvirt-domain.h), never a call per VM; fires the smallest set
+   * of changed nodes. Autostart changes emit no domain event, so the autostart commands call
+   * refresh() themselves and the stats poller picks up changes made elsewhere.
+   */
   private async loadDomains(): Promise<Set<string>> {
     const fired = new Set<string>();
     const conn = this.connection();
     if (!conn) return fired;
     let next: Map<string, VmSnapshot>;
     try {
-      const [stats, saved] = await Promise.all([
+      const [stats, saved, autostart] = await Promise.all([
         conn.connectGetAllDomainStats(TREE_STATS, 0),
         conn.connectListAllDomains(VirConnectListAllDomainsFlags.MANAGEDSAVE),
+        conn.connectListAllDomains(VirConnectListAllDomainsFlags.AUTOSTART),
       ]);
       const savedSet = new Set(saved.map((d) => d.uuid));
+      const autostartSet = new Set(autostart.map((d) => d.uuid));
       next = new Map();
       for (const { dom, params } of stats) {
         const code = num(params, 'state.state') ?? 0;
@@ -285,6 +295,7 @@ export class HostSession implements Disposable {
           maxMemoryKiB: num(params, 'balloon.maximum'),
           cpuTimeNs: num(params, 'cpu.time'),
           tags: this.tags.get(dom.uuid) ?? [],
+          autostart: autostartSet.has(dom.uuid),
         });
       }
     } catch (err) {

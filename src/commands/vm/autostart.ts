@@ -1,4 +1,11 @@
 import { lifecycleCommand } from './lifecycleCommand';
+import type { VmTarget } from '../vmTargets';
+
+/** libvirt emits no event for an autostart change: reload the tree (one bulk load) so its menus follow. */
+async function setAutostart(t: VmTarget, on: boolean): Promise<void> {
+  await t.conn.domainSetAutostart(t.dom, on);
+  await t.host.refresh();
+}
 
 /** Starts the VM when the host (libvirtd) starts. */
 export const enableAutostartVm = lifecycleCommand({
@@ -7,7 +14,7 @@ export const enableAutostartVm = lifecycleCommand({
   pastVerb: 'Enabled autostart for',
   states: 'any',
   none: 'No VMs.',
-  run: (t) => t.conn.domainSetAutostart(t.dom, true),
+  run: (t) => setAutostart(t, true),
 });
 
 export const disableAutostartVm = lifecycleCommand({
@@ -16,5 +23,5 @@ export const disableAutostartVm = lifecycleCommand({
   pastVerb: 'Disabled autostart for',
   states: 'any',
   none: 'No VMs.',
-  run: (t) => t.conn.domainSetAutostart(t.dom, false),
+  run: (t) => setAutostart(t, false),
 });

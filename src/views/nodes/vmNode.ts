@@ -6,9 +6,17 @@ import { formatDuration, vmDescription } from '../format';
 import type { HostSession, VmSnapshot } from '../hostSession';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { vmStateIcon } from '../vmIcons';
-import { STATE_LABEL } from '../vmState';
+import { STATE_LABEL, type VmStateName } from '../vmState';
 import { HardwareNode } from './hardwareNode';
 import { MessageNode } from './messageNode';
+
+/**
+ * `vm.<state>.autostart` or `vm.<state>.noautostart` (just `vm.<state>` while unknown): package.json
+ * menus match the state with /^vm\.(state)(\.|$)/ and the marker with /\.(no)?autostart(\.|$)/.
+ */
+export function vmContextValue(state: VmStateName, autostart: boolean | undefined): string {
+  return autostart === undefined ? `vm.${state}` : `vm.${state}.${autostart ? 'autostart' : 'noautostart'}`;
+}
 
 /** A virtual machine; its children are its hardware, read from the domain XML when expanded. */
 export class VmNode implements NodeBase {
@@ -45,7 +53,7 @@ export class VmNode implements NodeBase {
     const item = new vscode.TreeItem(snap?.ref.name ?? this.uuid, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const state = snap?.state ?? 'unknown';
-    item.contextValue = `vm.${state}`;
+    item.contextValue = vmContextValue(state, snap?.autostart);
     item.iconPath = vmStateIcon(state);
     item.description = vmDescription({ state, vcpus: snap?.vcpus, memoryKiB: snap?.memoryKiB });
     return item;
@@ -68,6 +76,7 @@ export class VmNode implements NodeBase {
       if (summary.title) lines.push(`Title: ${summary.title}`);
       lines.push(`OS: ${summary.osId ?? 'unknown'}`);
     }
+    lines.push(`Autostart: ${snap.autostart ? 'on (starts with libvirtd)' : 'off'}`);
     const since = this.session.startedSince(this.uuid);
     if (snap.state === 'running' && since !== undefined) lines.push(`Up for: ${formatDuration((Date.now() - since) / 1000)} (since this window saw it start)`);
     else if (snap.state === 'running' || snap.state === 'paused') lines.push('Up for: unknown (libvirt reports no boot time)');

@@ -147,11 +147,11 @@ describe('VM commands (extension host, real libvirtd)', function () {
     const vm = await define(tinyVmXml(unique()));
     await vscode.commands.executeCommand('libvirtVms.vm.start', ref(vm));
     assert.equal(await stateOf(conn, vm), VirDomainState.RUNNING);
-    await waitFor('tree shows running', () => api.tree.vmItem(connectionId, vm.name)?.contextValue === 'vm.running');
+    await waitFor('tree shows running', () => api.tree.vmItem(connectionId, vm.name)?.contextValue?.startsWith('vm.running.') === true);
 
     await vscode.commands.executeCommand('libvirtVms.vm.pause', ref(vm), [ref(vm)]);
     assert.equal(await stateOf(conn, vm), VirDomainState.PAUSED);
-    await waitFor('tree shows paused', () => api.tree.vmItem(connectionId, vm.name)?.contextValue === 'vm.paused');
+    await waitFor('tree shows paused', () => api.tree.vmItem(connectionId, vm.name)?.contextValue?.startsWith('vm.paused.') === true);
 
     await vscode.commands.executeCommand('libvirtVms.vm.resume', ref(vm));
     assert.equal(await stateOf(conn, vm), VirDomainState.RUNNING);
@@ -167,7 +167,7 @@ describe('VM commands (extension host, real libvirtd)', function () {
     assert.equal(confirms.length, 1);
     assert.equal(confirms[0].button, 'Force Off');
     assert.ok(confirms[0].message.includes(`"${vm.name}"`), confirms[0].message);
-    await waitFor('tree shows shut off', () => api.tree.vmItem(connectionId, vm.name)?.contextValue === 'vm.shutoff');
+    await waitFor('tree shows shut off', () => api.tree.vmItem(connectionId, vm.name)?.contextValue?.startsWith('vm.shutoff.') === true);
   });
 
   it('bulk-starts three VMs: two start, the running one is reported with its libvirt error', async () => {
@@ -194,7 +194,7 @@ describe('VM commands (extension host, real libvirtd)', function () {
     const on = await define(tinyVmXml(unique()));
     const off = await define(tinyVmXml(unique()));
     await conn.domainCreate(on);
-    await waitFor('tree lists both', () => api.tree.vmItem(connectionId, on.name)?.contextValue === 'vm.running' && api.tree.vmItem(connectionId, off.name));
+    await waitFor('tree lists both', () => api.tree.vmItem(connectionId, on.name)?.contextValue?.startsWith('vm.running.') === true && api.tree.vmItem(connectionId, off.name));
     let offered: string[] = [];
     api.prompts.setResponder({
       pickMany: (req) => {
@@ -216,7 +216,7 @@ describe('VM commands (extension host, real libvirtd)', function () {
     await vscode.commands.executeCommand('libvirtVms.vm.save', ref(vm));
     assert.equal(await stateOf(conn, vm), VirDomainState.SHUTOFF);
     assert.equal(await conn.domainHasManagedSaveImage(vm), true);
-    await waitFor('tree shows saved', () => api.tree.vmItem(connectionId, vm.name)?.contextValue === 'vm.saved');
+    await waitFor('tree shows saved', () => api.tree.vmItem(connectionId, vm.name)?.contextValue?.startsWith('vm.saved.') === true);
 
     await vscode.commands.executeCommand('libvirtVms.vm.restore', ref(vm));
     assert.equal(await stateOf(conn, vm), VirDomainState.RUNNING);

@@ -118,7 +118,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     created.push(dom);
     const item = await waitFor('the new VM in the tree', () => api.tree.vmItem(localId, name));
     assert.equal(item.id, `conn:${localId}/vm:${dom.uuid}`);
-    assert.equal(item.contextValue, 'vm.shutoff');
+    assert.equal(item.contextValue, 'vm.shutoff.noautostart');
     assert.equal(item.description, 'shut off · 1 vCPU · 64 MiB');
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline');
     const hw = await api.tree.vmChildren(localId, name);
@@ -143,17 +143,51 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       assert.equal((item.iconPath as vscode.ThemeIcon).id, icon);
     };
     await conn.domainCreate(dom);
-    await expectState('vm.running', 'vm-running');
+    await expectState('vm.running.noautostart', 'vm-running');
     assert.match(String(api.tree.vmItem(localId, name)?.description), /^running · 1 vCPU · 64 MiB$/);
     const running = await conn.domainLookupByName(name);
     await conn.domainSuspend(running);
-    await expectState('vm.paused', 'debug-pause');
+    await expectState('vm.paused.noautostart', 'debug-pause');
     await conn.domainResume(running);
-    await expectState('vm.running', 'vm-running');
+    await expectState('vm.running.noautostart', 'vm-running');
     const tooltip = await api.tree.vmTooltip(localId, name);
     assert.match(tooltip ?? '', /Up for: /);
     await conn.domainDestroy(running);
-    await expectState('vm.shutoff', 'vm-outline');
+    await expectState('vm.shutoff.noautostart', 'vm-outline');
+  });
+
+  it('marks autostart in the contextValue from the bulk listing and follows the autostart commands', async () => {
+    const name = unique();
+    const dom = await conn.domainDefineXml(domainXml(name));
+    created.push(dom);
+    const item = await waitFor('defined VM', () => api.tree.vmItem(localId, name));
+    assert.equal(item.contextValue, 'vm.shutoff.noautostart');
+    // The menus of package.json: Enable shows without the marker, Disable without the negative one.
+    const enableShown = (ctx: string): boolean => /^vm\./.test(ctx) && !/\.autostart(\.|$)/.test(ctx);
+    const disableShown = (ctx: string): boolean => /^vm\./.test(ctx) && !/\.noautostart(\.|$)/.test(ctx);
+    assert.ok(enableShown('vm.shutoff.noautostart') && !disableShown('vm.shutoff.noautostart'));
+    assert.ok(/^vm\.(shutoff|crashed)(\.|$)/.test('vm.shutoff.noautostart'), 'Start still matches');
+
+    // The command awaits the tree reload: the item has flipped when it returns (no event exists).
+    await vscode.commands.executeCommand('libvirtVms.vm.enableAutostart', { connectionId: localId, uuid: dom.uuid });
+    assert.equal(await conn.domainGetAutostart(dom), true);
+    const on = api.tree.vmItem(localId, name)?.contextValue ?? '';
+    assert.equal(on, 'vm.shutoff.autostart');
+    assert.ok(!enableShown(on) && disableShown(on));
+    assert.match((await api.tree.vmTooltip(localId, name)) ?? '', /Autostart: on/);
+
+    // A change made outside the extension shows at the next load (here an explicit Refresh).
+    await conn.domainSetAutostart(dom, false);
+    await vscode.commands.executeCommand('libvirtVms.refresh', { connectionId: localId });
+    assert.equal(api.tree.vmItem(localId, name)?.contextValue, 'vm.shutoff.noautostart');
+
+    await conn.domainSetAutostart(dom, true);
+    await conn.domainCreate(dom);
+    await waitFor('running with autostart', () => api.tree.vmItem(localId, name)?.contextValue === 'vm.running.autostart');
+    await vscode.commands.executeCommand('libvirtVms.vm.disableAutostart', { connectionId: localId, uuid: dom.uuid });
+    assert.equal(api.tree.vmItem(localId, name)?.contextValue, 'vm.running.noautostart');
+    assert.equal(await conn.domainGetAutostart(dom), false);
+    await conn.domainDestroy(await conn.domainLookupByName(name));
   });
 
   it('polls bulk stats at libvirtVms.statsInterval while the view is visible, and not at 0', async () => {
@@ -161,7 +195,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     const dom = await conn.domainDefineXml(domainXml(name));
     created.push(dom);
     await conn.domainCreate(dom);
-    await waitFor('running VM', () => api.tree.vmItem(localId, name)?.contextValue === 'vm.running');
+    await waitFor('running VM', () => api.tree.vmItem(localId, name)?.contextValue === 'vm.running.noautostart');
     const cpu = async (): Promise<string> => /CPU time used: ([^\n]*)/.exec((await api.tree.vmTooltip(localId, name)) ?? '')?.[1] ?? '';
     await sleep(2500);
     const still = await cpu();
@@ -197,7 +231,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     const b = await conn.domainDefineXml(domainXml(off));
     created.push(a, b);
     await conn.domainCreate(a);
-    await waitFor('running VM', () => api.tree.vmItem(localId, on)?.contextValue === 'vm.running');
+    await waitFor('running VM', () => api.tree.vmItem(localId, on)?.contextValue === 'vm.running.noautostart');
     try {
       api.tree.setFilter(`state:running ${PREFIX}`);
       const shown = await api.tree.connectionChildren(localId);

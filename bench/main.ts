@@ -1,12 +1,15 @@
 // `npm run bench`: how the TypeScript client compares with libvirt's own C client on a host with
 // many domains. Defines BENCH_DOMAINS (default 1000) inactive domains through our client
 // (pipelined), then times, each as a whole process (spawn to exit, median of BENCH_RUNS = 5):
-//   (a) node out/bench/ourClient.js       open + list all domains + bulk stats (also bundled by esbuild,
-//       as the extension ships)
+//   (a) node out/bench/ourClient.bundle.js  open + list all domains + bulk stats, bundled and
+//       minified by esbuild as the extension ships (and the unbundled tsc output, for comparison)
 //   (b) virsh list --all  +  virsh domstats --state --balloon --vcpu   (two processes, summed)
-//   (c) python3 bench/pyclient.py         python3-libvirt: open + listAllDomains + getAllDomainStats
-// and, in process, each call's time, the time to a usable SSH connection, and the other benchmarks
-// in this directory. The domains are removed again (pipelined) even when something fails.
+//   (c) python3 bench/pyclient.py           python3-libvirt: open + listAllDomains + getAllDomainStats
+// and the in-process time of the same bulk work inside those fresh processes (both clients print
+// it as JSON; virsh prints none, so it only has whole-process times), with ratios against
+// python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time, the
+// time to a usable SSH connection, and the other benchmarks in this directory. The domains are
+// removed again (pipelined) even when something fails.
 
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -21,6 +24,7 @@ import { sshSessionOptionsForUri } from '../src/libvirt/transport/open';
 import { SshSessionPool } from '../src/libvirt/transport/sshSession';
 import { benchConsoleRelay, formatConsoleBench } from './console';
 import { benchPoolListing, formatPoolListingBench } from './resources';
+import { benchTree, formatTreeBench } from './treeBench';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
@@ -79,12 +83,72 @@ interface Row {
   readonly runs: number[];
 }
 
-function table(rows: readonly Row[], baseline: number): string {
+const PY_LABEL = 'python3-libvirt';
+
+/** Whole-process times: median, min, max and the median's ratio to `baseline`. */
+function table(rows: readonly Row[], baseline: number, baselineLabel: string): string {
   const w = Math.max(...rows.map((r) => r.label.length));
-  const head = `${'client'.padEnd(w)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}  ${'x ours'.padStart(7)}`;
+  const ratio = `x ${baselineLabel}`;
+  const head = `${'client'.padEnd(w)}  ${'median'.padStart(10)}  ${'min'.padStart(10)}  ${'max'.padStart(10)}  ${ratio.padStart(ratio.length)}`;
   const lines = rows.map((r) => {
     const m = median(r.runs);
-    return `${r.label.padEnd(w)}  ${ms(m).padStart(10)}  ${ms(Math.min(...r.runs)).padStart(10)}  ${ms(Math.max(...r.runs)).padStart(10)}  ${(m / baseline).toFixed(2).padStart(7)}`;
+    return `${r.label.padEnd(w)}  ${ms(m).padStart(10)}  ${ms(Math.min(...r.runs)).padStart(10)}  ${ms(Math.max(...r.runs)).padStart(10)}  ${(m / baseline).toFixed(2).padStart(ratio.length)}`;
+  });
+  return [head, '-'.repeat(head.length), ...lines].join('\n');
+}
+
+/** What ourClient.ts and pyclient.py print: counts and in-process step times in milliseconds. */
+interface ClientReport {
+  readonly domains: number;
+  readonly stats: number;
+  /** Process start to main() (ours) or `import libvirt` (python). */
+  readonly loadMs: number;
+  readonly openMs: number;
+  readonly listMs: number;
+  readonly statsMs: number;
+  readonly workMs: number;
+}
+
+function parseReport(what: string, stdout: string, expected: number): ClientReport {
+  let v: unknown;
+  try {
+    v = JSON.parse(stdout);
+  } catch {
+    throw new Error(`${what} printed no JSON: ${stdout.trim().slice(0, 200)}`);
+  }
+  const rec = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  const num = (k: string): number => {
+    const x = rec[k];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${what}: field ${k} is missing in ${stdout.trim()}`);
+    return x;
+  };
+  const r: ClientReport = {
+    domains: num('domains'),
+    stats: num('stats'),
+    loadMs: 'loadMs' in rec ? num('loadMs') : num('importMs'),
+    openMs: num('openMs'),
+    listMs: num('listMs'),
+    statsMs: num('statsMs'),
+    workMs: num('workMs'),
+  };
+  if (r.domains < expected || r.stats < expected) throw new Error(`${what} saw ${r.domains} domains and ${r.stats} stats, expected at least ${expected}`);
+  return r;
+}
+
+/** In-process step times (medians over the runs), with the total's ratio to the baseline. */
+function workTable(rows: readonly { label: string; reports: readonly ClientReport[] }[], baseline: number): string {
+  const cols: readonly [string, (r: ClientReport) => number][] = [
+    ['open+handshake', (r) => r.openMs],
+    ['list all', (r) => r.listMs],
+    ['bulk stats', (r) => r.statsMs],
+    ['total', (r) => r.workMs],
+  ];
+  const ratio = `x ${PY_LABEL}`;
+  const w = Math.max(...rows.map((r) => r.label.length));
+  const head = [`${'client'.padEnd(w)}`, ...cols.map(([c]) => c.padStart(14)), ratio].join('  ');
+  const lines = rows.map(({ label, reports }) => {
+    const total = median(reports.map((r) => r.workMs));
+    return [label.padEnd(w), ...cols.map(([, f]) => ms(median(reports.map(f))).padStart(14)), (total / baseline).toFixed(2).padStart(ratio.length)].join('  ');
   });
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }
@@ -108,6 +172,8 @@ function bundleOurClient(): string {
 
 async function wholeProcessRuns(expected: number): Promise<string> {
   const bundle = bundleOurClient();
+  const unbundled = path.join(__dirname, 'ourClient.js');
+  const pyclient = path.join(ROOT, 'bench', 'pyclient.py');
   const ours: number[] = [];
   const oursBundled: number[] = [];
   const virshList: number[] = [];
@@ -115,21 +181,21 @@ async function wholeProcessRuns(expected: number): Promise<string> {
   const virshSum: number[] = [];
   const python: number[] = [];
   const nodeAlone: number[] = [];
-  const checkCounts = (what: string, stdout: string): void => {
-    const [a, b] = stdout.trim().split(/\s+/).map(Number);
-    if (!(a! >= expected && b! >= expected)) throw new Error(`${what} saw ${stdout.trim()}, expected at least ${expected} domains`);
-  };
+  const pythonAlone: number[] = [];
+  const oursReports: ClientReport[] = [];
+  const oursBundledReports: ClientReport[] = [];
+  const pyReports: ClientReport[] = [];
   // One untimed round warms the page cache for every program.
-  await runProcess(process.execPath, [path.join(__dirname, 'ourClient.js'), URI]);
+  await runProcess(process.execPath, [unbundled, URI]);
   await runProcess(process.execPath, [bundle, URI]);
   await runProcess('virsh', ['-c', URI, 'list', '--all']);
-  await runProcess(PYTHON, [path.join(ROOT, 'bench', 'pyclient.py'), URI]);
+  await runProcess(PYTHON, [pyclient, URI]);
   for (let i = 0; i < RUNS; i++) {
-    const a = await runProcess(process.execPath, [path.join(__dirname, 'ourClient.js'), URI]);
-    checkCounts('ourClient', a.stdout);
+    const a = await runProcess(process.execPath, [unbundled, URI]);
+    oursReports.push(parseReport('ourClient', a.stdout, expected));
     ours.push(a.ms);
     const ab = await runProcess(process.execPath, [bundle, URI]);
-    checkCounts('ourClient.bundle', ab.stdout);
+    oursBundledReports.push(parseReport('ourClient.bundle', ab.stdout, expected));
     oursBundled.push(ab.ms);
     const l = await runProcess('virsh', ['-c', URI, 'list', '--all']);
     if (l.stdout.split('\n').filter((x) => /\sbench-\d+-/.test(x)).length < DOMAINS) throw new Error('virsh list missed the bench domains');
@@ -137,24 +203,50 @@ async function wholeProcessRuns(expected: number): Promise<string> {
     virshList.push(l.ms);
     virshStats.push(s.ms);
     virshSum.push(l.ms + s.ms);
-    const p = await runProcess(PYTHON, [path.join(ROOT, 'bench', 'pyclient.py'), URI]);
-    checkCounts('pyclient.py', p.stdout);
+    const p = await runProcess(PYTHON, [pyclient, URI]);
+    pyReports.push(parseReport('pyclient.py', p.stdout, expected));
     python.push(p.ms);
     nodeAlone.push((await runProcess(process.execPath, ['-e', ''])).ms);
+    pythonAlone.push((await runProcess(PYTHON, ['-c', ''])).ms);
   }
-  const baseline = median(ours);
-  return table(
+  const whole = table(
     [
-      { label: 'ours: node out/bench/ourClient.js', runs: ours },
-      { label: 'ours, bundled: node out/bench/ourClient.bundle.js', runs: oursBundled },
+      { label: 'ours, bundled as shipped: node out/bench/ourClient.bundle.js', runs: oursBundled },
+      { label: 'ours, unbundled tsc output: node out/bench/ourClient.js', runs: ours },
+      { label: `${PY_LABEL}: ${PYTHON} bench/pyclient.py`, runs: python },
       { label: 'virsh list --all + virsh domstats (sum)', runs: virshSum },
       { label: '  virsh list --all', runs: virshList },
       { label: '  virsh domstats --state --balloon --vcpu', runs: virshStats },
-      { label: 'python3-libvirt: bench/pyclient.py', runs: python },
       { label: "for scale: node -e '' (Node's own startup)", runs: nodeAlone },
+      { label: `for scale: ${PYTHON} -c '' (Python's own startup)`, runs: pythonAlone },
     ],
-    baseline,
+    median(python),
+    PY_LABEL,
   );
+  const work = workTable(
+    [
+      { label: 'ours, bundled', reports: oursBundledReports },
+      { label: 'ours, unbundled', reports: oursReports },
+      { label: PY_LABEL, reports: pyReports },
+    ],
+    median(pyReports.map((r) => r.workMs)),
+  );
+  const load = aligned([
+    ['ours, bundled: process start to main() (Node startup + our modules)', ms(median(oursBundledReports.map((r) => r.loadMs)))],
+    ['ours, unbundled: process start to main()', ms(median(oursReports.map((r) => r.loadMs)))],
+    [`${PY_LABEL}: import libvirt (after Python's startup)`, ms(median(pyReports.map((r) => r.loadMs)))],
+  ]);
+  return [
+    `whole process (spawn to exit), median of ${RUNS}:`,
+    whole,
+    '',
+    `the same bulk work timed inside those fresh processes (first calls, cold), median of ${RUNS}:`,
+    work,
+    'virsh: only whole-process times are measurable (it prints no timings of its own).',
+    '',
+    'loading, inside the processes above:',
+    load,
+  ].join('\n');
 }
 
 async function inProcess(conn: Connection): Promise<string> {
@@ -256,7 +348,7 @@ async function main(): Promise<void> {
       ),
     );
     section('setup', `domainDefineXml x ${DOMAINS}, pipelined: ${ms(def.ms)}`);
-    section('whole process (spawn to exit)', await wholeProcessRuns(DOMAINS));
+    section('clients compared: ours vs python3-libvirt (C library) vs virsh', await wholeProcessRuns(DOMAINS));
     section('in process, one connection', await inProcess(conn));
     try {
       section('SSH time to first byte', await sshTimeToFirstByte());
@@ -290,6 +382,13 @@ async function main(): Promise<void> {
     section('storage pool listing (bench/resources.ts)', formatPoolListingBench(await benchPoolListing()));
   } catch (e) {
     section('storage pool listing (bench/resources.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  try {
+    // Its own domains, after the ones above are gone, so the tree shows BENCH_DOMAINS VMs.
+    section('tree in VS Code (bench/treeBench.ts)', formatTreeBench(await benchTree({ uri: URI, domains: DOMAINS, runs: RUNS })));
+  } catch (e) {
+    section('tree in VS Code (bench/treeBench.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
     failed ??= e;
   }
   process.stdout.write(`\ntotal benchmark time: ${((now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,0 +1,164 @@
+// The tree at scale, in a real VS Code: with BENCH_DOMAINS (default 1000) defined VMs, the time from
+// activation to a fully populated tree, the time from `virsh start` to the tree item's new state,
+// and the extension host's memory. Defines small inactive TCG domains through our client
+// (pipelined), runs code-server + Chromium through the host-test harness with bench/treeBenchHost.ts
+// as the extension tests module (it measures inside the extension host and writes JSON), and for
+// comparison times `virsh list --all` over the same domains. Removes its domains even when
+// something fails, and domains left by an interrupted run (same name prefix) before it starts.
+//
+// Run by `npm run bench` (bench/main.ts) or alone: node out/bench/treeBench.js
+
+import { execFile } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Connection, type DomainRef } from '../src/libvirt/connection';
+import { VirDomainUndefineFlagsValues } from '../src/libvirt/generated/libvirtConstants';
+import { runHostTests } from '../test/vscode/harness/hostTests';
+import type { MemorySample, TreeBenchResult } from './treeBenchHost';
+
+/** Every domain this benchmark defines is named `treebench-<run>-<n>`. */
+export const TREE_BENCH_PREFIX = 'treebench-';
+
+export interface TreeBenchOptions {
+  readonly uri: string;
+  readonly domains: number;
+  /** `virsh list --all` repetitions (median reported). */
+  readonly runs: number;
+}
+
+export interface TreeBenchReport {
+  readonly domains: number;
+  readonly leftoversRemoved: number;
+  readonly defineMs: number;
+  readonly virshListMs: readonly number[];
+  readonly host: TreeBenchResult;
+}
+
+function tinyXml(name: string): string {
+  return `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`;
+}
+
+function execTimed(cmd: string, args: readonly string[]): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const ms = performance.now() - t0;
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr.trim()}`));
+      else resolve({ ms, stdout });
+    });
+  });
+}
+
+/** Destroys (if running) and undefines, all pipelined; resolves with the number that failed. */
+async function removeAll(conn: Connection, doms: readonly DomainRef[]): Promise<number> {
+  const results = await Promise.allSettled(
+    doms.map(async (d) => {
+      if (d.id !== -1) await conn.domainDestroy(d).catch(() => undefined);
+      await conn.domainUndefine(d, VirDomainUndefineFlagsValues.MANAGED_SAVE);
+    }),
+  );
+  return results.filter((r) => r.status === 'rejected').length;
+}
+
+function isTreeBenchResult(x: unknown): x is TreeBenchResult {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Record<string, unknown>;
+  return ['activateMs', 'populatedMs', 'startToTreeMs', 'vmChildren'].every((k) => typeof r[k] === 'number') && typeof r['memoryPopulated'] === 'object';
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function benchTree(opts: TreeBenchOptions): Promise<TreeBenchReport> {
+  const runId = crypto.randomBytes(4).toString('hex');
+  const prefix = `${TREE_BENCH_PREFIX}${runId}-`;
+  const names = Array.from({ length: opts.domains }, (_, i) => `${prefix}${i}`);
+  const startName = names[Math.floor(names.length / 2)]!;
+  const conn = await Connection.open(opts.uri);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tree-bench-'));
+  const outFile = path.join(outDir, 'result.json');
+  try {
+    const leftovers = (await conn.connectListAllDomains()).filter((d) => d.name.startsWith(TREE_BENCH_PREFIX));
+    await removeAll(conn, leftovers);
+    const t0 = performance.now();
+    await Promise.all(names.map((n) => conn.domainDefineXml(tinyXml(n))));
+    const defineMs = performance.now() - t0;
+
+    await execTimed('virsh', ['-c', opts.uri, 'list', '--all']); // warm-up
+    const virshListMs: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const r = await execTimed('virsh', ['-c', opts.uri, 'list', '--all']);
+      const seen = r.stdout.split('\n').filter((l) => l.includes(prefix)).length;
+      if (seen !== opts.domains) throw new Error(`virsh list --all showed ${seen} of ${opts.domains} benchmark domains`);
+      virshListMs.push(r.ms);
+    }
+
+    const code = await runHostTests({
+      testsModule: path.join(__dirname, 'treeBenchHost'),
+      timeoutMs: 10 * 60_000,
+      env: {
+        LIBVIRT_TEST_URI: opts.uri,
+        LIBVIRT_VMS_TREE_BENCH_OUT: outFile,
+        LIBVIRT_VMS_TREE_BENCH_PREFIX: prefix,
+        LIBVIRT_VMS_TREE_BENCH_COUNT: String(opts.domains),
+        LIBVIRT_VMS_TREE_BENCH_START: startName,
+      },
+    });
+    if (code !== 0) throw new Error(`the extension host benchmark exited ${code}`);
+    const host: unknown = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+    if (!isTreeBenchResult(host)) throw new Error(`unexpected result in ${outFile}`);
+    return { domains: opts.domains, leftoversRemoved: leftovers.length, defineMs, virshListMs, host };
+  } finally {
+    const t = performance.now();
+    const mine = (await conn.connectListAllDomains()).filter((d) => d.name.startsWith(prefix));
+    await removeAll(conn, mine);
+    process.stdout.write(`[tree bench] removed ${mine.length} domains in ${(performance.now() - t).toFixed(0)} ms\n`);
+    await conn.close();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+const mem = (m: MemorySample): string => `rss ${m.rssMiB.toFixed(1)} MiB, heap ${m.heapUsedMiB.toFixed(1)} MiB`;
+
+export function formatTreeBench(r: TreeBenchReport): string {
+  const h = r.host;
+  const rows: [string, string][] = [
+    [`define ${r.domains} domains, pipelined (setup${r.leftoversRemoved ? `; ${r.leftoversRemoved} leftovers removed` : ''})`, ms(r.defineMs)],
+    [`VMs listed under the connection node`, String(h.vmChildren)],
+    [`activate() (extension host up ${(h.hostUptimeMs / 1000).toFixed(1)} s${h.alreadyActive ? ', already active' : ''})`, ms(h.activateMs)],
+    ['activate() call to connection connected', ms(h.connectedMs)],
+    [`activate() call to all ${h.benchVms} VMs in the tree`, ms(h.populatedMs)],
+    ['virsh start: process spawn to exit', ms(h.virshStartExitMs)],
+    ['virsh start: spawn to tree item "running"', ms(h.startToTreeMs)],
+    ['extension host memory before activate()', mem(h.memoryBeforeActivate)],
+    ['extension host memory, tree populated', mem(h.memoryPopulated)],
+    ['extension host memory, after the start', mem(h.memoryAfterStart)],
+    [`for comparison: virsh list --all, median of ${r.virshListMs.length}`, ms(median(r.virshListMs))],
+  ];
+  const w = Math.max(...rows.map(([l]) => l.length));
+  return rows.map(([l, v]) => `${l.padEnd(w)}  ${v}`).join('\n');
+}
+
+if (require.main === module) {
+  benchTree({
+    uri: process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system',
+    domains: Number(process.env['BENCH_DOMAINS'] ?? 1000),
+    runs: Number(process.env['BENCH_RUNS'] ?? 5),
+  }).then(
+    (r) => {
+      process.stdout.write(`${formatTreeBench(r)}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`tree bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -214,15 +214,15 @@ export function generateProtocols(inputs: readonly ProtocolInput[], headerNumber
       if (d.kind === 'typedef') {
         const x = declOf(d.decl);
         out.push(`export type ${ts} = ${x.ts};`);
-        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xAlias')}('${d.name}', ${x.codec});`);
+        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xAlias')}('${d.name}', () => ${x.codec});`);
       } else if (d.kind === 'struct') {
         const fields = d.fields.map((f) => ({ name: f.name, ...declOf(f) }));
         out.push(`export interface ${ts} {`);
         for (const f of fields) out.push(`  ${f.name}: ${f.ts};`);
         out.push('}');
-        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xStruct')}('${d.name}', {`);
+        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xStruct')}('${d.name}', () => ({`);
         for (const f of fields) out.push(`  ${f.name}: ${f.codec},`);
-        out.push('});');
+        out.push('}));');
       } else {
         const disc = d.disc;
         const dt = disc.type;
@@ -248,10 +248,10 @@ export function generateProtocols(inputs: readonly ProtocolInput[], headerNumber
         if (d.def) {
           const x = arm(d.def);
           out.push(`  | { ${disc.name}: number${x.ts} }`);
-          defArg = `, ${x.code}`;
+          defArg = `, () => ${x.code}`;
         }
         out[out.length - 1] += ';';
-        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xUnion')}('${d.name}', '${disc.name}', ${discCodec}, new Map<number, ${use('UnionArm')}>([`);
+        out.push(`export const ${ts}Codec: XdrCodec<${ts}> = ${use('xUnion')}('${d.name}', '${disc.name}', ${discCodec}, () => new Map<number, ${use('UnionArm')}>([`);
         out.push(...mapLines);
         out.push(`])${defArg});`);
       }

@@ -35,34 +35,34 @@ export interface QemuDomainMonitorCommandArgs {
   cmd: RemoteNonnullString;
   flags: number;
 }
-export const QemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = xStruct('qemu_domain_monitor_command_args', {
+export const QemuDomainMonitorCommandArgsCodec: XdrCodec<QemuDomainMonitorCommandArgs> = xStruct('qemu_domain_monitor_command_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cmd: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface QemuDomainMonitorCommandRet {
   result: RemoteNonnullString;
 }
-export const QemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = xStruct('qemu_domain_monitor_command_ret', {
+export const QemuDomainMonitorCommandRetCodec: XdrCodec<QemuDomainMonitorCommandRet> = xStruct('qemu_domain_monitor_command_ret', () => ({
   result: RemoteNonnullStringCodec,
-});
+}));
 
 export interface QemuDomainAttachArgs {
   pid_value: number;
   flags: number;
 }
-export const QemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = xStruct('qemu_domain_attach_args', {
+export const QemuDomainAttachArgsCodec: XdrCodec<QemuDomainAttachArgs> = xStruct('qemu_domain_attach_args', () => ({
   pid_value: xUint,
   flags: xUint,
-});
+}));
 
 export interface QemuDomainAttachRet {
   dom: RemoteNonnullDomain;
 }
-export const QemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = xStruct('qemu_domain_attach_ret', {
+export const QemuDomainAttachRetCodec: XdrCodec<QemuDomainAttachRet> = xStruct('qemu_domain_attach_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface QemuDomainAgentCommandArgs {
   dom: RemoteNonnullDomain;
@@ -70,44 +70,44 @@ export interface QemuDomainAgentCommandArgs {
   timeout: number;
   flags: number;
 }
-export const QemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = xStruct('qemu_domain_agent_command_args', {
+export const QemuDomainAgentCommandArgsCodec: XdrCodec<QemuDomainAgentCommandArgs> = xStruct('qemu_domain_agent_command_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cmd: RemoteNonnullStringCodec,
   timeout: xInt,
   flags: xUint,
-});
+}));
 
 export interface QemuDomainAgentCommandRet {
   result: RemoteString;
 }
-export const QemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = xStruct('qemu_domain_agent_command_ret', {
+export const QemuDomainAgentCommandRetCodec: XdrCodec<QemuDomainAgentCommandRet> = xStruct('qemu_domain_agent_command_ret', () => ({
   result: RemoteStringCodec,
-});
+}));
 
 export interface QemuConnectDomainMonitorEventRegisterArgs {
   dom: RemoteDomain;
   event: RemoteString;
   flags: number;
 }
-export const QemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = xStruct('qemu_connect_domain_monitor_event_register_args', {
+export const QemuConnectDomainMonitorEventRegisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterArgs> = xStruct('qemu_connect_domain_monitor_event_register_args', () => ({
   dom: RemoteDomainCodec,
   event: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface QemuConnectDomainMonitorEventRegisterRet {
   callbackID: number;
 }
-export const QemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = xStruct('qemu_connect_domain_monitor_event_register_ret', {
+export const QemuConnectDomainMonitorEventRegisterRetCodec: XdrCodec<QemuConnectDomainMonitorEventRegisterRet> = xStruct('qemu_connect_domain_monitor_event_register_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface QemuConnectDomainMonitorEventDeregisterArgs {
   callbackID: number;
 }
-export const QemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = xStruct('qemu_connect_domain_monitor_event_deregister_args', {
+export const QemuConnectDomainMonitorEventDeregisterArgsCodec: XdrCodec<QemuConnectDomainMonitorEventDeregisterArgs> = xStruct('qemu_connect_domain_monitor_event_deregister_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface QemuDomainMonitorEventMsg {
   callbackID: number;
@@ -117,32 +117,32 @@ export interface QemuDomainMonitorEventMsg {
   micros: number;
   details: RemoteString;
 }
-export const QemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = xStruct('qemu_domain_monitor_event_msg', {
+export const QemuDomainMonitorEventMsgCodec: XdrCodec<QemuDomainMonitorEventMsg> = xStruct('qemu_domain_monitor_event_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   event: RemoteNonnullStringCodec,
   seconds: xHyper,
   micros: xUint,
   details: RemoteStringCodec,
-});
+}));
 
 export interface QemuDomainMonitorCommandWithFilesArgs {
   dom: RemoteNonnullDomain;
   cmd: RemoteNonnullString;
   flags: number;
 }
-export const QemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = xStruct('qemu_domain_monitor_command_with_files_args', {
+export const QemuDomainMonitorCommandWithFilesArgsCodec: XdrCodec<QemuDomainMonitorCommandWithFilesArgs> = xStruct('qemu_domain_monitor_command_with_files_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cmd: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface QemuDomainMonitorCommandWithFilesRet {
   result: RemoteNonnullString;
 }
-export const QemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = xStruct('qemu_domain_monitor_command_with_files_ret', {
+export const QemuDomainMonitorCommandWithFilesRetCodec: XdrCodec<QemuDomainMonitorCommandWithFilesRet> = xStruct('qemu_domain_monitor_command_with_files_ret', () => ({
   result: RemoteNonnullStringCodec,
-});
+}));
 
 const qemuProcedure = procedureFactory(QEMU_PROGRAM, QEMU_PROTOCOL_VERSION);
 

@@ -535,152 +535,152 @@ export type RemoteProcedure = number;
 export const RemoteProcedureCodec: XdrCodec<RemoteProcedure> = xAlias('remote_procedure', xInt);
 
 export type RemoteNonnullString = string;
-export const RemoteNonnullStringCodec: XdrCodec<RemoteNonnullString> = xAlias('remote_nonnull_string', xString(REMOTE_STRING_MAX));
+export const RemoteNonnullStringCodec: XdrCodec<RemoteNonnullString> = xAlias('remote_nonnull_string', () => xString(REMOTE_STRING_MAX));
 
 export type RemoteString = RemoteNonnullString | null;
-export const RemoteStringCodec: XdrCodec<RemoteString> = xAlias('remote_string', xOptional(RemoteNonnullStringCodec));
+export const RemoteStringCodec: XdrCodec<RemoteString> = xAlias('remote_string', () => xOptional(RemoteNonnullStringCodec));
 
 export type RemoteUuid = Buffer;
-export const RemoteUuidCodec: XdrCodec<RemoteUuid> = xAlias('remote_uuid', xOpaqueFixed(16));
+export const RemoteUuidCodec: XdrCodec<RemoteUuid> = xAlias('remote_uuid', () => xOpaqueFixed(16));
 
 export interface RemoteNonnullDomain {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
   id: number;
 }
-export const RemoteNonnullDomainCodec: XdrCodec<RemoteNonnullDomain> = xStruct('remote_nonnull_domain', {
+export const RemoteNonnullDomainCodec: XdrCodec<RemoteNonnullDomain> = xStruct('remote_nonnull_domain', () => ({
   name: RemoteNonnullStringCodec,
   uuid: RemoteUuidCodec,
   id: xInt,
-});
+}));
 
 export interface RemoteNonnullNetwork {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export const RemoteNonnullNetworkCodec: XdrCodec<RemoteNonnullNetwork> = xStruct('remote_nonnull_network', {
+export const RemoteNonnullNetworkCodec: XdrCodec<RemoteNonnullNetwork> = xStruct('remote_nonnull_network', () => ({
   name: RemoteNonnullStringCodec,
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNonnullNetworkPort {
   net: RemoteNonnullNetwork;
   uuid: RemoteUuid;
 }
-export const RemoteNonnullNetworkPortCodec: XdrCodec<RemoteNonnullNetworkPort> = xStruct('remote_nonnull_network_port', {
+export const RemoteNonnullNetworkPortCodec: XdrCodec<RemoteNonnullNetworkPort> = xStruct('remote_nonnull_network_port', () => ({
   net: RemoteNonnullNetworkCodec,
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNonnullNwfilter {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export const RemoteNonnullNwfilterCodec: XdrCodec<RemoteNonnullNwfilter> = xStruct('remote_nonnull_nwfilter', {
+export const RemoteNonnullNwfilterCodec: XdrCodec<RemoteNonnullNwfilter> = xStruct('remote_nonnull_nwfilter', () => ({
   name: RemoteNonnullStringCodec,
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNonnullNwfilterBinding {
   portdev: RemoteNonnullString;
   filtername: RemoteNonnullString;
 }
-export const RemoteNonnullNwfilterBindingCodec: XdrCodec<RemoteNonnullNwfilterBinding> = xStruct('remote_nonnull_nwfilter_binding', {
+export const RemoteNonnullNwfilterBindingCodec: XdrCodec<RemoteNonnullNwfilterBinding> = xStruct('remote_nonnull_nwfilter_binding', () => ({
   portdev: RemoteNonnullStringCodec,
   filtername: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNonnullInterface {
   name: RemoteNonnullString;
   mac: RemoteNonnullString;
 }
-export const RemoteNonnullInterfaceCodec: XdrCodec<RemoteNonnullInterface> = xStruct('remote_nonnull_interface', {
+export const RemoteNonnullInterfaceCodec: XdrCodec<RemoteNonnullInterface> = xStruct('remote_nonnull_interface', () => ({
   name: RemoteNonnullStringCodec,
   mac: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNonnullStoragePool {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export const RemoteNonnullStoragePoolCodec: XdrCodec<RemoteNonnullStoragePool> = xStruct('remote_nonnull_storage_pool', {
+export const RemoteNonnullStoragePoolCodec: XdrCodec<RemoteNonnullStoragePool> = xStruct('remote_nonnull_storage_pool', () => ({
   name: RemoteNonnullStringCodec,
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNonnullStorageVol {
   pool: RemoteNonnullString;
   name: RemoteNonnullString;
   key: RemoteNonnullString;
 }
-export const RemoteNonnullStorageVolCodec: XdrCodec<RemoteNonnullStorageVol> = xStruct('remote_nonnull_storage_vol', {
+export const RemoteNonnullStorageVolCodec: XdrCodec<RemoteNonnullStorageVol> = xStruct('remote_nonnull_storage_vol', () => ({
   pool: RemoteNonnullStringCodec,
   name: RemoteNonnullStringCodec,
   key: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNonnullNodeDevice {
   name: RemoteNonnullString;
 }
-export const RemoteNonnullNodeDeviceCodec: XdrCodec<RemoteNonnullNodeDevice> = xStruct('remote_nonnull_node_device', {
+export const RemoteNonnullNodeDeviceCodec: XdrCodec<RemoteNonnullNodeDevice> = xStruct('remote_nonnull_node_device', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNonnullSecret {
   uuid: RemoteUuid;
   usageType: number;
   usageID: RemoteNonnullString;
 }
-export const RemoteNonnullSecretCodec: XdrCodec<RemoteNonnullSecret> = xStruct('remote_nonnull_secret', {
+export const RemoteNonnullSecretCodec: XdrCodec<RemoteNonnullSecret> = xStruct('remote_nonnull_secret', () => ({
   uuid: RemoteUuidCodec,
   usageType: xInt,
   usageID: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNonnullDomainCheckpoint {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-export const RemoteNonnullDomainCheckpointCodec: XdrCodec<RemoteNonnullDomainCheckpoint> = xStruct('remote_nonnull_domain_checkpoint', {
+export const RemoteNonnullDomainCheckpointCodec: XdrCodec<RemoteNonnullDomainCheckpoint> = xStruct('remote_nonnull_domain_checkpoint', () => ({
   name: RemoteNonnullStringCodec,
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteNonnullDomainSnapshot {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-export const RemoteNonnullDomainSnapshotCodec: XdrCodec<RemoteNonnullDomainSnapshot> = xStruct('remote_nonnull_domain_snapshot', {
+export const RemoteNonnullDomainSnapshotCodec: XdrCodec<RemoteNonnullDomainSnapshot> = xStruct('remote_nonnull_domain_snapshot', () => ({
   name: RemoteNonnullStringCodec,
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export type RemoteDomain = RemoteNonnullDomain | null;
-export const RemoteDomainCodec: XdrCodec<RemoteDomain> = xAlias('remote_domain', xOptional(RemoteNonnullDomainCodec));
+export const RemoteDomainCodec: XdrCodec<RemoteDomain> = xAlias('remote_domain', () => xOptional(RemoteNonnullDomainCodec));
 
 export type RemoteNetwork = RemoteNonnullNetwork | null;
-export const RemoteNetworkCodec: XdrCodec<RemoteNetwork> = xAlias('remote_network', xOptional(RemoteNonnullNetworkCodec));
+export const RemoteNetworkCodec: XdrCodec<RemoteNetwork> = xAlias('remote_network', () => xOptional(RemoteNonnullNetworkCodec));
 
 export type RemoteNetworkPort = RemoteNonnullNetworkPort | null;
-export const RemoteNetworkPortCodec: XdrCodec<RemoteNetworkPort> = xAlias('remote_network_port', xOptional(RemoteNonnullNetworkPortCodec));
+export const RemoteNetworkPortCodec: XdrCodec<RemoteNetworkPort> = xAlias('remote_network_port', () => xOptional(RemoteNonnullNetworkPortCodec));
 
 export type RemoteNwfilter = RemoteNonnullNwfilter | null;
-export const RemoteNwfilterCodec: XdrCodec<RemoteNwfilter> = xAlias('remote_nwfilter', xOptional(RemoteNonnullNwfilterCodec));
+export const RemoteNwfilterCodec: XdrCodec<RemoteNwfilter> = xAlias('remote_nwfilter', () => xOptional(RemoteNonnullNwfilterCodec));
 
 export type RemoteNwfilterBinding = RemoteNonnullNwfilterBinding | null;
-export const RemoteNwfilterBindingCodec: XdrCodec<RemoteNwfilterBinding> = xAlias('remote_nwfilter_binding', xOptional(RemoteNonnullNwfilterBindingCodec));
+export const RemoteNwfilterBindingCodec: XdrCodec<RemoteNwfilterBinding> = xAlias('remote_nwfilter_binding', () => xOptional(RemoteNonnullNwfilterBindingCodec));
 
 export type RemoteStoragePool = RemoteNonnullStoragePool | null;
-export const RemoteStoragePoolCodec: XdrCodec<RemoteStoragePool> = xAlias('remote_storage_pool', xOptional(RemoteNonnullStoragePoolCodec));
+export const RemoteStoragePoolCodec: XdrCodec<RemoteStoragePool> = xAlias('remote_storage_pool', () => xOptional(RemoteNonnullStoragePoolCodec));
 
 export type RemoteStorageVol = RemoteNonnullStorageVol | null;
-export const RemoteStorageVolCodec: XdrCodec<RemoteStorageVol> = xAlias('remote_storage_vol', xOptional(RemoteNonnullStorageVolCodec));
+export const RemoteStorageVolCodec: XdrCodec<RemoteStorageVol> = xAlias('remote_storage_vol', () => xOptional(RemoteNonnullStorageVolCodec));
 
 export type RemoteNodeDevice = RemoteNonnullNodeDevice | null;
-export const RemoteNodeDeviceCodec: XdrCodec<RemoteNodeDevice> = xAlias('remote_node_device', xOptional(RemoteNonnullNodeDeviceCodec));
+export const RemoteNodeDeviceCodec: XdrCodec<RemoteNodeDevice> = xAlias('remote_node_device', () => xOptional(RemoteNonnullNodeDeviceCodec));
 
 export type RemoteSecret = RemoteNonnullSecret | null;
-export const RemoteSecretCodec: XdrCodec<RemoteSecret> = xAlias('remote_secret', xOptional(RemoteNonnullSecretCodec));
+export const RemoteSecretCodec: XdrCodec<RemoteSecret> = xAlias('remote_secret', () => xOptional(RemoteNonnullSecretCodec));
 
 export interface RemoteError {
   code: number;
@@ -695,7 +695,7 @@ export interface RemoteError {
   int2: number;
   net: RemoteNetwork;
 }
-export const RemoteErrorCodec: XdrCodec<RemoteError> = xStruct('remote_error', {
+export const RemoteErrorCodec: XdrCodec<RemoteError> = xStruct('remote_error', () => ({
   code: xInt,
   domain: xInt,
   message: RemoteStringCodec,
@@ -707,7 +707,7 @@ export const RemoteErrorCodec: XdrCodec<RemoteError> = xStruct('remote_error', {
   int1: xInt,
   int2: xInt,
   net: RemoteNetworkCodec,
-});
+}));
 
 export interface RemoteVcpuInfo {
   number: number;
@@ -715,12 +715,12 @@ export interface RemoteVcpuInfo {
   cpu_time: bigint;
   cpu: number;
 }
-export const RemoteVcpuInfoCodec: XdrCodec<RemoteVcpuInfo> = xStruct('remote_vcpu_info', {
+export const RemoteVcpuInfoCodec: XdrCodec<RemoteVcpuInfo> = xStruct('remote_vcpu_info', () => ({
   number: xUint,
   state: xInt,
   cpu_time: xUhyper,
   cpu: xInt,
-});
+}));
 
 export type RemoteTypedParamValue =
   | { type: 1; i: number }
@@ -730,7 +730,7 @@ export type RemoteTypedParamValue =
   | { type: 5; d: number }
   | { type: 6; b: number }
   | { type: 7; s: RemoteNonnullString };
-export const RemoteTypedParamValueCodec: XdrCodec<RemoteTypedParamValue> = xUnion('remote_typed_param_value', 'type', xInt, new Map<number, UnionArm>([
+export const RemoteTypedParamValueCodec: XdrCodec<RemoteTypedParamValue> = xUnion('remote_typed_param_value', 'type', xInt, () => new Map<number, UnionArm>([
   [1, ['i', xInt]],
   [2, ['ui', xUint]],
   [3, ['l', xHyper]],
@@ -744,123 +744,123 @@ export interface RemoteTypedParam {
   field: RemoteNonnullString;
   value: RemoteTypedParamValue;
 }
-export const RemoteTypedParamCodec: XdrCodec<RemoteTypedParam> = xStruct('remote_typed_param', {
+export const RemoteTypedParamCodec: XdrCodec<RemoteTypedParam> = xStruct('remote_typed_param', () => ({
   field: RemoteNonnullStringCodec,
   value: RemoteTypedParamValueCodec,
-});
+}));
 
 export interface RemoteNodeGetCpuStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-export const RemoteNodeGetCpuStatsCodec: XdrCodec<RemoteNodeGetCpuStats> = xStruct('remote_node_get_cpu_stats', {
+export const RemoteNodeGetCpuStatsCodec: XdrCodec<RemoteNodeGetCpuStats> = xStruct('remote_node_get_cpu_stats', () => ({
   field: RemoteNonnullStringCodec,
   value: xUhyper,
-});
+}));
 
 export interface RemoteNodeGetMemoryStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-export const RemoteNodeGetMemoryStatsCodec: XdrCodec<RemoteNodeGetMemoryStats> = xStruct('remote_node_get_memory_stats', {
+export const RemoteNodeGetMemoryStatsCodec: XdrCodec<RemoteNodeGetMemoryStats> = xStruct('remote_node_get_memory_stats', () => ({
   field: RemoteNonnullStringCodec,
   value: xUhyper,
-});
+}));
 
 export interface RemoteDomainDiskError {
   disk: RemoteNonnullString;
   error: number;
 }
-export const RemoteDomainDiskErrorCodec: XdrCodec<RemoteDomainDiskError> = xStruct('remote_domain_disk_error', {
+export const RemoteDomainDiskErrorCodec: XdrCodec<RemoteDomainDiskError> = xStruct('remote_domain_disk_error', () => ({
   disk: RemoteNonnullStringCodec,
   error: xInt,
-});
+}));
 
 export interface RemoteConnectOpenArgs {
   name: RemoteString;
   flags: number;
 }
-export const RemoteConnectOpenArgsCodec: XdrCodec<RemoteConnectOpenArgs> = xStruct('remote_connect_open_args', {
+export const RemoteConnectOpenArgsCodec: XdrCodec<RemoteConnectOpenArgs> = xStruct('remote_connect_open_args', () => ({
   name: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectSupportsFeatureArgs {
   feature: number;
 }
-export const RemoteConnectSupportsFeatureArgsCodec: XdrCodec<RemoteConnectSupportsFeatureArgs> = xStruct('remote_connect_supports_feature_args', {
+export const RemoteConnectSupportsFeatureArgsCodec: XdrCodec<RemoteConnectSupportsFeatureArgs> = xStruct('remote_connect_supports_feature_args', () => ({
   feature: xInt,
-});
+}));
 
 export interface RemoteConnectSupportsFeatureRet {
   supported: number;
 }
-export const RemoteConnectSupportsFeatureRetCodec: XdrCodec<RemoteConnectSupportsFeatureRet> = xStruct('remote_connect_supports_feature_ret', {
+export const RemoteConnectSupportsFeatureRetCodec: XdrCodec<RemoteConnectSupportsFeatureRet> = xStruct('remote_connect_supports_feature_ret', () => ({
   supported: xInt,
-});
+}));
 
 export interface RemoteConnectGetTypeRet {
   type: RemoteNonnullString;
 }
-export const RemoteConnectGetTypeRetCodec: XdrCodec<RemoteConnectGetTypeRet> = xStruct('remote_connect_get_type_ret', {
+export const RemoteConnectGetTypeRetCodec: XdrCodec<RemoteConnectGetTypeRet> = xStruct('remote_connect_get_type_ret', () => ({
   type: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectGetVersionRet {
   hv_ver: bigint;
 }
-export const RemoteConnectGetVersionRetCodec: XdrCodec<RemoteConnectGetVersionRet> = xStruct('remote_connect_get_version_ret', {
+export const RemoteConnectGetVersionRetCodec: XdrCodec<RemoteConnectGetVersionRet> = xStruct('remote_connect_get_version_ret', () => ({
   hv_ver: xUhyper,
-});
+}));
 
 export interface RemoteConnectGetLibVersionRet {
   lib_ver: bigint;
 }
-export const RemoteConnectGetLibVersionRetCodec: XdrCodec<RemoteConnectGetLibVersionRet> = xStruct('remote_connect_get_lib_version_ret', {
+export const RemoteConnectGetLibVersionRetCodec: XdrCodec<RemoteConnectGetLibVersionRet> = xStruct('remote_connect_get_lib_version_ret', () => ({
   lib_ver: xUhyper,
-});
+}));
 
 export interface RemoteConnectGetHostnameRet {
   hostname: RemoteNonnullString;
 }
-export const RemoteConnectGetHostnameRetCodec: XdrCodec<RemoteConnectGetHostnameRet> = xStruct('remote_connect_get_hostname_ret', {
+export const RemoteConnectGetHostnameRetCodec: XdrCodec<RemoteConnectGetHostnameRet> = xStruct('remote_connect_get_hostname_ret', () => ({
   hostname: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectGetSysinfoArgs {
   flags: number;
 }
-export const RemoteConnectGetSysinfoArgsCodec: XdrCodec<RemoteConnectGetSysinfoArgs> = xStruct('remote_connect_get_sysinfo_args', {
+export const RemoteConnectGetSysinfoArgsCodec: XdrCodec<RemoteConnectGetSysinfoArgs> = xStruct('remote_connect_get_sysinfo_args', () => ({
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectGetSysinfoRet {
   sysinfo: RemoteNonnullString;
 }
-export const RemoteConnectGetSysinfoRetCodec: XdrCodec<RemoteConnectGetSysinfoRet> = xStruct('remote_connect_get_sysinfo_ret', {
+export const RemoteConnectGetSysinfoRetCodec: XdrCodec<RemoteConnectGetSysinfoRet> = xStruct('remote_connect_get_sysinfo_ret', () => ({
   sysinfo: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectGetUriRet {
   uri: RemoteNonnullString;
 }
-export const RemoteConnectGetUriRetCodec: XdrCodec<RemoteConnectGetUriRet> = xStruct('remote_connect_get_uri_ret', {
+export const RemoteConnectGetUriRetCodec: XdrCodec<RemoteConnectGetUriRet> = xStruct('remote_connect_get_uri_ret', () => ({
   uri: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectGetMaxVcpusArgs {
   type: RemoteString;
 }
-export const RemoteConnectGetMaxVcpusArgsCodec: XdrCodec<RemoteConnectGetMaxVcpusArgs> = xStruct('remote_connect_get_max_vcpus_args', {
+export const RemoteConnectGetMaxVcpusArgsCodec: XdrCodec<RemoteConnectGetMaxVcpusArgs> = xStruct('remote_connect_get_max_vcpus_args', () => ({
   type: RemoteStringCodec,
-});
+}));
 
 export interface RemoteConnectGetMaxVcpusRet {
   max_vcpus: number;
 }
-export const RemoteConnectGetMaxVcpusRetCodec: XdrCodec<RemoteConnectGetMaxVcpusRet> = xStruct('remote_connect_get_max_vcpus_ret', {
+export const RemoteConnectGetMaxVcpusRetCodec: XdrCodec<RemoteConnectGetMaxVcpusRet> = xStruct('remote_connect_get_max_vcpus_ret', () => ({
   max_vcpus: xInt,
-});
+}));
 
 export interface RemoteNodeGetInfoRet {
   model: number[];
@@ -872,7 +872,7 @@ export interface RemoteNodeGetInfoRet {
   cores: number;
   threads: number;
 }
-export const RemoteNodeGetInfoRetCodec: XdrCodec<RemoteNodeGetInfoRet> = xStruct('remote_node_get_info_ret', {
+export const RemoteNodeGetInfoRetCodec: XdrCodec<RemoteNodeGetInfoRet> = xStruct('remote_node_get_info_ret', () => ({
   model: xFixedArray(xInt, 32),
   memory: xUhyper,
   cpus: xInt,
@@ -881,14 +881,14 @@ export const RemoteNodeGetInfoRetCodec: XdrCodec<RemoteNodeGetInfoRet> = xStruct
   sockets: xInt,
   cores: xInt,
   threads: xInt,
-});
+}));
 
 export interface RemoteConnectGetCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export const RemoteConnectGetCapabilitiesRetCodec: XdrCodec<RemoteConnectGetCapabilitiesRet> = xStruct('remote_connect_get_capabilities_ret', {
+export const RemoteConnectGetCapabilitiesRetCodec: XdrCodec<RemoteConnectGetCapabilitiesRet> = xStruct('remote_connect_get_capabilities_ret', () => ({
   capabilities: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectGetDomainCapabilitiesArgs {
   emulatorbin: RemoteString;
@@ -897,215 +897,215 @@ export interface RemoteConnectGetDomainCapabilitiesArgs {
   virttype: RemoteString;
   flags: number;
 }
-export const RemoteConnectGetDomainCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesArgs> = xStruct('remote_connect_get_domain_capabilities_args', {
+export const RemoteConnectGetDomainCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesArgs> = xStruct('remote_connect_get_domain_capabilities_args', () => ({
   emulatorbin: RemoteStringCodec,
   arch: RemoteStringCodec,
   machine: RemoteStringCodec,
   virttype: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectGetDomainCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export const RemoteConnectGetDomainCapabilitiesRetCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesRet> = xStruct('remote_connect_get_domain_capabilities_ret', {
+export const RemoteConnectGetDomainCapabilitiesRetCodec: XdrCodec<RemoteConnectGetDomainCapabilitiesRet> = xStruct('remote_connect_get_domain_capabilities_ret', () => ({
   capabilities: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeGetCpuStatsArgs {
   cpuNum: number;
   nparams: number;
   flags: number;
 }
-export const RemoteNodeGetCpuStatsArgsCodec: XdrCodec<RemoteNodeGetCpuStatsArgs> = xStruct('remote_node_get_cpu_stats_args', {
+export const RemoteNodeGetCpuStatsArgsCodec: XdrCodec<RemoteNodeGetCpuStatsArgs> = xStruct('remote_node_get_cpu_stats_args', () => ({
   cpuNum: xInt,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetCpuStatsRet {
   params: RemoteNodeGetCpuStats[];
   nparams: number;
 }
-export const RemoteNodeGetCpuStatsRetCodec: XdrCodec<RemoteNodeGetCpuStatsRet> = xStruct('remote_node_get_cpu_stats_ret', {
+export const RemoteNodeGetCpuStatsRetCodec: XdrCodec<RemoteNodeGetCpuStatsRet> = xStruct('remote_node_get_cpu_stats_ret', () => ({
   params: xArray(RemoteNodeGetCpuStatsCodec, REMOTE_NODE_CPU_STATS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteNodeGetMemoryStatsArgs {
   nparams: number;
   cellNum: number;
   flags: number;
 }
-export const RemoteNodeGetMemoryStatsArgsCodec: XdrCodec<RemoteNodeGetMemoryStatsArgs> = xStruct('remote_node_get_memory_stats_args', {
+export const RemoteNodeGetMemoryStatsArgsCodec: XdrCodec<RemoteNodeGetMemoryStatsArgs> = xStruct('remote_node_get_memory_stats_args', () => ({
   nparams: xInt,
   cellNum: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetMemoryStatsRet {
   params: RemoteNodeGetMemoryStats[];
   nparams: number;
 }
-export const RemoteNodeGetMemoryStatsRetCodec: XdrCodec<RemoteNodeGetMemoryStatsRet> = xStruct('remote_node_get_memory_stats_ret', {
+export const RemoteNodeGetMemoryStatsRetCodec: XdrCodec<RemoteNodeGetMemoryStatsRet> = xStruct('remote_node_get_memory_stats_ret', () => ({
   params: xArray(RemoteNodeGetMemoryStatsCodec, REMOTE_NODE_MEMORY_STATS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteNodeGetCellsFreeMemoryArgs {
   startCell: number;
   maxcells: number;
 }
-export const RemoteNodeGetCellsFreeMemoryArgsCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryArgs> = xStruct('remote_node_get_cells_free_memory_args', {
+export const RemoteNodeGetCellsFreeMemoryArgsCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryArgs> = xStruct('remote_node_get_cells_free_memory_args', () => ({
   startCell: xInt,
   maxcells: xInt,
-});
+}));
 
 export interface RemoteNodeGetCellsFreeMemoryRet {
   cells: bigint[];
 }
-export const RemoteNodeGetCellsFreeMemoryRetCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryRet> = xStruct('remote_node_get_cells_free_memory_ret', {
+export const RemoteNodeGetCellsFreeMemoryRetCodec: XdrCodec<RemoteNodeGetCellsFreeMemoryRet> = xStruct('remote_node_get_cells_free_memory_ret', () => ({
   cells: xArray(xUhyper, REMOTE_NODE_MAX_CELLS),
-});
+}));
 
 export interface RemoteNodeGetFreeMemoryRet {
   freeMem: bigint;
 }
-export const RemoteNodeGetFreeMemoryRetCodec: XdrCodec<RemoteNodeGetFreeMemoryRet> = xStruct('remote_node_get_free_memory_ret', {
+export const RemoteNodeGetFreeMemoryRetCodec: XdrCodec<RemoteNodeGetFreeMemoryRet> = xStruct('remote_node_get_free_memory_ret', () => ({
   freeMem: xUhyper,
-});
+}));
 
 export interface RemoteDomainGetSchedulerTypeArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetSchedulerTypeArgsCodec: XdrCodec<RemoteDomainGetSchedulerTypeArgs> = xStruct('remote_domain_get_scheduler_type_args', {
+export const RemoteDomainGetSchedulerTypeArgsCodec: XdrCodec<RemoteDomainGetSchedulerTypeArgs> = xStruct('remote_domain_get_scheduler_type_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetSchedulerTypeRet {
   type: RemoteNonnullString;
   nparams: number;
 }
-export const RemoteDomainGetSchedulerTypeRetCodec: XdrCodec<RemoteDomainGetSchedulerTypeRet> = xStruct('remote_domain_get_scheduler_type_ret', {
+export const RemoteDomainGetSchedulerTypeRetCodec: XdrCodec<RemoteDomainGetSchedulerTypeRet> = xStruct('remote_domain_get_scheduler_type_ret', () => ({
   type: RemoteNonnullStringCodec,
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainGetSchedulerParametersArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
 }
-export const RemoteDomainGetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersArgs> = xStruct('remote_domain_get_scheduler_parameters_args', {
+export const RemoteDomainGetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersArgs> = xStruct('remote_domain_get_scheduler_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainGetSchedulerParametersRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetSchedulerParametersRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersRet> = xStruct('remote_domain_get_scheduler_parameters_ret', {
+export const RemoteDomainGetSchedulerParametersRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersRet> = xStruct('remote_domain_get_scheduler_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX),
-});
+}));
 
 export interface RemoteDomainGetSchedulerParametersFlagsArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsArgs> = xStruct('remote_domain_get_scheduler_parameters_flags_args', {
+export const RemoteDomainGetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsArgs> = xStruct('remote_domain_get_scheduler_parameters_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetSchedulerParametersFlagsRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetSchedulerParametersFlagsRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsRet> = xStruct('remote_domain_get_scheduler_parameters_flags_ret', {
+export const RemoteDomainGetSchedulerParametersFlagsRetCodec: XdrCodec<RemoteDomainGetSchedulerParametersFlagsRet> = xStruct('remote_domain_get_scheduler_parameters_flags_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX),
-});
+}));
 
 export interface RemoteDomainSetSchedulerParametersArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export const RemoteDomainSetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersArgs> = xStruct('remote_domain_set_scheduler_parameters_args', {
+export const RemoteDomainSetSchedulerParametersArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersArgs> = xStruct('remote_domain_set_scheduler_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX),
-});
+}));
 
 export interface RemoteDomainSetSchedulerParametersFlagsArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersFlagsArgs> = xStruct('remote_domain_set_scheduler_parameters_flags_args', {
+export const RemoteDomainSetSchedulerParametersFlagsArgsCodec: XdrCodec<RemoteDomainSetSchedulerParametersFlagsArgs> = xStruct('remote_domain_set_scheduler_parameters_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetBlkioParametersArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetBlkioParametersArgsCodec: XdrCodec<RemoteDomainSetBlkioParametersArgs> = xStruct('remote_domain_set_blkio_parameters_args', {
+export const RemoteDomainSetBlkioParametersArgsCodec: XdrCodec<RemoteDomainSetBlkioParametersArgs> = xStruct('remote_domain_set_blkio_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlkioParametersArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetBlkioParametersArgsCodec: XdrCodec<RemoteDomainGetBlkioParametersArgs> = xStruct('remote_domain_get_blkio_parameters_args', {
+export const RemoteDomainGetBlkioParametersArgsCodec: XdrCodec<RemoteDomainGetBlkioParametersArgs> = xStruct('remote_domain_get_blkio_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlkioParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetBlkioParametersRetCodec: XdrCodec<RemoteDomainGetBlkioParametersRet> = xStruct('remote_domain_get_blkio_parameters_ret', {
+export const RemoteDomainGetBlkioParametersRetCodec: XdrCodec<RemoteDomainGetBlkioParametersRet> = xStruct('remote_domain_get_blkio_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainSetMemoryParametersArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetMemoryParametersArgsCodec: XdrCodec<RemoteDomainSetMemoryParametersArgs> = xStruct('remote_domain_set_memory_parameters_args', {
+export const RemoteDomainSetMemoryParametersArgsCodec: XdrCodec<RemoteDomainSetMemoryParametersArgs> = xStruct('remote_domain_set_memory_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMemoryParametersArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetMemoryParametersArgsCodec: XdrCodec<RemoteDomainGetMemoryParametersArgs> = xStruct('remote_domain_get_memory_parameters_args', {
+export const RemoteDomainGetMemoryParametersArgsCodec: XdrCodec<RemoteDomainGetMemoryParametersArgs> = xStruct('remote_domain_get_memory_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMemoryParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetMemoryParametersRetCodec: XdrCodec<RemoteDomainGetMemoryParametersRet> = xStruct('remote_domain_get_memory_parameters_ret', {
+export const RemoteDomainGetMemoryParametersRetCodec: XdrCodec<RemoteDomainGetMemoryParametersRet> = xStruct('remote_domain_get_memory_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainBlockResizeArgs {
   dom: RemoteNonnullDomain;
@@ -1113,79 +1113,79 @@ export interface RemoteDomainBlockResizeArgs {
   size: bigint;
   flags: number;
 }
-export const RemoteDomainBlockResizeArgsCodec: XdrCodec<RemoteDomainBlockResizeArgs> = xStruct('remote_domain_block_resize_args', {
+export const RemoteDomainBlockResizeArgsCodec: XdrCodec<RemoteDomainBlockResizeArgs> = xStruct('remote_domain_block_resize_args', () => ({
   dom: RemoteNonnullDomainCodec,
   disk: RemoteNonnullStringCodec,
   size: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetNumaParametersArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetNumaParametersArgsCodec: XdrCodec<RemoteDomainSetNumaParametersArgs> = xStruct('remote_domain_set_numa_parameters_args', {
+export const RemoteDomainSetNumaParametersArgsCodec: XdrCodec<RemoteDomainSetNumaParametersArgs> = xStruct('remote_domain_set_numa_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetNumaParametersArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetNumaParametersArgsCodec: XdrCodec<RemoteDomainGetNumaParametersArgs> = xStruct('remote_domain_get_numa_parameters_args', {
+export const RemoteDomainGetNumaParametersArgsCodec: XdrCodec<RemoteDomainGetNumaParametersArgs> = xStruct('remote_domain_get_numa_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetNumaParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetNumaParametersRetCodec: XdrCodec<RemoteDomainGetNumaParametersRet> = xStruct('remote_domain_get_numa_parameters_ret', {
+export const RemoteDomainGetNumaParametersRetCodec: XdrCodec<RemoteDomainGetNumaParametersRet> = xStruct('remote_domain_get_numa_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainSetPerfEventsArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetPerfEventsArgsCodec: XdrCodec<RemoteDomainSetPerfEventsArgs> = xStruct('remote_domain_set_perf_events_args', {
+export const RemoteDomainSetPerfEventsArgsCodec: XdrCodec<RemoteDomainSetPerfEventsArgs> = xStruct('remote_domain_set_perf_events_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_PERF_EVENTS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetPerfEventsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetPerfEventsArgsCodec: XdrCodec<RemoteDomainGetPerfEventsArgs> = xStruct('remote_domain_get_perf_events_args', {
+export const RemoteDomainGetPerfEventsArgsCodec: XdrCodec<RemoteDomainGetPerfEventsArgs> = xStruct('remote_domain_get_perf_events_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetPerfEventsRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetPerfEventsRetCodec: XdrCodec<RemoteDomainGetPerfEventsRet> = xStruct('remote_domain_get_perf_events_ret', {
+export const RemoteDomainGetPerfEventsRetCodec: XdrCodec<RemoteDomainGetPerfEventsRet> = xStruct('remote_domain_get_perf_events_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_PERF_EVENTS_MAX),
-});
+}));
 
 export interface RemoteDomainBlockStatsArgs {
   dom: RemoteNonnullDomain;
   path: RemoteNonnullString;
 }
-export const RemoteDomainBlockStatsArgsCodec: XdrCodec<RemoteDomainBlockStatsArgs> = xStruct('remote_domain_block_stats_args', {
+export const RemoteDomainBlockStatsArgsCodec: XdrCodec<RemoteDomainBlockStatsArgs> = xStruct('remote_domain_block_stats_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainBlockStatsRet {
   rd_req: bigint;
@@ -1194,13 +1194,13 @@ export interface RemoteDomainBlockStatsRet {
   wr_bytes: bigint;
   errs: bigint;
 }
-export const RemoteDomainBlockStatsRetCodec: XdrCodec<RemoteDomainBlockStatsRet> = xStruct('remote_domain_block_stats_ret', {
+export const RemoteDomainBlockStatsRetCodec: XdrCodec<RemoteDomainBlockStatsRet> = xStruct('remote_domain_block_stats_ret', () => ({
   rd_req: xHyper,
   rd_bytes: xHyper,
   wr_req: xHyper,
   wr_bytes: xHyper,
   errs: xHyper,
-});
+}));
 
 export interface RemoteDomainBlockStatsFlagsArgs {
   dom: RemoteNonnullDomain;
@@ -1208,30 +1208,30 @@ export interface RemoteDomainBlockStatsFlagsArgs {
   nparams: number;
   flags: number;
 }
-export const RemoteDomainBlockStatsFlagsArgsCodec: XdrCodec<RemoteDomainBlockStatsFlagsArgs> = xStruct('remote_domain_block_stats_flags_args', {
+export const RemoteDomainBlockStatsFlagsArgsCodec: XdrCodec<RemoteDomainBlockStatsFlagsArgs> = xStruct('remote_domain_block_stats_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockStatsFlagsRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainBlockStatsFlagsRetCodec: XdrCodec<RemoteDomainBlockStatsFlagsRet> = xStruct('remote_domain_block_stats_flags_ret', {
+export const RemoteDomainBlockStatsFlagsRetCodec: XdrCodec<RemoteDomainBlockStatsFlagsRet> = xStruct('remote_domain_block_stats_flags_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainInterfaceStatsArgs {
   dom: RemoteNonnullDomain;
   device: RemoteNonnullString;
 }
-export const RemoteDomainInterfaceStatsArgsCodec: XdrCodec<RemoteDomainInterfaceStatsArgs> = xStruct('remote_domain_interface_stats_args', {
+export const RemoteDomainInterfaceStatsArgsCodec: XdrCodec<RemoteDomainInterfaceStatsArgs> = xStruct('remote_domain_interface_stats_args', () => ({
   dom: RemoteNonnullDomainCodec,
   device: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainInterfaceStatsRet {
   rx_bytes: bigint;
@@ -1243,7 +1243,7 @@ export interface RemoteDomainInterfaceStatsRet {
   tx_errs: bigint;
   tx_drop: bigint;
 }
-export const RemoteDomainInterfaceStatsRetCodec: XdrCodec<RemoteDomainInterfaceStatsRet> = xStruct('remote_domain_interface_stats_ret', {
+export const RemoteDomainInterfaceStatsRetCodec: XdrCodec<RemoteDomainInterfaceStatsRet> = xStruct('remote_domain_interface_stats_ret', () => ({
   rx_bytes: xHyper,
   rx_packets: xHyper,
   rx_errs: xHyper,
@@ -1252,7 +1252,7 @@ export const RemoteDomainInterfaceStatsRetCodec: XdrCodec<RemoteDomainInterfaceS
   tx_packets: xHyper,
   tx_errs: xHyper,
   tx_drop: xHyper,
-});
+}));
 
 export interface RemoteDomainSetInterfaceParametersArgs {
   dom: RemoteNonnullDomain;
@@ -1260,12 +1260,12 @@ export interface RemoteDomainSetInterfaceParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainSetInterfaceParametersArgs> = xStruct('remote_domain_set_interface_parameters_args', {
+export const RemoteDomainSetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainSetInterfaceParametersArgs> = xStruct('remote_domain_set_interface_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   device: RemoteNonnullStringCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetInterfaceParametersArgs {
   dom: RemoteNonnullDomain;
@@ -1273,48 +1273,48 @@ export interface RemoteDomainGetInterfaceParametersArgs {
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainGetInterfaceParametersArgs> = xStruct('remote_domain_get_interface_parameters_args', {
+export const RemoteDomainGetInterfaceParametersArgsCodec: XdrCodec<RemoteDomainGetInterfaceParametersArgs> = xStruct('remote_domain_get_interface_parameters_args', () => ({
   dom: RemoteNonnullDomainCodec,
   device: RemoteNonnullStringCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetInterfaceParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetInterfaceParametersRetCodec: XdrCodec<RemoteDomainGetInterfaceParametersRet> = xStruct('remote_domain_get_interface_parameters_ret', {
+export const RemoteDomainGetInterfaceParametersRetCodec: XdrCodec<RemoteDomainGetInterfaceParametersRet> = xStruct('remote_domain_get_interface_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainMemoryStatsArgs {
   dom: RemoteNonnullDomain;
   maxStats: number;
   flags: number;
 }
-export const RemoteDomainMemoryStatsArgsCodec: XdrCodec<RemoteDomainMemoryStatsArgs> = xStruct('remote_domain_memory_stats_args', {
+export const RemoteDomainMemoryStatsArgsCodec: XdrCodec<RemoteDomainMemoryStatsArgs> = xStruct('remote_domain_memory_stats_args', () => ({
   dom: RemoteNonnullDomainCodec,
   maxStats: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMemoryStat {
   tag: number;
   val: bigint;
 }
-export const RemoteDomainMemoryStatCodec: XdrCodec<RemoteDomainMemoryStat> = xStruct('remote_domain_memory_stat', {
+export const RemoteDomainMemoryStatCodec: XdrCodec<RemoteDomainMemoryStat> = xStruct('remote_domain_memory_stat', () => ({
   tag: xInt,
   val: xUhyper,
-});
+}));
 
 export interface RemoteDomainMemoryStatsRet {
   stats: RemoteDomainMemoryStat[];
 }
-export const RemoteDomainMemoryStatsRetCodec: XdrCodec<RemoteDomainMemoryStatsRet> = xStruct('remote_domain_memory_stats_ret', {
+export const RemoteDomainMemoryStatsRetCodec: XdrCodec<RemoteDomainMemoryStatsRet> = xStruct('remote_domain_memory_stats_ret', () => ({
   stats: xArray(RemoteDomainMemoryStatCodec, REMOTE_DOMAIN_MEMORY_STATS_MAX),
-});
+}));
 
 export interface RemoteDomainBlockPeekArgs {
   dom: RemoteNonnullDomain;
@@ -1323,20 +1323,20 @@ export interface RemoteDomainBlockPeekArgs {
   size: number;
   flags: number;
 }
-export const RemoteDomainBlockPeekArgsCodec: XdrCodec<RemoteDomainBlockPeekArgs> = xStruct('remote_domain_block_peek_args', {
+export const RemoteDomainBlockPeekArgsCodec: XdrCodec<RemoteDomainBlockPeekArgs> = xStruct('remote_domain_block_peek_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   offset: xUhyper,
   size: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockPeekRet {
   buffer: Buffer;
 }
-export const RemoteDomainBlockPeekRetCodec: XdrCodec<RemoteDomainBlockPeekRet> = xStruct('remote_domain_block_peek_ret', {
+export const RemoteDomainBlockPeekRetCodec: XdrCodec<RemoteDomainBlockPeekRet> = xStruct('remote_domain_block_peek_ret', () => ({
   buffer: xOpaque(REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX),
-});
+}));
 
 export interface RemoteDomainMemoryPeekArgs {
   dom: RemoteNonnullDomain;
@@ -1344,150 +1344,150 @@ export interface RemoteDomainMemoryPeekArgs {
   size: number;
   flags: number;
 }
-export const RemoteDomainMemoryPeekArgsCodec: XdrCodec<RemoteDomainMemoryPeekArgs> = xStruct('remote_domain_memory_peek_args', {
+export const RemoteDomainMemoryPeekArgsCodec: XdrCodec<RemoteDomainMemoryPeekArgs> = xStruct('remote_domain_memory_peek_args', () => ({
   dom: RemoteNonnullDomainCodec,
   offset: xUhyper,
   size: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMemoryPeekRet {
   buffer: Buffer;
 }
-export const RemoteDomainMemoryPeekRetCodec: XdrCodec<RemoteDomainMemoryPeekRet> = xStruct('remote_domain_memory_peek_ret', {
+export const RemoteDomainMemoryPeekRetCodec: XdrCodec<RemoteDomainMemoryPeekRet> = xStruct('remote_domain_memory_peek_ret', () => ({
   buffer: xOpaque(REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX),
-});
+}));
 
 export interface RemoteDomainGetBlockInfoArgs {
   dom: RemoteNonnullDomain;
   path: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainGetBlockInfoArgsCodec: XdrCodec<RemoteDomainGetBlockInfoArgs> = xStruct('remote_domain_get_block_info_args', {
+export const RemoteDomainGetBlockInfoArgsCodec: XdrCodec<RemoteDomainGetBlockInfoArgs> = xStruct('remote_domain_get_block_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlockInfoRet {
   allocation: bigint;
   capacity: bigint;
   physical: bigint;
 }
-export const RemoteDomainGetBlockInfoRetCodec: XdrCodec<RemoteDomainGetBlockInfoRet> = xStruct('remote_domain_get_block_info_ret', {
+export const RemoteDomainGetBlockInfoRetCodec: XdrCodec<RemoteDomainGetBlockInfoRet> = xStruct('remote_domain_get_block_info_ret', () => ({
   allocation: xUhyper,
   capacity: xUhyper,
   physical: xUhyper,
-});
+}));
 
 export interface RemoteConnectListDomainsArgs {
   maxids: number;
 }
-export const RemoteConnectListDomainsArgsCodec: XdrCodec<RemoteConnectListDomainsArgs> = xStruct('remote_connect_list_domains_args', {
+export const RemoteConnectListDomainsArgsCodec: XdrCodec<RemoteConnectListDomainsArgs> = xStruct('remote_connect_list_domains_args', () => ({
   maxids: xInt,
-});
+}));
 
 export interface RemoteConnectListDomainsRet {
   ids: number[];
 }
-export const RemoteConnectListDomainsRetCodec: XdrCodec<RemoteConnectListDomainsRet> = xStruct('remote_connect_list_domains_ret', {
+export const RemoteConnectListDomainsRetCodec: XdrCodec<RemoteConnectListDomainsRet> = xStruct('remote_connect_list_domains_ret', () => ({
   ids: xArray(xInt, REMOTE_DOMAIN_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectNumOfDomainsRet {
   num: number;
 }
-export const RemoteConnectNumOfDomainsRetCodec: XdrCodec<RemoteConnectNumOfDomainsRet> = xStruct('remote_connect_num_of_domains_ret', {
+export const RemoteConnectNumOfDomainsRetCodec: XdrCodec<RemoteConnectNumOfDomainsRet> = xStruct('remote_connect_num_of_domains_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainCreateXmlArgsCodec: XdrCodec<RemoteDomainCreateXmlArgs> = xStruct('remote_domain_create_xml_args', {
+export const RemoteDomainCreateXmlArgsCodec: XdrCodec<RemoteDomainCreateXmlArgs> = xStruct('remote_domain_create_xml_args', () => ({
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCreateXmlRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainCreateXmlRetCodec: XdrCodec<RemoteDomainCreateXmlRet> = xStruct('remote_domain_create_xml_ret', {
+export const RemoteDomainCreateXmlRetCodec: XdrCodec<RemoteDomainCreateXmlRet> = xStruct('remote_domain_create_xml_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainCreateXmlWithFilesArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainCreateXmlWithFilesArgsCodec: XdrCodec<RemoteDomainCreateXmlWithFilesArgs> = xStruct('remote_domain_create_xml_with_files_args', {
+export const RemoteDomainCreateXmlWithFilesArgsCodec: XdrCodec<RemoteDomainCreateXmlWithFilesArgs> = xStruct('remote_domain_create_xml_with_files_args', () => ({
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCreateXmlWithFilesRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainCreateXmlWithFilesRetCodec: XdrCodec<RemoteDomainCreateXmlWithFilesRet> = xStruct('remote_domain_create_xml_with_files_ret', {
+export const RemoteDomainCreateXmlWithFilesRetCodec: XdrCodec<RemoteDomainCreateXmlWithFilesRet> = xStruct('remote_domain_create_xml_with_files_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainLookupByIdArgs {
   id: number;
 }
-export const RemoteDomainLookupByIdArgsCodec: XdrCodec<RemoteDomainLookupByIdArgs> = xStruct('remote_domain_lookup_by_id_args', {
+export const RemoteDomainLookupByIdArgsCodec: XdrCodec<RemoteDomainLookupByIdArgs> = xStruct('remote_domain_lookup_by_id_args', () => ({
   id: xInt,
-});
+}));
 
 export interface RemoteDomainLookupByIdRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainLookupByIdRetCodec: XdrCodec<RemoteDomainLookupByIdRet> = xStruct('remote_domain_lookup_by_id_ret', {
+export const RemoteDomainLookupByIdRetCodec: XdrCodec<RemoteDomainLookupByIdRet> = xStruct('remote_domain_lookup_by_id_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export const RemoteDomainLookupByUuidArgsCodec: XdrCodec<RemoteDomainLookupByUuidArgs> = xStruct('remote_domain_lookup_by_uuid_args', {
+export const RemoteDomainLookupByUuidArgsCodec: XdrCodec<RemoteDomainLookupByUuidArgs> = xStruct('remote_domain_lookup_by_uuid_args', () => ({
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteDomainLookupByUuidRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainLookupByUuidRetCodec: XdrCodec<RemoteDomainLookupByUuidRet> = xStruct('remote_domain_lookup_by_uuid_ret', {
+export const RemoteDomainLookupByUuidRetCodec: XdrCodec<RemoteDomainLookupByUuidRet> = xStruct('remote_domain_lookup_by_uuid_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteDomainLookupByNameArgsCodec: XdrCodec<RemoteDomainLookupByNameArgs> = xStruct('remote_domain_lookup_by_name_args', {
+export const RemoteDomainLookupByNameArgsCodec: XdrCodec<RemoteDomainLookupByNameArgs> = xStruct('remote_domain_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainLookupByNameRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainLookupByNameRetCodec: XdrCodec<RemoteDomainLookupByNameRet> = xStruct('remote_domain_lookup_by_name_ret', {
+export const RemoteDomainLookupByNameRetCodec: XdrCodec<RemoteDomainLookupByNameRet> = xStruct('remote_domain_lookup_by_name_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainSuspendArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainSuspendArgsCodec: XdrCodec<RemoteDomainSuspendArgs> = xStruct('remote_domain_suspend_args', {
+export const RemoteDomainSuspendArgsCodec: XdrCodec<RemoteDomainSuspendArgs> = xStruct('remote_domain_suspend_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainResumeArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainResumeArgsCodec: XdrCodec<RemoteDomainResumeArgs> = xStruct('remote_domain_resume_args', {
+export const RemoteDomainResumeArgsCodec: XdrCodec<RemoteDomainResumeArgs> = xStruct('remote_domain_resume_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainPmSuspendForDurationArgs {
   dom: RemoteNonnullDomain;
@@ -1495,137 +1495,137 @@ export interface RemoteDomainPmSuspendForDurationArgs {
   duration: bigint;
   flags: number;
 }
-export const RemoteDomainPmSuspendForDurationArgsCodec: XdrCodec<RemoteDomainPmSuspendForDurationArgs> = xStruct('remote_domain_pm_suspend_for_duration_args', {
+export const RemoteDomainPmSuspendForDurationArgsCodec: XdrCodec<RemoteDomainPmSuspendForDurationArgs> = xStruct('remote_domain_pm_suspend_for_duration_args', () => ({
   dom: RemoteNonnullDomainCodec,
   target: xUint,
   duration: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainPmWakeupArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainPmWakeupArgsCodec: XdrCodec<RemoteDomainPmWakeupArgs> = xStruct('remote_domain_pm_wakeup_args', {
+export const RemoteDomainPmWakeupArgsCodec: XdrCodec<RemoteDomainPmWakeupArgs> = xStruct('remote_domain_pm_wakeup_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainShutdownArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainShutdownArgsCodec: XdrCodec<RemoteDomainShutdownArgs> = xStruct('remote_domain_shutdown_args', {
+export const RemoteDomainShutdownArgsCodec: XdrCodec<RemoteDomainShutdownArgs> = xStruct('remote_domain_shutdown_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainRebootArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainRebootArgsCodec: XdrCodec<RemoteDomainRebootArgs> = xStruct('remote_domain_reboot_args', {
+export const RemoteDomainRebootArgsCodec: XdrCodec<RemoteDomainRebootArgs> = xStruct('remote_domain_reboot_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainResetArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainResetArgsCodec: XdrCodec<RemoteDomainResetArgs> = xStruct('remote_domain_reset_args', {
+export const RemoteDomainResetArgsCodec: XdrCodec<RemoteDomainResetArgs> = xStruct('remote_domain_reset_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainDestroyArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainDestroyArgsCodec: XdrCodec<RemoteDomainDestroyArgs> = xStruct('remote_domain_destroy_args', {
+export const RemoteDomainDestroyArgsCodec: XdrCodec<RemoteDomainDestroyArgs> = xStruct('remote_domain_destroy_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainDestroyFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainDestroyFlagsArgsCodec: XdrCodec<RemoteDomainDestroyFlagsArgs> = xStruct('remote_domain_destroy_flags_args', {
+export const RemoteDomainDestroyFlagsArgsCodec: XdrCodec<RemoteDomainDestroyFlagsArgs> = xStruct('remote_domain_destroy_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetOsTypeArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetOsTypeArgsCodec: XdrCodec<RemoteDomainGetOsTypeArgs> = xStruct('remote_domain_get_os_type_args', {
+export const RemoteDomainGetOsTypeArgsCodec: XdrCodec<RemoteDomainGetOsTypeArgs> = xStruct('remote_domain_get_os_type_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetOsTypeRet {
   type: RemoteNonnullString;
 }
-export const RemoteDomainGetOsTypeRetCodec: XdrCodec<RemoteDomainGetOsTypeRet> = xStruct('remote_domain_get_os_type_ret', {
+export const RemoteDomainGetOsTypeRetCodec: XdrCodec<RemoteDomainGetOsTypeRet> = xStruct('remote_domain_get_os_type_ret', () => ({
   type: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainGetMaxMemoryArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetMaxMemoryArgsCodec: XdrCodec<RemoteDomainGetMaxMemoryArgs> = xStruct('remote_domain_get_max_memory_args', {
+export const RemoteDomainGetMaxMemoryArgsCodec: XdrCodec<RemoteDomainGetMaxMemoryArgs> = xStruct('remote_domain_get_max_memory_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetMaxMemoryRet {
   memory: bigint;
 }
-export const RemoteDomainGetMaxMemoryRetCodec: XdrCodec<RemoteDomainGetMaxMemoryRet> = xStruct('remote_domain_get_max_memory_ret', {
+export const RemoteDomainGetMaxMemoryRetCodec: XdrCodec<RemoteDomainGetMaxMemoryRet> = xStruct('remote_domain_get_max_memory_ret', () => ({
   memory: xUhyper,
-});
+}));
 
 export interface RemoteDomainSetMaxMemoryArgs {
   dom: RemoteNonnullDomain;
   memory: bigint;
 }
-export const RemoteDomainSetMaxMemoryArgsCodec: XdrCodec<RemoteDomainSetMaxMemoryArgs> = xStruct('remote_domain_set_max_memory_args', {
+export const RemoteDomainSetMaxMemoryArgsCodec: XdrCodec<RemoteDomainSetMaxMemoryArgs> = xStruct('remote_domain_set_max_memory_args', () => ({
   dom: RemoteNonnullDomainCodec,
   memory: xUhyper,
-});
+}));
 
 export interface RemoteDomainSetMemoryArgs {
   dom: RemoteNonnullDomain;
   memory: bigint;
 }
-export const RemoteDomainSetMemoryArgsCodec: XdrCodec<RemoteDomainSetMemoryArgs> = xStruct('remote_domain_set_memory_args', {
+export const RemoteDomainSetMemoryArgsCodec: XdrCodec<RemoteDomainSetMemoryArgs> = xStruct('remote_domain_set_memory_args', () => ({
   dom: RemoteNonnullDomainCodec,
   memory: xUhyper,
-});
+}));
 
 export interface RemoteDomainSetMemoryFlagsArgs {
   dom: RemoteNonnullDomain;
   memory: bigint;
   flags: number;
 }
-export const RemoteDomainSetMemoryFlagsArgsCodec: XdrCodec<RemoteDomainSetMemoryFlagsArgs> = xStruct('remote_domain_set_memory_flags_args', {
+export const RemoteDomainSetMemoryFlagsArgsCodec: XdrCodec<RemoteDomainSetMemoryFlagsArgs> = xStruct('remote_domain_set_memory_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   memory: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetMemoryStatsPeriodArgs {
   dom: RemoteNonnullDomain;
   period: number;
   flags: number;
 }
-export const RemoteDomainSetMemoryStatsPeriodArgsCodec: XdrCodec<RemoteDomainSetMemoryStatsPeriodArgs> = xStruct('remote_domain_set_memory_stats_period_args', {
+export const RemoteDomainSetMemoryStatsPeriodArgsCodec: XdrCodec<RemoteDomainSetMemoryStatsPeriodArgs> = xStruct('remote_domain_set_memory_stats_period_args', () => ({
   dom: RemoteNonnullDomainCodec,
   period: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetInfoArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetInfoArgsCodec: XdrCodec<RemoteDomainGetInfoArgs> = xStruct('remote_domain_get_info_args', {
+export const RemoteDomainGetInfoArgsCodec: XdrCodec<RemoteDomainGetInfoArgs> = xStruct('remote_domain_get_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetInfoRet {
   state: number;
@@ -1634,22 +1634,22 @@ export interface RemoteDomainGetInfoRet {
   nrVirtCpu: number;
   cpuTime: bigint;
 }
-export const RemoteDomainGetInfoRetCodec: XdrCodec<RemoteDomainGetInfoRet> = xStruct('remote_domain_get_info_ret', {
+export const RemoteDomainGetInfoRetCodec: XdrCodec<RemoteDomainGetInfoRet> = xStruct('remote_domain_get_info_ret', () => ({
   state: xUint,
   maxMem: xUhyper,
   memory: xUhyper,
   nrVirtCpu: xUint,
   cpuTime: xUhyper,
-});
+}));
 
 export interface RemoteDomainSaveArgs {
   dom: RemoteNonnullDomain;
   to: RemoteNonnullString;
 }
-export const RemoteDomainSaveArgsCodec: XdrCodec<RemoteDomainSaveArgs> = xStruct('remote_domain_save_args', {
+export const RemoteDomainSaveArgsCodec: XdrCodec<RemoteDomainSaveArgs> = xStruct('remote_domain_save_args', () => ({
   dom: RemoteNonnullDomainCodec,
   to: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainSaveFlagsArgs {
   dom: RemoteNonnullDomain;
@@ -1657,88 +1657,88 @@ export interface RemoteDomainSaveFlagsArgs {
   dxml: RemoteString;
   flags: number;
 }
-export const RemoteDomainSaveFlagsArgsCodec: XdrCodec<RemoteDomainSaveFlagsArgs> = xStruct('remote_domain_save_flags_args', {
+export const RemoteDomainSaveFlagsArgsCodec: XdrCodec<RemoteDomainSaveFlagsArgs> = xStruct('remote_domain_save_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   to: RemoteNonnullStringCodec,
   dxml: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSaveParamsArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSaveParamsArgsCodec: XdrCodec<RemoteDomainSaveParamsArgs> = xStruct('remote_domain_save_params_args', {
+export const RemoteDomainSaveParamsArgsCodec: XdrCodec<RemoteDomainSaveParamsArgs> = xStruct('remote_domain_save_params_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SAVE_PARAMS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainRestoreArgs {
   from: RemoteNonnullString;
 }
-export const RemoteDomainRestoreArgsCodec: XdrCodec<RemoteDomainRestoreArgs> = xStruct('remote_domain_restore_args', {
+export const RemoteDomainRestoreArgsCodec: XdrCodec<RemoteDomainRestoreArgs> = xStruct('remote_domain_restore_args', () => ({
   from: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainRestoreFlagsArgs {
   from: RemoteNonnullString;
   dxml: RemoteString;
   flags: number;
 }
-export const RemoteDomainRestoreFlagsArgsCodec: XdrCodec<RemoteDomainRestoreFlagsArgs> = xStruct('remote_domain_restore_flags_args', {
+export const RemoteDomainRestoreFlagsArgsCodec: XdrCodec<RemoteDomainRestoreFlagsArgs> = xStruct('remote_domain_restore_flags_args', () => ({
   from: RemoteNonnullStringCodec,
   dxml: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainRestoreParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainRestoreParamsArgsCodec: XdrCodec<RemoteDomainRestoreParamsArgs> = xStruct('remote_domain_restore_params_args', {
+export const RemoteDomainRestoreParamsArgsCodec: XdrCodec<RemoteDomainRestoreParamsArgs> = xStruct('remote_domain_restore_params_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_SAVE_PARAMS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSaveImageGetXmlDescArgs {
   file: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainSaveImageGetXmlDescArgsCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescArgs> = xStruct('remote_domain_save_image_get_xml_desc_args', {
+export const RemoteDomainSaveImageGetXmlDescArgsCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescArgs> = xStruct('remote_domain_save_image_get_xml_desc_args', () => ({
   file: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSaveImageGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainSaveImageGetXmlDescRetCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescRet> = xStruct('remote_domain_save_image_get_xml_desc_ret', {
+export const RemoteDomainSaveImageGetXmlDescRetCodec: XdrCodec<RemoteDomainSaveImageGetXmlDescRet> = xStruct('remote_domain_save_image_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainSaveImageDefineXmlArgs {
   file: RemoteNonnullString;
   dxml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainSaveImageDefineXmlArgsCodec: XdrCodec<RemoteDomainSaveImageDefineXmlArgs> = xStruct('remote_domain_save_image_define_xml_args', {
+export const RemoteDomainSaveImageDefineXmlArgsCodec: XdrCodec<RemoteDomainSaveImageDefineXmlArgs> = xStruct('remote_domain_save_image_define_xml_args', () => ({
   file: RemoteNonnullStringCodec,
   dxml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCoreDumpArgs {
   dom: RemoteNonnullDomain;
   to: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainCoreDumpArgsCodec: XdrCodec<RemoteDomainCoreDumpArgs> = xStruct('remote_domain_core_dump_args', {
+export const RemoteDomainCoreDumpArgsCodec: XdrCodec<RemoteDomainCoreDumpArgs> = xStruct('remote_domain_core_dump_args', () => ({
   dom: RemoteNonnullDomainCodec,
   to: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCoreDumpWithFormatArgs {
   dom: RemoteNonnullDomain;
@@ -1746,46 +1746,46 @@ export interface RemoteDomainCoreDumpWithFormatArgs {
   dumpformat: number;
   flags: number;
 }
-export const RemoteDomainCoreDumpWithFormatArgsCodec: XdrCodec<RemoteDomainCoreDumpWithFormatArgs> = xStruct('remote_domain_core_dump_with_format_args', {
+export const RemoteDomainCoreDumpWithFormatArgsCodec: XdrCodec<RemoteDomainCoreDumpWithFormatArgs> = xStruct('remote_domain_core_dump_with_format_args', () => ({
   dom: RemoteNonnullDomainCodec,
   to: RemoteNonnullStringCodec,
   dumpformat: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainScreenshotArgs {
   dom: RemoteNonnullDomain;
   screen: number;
   flags: number;
 }
-export const RemoteDomainScreenshotArgsCodec: XdrCodec<RemoteDomainScreenshotArgs> = xStruct('remote_domain_screenshot_args', {
+export const RemoteDomainScreenshotArgsCodec: XdrCodec<RemoteDomainScreenshotArgs> = xStruct('remote_domain_screenshot_args', () => ({
   dom: RemoteNonnullDomainCodec,
   screen: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainScreenshotRet {
   mime: RemoteString;
 }
-export const RemoteDomainScreenshotRetCodec: XdrCodec<RemoteDomainScreenshotRet> = xStruct('remote_domain_screenshot_ret', {
+export const RemoteDomainScreenshotRetCodec: XdrCodec<RemoteDomainScreenshotRet> = xStruct('remote_domain_screenshot_ret', () => ({
   mime: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetXmlDescArgsCodec: XdrCodec<RemoteDomainGetXmlDescArgs> = xStruct('remote_domain_get_xml_desc_args', {
+export const RemoteDomainGetXmlDescArgsCodec: XdrCodec<RemoteDomainGetXmlDescArgs> = xStruct('remote_domain_get_xml_desc_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainGetXmlDescRetCodec: XdrCodec<RemoteDomainGetXmlDescRet> = xStruct('remote_domain_get_xml_desc_ret', {
+export const RemoteDomainGetXmlDescRetCodec: XdrCodec<RemoteDomainGetXmlDescRet> = xStruct('remote_domain_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepareArgs {
   uri_in: RemoteString;
@@ -1793,21 +1793,21 @@ export interface RemoteDomainMigratePrepareArgs {
   dname: RemoteString;
   resource: bigint;
 }
-export const RemoteDomainMigratePrepareArgsCodec: XdrCodec<RemoteDomainMigratePrepareArgs> = xStruct('remote_domain_migrate_prepare_args', {
+export const RemoteDomainMigratePrepareArgsCodec: XdrCodec<RemoteDomainMigratePrepareArgs> = xStruct('remote_domain_migrate_prepare_args', () => ({
   uri_in: RemoteStringCodec,
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigratePrepareRet {
   cookie: Buffer;
   uri_out: RemoteString;
 }
-export const RemoteDomainMigratePrepareRetCodec: XdrCodec<RemoteDomainMigratePrepareRet> = xStruct('remote_domain_migrate_prepare_ret', {
+export const RemoteDomainMigratePrepareRetCodec: XdrCodec<RemoteDomainMigratePrepareRet> = xStruct('remote_domain_migrate_prepare_ret', () => ({
   cookie: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri_out: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePerformArgs {
   dom: RemoteNonnullDomain;
@@ -1817,14 +1817,14 @@ export interface RemoteDomainMigratePerformArgs {
   dname: RemoteString;
   resource: bigint;
 }
-export const RemoteDomainMigratePerformArgsCodec: XdrCodec<RemoteDomainMigratePerformArgs> = xStruct('remote_domain_migrate_perform_args', {
+export const RemoteDomainMigratePerformArgsCodec: XdrCodec<RemoteDomainMigratePerformArgs> = xStruct('remote_domain_migrate_perform_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cookie: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri: RemoteNonnullStringCodec,
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigrateFinishArgs {
   dname: RemoteNonnullString;
@@ -1832,19 +1832,19 @@ export interface RemoteDomainMigrateFinishArgs {
   uri: RemoteNonnullString;
   flags: bigint;
 }
-export const RemoteDomainMigrateFinishArgsCodec: XdrCodec<RemoteDomainMigrateFinishArgs> = xStruct('remote_domain_migrate_finish_args', {
+export const RemoteDomainMigrateFinishArgsCodec: XdrCodec<RemoteDomainMigrateFinishArgs> = xStruct('remote_domain_migrate_finish_args', () => ({
   dname: RemoteNonnullStringCodec,
   cookie: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri: RemoteNonnullStringCodec,
   flags: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigrateFinishRet {
   ddom: RemoteNonnullDomain;
 }
-export const RemoteDomainMigrateFinishRetCodec: XdrCodec<RemoteDomainMigrateFinishRet> = xStruct('remote_domain_migrate_finish_ret', {
+export const RemoteDomainMigrateFinishRetCodec: XdrCodec<RemoteDomainMigrateFinishRet> = xStruct('remote_domain_migrate_finish_ret', () => ({
   ddom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepare2Args {
   uri_in: RemoteString;
@@ -1853,22 +1853,22 @@ export interface RemoteDomainMigratePrepare2Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export const RemoteDomainMigratePrepare2ArgsCodec: XdrCodec<RemoteDomainMigratePrepare2Args> = xStruct('remote_domain_migrate_prepare2_args', {
+export const RemoteDomainMigratePrepare2ArgsCodec: XdrCodec<RemoteDomainMigratePrepare2Args> = xStruct('remote_domain_migrate_prepare2_args', () => ({
   uri_in: RemoteStringCodec,
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
   dom_xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepare2Ret {
   cookie: Buffer;
   uri_out: RemoteString;
 }
-export const RemoteDomainMigratePrepare2RetCodec: XdrCodec<RemoteDomainMigratePrepare2Ret> = xStruct('remote_domain_migrate_prepare2_ret', {
+export const RemoteDomainMigratePrepare2RetCodec: XdrCodec<RemoteDomainMigratePrepare2Ret> = xStruct('remote_domain_migrate_prepare2_ret', () => ({
   cookie: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri_out: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainMigrateFinish2Args {
   dname: RemoteNonnullString;
@@ -1877,135 +1877,135 @@ export interface RemoteDomainMigrateFinish2Args {
   flags: bigint;
   retcode: number;
 }
-export const RemoteDomainMigrateFinish2ArgsCodec: XdrCodec<RemoteDomainMigrateFinish2Args> = xStruct('remote_domain_migrate_finish2_args', {
+export const RemoteDomainMigrateFinish2ArgsCodec: XdrCodec<RemoteDomainMigrateFinish2Args> = xStruct('remote_domain_migrate_finish2_args', () => ({
   dname: RemoteNonnullStringCodec,
   cookie: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri: RemoteNonnullStringCodec,
   flags: xUhyper,
   retcode: xInt,
-});
+}));
 
 export interface RemoteDomainMigrateFinish2Ret {
   ddom: RemoteNonnullDomain;
 }
-export const RemoteDomainMigrateFinish2RetCodec: XdrCodec<RemoteDomainMigrateFinish2Ret> = xStruct('remote_domain_migrate_finish2_ret', {
+export const RemoteDomainMigrateFinish2RetCodec: XdrCodec<RemoteDomainMigrateFinish2Ret> = xStruct('remote_domain_migrate_finish2_ret', () => ({
   ddom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteConnectListDefinedDomainsArgs {
   maxnames: number;
 }
-export const RemoteConnectListDefinedDomainsArgsCodec: XdrCodec<RemoteConnectListDefinedDomainsArgs> = xStruct('remote_connect_list_defined_domains_args', {
+export const RemoteConnectListDefinedDomainsArgsCodec: XdrCodec<RemoteConnectListDefinedDomainsArgs> = xStruct('remote_connect_list_defined_domains_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedDomainsRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListDefinedDomainsRetCodec: XdrCodec<RemoteConnectListDefinedDomainsRet> = xStruct('remote_connect_list_defined_domains_ret', {
+export const RemoteConnectListDefinedDomainsRetCodec: XdrCodec<RemoteConnectListDefinedDomainsRet> = xStruct('remote_connect_list_defined_domains_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectNumOfDefinedDomainsRet {
   num: number;
 }
-export const RemoteConnectNumOfDefinedDomainsRetCodec: XdrCodec<RemoteConnectNumOfDefinedDomainsRet> = xStruct('remote_connect_num_of_defined_domains_ret', {
+export const RemoteConnectNumOfDefinedDomainsRetCodec: XdrCodec<RemoteConnectNumOfDefinedDomainsRet> = xStruct('remote_connect_num_of_defined_domains_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainCreateArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainCreateArgsCodec: XdrCodec<RemoteDomainCreateArgs> = xStruct('remote_domain_create_args', {
+export const RemoteDomainCreateArgsCodec: XdrCodec<RemoteDomainCreateArgs> = xStruct('remote_domain_create_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainCreateWithFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainCreateWithFlagsArgsCodec: XdrCodec<RemoteDomainCreateWithFlagsArgs> = xStruct('remote_domain_create_with_flags_args', {
+export const RemoteDomainCreateWithFlagsArgsCodec: XdrCodec<RemoteDomainCreateWithFlagsArgs> = xStruct('remote_domain_create_with_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCreateWithFlagsRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainCreateWithFlagsRetCodec: XdrCodec<RemoteDomainCreateWithFlagsRet> = xStruct('remote_domain_create_with_flags_ret', {
+export const RemoteDomainCreateWithFlagsRetCodec: XdrCodec<RemoteDomainCreateWithFlagsRet> = xStruct('remote_domain_create_with_flags_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainCreateWithFilesArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainCreateWithFilesArgsCodec: XdrCodec<RemoteDomainCreateWithFilesArgs> = xStruct('remote_domain_create_with_files_args', {
+export const RemoteDomainCreateWithFilesArgsCodec: XdrCodec<RemoteDomainCreateWithFilesArgs> = xStruct('remote_domain_create_with_files_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCreateWithFilesRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainCreateWithFilesRetCodec: XdrCodec<RemoteDomainCreateWithFilesRet> = xStruct('remote_domain_create_with_files_ret', {
+export const RemoteDomainCreateWithFilesRetCodec: XdrCodec<RemoteDomainCreateWithFilesRet> = xStruct('remote_domain_create_with_files_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainDefineXmlArgsCodec: XdrCodec<RemoteDomainDefineXmlArgs> = xStruct('remote_domain_define_xml_args', {
+export const RemoteDomainDefineXmlArgsCodec: XdrCodec<RemoteDomainDefineXmlArgs> = xStruct('remote_domain_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainDefineXmlRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainDefineXmlRetCodec: XdrCodec<RemoteDomainDefineXmlRet> = xStruct('remote_domain_define_xml_ret', {
+export const RemoteDomainDefineXmlRetCodec: XdrCodec<RemoteDomainDefineXmlRet> = xStruct('remote_domain_define_xml_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainDefineXmlFlagsArgsCodec: XdrCodec<RemoteDomainDefineXmlFlagsArgs> = xStruct('remote_domain_define_xml_flags_args', {
+export const RemoteDomainDefineXmlFlagsArgsCodec: XdrCodec<RemoteDomainDefineXmlFlagsArgs> = xStruct('remote_domain_define_xml_flags_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainDefineXmlFlagsRet {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainDefineXmlFlagsRetCodec: XdrCodec<RemoteDomainDefineXmlFlagsRet> = xStruct('remote_domain_define_xml_flags_ret', {
+export const RemoteDomainDefineXmlFlagsRetCodec: XdrCodec<RemoteDomainDefineXmlFlagsRet> = xStruct('remote_domain_define_xml_flags_ret', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainUndefineArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainUndefineArgsCodec: XdrCodec<RemoteDomainUndefineArgs> = xStruct('remote_domain_undefine_args', {
+export const RemoteDomainUndefineArgsCodec: XdrCodec<RemoteDomainUndefineArgs> = xStruct('remote_domain_undefine_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainUndefineFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainUndefineFlagsArgsCodec: XdrCodec<RemoteDomainUndefineFlagsArgs> = xStruct('remote_domain_undefine_flags_args', {
+export const RemoteDomainUndefineFlagsArgsCodec: XdrCodec<RemoteDomainUndefineFlagsArgs> = xStruct('remote_domain_undefine_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainInjectNmiArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainInjectNmiArgsCodec: XdrCodec<RemoteDomainInjectNmiArgs> = xStruct('remote_domain_inject_nmi_args', {
+export const RemoteDomainInjectNmiArgsCodec: XdrCodec<RemoteDomainInjectNmiArgs> = xStruct('remote_domain_inject_nmi_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSendKeyArgs {
   dom: RemoteNonnullDomain;
@@ -2014,13 +2014,13 @@ export interface RemoteDomainSendKeyArgs {
   keycodes: number[];
   flags: number;
 }
-export const RemoteDomainSendKeyArgsCodec: XdrCodec<RemoteDomainSendKeyArgs> = xStruct('remote_domain_send_key_args', {
+export const RemoteDomainSendKeyArgsCodec: XdrCodec<RemoteDomainSendKeyArgs> = xStruct('remote_domain_send_key_args', () => ({
   dom: RemoteNonnullDomainCodec,
   codeset: xUint,
   holdtime: xUint,
   keycodes: xArray(xUint, REMOTE_DOMAIN_SEND_KEY_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSendProcessSignalArgs {
   dom: RemoteNonnullDomain;
@@ -2028,59 +2028,59 @@ export interface RemoteDomainSendProcessSignalArgs {
   signum: number;
   flags: number;
 }
-export const RemoteDomainSendProcessSignalArgsCodec: XdrCodec<RemoteDomainSendProcessSignalArgs> = xStruct('remote_domain_send_process_signal_args', {
+export const RemoteDomainSendProcessSignalArgsCodec: XdrCodec<RemoteDomainSendProcessSignalArgs> = xStruct('remote_domain_send_process_signal_args', () => ({
   dom: RemoteNonnullDomainCodec,
   pid_value: xHyper,
   signum: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetVcpusArgs {
   dom: RemoteNonnullDomain;
   nvcpus: number;
 }
-export const RemoteDomainSetVcpusArgsCodec: XdrCodec<RemoteDomainSetVcpusArgs> = xStruct('remote_domain_set_vcpus_args', {
+export const RemoteDomainSetVcpusArgsCodec: XdrCodec<RemoteDomainSetVcpusArgs> = xStruct('remote_domain_set_vcpus_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nvcpus: xUint,
-});
+}));
 
 export interface RemoteDomainSetVcpusFlagsArgs {
   dom: RemoteNonnullDomain;
   nvcpus: number;
   flags: number;
 }
-export const RemoteDomainSetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainSetVcpusFlagsArgs> = xStruct('remote_domain_set_vcpus_flags_args', {
+export const RemoteDomainSetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainSetVcpusFlagsArgs> = xStruct('remote_domain_set_vcpus_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nvcpus: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetVcpusFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainGetVcpusFlagsArgs> = xStruct('remote_domain_get_vcpus_flags_args', {
+export const RemoteDomainGetVcpusFlagsArgsCodec: XdrCodec<RemoteDomainGetVcpusFlagsArgs> = xStruct('remote_domain_get_vcpus_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetVcpusFlagsRet {
   num: number;
 }
-export const RemoteDomainGetVcpusFlagsRetCodec: XdrCodec<RemoteDomainGetVcpusFlagsRet> = xStruct('remote_domain_get_vcpus_flags_ret', {
+export const RemoteDomainGetVcpusFlagsRetCodec: XdrCodec<RemoteDomainGetVcpusFlagsRet> = xStruct('remote_domain_get_vcpus_flags_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainPinVcpuArgs {
   dom: RemoteNonnullDomain;
   vcpu: number;
   cpumap: Buffer;
 }
-export const RemoteDomainPinVcpuArgsCodec: XdrCodec<RemoteDomainPinVcpuArgs> = xStruct('remote_domain_pin_vcpu_args', {
+export const RemoteDomainPinVcpuArgsCodec: XdrCodec<RemoteDomainPinVcpuArgs> = xStruct('remote_domain_pin_vcpu_args', () => ({
   dom: RemoteNonnullDomainCodec,
   vcpu: xUint,
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
-});
+}));
 
 export interface RemoteDomainPinVcpuFlagsArgs {
   dom: RemoteNonnullDomain;
@@ -2088,12 +2088,12 @@ export interface RemoteDomainPinVcpuFlagsArgs {
   cpumap: Buffer;
   flags: number;
 }
-export const RemoteDomainPinVcpuFlagsArgsCodec: XdrCodec<RemoteDomainPinVcpuFlagsArgs> = xStruct('remote_domain_pin_vcpu_flags_args', {
+export const RemoteDomainPinVcpuFlagsArgsCodec: XdrCodec<RemoteDomainPinVcpuFlagsArgs> = xStruct('remote_domain_pin_vcpu_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   vcpu: xUint,
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetVcpuPinInfoArgs {
   dom: RemoteNonnullDomain;
@@ -2101,113 +2101,113 @@ export interface RemoteDomainGetVcpuPinInfoArgs {
   maplen: number;
   flags: number;
 }
-export const RemoteDomainGetVcpuPinInfoArgsCodec: XdrCodec<RemoteDomainGetVcpuPinInfoArgs> = xStruct('remote_domain_get_vcpu_pin_info_args', {
+export const RemoteDomainGetVcpuPinInfoArgsCodec: XdrCodec<RemoteDomainGetVcpuPinInfoArgs> = xStruct('remote_domain_get_vcpu_pin_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   ncpumaps: xInt,
   maplen: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetVcpuPinInfoRet {
   cpumaps: Buffer;
   num: number;
 }
-export const RemoteDomainGetVcpuPinInfoRetCodec: XdrCodec<RemoteDomainGetVcpuPinInfoRet> = xStruct('remote_domain_get_vcpu_pin_info_ret', {
+export const RemoteDomainGetVcpuPinInfoRetCodec: XdrCodec<RemoteDomainGetVcpuPinInfoRet> = xStruct('remote_domain_get_vcpu_pin_info_ret', () => ({
   cpumaps: xOpaque(REMOTE_CPUMAPS_MAX),
   num: xInt,
-});
+}));
 
 export interface RemoteDomainPinEmulatorArgs {
   dom: RemoteNonnullDomain;
   cpumap: Buffer;
   flags: number;
 }
-export const RemoteDomainPinEmulatorArgsCodec: XdrCodec<RemoteDomainPinEmulatorArgs> = xStruct('remote_domain_pin_emulator_args', {
+export const RemoteDomainPinEmulatorArgsCodec: XdrCodec<RemoteDomainPinEmulatorArgs> = xStruct('remote_domain_pin_emulator_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetEmulatorPinInfoArgs {
   dom: RemoteNonnullDomain;
   maplen: number;
   flags: number;
 }
-export const RemoteDomainGetEmulatorPinInfoArgsCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoArgs> = xStruct('remote_domain_get_emulator_pin_info_args', {
+export const RemoteDomainGetEmulatorPinInfoArgsCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoArgs> = xStruct('remote_domain_get_emulator_pin_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   maplen: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetEmulatorPinInfoRet {
   cpumaps: Buffer;
   ret: number;
 }
-export const RemoteDomainGetEmulatorPinInfoRetCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoRet> = xStruct('remote_domain_get_emulator_pin_info_ret', {
+export const RemoteDomainGetEmulatorPinInfoRetCodec: XdrCodec<RemoteDomainGetEmulatorPinInfoRet> = xStruct('remote_domain_get_emulator_pin_info_ret', () => ({
   cpumaps: xOpaque(REMOTE_CPUMAPS_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainGetVcpusArgs {
   dom: RemoteNonnullDomain;
   maxinfo: number;
   maplen: number;
 }
-export const RemoteDomainGetVcpusArgsCodec: XdrCodec<RemoteDomainGetVcpusArgs> = xStruct('remote_domain_get_vcpus_args', {
+export const RemoteDomainGetVcpusArgsCodec: XdrCodec<RemoteDomainGetVcpusArgs> = xStruct('remote_domain_get_vcpus_args', () => ({
   dom: RemoteNonnullDomainCodec,
   maxinfo: xInt,
   maplen: xInt,
-});
+}));
 
 export interface RemoteDomainGetVcpusRet {
   info: RemoteVcpuInfo[];
   cpumaps: Buffer;
 }
-export const RemoteDomainGetVcpusRetCodec: XdrCodec<RemoteDomainGetVcpusRet> = xStruct('remote_domain_get_vcpus_ret', {
+export const RemoteDomainGetVcpusRetCodec: XdrCodec<RemoteDomainGetVcpusRet> = xStruct('remote_domain_get_vcpus_ret', () => ({
   info: xArray(RemoteVcpuInfoCodec, REMOTE_VCPUINFO_MAX),
   cpumaps: xOpaque(REMOTE_CPUMAPS_MAX),
-});
+}));
 
 export interface RemoteDomainGetMaxVcpusArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetMaxVcpusArgsCodec: XdrCodec<RemoteDomainGetMaxVcpusArgs> = xStruct('remote_domain_get_max_vcpus_args', {
+export const RemoteDomainGetMaxVcpusArgsCodec: XdrCodec<RemoteDomainGetMaxVcpusArgs> = xStruct('remote_domain_get_max_vcpus_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetMaxVcpusRet {
   num: number;
 }
-export const RemoteDomainGetMaxVcpusRetCodec: XdrCodec<RemoteDomainGetMaxVcpusRet> = xStruct('remote_domain_get_max_vcpus_ret', {
+export const RemoteDomainGetMaxVcpusRetCodec: XdrCodec<RemoteDomainGetMaxVcpusRet> = xStruct('remote_domain_get_max_vcpus_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainIothreadInfo {
   iothread_id: number;
   cpumap: Buffer;
 }
-export const RemoteDomainIothreadInfoCodec: XdrCodec<RemoteDomainIothreadInfo> = xStruct('remote_domain_iothread_info', {
+export const RemoteDomainIothreadInfoCodec: XdrCodec<RemoteDomainIothreadInfo> = xStruct('remote_domain_iothread_info', () => ({
   iothread_id: xUint,
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
-});
+}));
 
 export interface RemoteDomainGetIothreadInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetIothreadInfoArgsCodec: XdrCodec<RemoteDomainGetIothreadInfoArgs> = xStruct('remote_domain_get_iothread_info_args', {
+export const RemoteDomainGetIothreadInfoArgsCodec: XdrCodec<RemoteDomainGetIothreadInfoArgs> = xStruct('remote_domain_get_iothread_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetIothreadInfoRet {
   info: RemoteDomainIothreadInfo[];
   ret: number;
 }
-export const RemoteDomainGetIothreadInfoRetCodec: XdrCodec<RemoteDomainGetIothreadInfoRet> = xStruct('remote_domain_get_iothread_info_ret', {
+export const RemoteDomainGetIothreadInfoRetCodec: XdrCodec<RemoteDomainGetIothreadInfoRet> = xStruct('remote_domain_get_iothread_info_ret', () => ({
   info: xArray(RemoteDomainIothreadInfoCodec, REMOTE_IOTHREAD_INFO_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteDomainPinIothreadArgs {
   dom: RemoteNonnullDomain;
@@ -2215,34 +2215,34 @@ export interface RemoteDomainPinIothreadArgs {
   cpumap: Buffer;
   flags: number;
 }
-export const RemoteDomainPinIothreadArgsCodec: XdrCodec<RemoteDomainPinIothreadArgs> = xStruct('remote_domain_pin_iothread_args', {
+export const RemoteDomainPinIothreadArgsCodec: XdrCodec<RemoteDomainPinIothreadArgs> = xStruct('remote_domain_pin_iothread_args', () => ({
   dom: RemoteNonnullDomainCodec,
   iothreads_id: xUint,
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainAddIothreadArgs {
   dom: RemoteNonnullDomain;
   iothread_id: number;
   flags: number;
 }
-export const RemoteDomainAddIothreadArgsCodec: XdrCodec<RemoteDomainAddIothreadArgs> = xStruct('remote_domain_add_iothread_args', {
+export const RemoteDomainAddIothreadArgsCodec: XdrCodec<RemoteDomainAddIothreadArgs> = xStruct('remote_domain_add_iothread_args', () => ({
   dom: RemoteNonnullDomainCodec,
   iothread_id: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainDelIothreadArgs {
   dom: RemoteNonnullDomain;
   iothread_id: number;
   flags: number;
 }
-export const RemoteDomainDelIothreadArgsCodec: XdrCodec<RemoteDomainDelIothreadArgs> = xStruct('remote_domain_del_iothread_args', {
+export const RemoteDomainDelIothreadArgsCodec: XdrCodec<RemoteDomainDelIothreadArgs> = xStruct('remote_domain_del_iothread_args', () => ({
   dom: RemoteNonnullDomainCodec,
   iothread_id: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetIothreadParamsArgs {
   dom: RemoteNonnullDomain;
@@ -2250,138 +2250,138 @@ export interface RemoteDomainSetIothreadParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetIothreadParamsArgsCodec: XdrCodec<RemoteDomainSetIothreadParamsArgs> = xStruct('remote_domain_set_iothread_params_args', {
+export const RemoteDomainSetIothreadParamsArgsCodec: XdrCodec<RemoteDomainSetIothreadParamsArgs> = xStruct('remote_domain_set_iothread_params_args', () => ({
   dom: RemoteNonnullDomainCodec,
   iothread_id: xUint,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetSecurityLabelArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetSecurityLabelArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelArgs> = xStruct('remote_domain_get_security_label_args', {
+export const RemoteDomainGetSecurityLabelArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelArgs> = xStruct('remote_domain_get_security_label_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetSecurityLabelRet {
   label: number[];
   enforcing: number;
 }
-export const RemoteDomainGetSecurityLabelRetCodec: XdrCodec<RemoteDomainGetSecurityLabelRet> = xStruct('remote_domain_get_security_label_ret', {
+export const RemoteDomainGetSecurityLabelRetCodec: XdrCodec<RemoteDomainGetSecurityLabelRet> = xStruct('remote_domain_get_security_label_ret', () => ({
   label: xArray(xInt, REMOTE_SECURITY_LABEL_MAX),
   enforcing: xInt,
-});
+}));
 
 export interface RemoteDomainGetSecurityLabelListArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetSecurityLabelListArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelListArgs> = xStruct('remote_domain_get_security_label_list_args', {
+export const RemoteDomainGetSecurityLabelListArgsCodec: XdrCodec<RemoteDomainGetSecurityLabelListArgs> = xStruct('remote_domain_get_security_label_list_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetSecurityLabelListRet {
   labels: RemoteDomainGetSecurityLabelRet[];
   ret: number;
 }
-export const RemoteDomainGetSecurityLabelListRetCodec: XdrCodec<RemoteDomainGetSecurityLabelListRet> = xStruct('remote_domain_get_security_label_list_ret', {
+export const RemoteDomainGetSecurityLabelListRetCodec: XdrCodec<RemoteDomainGetSecurityLabelListRet> = xStruct('remote_domain_get_security_label_list_ret', () => ({
   labels: xArray(RemoteDomainGetSecurityLabelRetCodec, REMOTE_SECURITY_LABEL_LIST_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteNodeGetSecurityModelRet {
   model: number[];
   doi: number[];
 }
-export const RemoteNodeGetSecurityModelRetCodec: XdrCodec<RemoteNodeGetSecurityModelRet> = xStruct('remote_node_get_security_model_ret', {
+export const RemoteNodeGetSecurityModelRetCodec: XdrCodec<RemoteNodeGetSecurityModelRet> = xStruct('remote_node_get_security_model_ret', () => ({
   model: xArray(xInt, REMOTE_SECURITY_MODEL_MAX),
   doi: xArray(xInt, REMOTE_SECURITY_DOI_MAX),
-});
+}));
 
 export interface RemoteDomainAttachDeviceArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
 }
-export const RemoteDomainAttachDeviceArgsCodec: XdrCodec<RemoteDomainAttachDeviceArgs> = xStruct('remote_domain_attach_device_args', {
+export const RemoteDomainAttachDeviceArgsCodec: XdrCodec<RemoteDomainAttachDeviceArgs> = xStruct('remote_domain_attach_device_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainAttachDeviceFlagsArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainAttachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainAttachDeviceFlagsArgs> = xStruct('remote_domain_attach_device_flags_args', {
+export const RemoteDomainAttachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainAttachDeviceFlagsArgs> = xStruct('remote_domain_attach_device_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainDetachDeviceArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
 }
-export const RemoteDomainDetachDeviceArgsCodec: XdrCodec<RemoteDomainDetachDeviceArgs> = xStruct('remote_domain_detach_device_args', {
+export const RemoteDomainDetachDeviceArgsCodec: XdrCodec<RemoteDomainDetachDeviceArgs> = xStruct('remote_domain_detach_device_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainDetachDeviceFlagsArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainDetachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainDetachDeviceFlagsArgs> = xStruct('remote_domain_detach_device_flags_args', {
+export const RemoteDomainDetachDeviceFlagsArgsCodec: XdrCodec<RemoteDomainDetachDeviceFlagsArgs> = xStruct('remote_domain_detach_device_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainUpdateDeviceFlagsArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainUpdateDeviceFlagsArgsCodec: XdrCodec<RemoteDomainUpdateDeviceFlagsArgs> = xStruct('remote_domain_update_device_flags_args', {
+export const RemoteDomainUpdateDeviceFlagsArgsCodec: XdrCodec<RemoteDomainUpdateDeviceFlagsArgs> = xStruct('remote_domain_update_device_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainDetachDeviceAliasArgs {
   dom: RemoteNonnullDomain;
   alias: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainDetachDeviceAliasArgsCodec: XdrCodec<RemoteDomainDetachDeviceAliasArgs> = xStruct('remote_domain_detach_device_alias_args', {
+export const RemoteDomainDetachDeviceAliasArgsCodec: XdrCodec<RemoteDomainDetachDeviceAliasArgs> = xStruct('remote_domain_detach_device_alias_args', () => ({
   dom: RemoteNonnullDomainCodec,
   alias: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetAutostartArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetAutostartArgsCodec: XdrCodec<RemoteDomainGetAutostartArgs> = xStruct('remote_domain_get_autostart_args', {
+export const RemoteDomainGetAutostartArgsCodec: XdrCodec<RemoteDomainGetAutostartArgs> = xStruct('remote_domain_get_autostart_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetAutostartRet {
   autostart: number;
 }
-export const RemoteDomainGetAutostartRetCodec: XdrCodec<RemoteDomainGetAutostartRet> = xStruct('remote_domain_get_autostart_ret', {
+export const RemoteDomainGetAutostartRetCodec: XdrCodec<RemoteDomainGetAutostartRet> = xStruct('remote_domain_get_autostart_ret', () => ({
   autostart: xInt,
-});
+}));
 
 export interface RemoteDomainSetAutostartArgs {
   dom: RemoteNonnullDomain;
   autostart: number;
 }
-export const RemoteDomainSetAutostartArgsCodec: XdrCodec<RemoteDomainSetAutostartArgs> = xStruct('remote_domain_set_autostart_args', {
+export const RemoteDomainSetAutostartArgsCodec: XdrCodec<RemoteDomainSetAutostartArgs> = xStruct('remote_domain_set_autostart_args', () => ({
   dom: RemoteNonnullDomainCodec,
   autostart: xInt,
-});
+}));
 
 export interface RemoteDomainSetMetadataArgs {
   dom: RemoteNonnullDomain;
@@ -2391,14 +2391,14 @@ export interface RemoteDomainSetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export const RemoteDomainSetMetadataArgsCodec: XdrCodec<RemoteDomainSetMetadataArgs> = xStruct('remote_domain_set_metadata_args', {
+export const RemoteDomainSetMetadataArgsCodec: XdrCodec<RemoteDomainSetMetadataArgs> = xStruct('remote_domain_set_metadata_args', () => ({
   dom: RemoteNonnullDomainCodec,
   type: xInt,
   metadata: RemoteStringCodec,
   key: RemoteStringCodec,
   uri: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMetadataArgs {
   dom: RemoteNonnullDomain;
@@ -2406,41 +2406,41 @@ export interface RemoteDomainGetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export const RemoteDomainGetMetadataArgsCodec: XdrCodec<RemoteDomainGetMetadataArgs> = xStruct('remote_domain_get_metadata_args', {
+export const RemoteDomainGetMetadataArgsCodec: XdrCodec<RemoteDomainGetMetadataArgs> = xStruct('remote_domain_get_metadata_args', () => ({
   dom: RemoteNonnullDomainCodec,
   type: xInt,
   uri: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMetadataRet {
   metadata: RemoteNonnullString;
 }
-export const RemoteDomainGetMetadataRetCodec: XdrCodec<RemoteDomainGetMetadataRet> = xStruct('remote_domain_get_metadata_ret', {
+export const RemoteDomainGetMetadataRetCodec: XdrCodec<RemoteDomainGetMetadataRet> = xStruct('remote_domain_get_metadata_ret', () => ({
   metadata: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainBlockJobAbortArgs {
   dom: RemoteNonnullDomain;
   path: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainBlockJobAbortArgsCodec: XdrCodec<RemoteDomainBlockJobAbortArgs> = xStruct('remote_domain_block_job_abort_args', {
+export const RemoteDomainBlockJobAbortArgsCodec: XdrCodec<RemoteDomainBlockJobAbortArgs> = xStruct('remote_domain_block_job_abort_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlockJobInfoArgs {
   dom: RemoteNonnullDomain;
   path: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainGetBlockJobInfoArgsCodec: XdrCodec<RemoteDomainGetBlockJobInfoArgs> = xStruct('remote_domain_get_block_job_info_args', {
+export const RemoteDomainGetBlockJobInfoArgsCodec: XdrCodec<RemoteDomainGetBlockJobInfoArgs> = xStruct('remote_domain_get_block_job_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlockJobInfoRet {
   found: number;
@@ -2449,13 +2449,13 @@ export interface RemoteDomainGetBlockJobInfoRet {
   cur: bigint;
   end: bigint;
 }
-export const RemoteDomainGetBlockJobInfoRetCodec: XdrCodec<RemoteDomainGetBlockJobInfoRet> = xStruct('remote_domain_get_block_job_info_ret', {
+export const RemoteDomainGetBlockJobInfoRetCodec: XdrCodec<RemoteDomainGetBlockJobInfoRet> = xStruct('remote_domain_get_block_job_info_ret', () => ({
   found: xInt,
   type: xInt,
   bandwidth: xUhyper,
   cur: xUhyper,
   end: xUhyper,
-});
+}));
 
 export interface RemoteDomainBlockJobSetSpeedArgs {
   dom: RemoteNonnullDomain;
@@ -2463,12 +2463,12 @@ export interface RemoteDomainBlockJobSetSpeedArgs {
   bandwidth: bigint;
   flags: number;
 }
-export const RemoteDomainBlockJobSetSpeedArgsCodec: XdrCodec<RemoteDomainBlockJobSetSpeedArgs> = xStruct('remote_domain_block_job_set_speed_args', {
+export const RemoteDomainBlockJobSetSpeedArgsCodec: XdrCodec<RemoteDomainBlockJobSetSpeedArgs> = xStruct('remote_domain_block_job_set_speed_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   bandwidth: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockPullArgs {
   dom: RemoteNonnullDomain;
@@ -2476,12 +2476,12 @@ export interface RemoteDomainBlockPullArgs {
   bandwidth: bigint;
   flags: number;
 }
-export const RemoteDomainBlockPullArgsCodec: XdrCodec<RemoteDomainBlockPullArgs> = xStruct('remote_domain_block_pull_args', {
+export const RemoteDomainBlockPullArgsCodec: XdrCodec<RemoteDomainBlockPullArgs> = xStruct('remote_domain_block_pull_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   bandwidth: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockRebaseArgs {
   dom: RemoteNonnullDomain;
@@ -2490,13 +2490,13 @@ export interface RemoteDomainBlockRebaseArgs {
   bandwidth: bigint;
   flags: number;
 }
-export const RemoteDomainBlockRebaseArgsCodec: XdrCodec<RemoteDomainBlockRebaseArgs> = xStruct('remote_domain_block_rebase_args', {
+export const RemoteDomainBlockRebaseArgsCodec: XdrCodec<RemoteDomainBlockRebaseArgs> = xStruct('remote_domain_block_rebase_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   base: RemoteStringCodec,
   bandwidth: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockCopyArgs {
   dom: RemoteNonnullDomain;
@@ -2505,13 +2505,13 @@ export interface RemoteDomainBlockCopyArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainBlockCopyArgsCodec: XdrCodec<RemoteDomainBlockCopyArgs> = xStruct('remote_domain_block_copy_args', {
+export const RemoteDomainBlockCopyArgsCodec: XdrCodec<RemoteDomainBlockCopyArgs> = xStruct('remote_domain_block_copy_args', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   destxml: RemoteNonnullStringCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBlockCommitArgs {
   dom: RemoteNonnullDomain;
@@ -2521,14 +2521,14 @@ export interface RemoteDomainBlockCommitArgs {
   bandwidth: bigint;
   flags: number;
 }
-export const RemoteDomainBlockCommitArgsCodec: XdrCodec<RemoteDomainBlockCommitArgs> = xStruct('remote_domain_block_commit_args', {
+export const RemoteDomainBlockCommitArgsCodec: XdrCodec<RemoteDomainBlockCommitArgs> = xStruct('remote_domain_block_commit_args', () => ({
   dom: RemoteNonnullDomainCodec,
   disk: RemoteNonnullStringCodec,
   base: RemoteStringCodec,
   top: RemoteStringCodec,
   bandwidth: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetBlockIoTuneArgs {
   dom: RemoteNonnullDomain;
@@ -2536,12 +2536,12 @@ export interface RemoteDomainSetBlockIoTuneArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainSetBlockIoTuneArgs> = xStruct('remote_domain_set_block_io_tune_args', {
+export const RemoteDomainSetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainSetBlockIoTuneArgs> = xStruct('remote_domain_set_block_io_tune_args', () => ({
   dom: RemoteNonnullDomainCodec,
   disk: RemoteNonnullStringCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlockIoTuneArgs {
   dom: RemoteNonnullDomain;
@@ -2549,21 +2549,21 @@ export interface RemoteDomainGetBlockIoTuneArgs {
   nparams: number;
   flags: number;
 }
-export const RemoteDomainGetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainGetBlockIoTuneArgs> = xStruct('remote_domain_get_block_io_tune_args', {
+export const RemoteDomainGetBlockIoTuneArgsCodec: XdrCodec<RemoteDomainGetBlockIoTuneArgs> = xStruct('remote_domain_get_block_io_tune_args', () => ({
   dom: RemoteNonnullDomainCodec,
   disk: RemoteStringCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetBlockIoTuneRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetBlockIoTuneRetCodec: XdrCodec<RemoteDomainGetBlockIoTuneRet> = xStruct('remote_domain_get_block_io_tune_ret', {
+export const RemoteDomainGetBlockIoTuneRetCodec: XdrCodec<RemoteDomainGetBlockIoTuneRet> = xStruct('remote_domain_get_block_io_tune_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainGetCpuStatsArgs {
   dom: RemoteNonnullDomain;
@@ -2572,175 +2572,175 @@ export interface RemoteDomainGetCpuStatsArgs {
   ncpus: number;
   flags: number;
 }
-export const RemoteDomainGetCpuStatsArgsCodec: XdrCodec<RemoteDomainGetCpuStatsArgs> = xStruct('remote_domain_get_cpu_stats_args', {
+export const RemoteDomainGetCpuStatsArgsCodec: XdrCodec<RemoteDomainGetCpuStatsArgs> = xStruct('remote_domain_get_cpu_stats_args', () => ({
   dom: RemoteNonnullDomainCodec,
   nparams: xUint,
   start_cpu: xInt,
   ncpus: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetCpuStatsRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteDomainGetCpuStatsRetCodec: XdrCodec<RemoteDomainGetCpuStatsRet> = xStruct('remote_domain_get_cpu_stats_ret', {
+export const RemoteDomainGetCpuStatsRetCodec: XdrCodec<RemoteDomainGetCpuStatsRet> = xStruct('remote_domain_get_cpu_stats_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_GET_CPU_STATS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainGetHostnameArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetHostnameArgsCodec: XdrCodec<RemoteDomainGetHostnameArgs> = xStruct('remote_domain_get_hostname_args', {
+export const RemoteDomainGetHostnameArgsCodec: XdrCodec<RemoteDomainGetHostnameArgs> = xStruct('remote_domain_get_hostname_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetHostnameRet {
   hostname: RemoteNonnullString;
 }
-export const RemoteDomainGetHostnameRetCodec: XdrCodec<RemoteDomainGetHostnameRet> = xStruct('remote_domain_get_hostname_ret', {
+export const RemoteDomainGetHostnameRetCodec: XdrCodec<RemoteDomainGetHostnameRet> = xStruct('remote_domain_get_hostname_ret', () => ({
   hostname: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectNumOfNetworksRet {
   num: number;
 }
-export const RemoteConnectNumOfNetworksRetCodec: XdrCodec<RemoteConnectNumOfNetworksRet> = xStruct('remote_connect_num_of_networks_ret', {
+export const RemoteConnectNumOfNetworksRetCodec: XdrCodec<RemoteConnectNumOfNetworksRet> = xStruct('remote_connect_num_of_networks_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListNetworksArgs {
   maxnames: number;
 }
-export const RemoteConnectListNetworksArgsCodec: XdrCodec<RemoteConnectListNetworksArgs> = xStruct('remote_connect_list_networks_args', {
+export const RemoteConnectListNetworksArgsCodec: XdrCodec<RemoteConnectListNetworksArgs> = xStruct('remote_connect_list_networks_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListNetworksRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListNetworksRetCodec: XdrCodec<RemoteConnectListNetworksRet> = xStruct('remote_connect_list_networks_ret', {
+export const RemoteConnectListNetworksRetCodec: XdrCodec<RemoteConnectListNetworksRet> = xStruct('remote_connect_list_networks_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_NETWORK_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectNumOfDefinedNetworksRet {
   num: number;
 }
-export const RemoteConnectNumOfDefinedNetworksRetCodec: XdrCodec<RemoteConnectNumOfDefinedNetworksRet> = xStruct('remote_connect_num_of_defined_networks_ret', {
+export const RemoteConnectNumOfDefinedNetworksRetCodec: XdrCodec<RemoteConnectNumOfDefinedNetworksRet> = xStruct('remote_connect_num_of_defined_networks_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedNetworksArgs {
   maxnames: number;
 }
-export const RemoteConnectListDefinedNetworksArgsCodec: XdrCodec<RemoteConnectListDefinedNetworksArgs> = xStruct('remote_connect_list_defined_networks_args', {
+export const RemoteConnectListDefinedNetworksArgsCodec: XdrCodec<RemoteConnectListDefinedNetworksArgs> = xStruct('remote_connect_list_defined_networks_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedNetworksRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListDefinedNetworksRetCodec: XdrCodec<RemoteConnectListDefinedNetworksRet> = xStruct('remote_connect_list_defined_networks_ret', {
+export const RemoteConnectListDefinedNetworksRetCodec: XdrCodec<RemoteConnectListDefinedNetworksRet> = xStruct('remote_connect_list_defined_networks_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_NETWORK_LIST_MAX),
-});
+}));
 
 export interface RemoteNetworkLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export const RemoteNetworkLookupByUuidArgsCodec: XdrCodec<RemoteNetworkLookupByUuidArgs> = xStruct('remote_network_lookup_by_uuid_args', {
+export const RemoteNetworkLookupByUuidArgsCodec: XdrCodec<RemoteNetworkLookupByUuidArgs> = xStruct('remote_network_lookup_by_uuid_args', () => ({
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNetworkLookupByUuidRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkLookupByUuidRetCodec: XdrCodec<RemoteNetworkLookupByUuidRet> = xStruct('remote_network_lookup_by_uuid_ret', {
+export const RemoteNetworkLookupByUuidRetCodec: XdrCodec<RemoteNetworkLookupByUuidRet> = xStruct('remote_network_lookup_by_uuid_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNetworkLookupByNameArgsCodec: XdrCodec<RemoteNetworkLookupByNameArgs> = xStruct('remote_network_lookup_by_name_args', {
+export const RemoteNetworkLookupByNameArgsCodec: XdrCodec<RemoteNetworkLookupByNameArgs> = xStruct('remote_network_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkLookupByNameRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkLookupByNameRetCodec: XdrCodec<RemoteNetworkLookupByNameRet> = xStruct('remote_network_lookup_by_name_ret', {
+export const RemoteNetworkLookupByNameRetCodec: XdrCodec<RemoteNetworkLookupByNameRet> = xStruct('remote_network_lookup_by_name_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkCreateXmlArgs {
   xml: RemoteNonnullString;
 }
-export const RemoteNetworkCreateXmlArgsCodec: XdrCodec<RemoteNetworkCreateXmlArgs> = xStruct('remote_network_create_xml_args', {
+export const RemoteNetworkCreateXmlArgsCodec: XdrCodec<RemoteNetworkCreateXmlArgs> = xStruct('remote_network_create_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkCreateXmlRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkCreateXmlRetCodec: XdrCodec<RemoteNetworkCreateXmlRet> = xStruct('remote_network_create_xml_ret', {
+export const RemoteNetworkCreateXmlRetCodec: XdrCodec<RemoteNetworkCreateXmlRet> = xStruct('remote_network_create_xml_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkCreateXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNetworkCreateXmlFlagsArgsCodec: XdrCodec<RemoteNetworkCreateXmlFlagsArgs> = xStruct('remote_network_create_xml_flags_args', {
+export const RemoteNetworkCreateXmlFlagsArgsCodec: XdrCodec<RemoteNetworkCreateXmlFlagsArgs> = xStruct('remote_network_create_xml_flags_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkCreateXmlFlagsRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkCreateXmlFlagsRetCodec: XdrCodec<RemoteNetworkCreateXmlFlagsRet> = xStruct('remote_network_create_xml_flags_ret', {
+export const RemoteNetworkCreateXmlFlagsRetCodec: XdrCodec<RemoteNetworkCreateXmlFlagsRet> = xStruct('remote_network_create_xml_flags_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export const RemoteNetworkDefineXmlArgsCodec: XdrCodec<RemoteNetworkDefineXmlArgs> = xStruct('remote_network_define_xml_args', {
+export const RemoteNetworkDefineXmlArgsCodec: XdrCodec<RemoteNetworkDefineXmlArgs> = xStruct('remote_network_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkDefineXmlRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkDefineXmlRetCodec: XdrCodec<RemoteNetworkDefineXmlRet> = xStruct('remote_network_define_xml_ret', {
+export const RemoteNetworkDefineXmlRetCodec: XdrCodec<RemoteNetworkDefineXmlRet> = xStruct('remote_network_define_xml_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNetworkDefineXmlFlagsArgsCodec: XdrCodec<RemoteNetworkDefineXmlFlagsArgs> = xStruct('remote_network_define_xml_flags_args', {
+export const RemoteNetworkDefineXmlFlagsArgsCodec: XdrCodec<RemoteNetworkDefineXmlFlagsArgs> = xStruct('remote_network_define_xml_flags_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkDefineXmlFlagsRet {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkDefineXmlFlagsRetCodec: XdrCodec<RemoteNetworkDefineXmlFlagsRet> = xStruct('remote_network_define_xml_flags_ret', {
+export const RemoteNetworkDefineXmlFlagsRetCodec: XdrCodec<RemoteNetworkDefineXmlFlagsRet> = xStruct('remote_network_define_xml_flags_ret', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkUndefineArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkUndefineArgsCodec: XdrCodec<RemoteNetworkUndefineArgs> = xStruct('remote_network_undefine_args', {
+export const RemoteNetworkUndefineArgsCodec: XdrCodec<RemoteNetworkUndefineArgs> = xStruct('remote_network_undefine_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkUpdateArgs {
   net: RemoteNonnullNetwork;
@@ -2750,615 +2750,615 @@ export interface RemoteNetworkUpdateArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNetworkUpdateArgsCodec: XdrCodec<RemoteNetworkUpdateArgs> = xStruct('remote_network_update_args', {
+export const RemoteNetworkUpdateArgsCodec: XdrCodec<RemoteNetworkUpdateArgs> = xStruct('remote_network_update_args', () => ({
   net: RemoteNonnullNetworkCodec,
   command: xUint,
   section: xUint,
   parentIndex: xInt,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkCreateArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkCreateArgsCodec: XdrCodec<RemoteNetworkCreateArgs> = xStruct('remote_network_create_args', {
+export const RemoteNetworkCreateArgsCodec: XdrCodec<RemoteNetworkCreateArgs> = xStruct('remote_network_create_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkDestroyArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkDestroyArgsCodec: XdrCodec<RemoteNetworkDestroyArgs> = xStruct('remote_network_destroy_args', {
+export const RemoteNetworkDestroyArgsCodec: XdrCodec<RemoteNetworkDestroyArgs> = xStruct('remote_network_destroy_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkGetXmlDescArgs {
   net: RemoteNonnullNetwork;
   flags: number;
 }
-export const RemoteNetworkGetXmlDescArgsCodec: XdrCodec<RemoteNetworkGetXmlDescArgs> = xStruct('remote_network_get_xml_desc_args', {
+export const RemoteNetworkGetXmlDescArgsCodec: XdrCodec<RemoteNetworkGetXmlDescArgs> = xStruct('remote_network_get_xml_desc_args', () => ({
   net: RemoteNonnullNetworkCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteNetworkGetXmlDescRetCodec: XdrCodec<RemoteNetworkGetXmlDescRet> = xStruct('remote_network_get_xml_desc_ret', {
+export const RemoteNetworkGetXmlDescRetCodec: XdrCodec<RemoteNetworkGetXmlDescRet> = xStruct('remote_network_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkGetBridgeNameArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkGetBridgeNameArgsCodec: XdrCodec<RemoteNetworkGetBridgeNameArgs> = xStruct('remote_network_get_bridge_name_args', {
+export const RemoteNetworkGetBridgeNameArgsCodec: XdrCodec<RemoteNetworkGetBridgeNameArgs> = xStruct('remote_network_get_bridge_name_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkGetBridgeNameRet {
   name: RemoteNonnullString;
 }
-export const RemoteNetworkGetBridgeNameRetCodec: XdrCodec<RemoteNetworkGetBridgeNameRet> = xStruct('remote_network_get_bridge_name_ret', {
+export const RemoteNetworkGetBridgeNameRetCodec: XdrCodec<RemoteNetworkGetBridgeNameRet> = xStruct('remote_network_get_bridge_name_ret', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkGetAutostartArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkGetAutostartArgsCodec: XdrCodec<RemoteNetworkGetAutostartArgs> = xStruct('remote_network_get_autostart_args', {
+export const RemoteNetworkGetAutostartArgsCodec: XdrCodec<RemoteNetworkGetAutostartArgs> = xStruct('remote_network_get_autostart_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkGetAutostartRet {
   autostart: number;
 }
-export const RemoteNetworkGetAutostartRetCodec: XdrCodec<RemoteNetworkGetAutostartRet> = xStruct('remote_network_get_autostart_ret', {
+export const RemoteNetworkGetAutostartRetCodec: XdrCodec<RemoteNetworkGetAutostartRet> = xStruct('remote_network_get_autostart_ret', () => ({
   autostart: xInt,
-});
+}));
 
 export interface RemoteNetworkSetAutostartArgs {
   net: RemoteNonnullNetwork;
   autostart: number;
 }
-export const RemoteNetworkSetAutostartArgsCodec: XdrCodec<RemoteNetworkSetAutostartArgs> = xStruct('remote_network_set_autostart_args', {
+export const RemoteNetworkSetAutostartArgsCodec: XdrCodec<RemoteNetworkSetAutostartArgs> = xStruct('remote_network_set_autostart_args', () => ({
   net: RemoteNonnullNetworkCodec,
   autostart: xInt,
-});
+}));
 
 export interface RemoteConnectNumOfNwfiltersRet {
   num: number;
 }
-export const RemoteConnectNumOfNwfiltersRetCodec: XdrCodec<RemoteConnectNumOfNwfiltersRet> = xStruct('remote_connect_num_of_nwfilters_ret', {
+export const RemoteConnectNumOfNwfiltersRetCodec: XdrCodec<RemoteConnectNumOfNwfiltersRet> = xStruct('remote_connect_num_of_nwfilters_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListNwfiltersArgs {
   maxnames: number;
 }
-export const RemoteConnectListNwfiltersArgsCodec: XdrCodec<RemoteConnectListNwfiltersArgs> = xStruct('remote_connect_list_nwfilters_args', {
+export const RemoteConnectListNwfiltersArgsCodec: XdrCodec<RemoteConnectListNwfiltersArgs> = xStruct('remote_connect_list_nwfilters_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListNwfiltersRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListNwfiltersRetCodec: XdrCodec<RemoteConnectListNwfiltersRet> = xStruct('remote_connect_list_nwfilters_ret', {
+export const RemoteConnectListNwfiltersRetCodec: XdrCodec<RemoteConnectListNwfiltersRet> = xStruct('remote_connect_list_nwfilters_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_NWFILTER_LIST_MAX),
-});
+}));
 
 export interface RemoteNwfilterLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export const RemoteNwfilterLookupByUuidArgsCodec: XdrCodec<RemoteNwfilterLookupByUuidArgs> = xStruct('remote_nwfilter_lookup_by_uuid_args', {
+export const RemoteNwfilterLookupByUuidArgsCodec: XdrCodec<RemoteNwfilterLookupByUuidArgs> = xStruct('remote_nwfilter_lookup_by_uuid_args', () => ({
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNwfilterLookupByUuidRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export const RemoteNwfilterLookupByUuidRetCodec: XdrCodec<RemoteNwfilterLookupByUuidRet> = xStruct('remote_nwfilter_lookup_by_uuid_ret', {
+export const RemoteNwfilterLookupByUuidRetCodec: XdrCodec<RemoteNwfilterLookupByUuidRet> = xStruct('remote_nwfilter_lookup_by_uuid_ret', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
-});
+}));
 
 export interface RemoteNwfilterLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNwfilterLookupByNameArgsCodec: XdrCodec<RemoteNwfilterLookupByNameArgs> = xStruct('remote_nwfilter_lookup_by_name_args', {
+export const RemoteNwfilterLookupByNameArgsCodec: XdrCodec<RemoteNwfilterLookupByNameArgs> = xStruct('remote_nwfilter_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNwfilterLookupByNameRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export const RemoteNwfilterLookupByNameRetCodec: XdrCodec<RemoteNwfilterLookupByNameRet> = xStruct('remote_nwfilter_lookup_by_name_ret', {
+export const RemoteNwfilterLookupByNameRetCodec: XdrCodec<RemoteNwfilterLookupByNameRet> = xStruct('remote_nwfilter_lookup_by_name_ret', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
-});
+}));
 
 export interface RemoteNwfilterDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export const RemoteNwfilterDefineXmlArgsCodec: XdrCodec<RemoteNwfilterDefineXmlArgs> = xStruct('remote_nwfilter_define_xml_args', {
+export const RemoteNwfilterDefineXmlArgsCodec: XdrCodec<RemoteNwfilterDefineXmlArgs> = xStruct('remote_nwfilter_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNwfilterDefineXmlRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export const RemoteNwfilterDefineXmlRetCodec: XdrCodec<RemoteNwfilterDefineXmlRet> = xStruct('remote_nwfilter_define_xml_ret', {
+export const RemoteNwfilterDefineXmlRetCodec: XdrCodec<RemoteNwfilterDefineXmlRet> = xStruct('remote_nwfilter_define_xml_ret', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
-});
+}));
 
 export interface RemoteNwfilterDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNwfilterDefineXmlFlagsArgsCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsArgs> = xStruct('remote_nwfilter_define_xml_flags_args', {
+export const RemoteNwfilterDefineXmlFlagsArgsCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsArgs> = xStruct('remote_nwfilter_define_xml_flags_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNwfilterDefineXmlFlagsRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export const RemoteNwfilterDefineXmlFlagsRetCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsRet> = xStruct('remote_nwfilter_define_xml_flags_ret', {
+export const RemoteNwfilterDefineXmlFlagsRetCodec: XdrCodec<RemoteNwfilterDefineXmlFlagsRet> = xStruct('remote_nwfilter_define_xml_flags_ret', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
-});
+}));
 
 export interface RemoteNwfilterUndefineArgs {
   nwfilter: RemoteNonnullNwfilter;
 }
-export const RemoteNwfilterUndefineArgsCodec: XdrCodec<RemoteNwfilterUndefineArgs> = xStruct('remote_nwfilter_undefine_args', {
+export const RemoteNwfilterUndefineArgsCodec: XdrCodec<RemoteNwfilterUndefineArgs> = xStruct('remote_nwfilter_undefine_args', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
-});
+}));
 
 export interface RemoteNwfilterGetXmlDescArgs {
   nwfilter: RemoteNonnullNwfilter;
   flags: number;
 }
-export const RemoteNwfilterGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterGetXmlDescArgs> = xStruct('remote_nwfilter_get_xml_desc_args', {
+export const RemoteNwfilterGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterGetXmlDescArgs> = xStruct('remote_nwfilter_get_xml_desc_args', () => ({
   nwfilter: RemoteNonnullNwfilterCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNwfilterGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteNwfilterGetXmlDescRetCodec: XdrCodec<RemoteNwfilterGetXmlDescRet> = xStruct('remote_nwfilter_get_xml_desc_ret', {
+export const RemoteNwfilterGetXmlDescRetCodec: XdrCodec<RemoteNwfilterGetXmlDescRet> = xStruct('remote_nwfilter_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectNumOfInterfacesRet {
   num: number;
 }
-export const RemoteConnectNumOfInterfacesRetCodec: XdrCodec<RemoteConnectNumOfInterfacesRet> = xStruct('remote_connect_num_of_interfaces_ret', {
+export const RemoteConnectNumOfInterfacesRetCodec: XdrCodec<RemoteConnectNumOfInterfacesRet> = xStruct('remote_connect_num_of_interfaces_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListInterfacesArgs {
   maxnames: number;
 }
-export const RemoteConnectListInterfacesArgsCodec: XdrCodec<RemoteConnectListInterfacesArgs> = xStruct('remote_connect_list_interfaces_args', {
+export const RemoteConnectListInterfacesArgsCodec: XdrCodec<RemoteConnectListInterfacesArgs> = xStruct('remote_connect_list_interfaces_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListInterfacesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListInterfacesRetCodec: XdrCodec<RemoteConnectListInterfacesRet> = xStruct('remote_connect_list_interfaces_ret', {
+export const RemoteConnectListInterfacesRetCodec: XdrCodec<RemoteConnectListInterfacesRet> = xStruct('remote_connect_list_interfaces_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_INTERFACE_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectNumOfDefinedInterfacesRet {
   num: number;
 }
-export const RemoteConnectNumOfDefinedInterfacesRetCodec: XdrCodec<RemoteConnectNumOfDefinedInterfacesRet> = xStruct('remote_connect_num_of_defined_interfaces_ret', {
+export const RemoteConnectNumOfDefinedInterfacesRetCodec: XdrCodec<RemoteConnectNumOfDefinedInterfacesRet> = xStruct('remote_connect_num_of_defined_interfaces_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedInterfacesArgs {
   maxnames: number;
 }
-export const RemoteConnectListDefinedInterfacesArgsCodec: XdrCodec<RemoteConnectListDefinedInterfacesArgs> = xStruct('remote_connect_list_defined_interfaces_args', {
+export const RemoteConnectListDefinedInterfacesArgsCodec: XdrCodec<RemoteConnectListDefinedInterfacesArgs> = xStruct('remote_connect_list_defined_interfaces_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedInterfacesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListDefinedInterfacesRetCodec: XdrCodec<RemoteConnectListDefinedInterfacesRet> = xStruct('remote_connect_list_defined_interfaces_ret', {
+export const RemoteConnectListDefinedInterfacesRetCodec: XdrCodec<RemoteConnectListDefinedInterfacesRet> = xStruct('remote_connect_list_defined_interfaces_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_INTERFACE_LIST_MAX),
-});
+}));
 
 export interface RemoteInterfaceLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteInterfaceLookupByNameArgsCodec: XdrCodec<RemoteInterfaceLookupByNameArgs> = xStruct('remote_interface_lookup_by_name_args', {
+export const RemoteInterfaceLookupByNameArgsCodec: XdrCodec<RemoteInterfaceLookupByNameArgs> = xStruct('remote_interface_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteInterfaceLookupByNameRet {
   iface: RemoteNonnullInterface;
 }
-export const RemoteInterfaceLookupByNameRetCodec: XdrCodec<RemoteInterfaceLookupByNameRet> = xStruct('remote_interface_lookup_by_name_ret', {
+export const RemoteInterfaceLookupByNameRetCodec: XdrCodec<RemoteInterfaceLookupByNameRet> = xStruct('remote_interface_lookup_by_name_ret', () => ({
   iface: RemoteNonnullInterfaceCodec,
-});
+}));
 
 export interface RemoteInterfaceLookupByMacStringArgs {
   mac: RemoteNonnullString;
 }
-export const RemoteInterfaceLookupByMacStringArgsCodec: XdrCodec<RemoteInterfaceLookupByMacStringArgs> = xStruct('remote_interface_lookup_by_mac_string_args', {
+export const RemoteInterfaceLookupByMacStringArgsCodec: XdrCodec<RemoteInterfaceLookupByMacStringArgs> = xStruct('remote_interface_lookup_by_mac_string_args', () => ({
   mac: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteInterfaceLookupByMacStringRet {
   iface: RemoteNonnullInterface;
 }
-export const RemoteInterfaceLookupByMacStringRetCodec: XdrCodec<RemoteInterfaceLookupByMacStringRet> = xStruct('remote_interface_lookup_by_mac_string_ret', {
+export const RemoteInterfaceLookupByMacStringRetCodec: XdrCodec<RemoteInterfaceLookupByMacStringRet> = xStruct('remote_interface_lookup_by_mac_string_ret', () => ({
   iface: RemoteNonnullInterfaceCodec,
-});
+}));
 
 export interface RemoteInterfaceGetXmlDescArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export const RemoteInterfaceGetXmlDescArgsCodec: XdrCodec<RemoteInterfaceGetXmlDescArgs> = xStruct('remote_interface_get_xml_desc_args', {
+export const RemoteInterfaceGetXmlDescArgsCodec: XdrCodec<RemoteInterfaceGetXmlDescArgs> = xStruct('remote_interface_get_xml_desc_args', () => ({
   iface: RemoteNonnullInterfaceCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteInterfaceGetXmlDescRetCodec: XdrCodec<RemoteInterfaceGetXmlDescRet> = xStruct('remote_interface_get_xml_desc_ret', {
+export const RemoteInterfaceGetXmlDescRetCodec: XdrCodec<RemoteInterfaceGetXmlDescRet> = xStruct('remote_interface_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteInterfaceDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteInterfaceDefineXmlArgsCodec: XdrCodec<RemoteInterfaceDefineXmlArgs> = xStruct('remote_interface_define_xml_args', {
+export const RemoteInterfaceDefineXmlArgsCodec: XdrCodec<RemoteInterfaceDefineXmlArgs> = xStruct('remote_interface_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceDefineXmlRet {
   iface: RemoteNonnullInterface;
 }
-export const RemoteInterfaceDefineXmlRetCodec: XdrCodec<RemoteInterfaceDefineXmlRet> = xStruct('remote_interface_define_xml_ret', {
+export const RemoteInterfaceDefineXmlRetCodec: XdrCodec<RemoteInterfaceDefineXmlRet> = xStruct('remote_interface_define_xml_ret', () => ({
   iface: RemoteNonnullInterfaceCodec,
-});
+}));
 
 export interface RemoteInterfaceUndefineArgs {
   iface: RemoteNonnullInterface;
 }
-export const RemoteInterfaceUndefineArgsCodec: XdrCodec<RemoteInterfaceUndefineArgs> = xStruct('remote_interface_undefine_args', {
+export const RemoteInterfaceUndefineArgsCodec: XdrCodec<RemoteInterfaceUndefineArgs> = xStruct('remote_interface_undefine_args', () => ({
   iface: RemoteNonnullInterfaceCodec,
-});
+}));
 
 export interface RemoteInterfaceCreateArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export const RemoteInterfaceCreateArgsCodec: XdrCodec<RemoteInterfaceCreateArgs> = xStruct('remote_interface_create_args', {
+export const RemoteInterfaceCreateArgsCodec: XdrCodec<RemoteInterfaceCreateArgs> = xStruct('remote_interface_create_args', () => ({
   iface: RemoteNonnullInterfaceCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceDestroyArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export const RemoteInterfaceDestroyArgsCodec: XdrCodec<RemoteInterfaceDestroyArgs> = xStruct('remote_interface_destroy_args', {
+export const RemoteInterfaceDestroyArgsCodec: XdrCodec<RemoteInterfaceDestroyArgs> = xStruct('remote_interface_destroy_args', () => ({
   iface: RemoteNonnullInterfaceCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceChangeBeginArgs {
   flags: number;
 }
-export const RemoteInterfaceChangeBeginArgsCodec: XdrCodec<RemoteInterfaceChangeBeginArgs> = xStruct('remote_interface_change_begin_args', {
+export const RemoteInterfaceChangeBeginArgsCodec: XdrCodec<RemoteInterfaceChangeBeginArgs> = xStruct('remote_interface_change_begin_args', () => ({
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceChangeCommitArgs {
   flags: number;
 }
-export const RemoteInterfaceChangeCommitArgsCodec: XdrCodec<RemoteInterfaceChangeCommitArgs> = xStruct('remote_interface_change_commit_args', {
+export const RemoteInterfaceChangeCommitArgsCodec: XdrCodec<RemoteInterfaceChangeCommitArgs> = xStruct('remote_interface_change_commit_args', () => ({
   flags: xUint,
-});
+}));
 
 export interface RemoteInterfaceChangeRollbackArgs {
   flags: number;
 }
-export const RemoteInterfaceChangeRollbackArgsCodec: XdrCodec<RemoteInterfaceChangeRollbackArgs> = xStruct('remote_interface_change_rollback_args', {
+export const RemoteInterfaceChangeRollbackArgsCodec: XdrCodec<RemoteInterfaceChangeRollbackArgs> = xStruct('remote_interface_change_rollback_args', () => ({
   flags: xUint,
-});
+}));
 
 export interface RemoteAuthListRet {
   types: RemoteAuthType[];
 }
-export const RemoteAuthListRetCodec: XdrCodec<RemoteAuthListRet> = xStruct('remote_auth_list_ret', {
+export const RemoteAuthListRetCodec: XdrCodec<RemoteAuthListRet> = xStruct('remote_auth_list_ret', () => ({
   types: xArray(RemoteAuthTypeCodec, REMOTE_AUTH_TYPE_LIST_MAX),
-});
+}));
 
 export interface RemoteAuthSaslInitRet {
   mechlist: RemoteNonnullString;
 }
-export const RemoteAuthSaslInitRetCodec: XdrCodec<RemoteAuthSaslInitRet> = xStruct('remote_auth_sasl_init_ret', {
+export const RemoteAuthSaslInitRetCodec: XdrCodec<RemoteAuthSaslInitRet> = xStruct('remote_auth_sasl_init_ret', () => ({
   mechlist: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteAuthSaslStartArgs {
   mech: RemoteNonnullString;
   nil: number;
   data: number[];
 }
-export const RemoteAuthSaslStartArgsCodec: XdrCodec<RemoteAuthSaslStartArgs> = xStruct('remote_auth_sasl_start_args', {
+export const RemoteAuthSaslStartArgsCodec: XdrCodec<RemoteAuthSaslStartArgs> = xStruct('remote_auth_sasl_start_args', () => ({
   mech: RemoteNonnullStringCodec,
   nil: xInt,
   data: xArray(xInt, REMOTE_AUTH_SASL_DATA_MAX),
-});
+}));
 
 export interface RemoteAuthSaslStartRet {
   complete: number;
   nil: number;
   data: number[];
 }
-export const RemoteAuthSaslStartRetCodec: XdrCodec<RemoteAuthSaslStartRet> = xStruct('remote_auth_sasl_start_ret', {
+export const RemoteAuthSaslStartRetCodec: XdrCodec<RemoteAuthSaslStartRet> = xStruct('remote_auth_sasl_start_ret', () => ({
   complete: xInt,
   nil: xInt,
   data: xArray(xInt, REMOTE_AUTH_SASL_DATA_MAX),
-});
+}));
 
 export interface RemoteAuthSaslStepArgs {
   nil: number;
   data: number[];
 }
-export const RemoteAuthSaslStepArgsCodec: XdrCodec<RemoteAuthSaslStepArgs> = xStruct('remote_auth_sasl_step_args', {
+export const RemoteAuthSaslStepArgsCodec: XdrCodec<RemoteAuthSaslStepArgs> = xStruct('remote_auth_sasl_step_args', () => ({
   nil: xInt,
   data: xArray(xInt, REMOTE_AUTH_SASL_DATA_MAX),
-});
+}));
 
 export interface RemoteAuthSaslStepRet {
   complete: number;
   nil: number;
   data: number[];
 }
-export const RemoteAuthSaslStepRetCodec: XdrCodec<RemoteAuthSaslStepRet> = xStruct('remote_auth_sasl_step_ret', {
+export const RemoteAuthSaslStepRetCodec: XdrCodec<RemoteAuthSaslStepRet> = xStruct('remote_auth_sasl_step_ret', () => ({
   complete: xInt,
   nil: xInt,
   data: xArray(xInt, REMOTE_AUTH_SASL_DATA_MAX),
-});
+}));
 
 export interface RemoteAuthPolkitRet {
   complete: number;
 }
-export const RemoteAuthPolkitRetCodec: XdrCodec<RemoteAuthPolkitRet> = xStruct('remote_auth_polkit_ret', {
+export const RemoteAuthPolkitRetCodec: XdrCodec<RemoteAuthPolkitRet> = xStruct('remote_auth_polkit_ret', () => ({
   complete: xInt,
-});
+}));
 
 export interface RemoteConnectNumOfStoragePoolsRet {
   num: number;
 }
-export const RemoteConnectNumOfStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfStoragePoolsRet> = xStruct('remote_connect_num_of_storage_pools_ret', {
+export const RemoteConnectNumOfStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfStoragePoolsRet> = xStruct('remote_connect_num_of_storage_pools_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListStoragePoolsArgs {
   maxnames: number;
 }
-export const RemoteConnectListStoragePoolsArgsCodec: XdrCodec<RemoteConnectListStoragePoolsArgs> = xStruct('remote_connect_list_storage_pools_args', {
+export const RemoteConnectListStoragePoolsArgsCodec: XdrCodec<RemoteConnectListStoragePoolsArgs> = xStruct('remote_connect_list_storage_pools_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListStoragePoolsRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListStoragePoolsRetCodec: XdrCodec<RemoteConnectListStoragePoolsRet> = xStruct('remote_connect_list_storage_pools_ret', {
+export const RemoteConnectListStoragePoolsRetCodec: XdrCodec<RemoteConnectListStoragePoolsRet> = xStruct('remote_connect_list_storage_pools_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_STORAGE_POOL_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectNumOfDefinedStoragePoolsRet {
   num: number;
 }
-export const RemoteConnectNumOfDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfDefinedStoragePoolsRet> = xStruct('remote_connect_num_of_defined_storage_pools_ret', {
+export const RemoteConnectNumOfDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectNumOfDefinedStoragePoolsRet> = xStruct('remote_connect_num_of_defined_storage_pools_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedStoragePoolsArgs {
   maxnames: number;
 }
-export const RemoteConnectListDefinedStoragePoolsArgsCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsArgs> = xStruct('remote_connect_list_defined_storage_pools_args', {
+export const RemoteConnectListDefinedStoragePoolsArgsCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsArgs> = xStruct('remote_connect_list_defined_storage_pools_args', () => ({
   maxnames: xInt,
-});
+}));
 
 export interface RemoteConnectListDefinedStoragePoolsRet {
   names: RemoteNonnullString[];
 }
-export const RemoteConnectListDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsRet> = xStruct('remote_connect_list_defined_storage_pools_ret', {
+export const RemoteConnectListDefinedStoragePoolsRetCodec: XdrCodec<RemoteConnectListDefinedStoragePoolsRet> = xStruct('remote_connect_list_defined_storage_pools_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_STORAGE_POOL_LIST_MAX),
-});
+}));
 
 export interface RemoteConnectFindStoragePoolSourcesArgs {
   type: RemoteNonnullString;
   srcSpec: RemoteString;
   flags: number;
 }
-export const RemoteConnectFindStoragePoolSourcesArgsCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesArgs> = xStruct('remote_connect_find_storage_pool_sources_args', {
+export const RemoteConnectFindStoragePoolSourcesArgsCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesArgs> = xStruct('remote_connect_find_storage_pool_sources_args', () => ({
   type: RemoteNonnullStringCodec,
   srcSpec: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectFindStoragePoolSourcesRet {
   xml: RemoteNonnullString;
 }
-export const RemoteConnectFindStoragePoolSourcesRetCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesRet> = xStruct('remote_connect_find_storage_pool_sources_ret', {
+export const RemoteConnectFindStoragePoolSourcesRetCodec: XdrCodec<RemoteConnectFindStoragePoolSourcesRet> = xStruct('remote_connect_find_storage_pool_sources_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export const RemoteStoragePoolLookupByUuidArgsCodec: XdrCodec<RemoteStoragePoolLookupByUuidArgs> = xStruct('remote_storage_pool_lookup_by_uuid_args', {
+export const RemoteStoragePoolLookupByUuidArgsCodec: XdrCodec<RemoteStoragePoolLookupByUuidArgs> = xStruct('remote_storage_pool_lookup_by_uuid_args', () => ({
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByUuidRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolLookupByUuidRetCodec: XdrCodec<RemoteStoragePoolLookupByUuidRet> = xStruct('remote_storage_pool_lookup_by_uuid_ret', {
+export const RemoteStoragePoolLookupByUuidRetCodec: XdrCodec<RemoteStoragePoolLookupByUuidRet> = xStruct('remote_storage_pool_lookup_by_uuid_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteStoragePoolLookupByNameArgsCodec: XdrCodec<RemoteStoragePoolLookupByNameArgs> = xStruct('remote_storage_pool_lookup_by_name_args', {
+export const RemoteStoragePoolLookupByNameArgsCodec: XdrCodec<RemoteStoragePoolLookupByNameArgs> = xStruct('remote_storage_pool_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByNameRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolLookupByNameRetCodec: XdrCodec<RemoteStoragePoolLookupByNameRet> = xStruct('remote_storage_pool_lookup_by_name_ret', {
+export const RemoteStoragePoolLookupByNameRetCodec: XdrCodec<RemoteStoragePoolLookupByNameRet> = xStruct('remote_storage_pool_lookup_by_name_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByVolumeArgs {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStoragePoolLookupByVolumeArgsCodec: XdrCodec<RemoteStoragePoolLookupByVolumeArgs> = xStruct('remote_storage_pool_lookup_by_volume_args', {
+export const RemoteStoragePoolLookupByVolumeArgsCodec: XdrCodec<RemoteStoragePoolLookupByVolumeArgs> = xStruct('remote_storage_pool_lookup_by_volume_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByVolumeRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolLookupByVolumeRetCodec: XdrCodec<RemoteStoragePoolLookupByVolumeRet> = xStruct('remote_storage_pool_lookup_by_volume_ret', {
+export const RemoteStoragePoolLookupByVolumeRetCodec: XdrCodec<RemoteStoragePoolLookupByVolumeRet> = xStruct('remote_storage_pool_lookup_by_volume_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByTargetPathArgs {
   path: RemoteNonnullString;
 }
-export const RemoteStoragePoolLookupByTargetPathArgsCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathArgs> = xStruct('remote_storage_pool_lookup_by_target_path_args', {
+export const RemoteStoragePoolLookupByTargetPathArgsCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathArgs> = xStruct('remote_storage_pool_lookup_by_target_path_args', () => ({
   path: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStoragePoolLookupByTargetPathRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolLookupByTargetPathRetCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathRet> = xStruct('remote_storage_pool_lookup_by_target_path_ret', {
+export const RemoteStoragePoolLookupByTargetPathRetCodec: XdrCodec<RemoteStoragePoolLookupByTargetPathRet> = xStruct('remote_storage_pool_lookup_by_target_path_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteStoragePoolCreateXmlArgsCodec: XdrCodec<RemoteStoragePoolCreateXmlArgs> = xStruct('remote_storage_pool_create_xml_args', {
+export const RemoteStoragePoolCreateXmlArgsCodec: XdrCodec<RemoteStoragePoolCreateXmlArgs> = xStruct('remote_storage_pool_create_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolCreateXmlRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolCreateXmlRetCodec: XdrCodec<RemoteStoragePoolCreateXmlRet> = xStruct('remote_storage_pool_create_xml_ret', {
+export const RemoteStoragePoolCreateXmlRetCodec: XdrCodec<RemoteStoragePoolCreateXmlRet> = xStruct('remote_storage_pool_create_xml_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteStoragePoolDefineXmlArgsCodec: XdrCodec<RemoteStoragePoolDefineXmlArgs> = xStruct('remote_storage_pool_define_xml_args', {
+export const RemoteStoragePoolDefineXmlArgsCodec: XdrCodec<RemoteStoragePoolDefineXmlArgs> = xStruct('remote_storage_pool_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolDefineXmlRet {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolDefineXmlRetCodec: XdrCodec<RemoteStoragePoolDefineXmlRet> = xStruct('remote_storage_pool_define_xml_ret', {
+export const RemoteStoragePoolDefineXmlRetCodec: XdrCodec<RemoteStoragePoolDefineXmlRet> = xStruct('remote_storage_pool_define_xml_ret', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolBuildArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export const RemoteStoragePoolBuildArgsCodec: XdrCodec<RemoteStoragePoolBuildArgs> = xStruct('remote_storage_pool_build_args', {
+export const RemoteStoragePoolBuildArgsCodec: XdrCodec<RemoteStoragePoolBuildArgs> = xStruct('remote_storage_pool_build_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolUndefineArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolUndefineArgsCodec: XdrCodec<RemoteStoragePoolUndefineArgs> = xStruct('remote_storage_pool_undefine_args', {
+export const RemoteStoragePoolUndefineArgsCodec: XdrCodec<RemoteStoragePoolUndefineArgs> = xStruct('remote_storage_pool_undefine_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolCreateArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export const RemoteStoragePoolCreateArgsCodec: XdrCodec<RemoteStoragePoolCreateArgs> = xStruct('remote_storage_pool_create_args', {
+export const RemoteStoragePoolCreateArgsCodec: XdrCodec<RemoteStoragePoolCreateArgs> = xStruct('remote_storage_pool_create_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolDestroyArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolDestroyArgsCodec: XdrCodec<RemoteStoragePoolDestroyArgs> = xStruct('remote_storage_pool_destroy_args', {
+export const RemoteStoragePoolDestroyArgsCodec: XdrCodec<RemoteStoragePoolDestroyArgs> = xStruct('remote_storage_pool_destroy_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolDeleteArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export const RemoteStoragePoolDeleteArgsCodec: XdrCodec<RemoteStoragePoolDeleteArgs> = xStruct('remote_storage_pool_delete_args', {
+export const RemoteStoragePoolDeleteArgsCodec: XdrCodec<RemoteStoragePoolDeleteArgs> = xStruct('remote_storage_pool_delete_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolRefreshArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export const RemoteStoragePoolRefreshArgsCodec: XdrCodec<RemoteStoragePoolRefreshArgs> = xStruct('remote_storage_pool_refresh_args', {
+export const RemoteStoragePoolRefreshArgsCodec: XdrCodec<RemoteStoragePoolRefreshArgs> = xStruct('remote_storage_pool_refresh_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolGetXmlDescArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export const RemoteStoragePoolGetXmlDescArgsCodec: XdrCodec<RemoteStoragePoolGetXmlDescArgs> = xStruct('remote_storage_pool_get_xml_desc_args', {
+export const RemoteStoragePoolGetXmlDescArgsCodec: XdrCodec<RemoteStoragePoolGetXmlDescArgs> = xStruct('remote_storage_pool_get_xml_desc_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteStoragePoolGetXmlDescRetCodec: XdrCodec<RemoteStoragePoolGetXmlDescRet> = xStruct('remote_storage_pool_get_xml_desc_ret', {
+export const RemoteStoragePoolGetXmlDescRetCodec: XdrCodec<RemoteStoragePoolGetXmlDescRet> = xStruct('remote_storage_pool_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStoragePoolGetInfoArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolGetInfoArgsCodec: XdrCodec<RemoteStoragePoolGetInfoArgs> = xStruct('remote_storage_pool_get_info_args', {
+export const RemoteStoragePoolGetInfoArgsCodec: XdrCodec<RemoteStoragePoolGetInfoArgs> = xStruct('remote_storage_pool_get_info_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolGetInfoRet {
   state: number;
@@ -3366,127 +3366,127 @@ export interface RemoteStoragePoolGetInfoRet {
   allocation: bigint;
   available: bigint;
 }
-export const RemoteStoragePoolGetInfoRetCodec: XdrCodec<RemoteStoragePoolGetInfoRet> = xStruct('remote_storage_pool_get_info_ret', {
+export const RemoteStoragePoolGetInfoRetCodec: XdrCodec<RemoteStoragePoolGetInfoRet> = xStruct('remote_storage_pool_get_info_ret', () => ({
   state: xUint,
   capacity: xUhyper,
   allocation: xUhyper,
   available: xUhyper,
-});
+}));
 
 export interface RemoteStoragePoolGetAutostartArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolGetAutostartArgsCodec: XdrCodec<RemoteStoragePoolGetAutostartArgs> = xStruct('remote_storage_pool_get_autostart_args', {
+export const RemoteStoragePoolGetAutostartArgsCodec: XdrCodec<RemoteStoragePoolGetAutostartArgs> = xStruct('remote_storage_pool_get_autostart_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolGetAutostartRet {
   autostart: number;
 }
-export const RemoteStoragePoolGetAutostartRetCodec: XdrCodec<RemoteStoragePoolGetAutostartRet> = xStruct('remote_storage_pool_get_autostart_ret', {
+export const RemoteStoragePoolGetAutostartRetCodec: XdrCodec<RemoteStoragePoolGetAutostartRet> = xStruct('remote_storage_pool_get_autostart_ret', () => ({
   autostart: xInt,
-});
+}));
 
 export interface RemoteStoragePoolSetAutostartArgs {
   pool: RemoteNonnullStoragePool;
   autostart: number;
 }
-export const RemoteStoragePoolSetAutostartArgsCodec: XdrCodec<RemoteStoragePoolSetAutostartArgs> = xStruct('remote_storage_pool_set_autostart_args', {
+export const RemoteStoragePoolSetAutostartArgsCodec: XdrCodec<RemoteStoragePoolSetAutostartArgs> = xStruct('remote_storage_pool_set_autostart_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   autostart: xInt,
-});
+}));
 
 export interface RemoteStoragePoolNumOfVolumesArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolNumOfVolumesArgsCodec: XdrCodec<RemoteStoragePoolNumOfVolumesArgs> = xStruct('remote_storage_pool_num_of_volumes_args', {
+export const RemoteStoragePoolNumOfVolumesArgsCodec: XdrCodec<RemoteStoragePoolNumOfVolumesArgs> = xStruct('remote_storage_pool_num_of_volumes_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolNumOfVolumesRet {
   num: number;
 }
-export const RemoteStoragePoolNumOfVolumesRetCodec: XdrCodec<RemoteStoragePoolNumOfVolumesRet> = xStruct('remote_storage_pool_num_of_volumes_ret', {
+export const RemoteStoragePoolNumOfVolumesRetCodec: XdrCodec<RemoteStoragePoolNumOfVolumesRet> = xStruct('remote_storage_pool_num_of_volumes_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteStoragePoolListVolumesArgs {
   pool: RemoteNonnullStoragePool;
   maxnames: number;
 }
-export const RemoteStoragePoolListVolumesArgsCodec: XdrCodec<RemoteStoragePoolListVolumesArgs> = xStruct('remote_storage_pool_list_volumes_args', {
+export const RemoteStoragePoolListVolumesArgsCodec: XdrCodec<RemoteStoragePoolListVolumesArgs> = xStruct('remote_storage_pool_list_volumes_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   maxnames: xInt,
-});
+}));
 
 export interface RemoteStoragePoolListVolumesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteStoragePoolListVolumesRetCodec: XdrCodec<RemoteStoragePoolListVolumesRet> = xStruct('remote_storage_pool_list_volumes_ret', {
+export const RemoteStoragePoolListVolumesRetCodec: XdrCodec<RemoteStoragePoolListVolumesRet> = xStruct('remote_storage_pool_list_volumes_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_STORAGE_VOL_LIST_MAX),
-});
+}));
 
 export interface RemoteStorageVolLookupByNameArgs {
   pool: RemoteNonnullStoragePool;
   name: RemoteNonnullString;
 }
-export const RemoteStorageVolLookupByNameArgsCodec: XdrCodec<RemoteStorageVolLookupByNameArgs> = xStruct('remote_storage_vol_lookup_by_name_args', {
+export const RemoteStorageVolLookupByNameArgsCodec: XdrCodec<RemoteStorageVolLookupByNameArgs> = xStruct('remote_storage_vol_lookup_by_name_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStorageVolLookupByNameRet {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolLookupByNameRetCodec: XdrCodec<RemoteStorageVolLookupByNameRet> = xStruct('remote_storage_vol_lookup_by_name_ret', {
+export const RemoteStorageVolLookupByNameRetCodec: XdrCodec<RemoteStorageVolLookupByNameRet> = xStruct('remote_storage_vol_lookup_by_name_ret', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolLookupByKeyArgs {
   key: RemoteNonnullString;
 }
-export const RemoteStorageVolLookupByKeyArgsCodec: XdrCodec<RemoteStorageVolLookupByKeyArgs> = xStruct('remote_storage_vol_lookup_by_key_args', {
+export const RemoteStorageVolLookupByKeyArgsCodec: XdrCodec<RemoteStorageVolLookupByKeyArgs> = xStruct('remote_storage_vol_lookup_by_key_args', () => ({
   key: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStorageVolLookupByKeyRet {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolLookupByKeyRetCodec: XdrCodec<RemoteStorageVolLookupByKeyRet> = xStruct('remote_storage_vol_lookup_by_key_ret', {
+export const RemoteStorageVolLookupByKeyRetCodec: XdrCodec<RemoteStorageVolLookupByKeyRet> = xStruct('remote_storage_vol_lookup_by_key_ret', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolLookupByPathArgs {
   path: RemoteNonnullString;
 }
-export const RemoteStorageVolLookupByPathArgsCodec: XdrCodec<RemoteStorageVolLookupByPathArgs> = xStruct('remote_storage_vol_lookup_by_path_args', {
+export const RemoteStorageVolLookupByPathArgsCodec: XdrCodec<RemoteStorageVolLookupByPathArgs> = xStruct('remote_storage_vol_lookup_by_path_args', () => ({
   path: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStorageVolLookupByPathRet {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolLookupByPathRetCodec: XdrCodec<RemoteStorageVolLookupByPathRet> = xStruct('remote_storage_vol_lookup_by_path_ret', {
+export const RemoteStorageVolLookupByPathRetCodec: XdrCodec<RemoteStorageVolLookupByPathRet> = xStruct('remote_storage_vol_lookup_by_path_ret', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolCreateXmlArgs {
   pool: RemoteNonnullStoragePool;
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteStorageVolCreateXmlArgsCodec: XdrCodec<RemoteStorageVolCreateXmlArgs> = xStruct('remote_storage_vol_create_xml_args', {
+export const RemoteStorageVolCreateXmlArgsCodec: XdrCodec<RemoteStorageVolCreateXmlArgs> = xStruct('remote_storage_vol_create_xml_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolCreateXmlRet {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolCreateXmlRetCodec: XdrCodec<RemoteStorageVolCreateXmlRet> = xStruct('remote_storage_vol_create_xml_ret', {
+export const RemoteStorageVolCreateXmlRetCodec: XdrCodec<RemoteStorageVolCreateXmlRet> = xStruct('remote_storage_vol_create_xml_ret', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolCreateXmlFromArgs {
   pool: RemoteNonnullStoragePool;
@@ -3494,580 +3494,580 @@ export interface RemoteStorageVolCreateXmlFromArgs {
   clonevol: RemoteNonnullStorageVol;
   flags: number;
 }
-export const RemoteStorageVolCreateXmlFromArgsCodec: XdrCodec<RemoteStorageVolCreateXmlFromArgs> = xStruct('remote_storage_vol_create_xml_from_args', {
+export const RemoteStorageVolCreateXmlFromArgsCodec: XdrCodec<RemoteStorageVolCreateXmlFromArgs> = xStruct('remote_storage_vol_create_xml_from_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   xml: RemoteNonnullStringCodec,
   clonevol: RemoteNonnullStorageVolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolCreateXmlFromRet {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolCreateXmlFromRetCodec: XdrCodec<RemoteStorageVolCreateXmlFromRet> = xStruct('remote_storage_vol_create_xml_from_ret', {
+export const RemoteStorageVolCreateXmlFromRetCodec: XdrCodec<RemoteStorageVolCreateXmlFromRet> = xStruct('remote_storage_vol_create_xml_from_ret', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolDeleteArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export const RemoteStorageVolDeleteArgsCodec: XdrCodec<RemoteStorageVolDeleteArgs> = xStruct('remote_storage_vol_delete_args', {
+export const RemoteStorageVolDeleteArgsCodec: XdrCodec<RemoteStorageVolDeleteArgs> = xStruct('remote_storage_vol_delete_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolWipeArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export const RemoteStorageVolWipeArgsCodec: XdrCodec<RemoteStorageVolWipeArgs> = xStruct('remote_storage_vol_wipe_args', {
+export const RemoteStorageVolWipeArgsCodec: XdrCodec<RemoteStorageVolWipeArgs> = xStruct('remote_storage_vol_wipe_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolWipePatternArgs {
   vol: RemoteNonnullStorageVol;
   algorithm: number;
   flags: number;
 }
-export const RemoteStorageVolWipePatternArgsCodec: XdrCodec<RemoteStorageVolWipePatternArgs> = xStruct('remote_storage_vol_wipe_pattern_args', {
+export const RemoteStorageVolWipePatternArgsCodec: XdrCodec<RemoteStorageVolWipePatternArgs> = xStruct('remote_storage_vol_wipe_pattern_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   algorithm: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolGetXmlDescArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export const RemoteStorageVolGetXmlDescArgsCodec: XdrCodec<RemoteStorageVolGetXmlDescArgs> = xStruct('remote_storage_vol_get_xml_desc_args', {
+export const RemoteStorageVolGetXmlDescArgsCodec: XdrCodec<RemoteStorageVolGetXmlDescArgs> = xStruct('remote_storage_vol_get_xml_desc_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteStorageVolGetXmlDescRetCodec: XdrCodec<RemoteStorageVolGetXmlDescRet> = xStruct('remote_storage_vol_get_xml_desc_ret', {
+export const RemoteStorageVolGetXmlDescRetCodec: XdrCodec<RemoteStorageVolGetXmlDescRet> = xStruct('remote_storage_vol_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStorageVolGetInfoArgs {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolGetInfoArgsCodec: XdrCodec<RemoteStorageVolGetInfoArgs> = xStruct('remote_storage_vol_get_info_args', {
+export const RemoteStorageVolGetInfoArgsCodec: XdrCodec<RemoteStorageVolGetInfoArgs> = xStruct('remote_storage_vol_get_info_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolGetInfoRet {
   type: number;
   capacity: bigint;
   allocation: bigint;
 }
-export const RemoteStorageVolGetInfoRetCodec: XdrCodec<RemoteStorageVolGetInfoRet> = xStruct('remote_storage_vol_get_info_ret', {
+export const RemoteStorageVolGetInfoRetCodec: XdrCodec<RemoteStorageVolGetInfoRet> = xStruct('remote_storage_vol_get_info_ret', () => ({
   type: xInt,
   capacity: xUhyper,
   allocation: xUhyper,
-});
+}));
 
 export interface RemoteStorageVolGetInfoFlagsArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export const RemoteStorageVolGetInfoFlagsArgsCodec: XdrCodec<RemoteStorageVolGetInfoFlagsArgs> = xStruct('remote_storage_vol_get_info_flags_args', {
+export const RemoteStorageVolGetInfoFlagsArgsCodec: XdrCodec<RemoteStorageVolGetInfoFlagsArgs> = xStruct('remote_storage_vol_get_info_flags_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolGetInfoFlagsRet {
   type: number;
   capacity: bigint;
   allocation: bigint;
 }
-export const RemoteStorageVolGetInfoFlagsRetCodec: XdrCodec<RemoteStorageVolGetInfoFlagsRet> = xStruct('remote_storage_vol_get_info_flags_ret', {
+export const RemoteStorageVolGetInfoFlagsRetCodec: XdrCodec<RemoteStorageVolGetInfoFlagsRet> = xStruct('remote_storage_vol_get_info_flags_ret', () => ({
   type: xInt,
   capacity: xUhyper,
   allocation: xUhyper,
-});
+}));
 
 export interface RemoteStorageVolGetPathArgs {
   vol: RemoteNonnullStorageVol;
 }
-export const RemoteStorageVolGetPathArgsCodec: XdrCodec<RemoteStorageVolGetPathArgs> = xStruct('remote_storage_vol_get_path_args', {
+export const RemoteStorageVolGetPathArgsCodec: XdrCodec<RemoteStorageVolGetPathArgs> = xStruct('remote_storage_vol_get_path_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
-});
+}));
 
 export interface RemoteStorageVolGetPathRet {
   name: RemoteNonnullString;
 }
-export const RemoteStorageVolGetPathRetCodec: XdrCodec<RemoteStorageVolGetPathRet> = xStruct('remote_storage_vol_get_path_ret', {
+export const RemoteStorageVolGetPathRetCodec: XdrCodec<RemoteStorageVolGetPathRet> = xStruct('remote_storage_vol_get_path_ret', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteStorageVolResizeArgs {
   vol: RemoteNonnullStorageVol;
   capacity: bigint;
   flags: number;
 }
-export const RemoteStorageVolResizeArgsCodec: XdrCodec<RemoteStorageVolResizeArgs> = xStruct('remote_storage_vol_resize_args', {
+export const RemoteStorageVolResizeArgsCodec: XdrCodec<RemoteStorageVolResizeArgs> = xStruct('remote_storage_vol_resize_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   capacity: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeNumOfDevicesArgs {
   cap: RemoteString;
   flags: number;
 }
-export const RemoteNodeNumOfDevicesArgsCodec: XdrCodec<RemoteNodeNumOfDevicesArgs> = xStruct('remote_node_num_of_devices_args', {
+export const RemoteNodeNumOfDevicesArgsCodec: XdrCodec<RemoteNodeNumOfDevicesArgs> = xStruct('remote_node_num_of_devices_args', () => ({
   cap: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeNumOfDevicesRet {
   num: number;
 }
-export const RemoteNodeNumOfDevicesRetCodec: XdrCodec<RemoteNodeNumOfDevicesRet> = xStruct('remote_node_num_of_devices_ret', {
+export const RemoteNodeNumOfDevicesRetCodec: XdrCodec<RemoteNodeNumOfDevicesRet> = xStruct('remote_node_num_of_devices_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteNodeListDevicesArgs {
   cap: RemoteString;
   maxnames: number;
   flags: number;
 }
-export const RemoteNodeListDevicesArgsCodec: XdrCodec<RemoteNodeListDevicesArgs> = xStruct('remote_node_list_devices_args', {
+export const RemoteNodeListDevicesArgsCodec: XdrCodec<RemoteNodeListDevicesArgs> = xStruct('remote_node_list_devices_args', () => ({
   cap: RemoteStringCodec,
   maxnames: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeListDevicesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteNodeListDevicesRetCodec: XdrCodec<RemoteNodeListDevicesRet> = xStruct('remote_node_list_devices_ret', {
+export const RemoteNodeListDevicesRetCodec: XdrCodec<RemoteNodeListDevicesRet> = xStruct('remote_node_list_devices_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_NODE_DEVICE_LIST_MAX),
-});
+}));
 
 export interface RemoteNodeDeviceLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceLookupByNameArgsCodec: XdrCodec<RemoteNodeDeviceLookupByNameArgs> = xStruct('remote_node_device_lookup_by_name_args', {
+export const RemoteNodeDeviceLookupByNameArgsCodec: XdrCodec<RemoteNodeDeviceLookupByNameArgs> = xStruct('remote_node_device_lookup_by_name_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceLookupByNameRet {
   dev: RemoteNonnullNodeDevice;
 }
-export const RemoteNodeDeviceLookupByNameRetCodec: XdrCodec<RemoteNodeDeviceLookupByNameRet> = xStruct('remote_node_device_lookup_by_name_ret', {
+export const RemoteNodeDeviceLookupByNameRetCodec: XdrCodec<RemoteNodeDeviceLookupByNameRet> = xStruct('remote_node_device_lookup_by_name_ret', () => ({
   dev: RemoteNonnullNodeDeviceCodec,
-});
+}));
 
 export interface RemoteNodeDeviceLookupScsiHostByWwnArgs {
   wwnn: RemoteNonnullString;
   wwpn: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceLookupScsiHostByWwnArgsCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnArgs> = xStruct('remote_node_device_lookup_scsi_host_by_wwn_args', {
+export const RemoteNodeDeviceLookupScsiHostByWwnArgsCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnArgs> = xStruct('remote_node_device_lookup_scsi_host_by_wwn_args', () => ({
   wwnn: RemoteNonnullStringCodec,
   wwpn: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceLookupScsiHostByWwnRet {
   dev: RemoteNonnullNodeDevice;
 }
-export const RemoteNodeDeviceLookupScsiHostByWwnRetCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnRet> = xStruct('remote_node_device_lookup_scsi_host_by_wwn_ret', {
+export const RemoteNodeDeviceLookupScsiHostByWwnRetCodec: XdrCodec<RemoteNodeDeviceLookupScsiHostByWwnRet> = xStruct('remote_node_device_lookup_scsi_host_by_wwn_ret', () => ({
   dev: RemoteNonnullNodeDeviceCodec,
-});
+}));
 
 export interface RemoteNodeDeviceGetXmlDescArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceGetXmlDescArgsCodec: XdrCodec<RemoteNodeDeviceGetXmlDescArgs> = xStruct('remote_node_device_get_xml_desc_args', {
+export const RemoteNodeDeviceGetXmlDescArgsCodec: XdrCodec<RemoteNodeDeviceGetXmlDescArgs> = xStruct('remote_node_device_get_xml_desc_args', () => ({
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteNodeDeviceGetXmlDescRetCodec: XdrCodec<RemoteNodeDeviceGetXmlDescRet> = xStruct('remote_node_device_get_xml_desc_ret', {
+export const RemoteNodeDeviceGetXmlDescRetCodec: XdrCodec<RemoteNodeDeviceGetXmlDescRet> = xStruct('remote_node_device_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceGetParentArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceGetParentArgsCodec: XdrCodec<RemoteNodeDeviceGetParentArgs> = xStruct('remote_node_device_get_parent_args', {
+export const RemoteNodeDeviceGetParentArgsCodec: XdrCodec<RemoteNodeDeviceGetParentArgs> = xStruct('remote_node_device_get_parent_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceGetParentRet {
   parentName: RemoteString;
 }
-export const RemoteNodeDeviceGetParentRetCodec: XdrCodec<RemoteNodeDeviceGetParentRet> = xStruct('remote_node_device_get_parent_ret', {
+export const RemoteNodeDeviceGetParentRetCodec: XdrCodec<RemoteNodeDeviceGetParentRet> = xStruct('remote_node_device_get_parent_ret', () => ({
   parentName: RemoteStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceNumOfCapsArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceNumOfCapsArgsCodec: XdrCodec<RemoteNodeDeviceNumOfCapsArgs> = xStruct('remote_node_device_num_of_caps_args', {
+export const RemoteNodeDeviceNumOfCapsArgsCodec: XdrCodec<RemoteNodeDeviceNumOfCapsArgs> = xStruct('remote_node_device_num_of_caps_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceNumOfCapsRet {
   num: number;
 }
-export const RemoteNodeDeviceNumOfCapsRetCodec: XdrCodec<RemoteNodeDeviceNumOfCapsRet> = xStruct('remote_node_device_num_of_caps_ret', {
+export const RemoteNodeDeviceNumOfCapsRetCodec: XdrCodec<RemoteNodeDeviceNumOfCapsRet> = xStruct('remote_node_device_num_of_caps_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceListCapsArgs {
   name: RemoteNonnullString;
   maxnames: number;
 }
-export const RemoteNodeDeviceListCapsArgsCodec: XdrCodec<RemoteNodeDeviceListCapsArgs> = xStruct('remote_node_device_list_caps_args', {
+export const RemoteNodeDeviceListCapsArgsCodec: XdrCodec<RemoteNodeDeviceListCapsArgs> = xStruct('remote_node_device_list_caps_args', () => ({
   name: RemoteNonnullStringCodec,
   maxnames: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceListCapsRet {
   names: RemoteNonnullString[];
 }
-export const RemoteNodeDeviceListCapsRetCodec: XdrCodec<RemoteNodeDeviceListCapsRet> = xStruct('remote_node_device_list_caps_ret', {
+export const RemoteNodeDeviceListCapsRetCodec: XdrCodec<RemoteNodeDeviceListCapsRet> = xStruct('remote_node_device_list_caps_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_NODE_DEVICE_CAPS_LIST_MAX),
-});
+}));
 
 export interface RemoteNodeDeviceDettachArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceDettachArgsCodec: XdrCodec<RemoteNodeDeviceDettachArgs> = xStruct('remote_node_device_dettach_args', {
+export const RemoteNodeDeviceDettachArgsCodec: XdrCodec<RemoteNodeDeviceDettachArgs> = xStruct('remote_node_device_dettach_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceDetachFlagsArgs {
   name: RemoteNonnullString;
   driverName: RemoteString;
   flags: number;
 }
-export const RemoteNodeDeviceDetachFlagsArgsCodec: XdrCodec<RemoteNodeDeviceDetachFlagsArgs> = xStruct('remote_node_device_detach_flags_args', {
+export const RemoteNodeDeviceDetachFlagsArgsCodec: XdrCodec<RemoteNodeDeviceDetachFlagsArgs> = xStruct('remote_node_device_detach_flags_args', () => ({
   name: RemoteNonnullStringCodec,
   driverName: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceReAttachArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceReAttachArgsCodec: XdrCodec<RemoteNodeDeviceReAttachArgs> = xStruct('remote_node_device_re_attach_args', {
+export const RemoteNodeDeviceReAttachArgsCodec: XdrCodec<RemoteNodeDeviceReAttachArgs> = xStruct('remote_node_device_re_attach_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceResetArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceResetArgsCodec: XdrCodec<RemoteNodeDeviceResetArgs> = xStruct('remote_node_device_reset_args', {
+export const RemoteNodeDeviceResetArgsCodec: XdrCodec<RemoteNodeDeviceResetArgs> = xStruct('remote_node_device_reset_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceCreateXmlArgsCodec: XdrCodec<RemoteNodeDeviceCreateXmlArgs> = xStruct('remote_node_device_create_xml_args', {
+export const RemoteNodeDeviceCreateXmlArgsCodec: XdrCodec<RemoteNodeDeviceCreateXmlArgs> = xStruct('remote_node_device_create_xml_args', () => ({
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceCreateXmlRet {
   dev: RemoteNonnullNodeDevice;
 }
-export const RemoteNodeDeviceCreateXmlRetCodec: XdrCodec<RemoteNodeDeviceCreateXmlRet> = xStruct('remote_node_device_create_xml_ret', {
+export const RemoteNodeDeviceCreateXmlRetCodec: XdrCodec<RemoteNodeDeviceCreateXmlRet> = xStruct('remote_node_device_create_xml_ret', () => ({
   dev: RemoteNonnullNodeDeviceCodec,
-});
+}));
 
 export interface RemoteNodeDeviceDestroyArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceDestroyArgsCodec: XdrCodec<RemoteNodeDeviceDestroyArgs> = xStruct('remote_node_device_destroy_args', {
+export const RemoteNodeDeviceDestroyArgsCodec: XdrCodec<RemoteNodeDeviceDestroyArgs> = xStruct('remote_node_device_destroy_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceDefineXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceDefineXmlArgsCodec: XdrCodec<RemoteNodeDeviceDefineXmlArgs> = xStruct('remote_node_device_define_xml_args', {
+export const RemoteNodeDeviceDefineXmlArgsCodec: XdrCodec<RemoteNodeDeviceDefineXmlArgs> = xStruct('remote_node_device_define_xml_args', () => ({
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceDefineXmlRet {
   dev: RemoteNonnullNodeDevice;
 }
-export const RemoteNodeDeviceDefineXmlRetCodec: XdrCodec<RemoteNodeDeviceDefineXmlRet> = xStruct('remote_node_device_define_xml_ret', {
+export const RemoteNodeDeviceDefineXmlRetCodec: XdrCodec<RemoteNodeDeviceDefineXmlRet> = xStruct('remote_node_device_define_xml_ret', () => ({
   dev: RemoteNonnullNodeDeviceCodec,
-});
+}));
 
 export interface RemoteNodeDeviceUndefineArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceUndefineArgsCodec: XdrCodec<RemoteNodeDeviceUndefineArgs> = xStruct('remote_node_device_undefine_args', {
+export const RemoteNodeDeviceUndefineArgsCodec: XdrCodec<RemoteNodeDeviceUndefineArgs> = xStruct('remote_node_device_undefine_args', () => ({
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceCreateArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNodeDeviceCreateArgsCodec: XdrCodec<RemoteNodeDeviceCreateArgs> = xStruct('remote_node_device_create_args', {
+export const RemoteNodeDeviceCreateArgsCodec: XdrCodec<RemoteNodeDeviceCreateArgs> = xStruct('remote_node_device_create_args', () => ({
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeDeviceGetAutostartArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceGetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceGetAutostartArgs> = xStruct('remote_node_device_get_autostart_args', {
+export const RemoteNodeDeviceGetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceGetAutostartArgs> = xStruct('remote_node_device_get_autostart_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceGetAutostartRet {
   autostart: number;
 }
-export const RemoteNodeDeviceGetAutostartRetCodec: XdrCodec<RemoteNodeDeviceGetAutostartRet> = xStruct('remote_node_device_get_autostart_ret', {
+export const RemoteNodeDeviceGetAutostartRetCodec: XdrCodec<RemoteNodeDeviceGetAutostartRet> = xStruct('remote_node_device_get_autostart_ret', () => ({
   autostart: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceSetAutostartArgs {
   name: RemoteNonnullString;
   autostart: number;
 }
-export const RemoteNodeDeviceSetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceSetAutostartArgs> = xStruct('remote_node_device_set_autostart_args', {
+export const RemoteNodeDeviceSetAutostartArgsCodec: XdrCodec<RemoteNodeDeviceSetAutostartArgs> = xStruct('remote_node_device_set_autostart_args', () => ({
   name: RemoteNonnullStringCodec,
   autostart: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceIsPersistentArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceIsPersistentArgsCodec: XdrCodec<RemoteNodeDeviceIsPersistentArgs> = xStruct('remote_node_device_is_persistent_args', {
+export const RemoteNodeDeviceIsPersistentArgsCodec: XdrCodec<RemoteNodeDeviceIsPersistentArgs> = xStruct('remote_node_device_is_persistent_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceIsPersistentRet {
   persistent: number;
 }
-export const RemoteNodeDeviceIsPersistentRetCodec: XdrCodec<RemoteNodeDeviceIsPersistentRet> = xStruct('remote_node_device_is_persistent_ret', {
+export const RemoteNodeDeviceIsPersistentRetCodec: XdrCodec<RemoteNodeDeviceIsPersistentRet> = xStruct('remote_node_device_is_persistent_ret', () => ({
   persistent: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceIsActiveArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNodeDeviceIsActiveArgsCodec: XdrCodec<RemoteNodeDeviceIsActiveArgs> = xStruct('remote_node_device_is_active_args', {
+export const RemoteNodeDeviceIsActiveArgsCodec: XdrCodec<RemoteNodeDeviceIsActiveArgs> = xStruct('remote_node_device_is_active_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeDeviceIsActiveRet {
   active: number;
 }
-export const RemoteNodeDeviceIsActiveRetCodec: XdrCodec<RemoteNodeDeviceIsActiveRet> = xStruct('remote_node_device_is_active_ret', {
+export const RemoteNodeDeviceIsActiveRetCodec: XdrCodec<RemoteNodeDeviceIsActiveRet> = xStruct('remote_node_device_is_active_ret', () => ({
   active: xInt,
-});
+}));
 
 export interface RemoteConnectDomainEventRegisterRet {
   cb_registered: number;
 }
-export const RemoteConnectDomainEventRegisterRetCodec: XdrCodec<RemoteConnectDomainEventRegisterRet> = xStruct('remote_connect_domain_event_register_ret', {
+export const RemoteConnectDomainEventRegisterRetCodec: XdrCodec<RemoteConnectDomainEventRegisterRet> = xStruct('remote_connect_domain_event_register_ret', () => ({
   cb_registered: xInt,
-});
+}));
 
 export interface RemoteConnectDomainEventDeregisterRet {
   cb_registered: number;
 }
-export const RemoteConnectDomainEventDeregisterRetCodec: XdrCodec<RemoteConnectDomainEventDeregisterRet> = xStruct('remote_connect_domain_event_deregister_ret', {
+export const RemoteConnectDomainEventDeregisterRetCodec: XdrCodec<RemoteConnectDomainEventDeregisterRet> = xStruct('remote_connect_domain_event_deregister_ret', () => ({
   cb_registered: xInt,
-});
+}));
 
 export interface RemoteDomainEventLifecycleMsg {
   dom: RemoteNonnullDomain;
   event: number;
   detail: number;
 }
-export const RemoteDomainEventLifecycleMsgCodec: XdrCodec<RemoteDomainEventLifecycleMsg> = xStruct('remote_domain_event_lifecycle_msg', {
+export const RemoteDomainEventLifecycleMsgCodec: XdrCodec<RemoteDomainEventLifecycleMsg> = xStruct('remote_domain_event_lifecycle_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   event: xInt,
   detail: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackLifecycleMsg {
   callbackID: number;
   msg: RemoteDomainEventLifecycleMsg;
 }
-export const RemoteDomainEventCallbackLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackLifecycleMsg> = xStruct('remote_domain_event_callback_lifecycle_msg', {
+export const RemoteDomainEventCallbackLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackLifecycleMsg> = xStruct('remote_domain_event_callback_lifecycle_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventLifecycleMsgCodec,
-});
+}));
 
 export interface RemoteConnectDomainXmlFromNativeArgs {
   nativeFormat: RemoteNonnullString;
   nativeConfig: RemoteNonnullString;
   flags: number;
 }
-export const RemoteConnectDomainXmlFromNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlFromNativeArgs> = xStruct('remote_connect_domain_xml_from_native_args', {
+export const RemoteConnectDomainXmlFromNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlFromNativeArgs> = xStruct('remote_connect_domain_xml_from_native_args', () => ({
   nativeFormat: RemoteNonnullStringCodec,
   nativeConfig: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectDomainXmlFromNativeRet {
   domainXml: RemoteNonnullString;
 }
-export const RemoteConnectDomainXmlFromNativeRetCodec: XdrCodec<RemoteConnectDomainXmlFromNativeRet> = xStruct('remote_connect_domain_xml_from_native_ret', {
+export const RemoteConnectDomainXmlFromNativeRetCodec: XdrCodec<RemoteConnectDomainXmlFromNativeRet> = xStruct('remote_connect_domain_xml_from_native_ret', () => ({
   domainXml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectDomainXmlToNativeArgs {
   nativeFormat: RemoteNonnullString;
   domainXml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteConnectDomainXmlToNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlToNativeArgs> = xStruct('remote_connect_domain_xml_to_native_args', {
+export const RemoteConnectDomainXmlToNativeArgsCodec: XdrCodec<RemoteConnectDomainXmlToNativeArgs> = xStruct('remote_connect_domain_xml_to_native_args', () => ({
   nativeFormat: RemoteNonnullStringCodec,
   domainXml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectDomainXmlToNativeRet {
   nativeConfig: RemoteNonnullString;
 }
-export const RemoteConnectDomainXmlToNativeRetCodec: XdrCodec<RemoteConnectDomainXmlToNativeRet> = xStruct('remote_connect_domain_xml_to_native_ret', {
+export const RemoteConnectDomainXmlToNativeRetCodec: XdrCodec<RemoteConnectDomainXmlToNativeRet> = xStruct('remote_connect_domain_xml_to_native_ret', () => ({
   nativeConfig: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectNumOfSecretsRet {
   num: number;
 }
-export const RemoteConnectNumOfSecretsRetCodec: XdrCodec<RemoteConnectNumOfSecretsRet> = xStruct('remote_connect_num_of_secrets_ret', {
+export const RemoteConnectNumOfSecretsRetCodec: XdrCodec<RemoteConnectNumOfSecretsRet> = xStruct('remote_connect_num_of_secrets_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteConnectListSecretsArgs {
   maxuuids: number;
 }
-export const RemoteConnectListSecretsArgsCodec: XdrCodec<RemoteConnectListSecretsArgs> = xStruct('remote_connect_list_secrets_args', {
+export const RemoteConnectListSecretsArgsCodec: XdrCodec<RemoteConnectListSecretsArgs> = xStruct('remote_connect_list_secrets_args', () => ({
   maxuuids: xInt,
-});
+}));
 
 export interface RemoteConnectListSecretsRet {
   uuids: RemoteNonnullString[];
 }
-export const RemoteConnectListSecretsRetCodec: XdrCodec<RemoteConnectListSecretsRet> = xStruct('remote_connect_list_secrets_ret', {
+export const RemoteConnectListSecretsRetCodec: XdrCodec<RemoteConnectListSecretsRet> = xStruct('remote_connect_list_secrets_ret', () => ({
   uuids: xArray(RemoteNonnullStringCodec, REMOTE_SECRET_LIST_MAX),
-});
+}));
 
 export interface RemoteSecretLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export const RemoteSecretLookupByUuidArgsCodec: XdrCodec<RemoteSecretLookupByUuidArgs> = xStruct('remote_secret_lookup_by_uuid_args', {
+export const RemoteSecretLookupByUuidArgsCodec: XdrCodec<RemoteSecretLookupByUuidArgs> = xStruct('remote_secret_lookup_by_uuid_args', () => ({
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteSecretLookupByUuidRet {
   secret: RemoteNonnullSecret;
 }
-export const RemoteSecretLookupByUuidRetCodec: XdrCodec<RemoteSecretLookupByUuidRet> = xStruct('remote_secret_lookup_by_uuid_ret', {
+export const RemoteSecretLookupByUuidRetCodec: XdrCodec<RemoteSecretLookupByUuidRet> = xStruct('remote_secret_lookup_by_uuid_ret', () => ({
   secret: RemoteNonnullSecretCodec,
-});
+}));
 
 export interface RemoteSecretDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteSecretDefineXmlArgsCodec: XdrCodec<RemoteSecretDefineXmlArgs> = xStruct('remote_secret_define_xml_args', {
+export const RemoteSecretDefineXmlArgsCodec: XdrCodec<RemoteSecretDefineXmlArgs> = xStruct('remote_secret_define_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteSecretDefineXmlRet {
   secret: RemoteNonnullSecret;
 }
-export const RemoteSecretDefineXmlRetCodec: XdrCodec<RemoteSecretDefineXmlRet> = xStruct('remote_secret_define_xml_ret', {
+export const RemoteSecretDefineXmlRetCodec: XdrCodec<RemoteSecretDefineXmlRet> = xStruct('remote_secret_define_xml_ret', () => ({
   secret: RemoteNonnullSecretCodec,
-});
+}));
 
 export interface RemoteSecretGetXmlDescArgs {
   secret: RemoteNonnullSecret;
   flags: number;
 }
-export const RemoteSecretGetXmlDescArgsCodec: XdrCodec<RemoteSecretGetXmlDescArgs> = xStruct('remote_secret_get_xml_desc_args', {
+export const RemoteSecretGetXmlDescArgsCodec: XdrCodec<RemoteSecretGetXmlDescArgs> = xStruct('remote_secret_get_xml_desc_args', () => ({
   secret: RemoteNonnullSecretCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteSecretGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteSecretGetXmlDescRetCodec: XdrCodec<RemoteSecretGetXmlDescRet> = xStruct('remote_secret_get_xml_desc_ret', {
+export const RemoteSecretGetXmlDescRetCodec: XdrCodec<RemoteSecretGetXmlDescRet> = xStruct('remote_secret_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteSecretSetValueArgs {
   secret: RemoteNonnullSecret;
   value: Buffer;
   flags: number;
 }
-export const RemoteSecretSetValueArgsCodec: XdrCodec<RemoteSecretSetValueArgs> = xStruct('remote_secret_set_value_args', {
+export const RemoteSecretSetValueArgsCodec: XdrCodec<RemoteSecretSetValueArgs> = xStruct('remote_secret_set_value_args', () => ({
   secret: RemoteNonnullSecretCodec,
   value: xOpaque(REMOTE_SECRET_VALUE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteSecretGetValueArgs {
   secret: RemoteNonnullSecret;
   flags: number;
 }
-export const RemoteSecretGetValueArgsCodec: XdrCodec<RemoteSecretGetValueArgs> = xStruct('remote_secret_get_value_args', {
+export const RemoteSecretGetValueArgsCodec: XdrCodec<RemoteSecretGetValueArgs> = xStruct('remote_secret_get_value_args', () => ({
   secret: RemoteNonnullSecretCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteSecretGetValueRet {
   value: Buffer;
 }
-export const RemoteSecretGetValueRetCodec: XdrCodec<RemoteSecretGetValueRet> = xStruct('remote_secret_get_value_ret', {
+export const RemoteSecretGetValueRetCodec: XdrCodec<RemoteSecretGetValueRet> = xStruct('remote_secret_get_value_ret', () => ({
   value: xOpaque(REMOTE_SECRET_VALUE_MAX),
-});
+}));
 
 export interface RemoteSecretUndefineArgs {
   secret: RemoteNonnullSecret;
 }
-export const RemoteSecretUndefineArgsCodec: XdrCodec<RemoteSecretUndefineArgs> = xStruct('remote_secret_undefine_args', {
+export const RemoteSecretUndefineArgsCodec: XdrCodec<RemoteSecretUndefineArgs> = xStruct('remote_secret_undefine_args', () => ({
   secret: RemoteNonnullSecretCodec,
-});
+}));
 
 export interface RemoteSecretLookupByUsageArgs {
   usageType: number;
   usageID: RemoteNonnullString;
 }
-export const RemoteSecretLookupByUsageArgsCodec: XdrCodec<RemoteSecretLookupByUsageArgs> = xStruct('remote_secret_lookup_by_usage_args', {
+export const RemoteSecretLookupByUsageArgsCodec: XdrCodec<RemoteSecretLookupByUsageArgs> = xStruct('remote_secret_lookup_by_usage_args', () => ({
   usageType: xInt,
   usageID: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteSecretLookupByUsageRet {
   secret: RemoteNonnullSecret;
 }
-export const RemoteSecretLookupByUsageRetCodec: XdrCodec<RemoteSecretLookupByUsageRet> = xStruct('remote_secret_lookup_by_usage_ret', {
+export const RemoteSecretLookupByUsageRetCodec: XdrCodec<RemoteSecretLookupByUsageRet> = xStruct('remote_secret_lookup_by_usage_ret', () => ({
   secret: RemoteNonnullSecretCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepareTunnelArgs {
   flags: bigint;
@@ -4075,170 +4075,170 @@ export interface RemoteDomainMigratePrepareTunnelArgs {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export const RemoteDomainMigratePrepareTunnelArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnelArgs> = xStruct('remote_domain_migrate_prepare_tunnel_args', {
+export const RemoteDomainMigratePrepareTunnelArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnelArgs> = xStruct('remote_domain_migrate_prepare_tunnel_args', () => ({
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
   dom_xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectIsSecureRet {
   secure: number;
 }
-export const RemoteConnectIsSecureRetCodec: XdrCodec<RemoteConnectIsSecureRet> = xStruct('remote_connect_is_secure_ret', {
+export const RemoteConnectIsSecureRetCodec: XdrCodec<RemoteConnectIsSecureRet> = xStruct('remote_connect_is_secure_ret', () => ({
   secure: xInt,
-});
+}));
 
 export interface RemoteDomainIsActiveArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainIsActiveArgsCodec: XdrCodec<RemoteDomainIsActiveArgs> = xStruct('remote_domain_is_active_args', {
+export const RemoteDomainIsActiveArgsCodec: XdrCodec<RemoteDomainIsActiveArgs> = xStruct('remote_domain_is_active_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainIsActiveRet {
   active: number;
 }
-export const RemoteDomainIsActiveRetCodec: XdrCodec<RemoteDomainIsActiveRet> = xStruct('remote_domain_is_active_ret', {
+export const RemoteDomainIsActiveRetCodec: XdrCodec<RemoteDomainIsActiveRet> = xStruct('remote_domain_is_active_ret', () => ({
   active: xInt,
-});
+}));
 
 export interface RemoteDomainIsPersistentArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainIsPersistentArgsCodec: XdrCodec<RemoteDomainIsPersistentArgs> = xStruct('remote_domain_is_persistent_args', {
+export const RemoteDomainIsPersistentArgsCodec: XdrCodec<RemoteDomainIsPersistentArgs> = xStruct('remote_domain_is_persistent_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainIsPersistentRet {
   persistent: number;
 }
-export const RemoteDomainIsPersistentRetCodec: XdrCodec<RemoteDomainIsPersistentRet> = xStruct('remote_domain_is_persistent_ret', {
+export const RemoteDomainIsPersistentRetCodec: XdrCodec<RemoteDomainIsPersistentRet> = xStruct('remote_domain_is_persistent_ret', () => ({
   persistent: xInt,
-});
+}));
 
 export interface RemoteDomainIsUpdatedArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainIsUpdatedArgsCodec: XdrCodec<RemoteDomainIsUpdatedArgs> = xStruct('remote_domain_is_updated_args', {
+export const RemoteDomainIsUpdatedArgsCodec: XdrCodec<RemoteDomainIsUpdatedArgs> = xStruct('remote_domain_is_updated_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainIsUpdatedRet {
   updated: number;
 }
-export const RemoteDomainIsUpdatedRetCodec: XdrCodec<RemoteDomainIsUpdatedRet> = xStruct('remote_domain_is_updated_ret', {
+export const RemoteDomainIsUpdatedRetCodec: XdrCodec<RemoteDomainIsUpdatedRet> = xStruct('remote_domain_is_updated_ret', () => ({
   updated: xInt,
-});
+}));
 
 export interface RemoteNetworkIsActiveArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkIsActiveArgsCodec: XdrCodec<RemoteNetworkIsActiveArgs> = xStruct('remote_network_is_active_args', {
+export const RemoteNetworkIsActiveArgsCodec: XdrCodec<RemoteNetworkIsActiveArgs> = xStruct('remote_network_is_active_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkIsActiveRet {
   active: number;
 }
-export const RemoteNetworkIsActiveRetCodec: XdrCodec<RemoteNetworkIsActiveRet> = xStruct('remote_network_is_active_ret', {
+export const RemoteNetworkIsActiveRetCodec: XdrCodec<RemoteNetworkIsActiveRet> = xStruct('remote_network_is_active_ret', () => ({
   active: xInt,
-});
+}));
 
 export interface RemoteNetworkIsPersistentArgs {
   net: RemoteNonnullNetwork;
 }
-export const RemoteNetworkIsPersistentArgsCodec: XdrCodec<RemoteNetworkIsPersistentArgs> = xStruct('remote_network_is_persistent_args', {
+export const RemoteNetworkIsPersistentArgsCodec: XdrCodec<RemoteNetworkIsPersistentArgs> = xStruct('remote_network_is_persistent_args', () => ({
   net: RemoteNonnullNetworkCodec,
-});
+}));
 
 export interface RemoteNetworkIsPersistentRet {
   persistent: number;
 }
-export const RemoteNetworkIsPersistentRetCodec: XdrCodec<RemoteNetworkIsPersistentRet> = xStruct('remote_network_is_persistent_ret', {
+export const RemoteNetworkIsPersistentRetCodec: XdrCodec<RemoteNetworkIsPersistentRet> = xStruct('remote_network_is_persistent_ret', () => ({
   persistent: xInt,
-});
+}));
 
 export interface RemoteStoragePoolIsActiveArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolIsActiveArgsCodec: XdrCodec<RemoteStoragePoolIsActiveArgs> = xStruct('remote_storage_pool_is_active_args', {
+export const RemoteStoragePoolIsActiveArgsCodec: XdrCodec<RemoteStoragePoolIsActiveArgs> = xStruct('remote_storage_pool_is_active_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolIsActiveRet {
   active: number;
 }
-export const RemoteStoragePoolIsActiveRetCodec: XdrCodec<RemoteStoragePoolIsActiveRet> = xStruct('remote_storage_pool_is_active_ret', {
+export const RemoteStoragePoolIsActiveRetCodec: XdrCodec<RemoteStoragePoolIsActiveRet> = xStruct('remote_storage_pool_is_active_ret', () => ({
   active: xInt,
-});
+}));
 
 export interface RemoteStoragePoolIsPersistentArgs {
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolIsPersistentArgsCodec: XdrCodec<RemoteStoragePoolIsPersistentArgs> = xStruct('remote_storage_pool_is_persistent_args', {
+export const RemoteStoragePoolIsPersistentArgsCodec: XdrCodec<RemoteStoragePoolIsPersistentArgs> = xStruct('remote_storage_pool_is_persistent_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteStoragePoolIsPersistentRet {
   persistent: number;
 }
-export const RemoteStoragePoolIsPersistentRetCodec: XdrCodec<RemoteStoragePoolIsPersistentRet> = xStruct('remote_storage_pool_is_persistent_ret', {
+export const RemoteStoragePoolIsPersistentRetCodec: XdrCodec<RemoteStoragePoolIsPersistentRet> = xStruct('remote_storage_pool_is_persistent_ret', () => ({
   persistent: xInt,
-});
+}));
 
 export interface RemoteInterfaceIsActiveArgs {
   iface: RemoteNonnullInterface;
 }
-export const RemoteInterfaceIsActiveArgsCodec: XdrCodec<RemoteInterfaceIsActiveArgs> = xStruct('remote_interface_is_active_args', {
+export const RemoteInterfaceIsActiveArgsCodec: XdrCodec<RemoteInterfaceIsActiveArgs> = xStruct('remote_interface_is_active_args', () => ({
   iface: RemoteNonnullInterfaceCodec,
-});
+}));
 
 export interface RemoteInterfaceIsActiveRet {
   active: number;
 }
-export const RemoteInterfaceIsActiveRetCodec: XdrCodec<RemoteInterfaceIsActiveRet> = xStruct('remote_interface_is_active_ret', {
+export const RemoteInterfaceIsActiveRetCodec: XdrCodec<RemoteInterfaceIsActiveRet> = xStruct('remote_interface_is_active_ret', () => ({
   active: xInt,
-});
+}));
 
 export interface RemoteConnectCompareCpuArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteConnectCompareCpuArgsCodec: XdrCodec<RemoteConnectCompareCpuArgs> = xStruct('remote_connect_compare_cpu_args', {
+export const RemoteConnectCompareCpuArgsCodec: XdrCodec<RemoteConnectCompareCpuArgs> = xStruct('remote_connect_compare_cpu_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectCompareCpuRet {
   result: number;
 }
-export const RemoteConnectCompareCpuRetCodec: XdrCodec<RemoteConnectCompareCpuRet> = xStruct('remote_connect_compare_cpu_ret', {
+export const RemoteConnectCompareCpuRetCodec: XdrCodec<RemoteConnectCompareCpuRet> = xStruct('remote_connect_compare_cpu_ret', () => ({
   result: xInt,
-});
+}));
 
 export interface RemoteConnectBaselineCpuArgs {
   xmlCPUs: RemoteNonnullString[];
   flags: number;
 }
-export const RemoteConnectBaselineCpuArgsCodec: XdrCodec<RemoteConnectBaselineCpuArgs> = xStruct('remote_connect_baseline_cpu_args', {
+export const RemoteConnectBaselineCpuArgsCodec: XdrCodec<RemoteConnectBaselineCpuArgs> = xStruct('remote_connect_baseline_cpu_args', () => ({
   xmlCPUs: xArray(RemoteNonnullStringCodec, REMOTE_CPU_BASELINE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectBaselineCpuRet {
   cpu: RemoteNonnullString;
 }
-export const RemoteConnectBaselineCpuRetCodec: XdrCodec<RemoteConnectBaselineCpuRet> = xStruct('remote_connect_baseline_cpu_ret', {
+export const RemoteConnectBaselineCpuRetCodec: XdrCodec<RemoteConnectBaselineCpuRet> = xStruct('remote_connect_baseline_cpu_ret', () => ({
   cpu: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainGetJobInfoArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainGetJobInfoArgsCodec: XdrCodec<RemoteDomainGetJobInfoArgs> = xStruct('remote_domain_get_job_info_args', {
+export const RemoteDomainGetJobInfoArgsCodec: XdrCodec<RemoteDomainGetJobInfoArgs> = xStruct('remote_domain_get_job_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainGetJobInfoRet {
   type: number;
@@ -4254,7 +4254,7 @@ export interface RemoteDomainGetJobInfoRet {
   fileProcessed: bigint;
   fileRemaining: bigint;
 }
-export const RemoteDomainGetJobInfoRetCodec: XdrCodec<RemoteDomainGetJobInfoRet> = xStruct('remote_domain_get_job_info_ret', {
+export const RemoteDomainGetJobInfoRetCodec: XdrCodec<RemoteDomainGetJobInfoRet> = xStruct('remote_domain_get_job_info_ret', () => ({
   type: xInt,
   timeElapsed: xUhyper,
   timeRemaining: xUhyper,
@@ -4267,211 +4267,211 @@ export const RemoteDomainGetJobInfoRetCodec: XdrCodec<RemoteDomainGetJobInfoRet>
   fileTotal: xUhyper,
   fileProcessed: xUhyper,
   fileRemaining: xUhyper,
-});
+}));
 
 export interface RemoteDomainGetJobStatsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetJobStatsArgsCodec: XdrCodec<RemoteDomainGetJobStatsArgs> = xStruct('remote_domain_get_job_stats_args', {
+export const RemoteDomainGetJobStatsArgsCodec: XdrCodec<RemoteDomainGetJobStatsArgs> = xStruct('remote_domain_get_job_stats_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetJobStatsRet {
   type: number;
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetJobStatsRetCodec: XdrCodec<RemoteDomainGetJobStatsRet> = xStruct('remote_domain_get_job_stats_ret', {
+export const RemoteDomainGetJobStatsRetCodec: XdrCodec<RemoteDomainGetJobStatsRet> = xStruct('remote_domain_get_job_stats_ret', () => ({
   type: xInt,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_JOB_STATS_MAX),
-});
+}));
 
 export interface RemoteDomainAbortJobArgs {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainAbortJobArgsCodec: XdrCodec<RemoteDomainAbortJobArgs> = xStruct('remote_domain_abort_job_args', {
+export const RemoteDomainAbortJobArgsCodec: XdrCodec<RemoteDomainAbortJobArgs> = xStruct('remote_domain_abort_job_args', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainAbortJobFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainAbortJobFlagsArgsCodec: XdrCodec<RemoteDomainAbortJobFlagsArgs> = xStruct('remote_domain_abort_job_flags_args', {
+export const RemoteDomainAbortJobFlagsArgsCodec: XdrCodec<RemoteDomainAbortJobFlagsArgs> = xStruct('remote_domain_abort_job_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetMaxDowntimeArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainMigrateGetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeArgs> = xStruct('remote_domain_migrate_get_max_downtime_args', {
+export const RemoteDomainMigrateGetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeArgs> = xStruct('remote_domain_migrate_get_max_downtime_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetMaxDowntimeRet {
   downtime: bigint;
 }
-export const RemoteDomainMigrateGetMaxDowntimeRetCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeRet> = xStruct('remote_domain_migrate_get_max_downtime_ret', {
+export const RemoteDomainMigrateGetMaxDowntimeRetCodec: XdrCodec<RemoteDomainMigrateGetMaxDowntimeRet> = xStruct('remote_domain_migrate_get_max_downtime_ret', () => ({
   downtime: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigrateSetMaxDowntimeArgs {
   dom: RemoteNonnullDomain;
   downtime: bigint;
   flags: number;
 }
-export const RemoteDomainMigrateSetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxDowntimeArgs> = xStruct('remote_domain_migrate_set_max_downtime_args', {
+export const RemoteDomainMigrateSetMaxDowntimeArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxDowntimeArgs> = xStruct('remote_domain_migrate_set_max_downtime_args', () => ({
   dom: RemoteNonnullDomainCodec,
   downtime: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetCompressionCacheArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainMigrateGetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheArgs> = xStruct('remote_domain_migrate_get_compression_cache_args', {
+export const RemoteDomainMigrateGetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheArgs> = xStruct('remote_domain_migrate_get_compression_cache_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetCompressionCacheRet {
   cacheSize: bigint;
 }
-export const RemoteDomainMigrateGetCompressionCacheRetCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheRet> = xStruct('remote_domain_migrate_get_compression_cache_ret', {
+export const RemoteDomainMigrateGetCompressionCacheRetCodec: XdrCodec<RemoteDomainMigrateGetCompressionCacheRet> = xStruct('remote_domain_migrate_get_compression_cache_ret', () => ({
   cacheSize: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigrateSetCompressionCacheArgs {
   dom: RemoteNonnullDomain;
   cacheSize: bigint;
   flags: number;
 }
-export const RemoteDomainMigrateSetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateSetCompressionCacheArgs> = xStruct('remote_domain_migrate_set_compression_cache_args', {
+export const RemoteDomainMigrateSetCompressionCacheArgsCodec: XdrCodec<RemoteDomainMigrateSetCompressionCacheArgs> = xStruct('remote_domain_migrate_set_compression_cache_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cacheSize: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateSetMaxSpeedArgs {
   dom: RemoteNonnullDomain;
   bandwidth: bigint;
   flags: number;
 }
-export const RemoteDomainMigrateSetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxSpeedArgs> = xStruct('remote_domain_migrate_set_max_speed_args', {
+export const RemoteDomainMigrateSetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateSetMaxSpeedArgs> = xStruct('remote_domain_migrate_set_max_speed_args', () => ({
   dom: RemoteNonnullDomainCodec,
   bandwidth: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetMaxSpeedArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainMigrateGetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedArgs> = xStruct('remote_domain_migrate_get_max_speed_args', {
+export const RemoteDomainMigrateGetMaxSpeedArgsCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedArgs> = xStruct('remote_domain_migrate_get_max_speed_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateGetMaxSpeedRet {
   bandwidth: bigint;
 }
-export const RemoteDomainMigrateGetMaxSpeedRetCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedRet> = xStruct('remote_domain_migrate_get_max_speed_ret', {
+export const RemoteDomainMigrateGetMaxSpeedRetCodec: XdrCodec<RemoteDomainMigrateGetMaxSpeedRet> = xStruct('remote_domain_migrate_get_max_speed_ret', () => ({
   bandwidth: xUhyper,
-});
+}));
 
 export interface RemoteConnectDomainEventRegisterAnyArgs {
   eventID: number;
 }
-export const RemoteConnectDomainEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventRegisterAnyArgs> = xStruct('remote_connect_domain_event_register_any_args', {
+export const RemoteConnectDomainEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventRegisterAnyArgs> = xStruct('remote_connect_domain_event_register_any_args', () => ({
   eventID: xInt,
-});
+}));
 
 export interface RemoteConnectDomainEventDeregisterAnyArgs {
   eventID: number;
 }
-export const RemoteConnectDomainEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventDeregisterAnyArgs> = xStruct('remote_connect_domain_event_deregister_any_args', {
+export const RemoteConnectDomainEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventDeregisterAnyArgs> = xStruct('remote_connect_domain_event_deregister_any_args', () => ({
   eventID: xInt,
-});
+}));
 
 export interface RemoteConnectDomainEventCallbackRegisterAnyArgs {
   eventID: number;
   dom: RemoteDomain;
 }
-export const RemoteConnectDomainEventCallbackRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyArgs> = xStruct('remote_connect_domain_event_callback_register_any_args', {
+export const RemoteConnectDomainEventCallbackRegisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyArgs> = xStruct('remote_connect_domain_event_callback_register_any_args', () => ({
   eventID: xInt,
   dom: RemoteDomainCodec,
-});
+}));
 
 export interface RemoteConnectDomainEventCallbackRegisterAnyRet {
   callbackID: number;
 }
-export const RemoteConnectDomainEventCallbackRegisterAnyRetCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyRet> = xStruct('remote_connect_domain_event_callback_register_any_ret', {
+export const RemoteConnectDomainEventCallbackRegisterAnyRetCodec: XdrCodec<RemoteConnectDomainEventCallbackRegisterAnyRet> = xStruct('remote_connect_domain_event_callback_register_any_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteConnectDomainEventCallbackDeregisterAnyArgs {
   callbackID: number;
 }
-export const RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackDeregisterAnyArgs> = xStruct('remote_connect_domain_event_callback_deregister_any_args', {
+export const RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec: XdrCodec<RemoteConnectDomainEventCallbackDeregisterAnyArgs> = xStruct('remote_connect_domain_event_callback_deregister_any_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteDomainEventRebootMsg {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainEventRebootMsgCodec: XdrCodec<RemoteDomainEventRebootMsg> = xStruct('remote_domain_event_reboot_msg', {
+export const RemoteDomainEventRebootMsgCodec: XdrCodec<RemoteDomainEventRebootMsg> = xStruct('remote_domain_event_reboot_msg', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackRebootMsg {
   callbackID: number;
   msg: RemoteDomainEventRebootMsg;
 }
-export const RemoteDomainEventCallbackRebootMsgCodec: XdrCodec<RemoteDomainEventCallbackRebootMsg> = xStruct('remote_domain_event_callback_reboot_msg', {
+export const RemoteDomainEventCallbackRebootMsgCodec: XdrCodec<RemoteDomainEventCallbackRebootMsg> = xStruct('remote_domain_event_callback_reboot_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventRebootMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventRtcChangeMsg {
   dom: RemoteNonnullDomain;
   offset: bigint;
 }
-export const RemoteDomainEventRtcChangeMsgCodec: XdrCodec<RemoteDomainEventRtcChangeMsg> = xStruct('remote_domain_event_rtc_change_msg', {
+export const RemoteDomainEventRtcChangeMsgCodec: XdrCodec<RemoteDomainEventRtcChangeMsg> = xStruct('remote_domain_event_rtc_change_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   offset: xHyper,
-});
+}));
 
 export interface RemoteDomainEventCallbackRtcChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventRtcChangeMsg;
 }
-export const RemoteDomainEventCallbackRtcChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackRtcChangeMsg> = xStruct('remote_domain_event_callback_rtc_change_msg', {
+export const RemoteDomainEventCallbackRtcChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackRtcChangeMsg> = xStruct('remote_domain_event_callback_rtc_change_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventRtcChangeMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventWatchdogMsg {
   dom: RemoteNonnullDomain;
   action: number;
 }
-export const RemoteDomainEventWatchdogMsgCodec: XdrCodec<RemoteDomainEventWatchdogMsg> = xStruct('remote_domain_event_watchdog_msg', {
+export const RemoteDomainEventWatchdogMsgCodec: XdrCodec<RemoteDomainEventWatchdogMsg> = xStruct('remote_domain_event_watchdog_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   action: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackWatchdogMsg {
   callbackID: number;
   msg: RemoteDomainEventWatchdogMsg;
 }
-export const RemoteDomainEventCallbackWatchdogMsgCodec: XdrCodec<RemoteDomainEventCallbackWatchdogMsg> = xStruct('remote_domain_event_callback_watchdog_msg', {
+export const RemoteDomainEventCallbackWatchdogMsgCodec: XdrCodec<RemoteDomainEventCallbackWatchdogMsg> = xStruct('remote_domain_event_callback_watchdog_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventWatchdogMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventIoErrorMsg {
   dom: RemoteNonnullDomain;
@@ -4479,21 +4479,21 @@ export interface RemoteDomainEventIoErrorMsg {
   devAlias: RemoteNonnullString;
   action: number;
 }
-export const RemoteDomainEventIoErrorMsgCodec: XdrCodec<RemoteDomainEventIoErrorMsg> = xStruct('remote_domain_event_io_error_msg', {
+export const RemoteDomainEventIoErrorMsgCodec: XdrCodec<RemoteDomainEventIoErrorMsg> = xStruct('remote_domain_event_io_error_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   srcPath: RemoteNonnullStringCodec,
   devAlias: RemoteNonnullStringCodec,
   action: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackIoErrorMsg {
   callbackID: number;
   msg: RemoteDomainEventIoErrorMsg;
 }
-export const RemoteDomainEventCallbackIoErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorMsg> = xStruct('remote_domain_event_callback_io_error_msg', {
+export const RemoteDomainEventCallbackIoErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorMsg> = xStruct('remote_domain_event_callback_io_error_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventIoErrorMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventIoErrorReasonMsg {
   dom: RemoteNonnullDomain;
@@ -4502,42 +4502,42 @@ export interface RemoteDomainEventIoErrorReasonMsg {
   action: number;
   reason: RemoteNonnullString;
 }
-export const RemoteDomainEventIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventIoErrorReasonMsg> = xStruct('remote_domain_event_io_error_reason_msg', {
+export const RemoteDomainEventIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventIoErrorReasonMsg> = xStruct('remote_domain_event_io_error_reason_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   srcPath: RemoteNonnullStringCodec,
   devAlias: RemoteNonnullStringCodec,
   action: xInt,
   reason: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackIoErrorReasonMsg {
   callbackID: number;
   msg: RemoteDomainEventIoErrorReasonMsg;
 }
-export const RemoteDomainEventCallbackIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorReasonMsg> = xStruct('remote_domain_event_callback_io_error_reason_msg', {
+export const RemoteDomainEventCallbackIoErrorReasonMsgCodec: XdrCodec<RemoteDomainEventCallbackIoErrorReasonMsg> = xStruct('remote_domain_event_callback_io_error_reason_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventIoErrorReasonMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventGraphicsAddress {
   family: number;
   node: RemoteNonnullString;
   service: RemoteNonnullString;
 }
-export const RemoteDomainEventGraphicsAddressCodec: XdrCodec<RemoteDomainEventGraphicsAddress> = xStruct('remote_domain_event_graphics_address', {
+export const RemoteDomainEventGraphicsAddressCodec: XdrCodec<RemoteDomainEventGraphicsAddress> = xStruct('remote_domain_event_graphics_address', () => ({
   family: xInt,
   node: RemoteNonnullStringCodec,
   service: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainEventGraphicsIdentity {
   type: RemoteNonnullString;
   name: RemoteNonnullString;
 }
-export const RemoteDomainEventGraphicsIdentityCodec: XdrCodec<RemoteDomainEventGraphicsIdentity> = xStruct('remote_domain_event_graphics_identity', {
+export const RemoteDomainEventGraphicsIdentityCodec: XdrCodec<RemoteDomainEventGraphicsIdentity> = xStruct('remote_domain_event_graphics_identity', () => ({
   type: RemoteNonnullStringCodec,
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainEventGraphicsMsg {
   dom: RemoteNonnullDomain;
@@ -4547,23 +4547,23 @@ export interface RemoteDomainEventGraphicsMsg {
   authScheme: RemoteNonnullString;
   subject: RemoteDomainEventGraphicsIdentity[];
 }
-export const RemoteDomainEventGraphicsMsgCodec: XdrCodec<RemoteDomainEventGraphicsMsg> = xStruct('remote_domain_event_graphics_msg', {
+export const RemoteDomainEventGraphicsMsgCodec: XdrCodec<RemoteDomainEventGraphicsMsg> = xStruct('remote_domain_event_graphics_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   phase: xInt,
   local: RemoteDomainEventGraphicsAddressCodec,
   remote: RemoteDomainEventGraphicsAddressCodec,
   authScheme: RemoteNonnullStringCodec,
   subject: xArray(RemoteDomainEventGraphicsIdentityCodec, REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX),
-});
+}));
 
 export interface RemoteDomainEventCallbackGraphicsMsg {
   callbackID: number;
   msg: RemoteDomainEventGraphicsMsg;
 }
-export const RemoteDomainEventCallbackGraphicsMsgCodec: XdrCodec<RemoteDomainEventCallbackGraphicsMsg> = xStruct('remote_domain_event_callback_graphics_msg', {
+export const RemoteDomainEventCallbackGraphicsMsgCodec: XdrCodec<RemoteDomainEventCallbackGraphicsMsg> = xStruct('remote_domain_event_callback_graphics_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventGraphicsMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventBlockJobMsg {
   dom: RemoteNonnullDomain;
@@ -4571,21 +4571,21 @@ export interface RemoteDomainEventBlockJobMsg {
   type: number;
   status: number;
 }
-export const RemoteDomainEventBlockJobMsgCodec: XdrCodec<RemoteDomainEventBlockJobMsg> = xStruct('remote_domain_event_block_job_msg', {
+export const RemoteDomainEventBlockJobMsgCodec: XdrCodec<RemoteDomainEventBlockJobMsg> = xStruct('remote_domain_event_block_job_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   path: RemoteNonnullStringCodec,
   type: xInt,
   status: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackBlockJobMsg {
   callbackID: number;
   msg: RemoteDomainEventBlockJobMsg;
 }
-export const RemoteDomainEventCallbackBlockJobMsgCodec: XdrCodec<RemoteDomainEventCallbackBlockJobMsg> = xStruct('remote_domain_event_callback_block_job_msg', {
+export const RemoteDomainEventCallbackBlockJobMsgCodec: XdrCodec<RemoteDomainEventCallbackBlockJobMsg> = xStruct('remote_domain_event_callback_block_job_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventBlockJobMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventDiskChangeMsg {
   dom: RemoteNonnullDomain;
@@ -4594,455 +4594,455 @@ export interface RemoteDomainEventDiskChangeMsg {
   devAlias: RemoteNonnullString;
   reason: number;
 }
-export const RemoteDomainEventDiskChangeMsgCodec: XdrCodec<RemoteDomainEventDiskChangeMsg> = xStruct('remote_domain_event_disk_change_msg', {
+export const RemoteDomainEventDiskChangeMsgCodec: XdrCodec<RemoteDomainEventDiskChangeMsg> = xStruct('remote_domain_event_disk_change_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   oldSrcPath: RemoteStringCodec,
   newSrcPath: RemoteStringCodec,
   devAlias: RemoteNonnullStringCodec,
   reason: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackDiskChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventDiskChangeMsg;
 }
-export const RemoteDomainEventCallbackDiskChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackDiskChangeMsg> = xStruct('remote_domain_event_callback_disk_change_msg', {
+export const RemoteDomainEventCallbackDiskChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackDiskChangeMsg> = xStruct('remote_domain_event_callback_disk_change_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventDiskChangeMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventTrayChangeMsg {
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
   reason: number;
 }
-export const RemoteDomainEventTrayChangeMsgCodec: XdrCodec<RemoteDomainEventTrayChangeMsg> = xStruct('remote_domain_event_tray_change_msg', {
+export const RemoteDomainEventTrayChangeMsgCodec: XdrCodec<RemoteDomainEventTrayChangeMsg> = xStruct('remote_domain_event_tray_change_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   devAlias: RemoteNonnullStringCodec,
   reason: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackTrayChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventTrayChangeMsg;
 }
-export const RemoteDomainEventCallbackTrayChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackTrayChangeMsg> = xStruct('remote_domain_event_callback_tray_change_msg', {
+export const RemoteDomainEventCallbackTrayChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackTrayChangeMsg> = xStruct('remote_domain_event_callback_tray_change_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventTrayChangeMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventPmwakeupMsg {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainEventPmwakeupMsgCodec: XdrCodec<RemoteDomainEventPmwakeupMsg> = xStruct('remote_domain_event_pmwakeup_msg', {
+export const RemoteDomainEventPmwakeupMsgCodec: XdrCodec<RemoteDomainEventPmwakeupMsg> = xStruct('remote_domain_event_pmwakeup_msg', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackPmwakeupMsg {
   callbackID: number;
   reason: number;
   msg: RemoteDomainEventPmwakeupMsg;
 }
-export const RemoteDomainEventCallbackPmwakeupMsgCodec: XdrCodec<RemoteDomainEventCallbackPmwakeupMsg> = xStruct('remote_domain_event_callback_pmwakeup_msg', {
+export const RemoteDomainEventCallbackPmwakeupMsgCodec: XdrCodec<RemoteDomainEventCallbackPmwakeupMsg> = xStruct('remote_domain_event_callback_pmwakeup_msg', () => ({
   callbackID: xInt,
   reason: xInt,
   msg: RemoteDomainEventPmwakeupMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventPmsuspendMsg {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainEventPmsuspendMsgCodec: XdrCodec<RemoteDomainEventPmsuspendMsg> = xStruct('remote_domain_event_pmsuspend_msg', {
+export const RemoteDomainEventPmsuspendMsgCodec: XdrCodec<RemoteDomainEventPmsuspendMsg> = xStruct('remote_domain_event_pmsuspend_msg', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackPmsuspendMsg {
   callbackID: number;
   reason: number;
   msg: RemoteDomainEventPmsuspendMsg;
 }
-export const RemoteDomainEventCallbackPmsuspendMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendMsg> = xStruct('remote_domain_event_callback_pmsuspend_msg', {
+export const RemoteDomainEventCallbackPmsuspendMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendMsg> = xStruct('remote_domain_event_callback_pmsuspend_msg', () => ({
   callbackID: xInt,
   reason: xInt,
   msg: RemoteDomainEventPmsuspendMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventBalloonChangeMsg {
   dom: RemoteNonnullDomain;
   actual: bigint;
 }
-export const RemoteDomainEventBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventBalloonChangeMsg> = xStruct('remote_domain_event_balloon_change_msg', {
+export const RemoteDomainEventBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventBalloonChangeMsg> = xStruct('remote_domain_event_balloon_change_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   actual: xUhyper,
-});
+}));
 
 export interface RemoteDomainEventCallbackBalloonChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventBalloonChangeMsg;
 }
-export const RemoteDomainEventCallbackBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackBalloonChangeMsg> = xStruct('remote_domain_event_callback_balloon_change_msg', {
+export const RemoteDomainEventCallbackBalloonChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackBalloonChangeMsg> = xStruct('remote_domain_event_callback_balloon_change_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventBalloonChangeMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventPmsuspendDiskMsg {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainEventPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventPmsuspendDiskMsg> = xStruct('remote_domain_event_pmsuspend_disk_msg', {
+export const RemoteDomainEventPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventPmsuspendDiskMsg> = xStruct('remote_domain_event_pmsuspend_disk_msg', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackPmsuspendDiskMsg {
   callbackID: number;
   reason: number;
   msg: RemoteDomainEventPmsuspendDiskMsg;
 }
-export const RemoteDomainEventCallbackPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendDiskMsg> = xStruct('remote_domain_event_callback_pmsuspend_disk_msg', {
+export const RemoteDomainEventCallbackPmsuspendDiskMsgCodec: XdrCodec<RemoteDomainEventCallbackPmsuspendDiskMsg> = xStruct('remote_domain_event_callback_pmsuspend_disk_msg', () => ({
   callbackID: xInt,
   reason: xInt,
   msg: RemoteDomainEventPmsuspendDiskMsgCodec,
-});
+}));
 
 export interface RemoteDomainManagedSaveArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainManagedSaveArgsCodec: XdrCodec<RemoteDomainManagedSaveArgs> = xStruct('remote_domain_managed_save_args', {
+export const RemoteDomainManagedSaveArgsCodec: XdrCodec<RemoteDomainManagedSaveArgs> = xStruct('remote_domain_managed_save_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainHasManagedSaveImageArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainHasManagedSaveImageArgsCodec: XdrCodec<RemoteDomainHasManagedSaveImageArgs> = xStruct('remote_domain_has_managed_save_image_args', {
+export const RemoteDomainHasManagedSaveImageArgsCodec: XdrCodec<RemoteDomainHasManagedSaveImageArgs> = xStruct('remote_domain_has_managed_save_image_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainHasManagedSaveImageRet {
   result: number;
 }
-export const RemoteDomainHasManagedSaveImageRetCodec: XdrCodec<RemoteDomainHasManagedSaveImageRet> = xStruct('remote_domain_has_managed_save_image_ret', {
+export const RemoteDomainHasManagedSaveImageRetCodec: XdrCodec<RemoteDomainHasManagedSaveImageRet> = xStruct('remote_domain_has_managed_save_image_ret', () => ({
   result: xInt,
-});
+}));
 
 export interface RemoteDomainManagedSaveRemoveArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainManagedSaveRemoveArgsCodec: XdrCodec<RemoteDomainManagedSaveRemoveArgs> = xStruct('remote_domain_managed_save_remove_args', {
+export const RemoteDomainManagedSaveRemoveArgsCodec: XdrCodec<RemoteDomainManagedSaveRemoveArgs> = xStruct('remote_domain_managed_save_remove_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainManagedSaveGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainManagedSaveGetXmlDescArgsCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescArgs> = xStruct('remote_domain_managed_save_get_xml_desc_args', {
+export const RemoteDomainManagedSaveGetXmlDescArgsCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescArgs> = xStruct('remote_domain_managed_save_get_xml_desc_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainManagedSaveGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainManagedSaveGetXmlDescRetCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescRet> = xStruct('remote_domain_managed_save_get_xml_desc_ret', {
+export const RemoteDomainManagedSaveGetXmlDescRetCodec: XdrCodec<RemoteDomainManagedSaveGetXmlDescRet> = xStruct('remote_domain_managed_save_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainManagedSaveDefineXmlArgs {
   dom: RemoteNonnullDomain;
   dxml: RemoteString;
   flags: number;
 }
-export const RemoteDomainManagedSaveDefineXmlArgsCodec: XdrCodec<RemoteDomainManagedSaveDefineXmlArgs> = xStruct('remote_domain_managed_save_define_xml_args', {
+export const RemoteDomainManagedSaveDefineXmlArgsCodec: XdrCodec<RemoteDomainManagedSaveDefineXmlArgs> = xStruct('remote_domain_managed_save_define_xml_args', () => ({
   dom: RemoteNonnullDomainCodec,
   dxml: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotCreateXmlArgs {
   dom: RemoteNonnullDomain;
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainSnapshotCreateXmlArgsCodec: XdrCodec<RemoteDomainSnapshotCreateXmlArgs> = xStruct('remote_domain_snapshot_create_xml_args', {
+export const RemoteDomainSnapshotCreateXmlArgsCodec: XdrCodec<RemoteDomainSnapshotCreateXmlArgs> = xStruct('remote_domain_snapshot_create_xml_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotCreateXmlRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export const RemoteDomainSnapshotCreateXmlRetCodec: XdrCodec<RemoteDomainSnapshotCreateXmlRet> = xStruct('remote_domain_snapshot_create_xml_ret', {
+export const RemoteDomainSnapshotCreateXmlRetCodec: XdrCodec<RemoteDomainSnapshotCreateXmlRet> = xStruct('remote_domain_snapshot_create_xml_ret', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
-});
+}));
 
 export interface RemoteDomainSnapshotGetXmlDescArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotGetXmlDescArgsCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescArgs> = xStruct('remote_domain_snapshot_get_xml_desc_args', {
+export const RemoteDomainSnapshotGetXmlDescArgsCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescArgs> = xStruct('remote_domain_snapshot_get_xml_desc_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainSnapshotGetXmlDescRetCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescRet> = xStruct('remote_domain_snapshot_get_xml_desc_ret', {
+export const RemoteDomainSnapshotGetXmlDescRetCodec: XdrCodec<RemoteDomainSnapshotGetXmlDescRet> = xStruct('remote_domain_snapshot_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainSnapshotNumArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainSnapshotNumArgsCodec: XdrCodec<RemoteDomainSnapshotNumArgs> = xStruct('remote_domain_snapshot_num_args', {
+export const RemoteDomainSnapshotNumArgsCodec: XdrCodec<RemoteDomainSnapshotNumArgs> = xStruct('remote_domain_snapshot_num_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotNumRet {
   num: number;
 }
-export const RemoteDomainSnapshotNumRetCodec: XdrCodec<RemoteDomainSnapshotNumRet> = xStruct('remote_domain_snapshot_num_ret', {
+export const RemoteDomainSnapshotNumRetCodec: XdrCodec<RemoteDomainSnapshotNumRet> = xStruct('remote_domain_snapshot_num_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotListNamesArgs {
   dom: RemoteNonnullDomain;
   maxnames: number;
   flags: number;
 }
-export const RemoteDomainSnapshotListNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListNamesArgs> = xStruct('remote_domain_snapshot_list_names_args', {
+export const RemoteDomainSnapshotListNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListNamesArgs> = xStruct('remote_domain_snapshot_list_names_args', () => ({
   dom: RemoteNonnullDomainCodec,
   maxnames: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotListNamesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteDomainSnapshotListNamesRetCodec: XdrCodec<RemoteDomainSnapshotListNamesRet> = xStruct('remote_domain_snapshot_list_names_ret', {
+export const RemoteDomainSnapshotListNamesRetCodec: XdrCodec<RemoteDomainSnapshotListNamesRet> = xStruct('remote_domain_snapshot_list_names_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
-});
+}));
 
 export interface RemoteDomainListAllSnapshotsArgs {
   dom: RemoteNonnullDomain;
   need_results: number;
   flags: number;
 }
-export const RemoteDomainListAllSnapshotsArgsCodec: XdrCodec<RemoteDomainListAllSnapshotsArgs> = xStruct('remote_domain_list_all_snapshots_args', {
+export const RemoteDomainListAllSnapshotsArgsCodec: XdrCodec<RemoteDomainListAllSnapshotsArgs> = xStruct('remote_domain_list_all_snapshots_args', () => ({
   dom: RemoteNonnullDomainCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainListAllSnapshotsRet {
   snapshots: RemoteNonnullDomainSnapshot[];
   ret: number;
 }
-export const RemoteDomainListAllSnapshotsRetCodec: XdrCodec<RemoteDomainListAllSnapshotsRet> = xStruct('remote_domain_list_all_snapshots_ret', {
+export const RemoteDomainListAllSnapshotsRetCodec: XdrCodec<RemoteDomainListAllSnapshotsRet> = xStruct('remote_domain_list_all_snapshots_ret', () => ({
   snapshots: xArray(RemoteNonnullDomainSnapshotCodec, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotNumChildrenArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotNumChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotNumChildrenArgs> = xStruct('remote_domain_snapshot_num_children_args', {
+export const RemoteDomainSnapshotNumChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotNumChildrenArgs> = xStruct('remote_domain_snapshot_num_children_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotNumChildrenRet {
   num: number;
 }
-export const RemoteDomainSnapshotNumChildrenRetCodec: XdrCodec<RemoteDomainSnapshotNumChildrenRet> = xStruct('remote_domain_snapshot_num_children_ret', {
+export const RemoteDomainSnapshotNumChildrenRetCodec: XdrCodec<RemoteDomainSnapshotNumChildrenRet> = xStruct('remote_domain_snapshot_num_children_ret', () => ({
   num: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotListChildrenNamesArgs {
   snap: RemoteNonnullDomainSnapshot;
   maxnames: number;
   flags: number;
 }
-export const RemoteDomainSnapshotListChildrenNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesArgs> = xStruct('remote_domain_snapshot_list_children_names_args', {
+export const RemoteDomainSnapshotListChildrenNamesArgsCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesArgs> = xStruct('remote_domain_snapshot_list_children_names_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   maxnames: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotListChildrenNamesRet {
   names: RemoteNonnullString[];
 }
-export const RemoteDomainSnapshotListChildrenNamesRetCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesRet> = xStruct('remote_domain_snapshot_list_children_names_ret', {
+export const RemoteDomainSnapshotListChildrenNamesRetCodec: XdrCodec<RemoteDomainSnapshotListChildrenNamesRet> = xStruct('remote_domain_snapshot_list_children_names_ret', () => ({
   names: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
-});
+}));
 
 export interface RemoteDomainSnapshotListAllChildrenArgs {
   snapshot: RemoteNonnullDomainSnapshot;
   need_results: number;
   flags: number;
 }
-export const RemoteDomainSnapshotListAllChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenArgs> = xStruct('remote_domain_snapshot_list_all_children_args', {
+export const RemoteDomainSnapshotListAllChildrenArgsCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenArgs> = xStruct('remote_domain_snapshot_list_all_children_args', () => ({
   snapshot: RemoteNonnullDomainSnapshotCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotListAllChildrenRet {
   snapshots: RemoteNonnullDomainSnapshot[];
   ret: number;
 }
-export const RemoteDomainSnapshotListAllChildrenRetCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenRet> = xStruct('remote_domain_snapshot_list_all_children_ret', {
+export const RemoteDomainSnapshotListAllChildrenRetCodec: XdrCodec<RemoteDomainSnapshotListAllChildrenRet> = xStruct('remote_domain_snapshot_list_all_children_ret', () => ({
   snapshots: xArray(RemoteNonnullDomainSnapshotCodec, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotLookupByNameArgs {
   dom: RemoteNonnullDomain;
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainSnapshotLookupByNameArgsCodec: XdrCodec<RemoteDomainSnapshotLookupByNameArgs> = xStruct('remote_domain_snapshot_lookup_by_name_args', {
+export const RemoteDomainSnapshotLookupByNameArgsCodec: XdrCodec<RemoteDomainSnapshotLookupByNameArgs> = xStruct('remote_domain_snapshot_lookup_by_name_args', () => ({
   dom: RemoteNonnullDomainCodec,
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotLookupByNameRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export const RemoteDomainSnapshotLookupByNameRetCodec: XdrCodec<RemoteDomainSnapshotLookupByNameRet> = xStruct('remote_domain_snapshot_lookup_by_name_ret', {
+export const RemoteDomainSnapshotLookupByNameRetCodec: XdrCodec<RemoteDomainSnapshotLookupByNameRet> = xStruct('remote_domain_snapshot_lookup_by_name_ret', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
-});
+}));
 
 export interface RemoteDomainHasCurrentSnapshotArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainHasCurrentSnapshotArgsCodec: XdrCodec<RemoteDomainHasCurrentSnapshotArgs> = xStruct('remote_domain_has_current_snapshot_args', {
+export const RemoteDomainHasCurrentSnapshotArgsCodec: XdrCodec<RemoteDomainHasCurrentSnapshotArgs> = xStruct('remote_domain_has_current_snapshot_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainHasCurrentSnapshotRet {
   result: number;
 }
-export const RemoteDomainHasCurrentSnapshotRetCodec: XdrCodec<RemoteDomainHasCurrentSnapshotRet> = xStruct('remote_domain_has_current_snapshot_ret', {
+export const RemoteDomainHasCurrentSnapshotRetCodec: XdrCodec<RemoteDomainHasCurrentSnapshotRet> = xStruct('remote_domain_has_current_snapshot_ret', () => ({
   result: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotGetParentArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotGetParentArgsCodec: XdrCodec<RemoteDomainSnapshotGetParentArgs> = xStruct('remote_domain_snapshot_get_parent_args', {
+export const RemoteDomainSnapshotGetParentArgsCodec: XdrCodec<RemoteDomainSnapshotGetParentArgs> = xStruct('remote_domain_snapshot_get_parent_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotGetParentRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export const RemoteDomainSnapshotGetParentRetCodec: XdrCodec<RemoteDomainSnapshotGetParentRet> = xStruct('remote_domain_snapshot_get_parent_ret', {
+export const RemoteDomainSnapshotGetParentRetCodec: XdrCodec<RemoteDomainSnapshotGetParentRet> = xStruct('remote_domain_snapshot_get_parent_ret', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
-});
+}));
 
 export interface RemoteDomainSnapshotCurrentArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainSnapshotCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotCurrentArgs> = xStruct('remote_domain_snapshot_current_args', {
+export const RemoteDomainSnapshotCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotCurrentArgs> = xStruct('remote_domain_snapshot_current_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotCurrentRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export const RemoteDomainSnapshotCurrentRetCodec: XdrCodec<RemoteDomainSnapshotCurrentRet> = xStruct('remote_domain_snapshot_current_ret', {
+export const RemoteDomainSnapshotCurrentRetCodec: XdrCodec<RemoteDomainSnapshotCurrentRet> = xStruct('remote_domain_snapshot_current_ret', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
-});
+}));
 
 export interface RemoteDomainSnapshotIsCurrentArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotIsCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotIsCurrentArgs> = xStruct('remote_domain_snapshot_is_current_args', {
+export const RemoteDomainSnapshotIsCurrentArgsCodec: XdrCodec<RemoteDomainSnapshotIsCurrentArgs> = xStruct('remote_domain_snapshot_is_current_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotIsCurrentRet {
   current: number;
 }
-export const RemoteDomainSnapshotIsCurrentRetCodec: XdrCodec<RemoteDomainSnapshotIsCurrentRet> = xStruct('remote_domain_snapshot_is_current_ret', {
+export const RemoteDomainSnapshotIsCurrentRetCodec: XdrCodec<RemoteDomainSnapshotIsCurrentRet> = xStruct('remote_domain_snapshot_is_current_ret', () => ({
   current: xInt,
-});
+}));
 
 export interface RemoteDomainSnapshotHasMetadataArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotHasMetadataArgsCodec: XdrCodec<RemoteDomainSnapshotHasMetadataArgs> = xStruct('remote_domain_snapshot_has_metadata_args', {
+export const RemoteDomainSnapshotHasMetadataArgsCodec: XdrCodec<RemoteDomainSnapshotHasMetadataArgs> = xStruct('remote_domain_snapshot_has_metadata_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotHasMetadataRet {
   metadata: number;
 }
-export const RemoteDomainSnapshotHasMetadataRetCodec: XdrCodec<RemoteDomainSnapshotHasMetadataRet> = xStruct('remote_domain_snapshot_has_metadata_ret', {
+export const RemoteDomainSnapshotHasMetadataRetCodec: XdrCodec<RemoteDomainSnapshotHasMetadataRet> = xStruct('remote_domain_snapshot_has_metadata_ret', () => ({
   metadata: xInt,
-});
+}));
 
 export interface RemoteDomainRevertToSnapshotArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainRevertToSnapshotArgsCodec: XdrCodec<RemoteDomainRevertToSnapshotArgs> = xStruct('remote_domain_revert_to_snapshot_args', {
+export const RemoteDomainRevertToSnapshotArgsCodec: XdrCodec<RemoteDomainRevertToSnapshotArgs> = xStruct('remote_domain_revert_to_snapshot_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSnapshotDeleteArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export const RemoteDomainSnapshotDeleteArgsCodec: XdrCodec<RemoteDomainSnapshotDeleteArgs> = xStruct('remote_domain_snapshot_delete_args', {
+export const RemoteDomainSnapshotDeleteArgsCodec: XdrCodec<RemoteDomainSnapshotDeleteArgs> = xStruct('remote_domain_snapshot_delete_args', () => ({
   snap: RemoteNonnullDomainSnapshotCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainOpenConsoleArgs {
   dom: RemoteNonnullDomain;
   dev_name: RemoteString;
   flags: number;
 }
-export const RemoteDomainOpenConsoleArgsCodec: XdrCodec<RemoteDomainOpenConsoleArgs> = xStruct('remote_domain_open_console_args', {
+export const RemoteDomainOpenConsoleArgsCodec: XdrCodec<RemoteDomainOpenConsoleArgs> = xStruct('remote_domain_open_console_args', () => ({
   dom: RemoteNonnullDomainCodec,
   dev_name: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainOpenChannelArgs {
   dom: RemoteNonnullDomain;
   name: RemoteString;
   flags: number;
 }
-export const RemoteDomainOpenChannelArgsCodec: XdrCodec<RemoteDomainOpenChannelArgs> = xStruct('remote_domain_open_channel_args', {
+export const RemoteDomainOpenChannelArgsCodec: XdrCodec<RemoteDomainOpenChannelArgs> = xStruct('remote_domain_open_channel_args', () => ({
   dom: RemoteNonnullDomainCodec,
   name: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolUploadArgs {
   vol: RemoteNonnullStorageVol;
@@ -5050,12 +5050,12 @@ export interface RemoteStorageVolUploadArgs {
   length: bigint;
   flags: number;
 }
-export const RemoteStorageVolUploadArgsCodec: XdrCodec<RemoteStorageVolUploadArgs> = xStruct('remote_storage_vol_upload_args', {
+export const RemoteStorageVolUploadArgsCodec: XdrCodec<RemoteStorageVolUploadArgs> = xStruct('remote_storage_vol_upload_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   offset: xUhyper,
   length: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteStorageVolDownloadArgs {
   vol: RemoteNonnullStorageVol;
@@ -5063,30 +5063,30 @@ export interface RemoteStorageVolDownloadArgs {
   length: bigint;
   flags: number;
 }
-export const RemoteStorageVolDownloadArgsCodec: XdrCodec<RemoteStorageVolDownloadArgs> = xStruct('remote_storage_vol_download_args', {
+export const RemoteStorageVolDownloadArgsCodec: XdrCodec<RemoteStorageVolDownloadArgs> = xStruct('remote_storage_vol_download_args', () => ({
   vol: RemoteNonnullStorageVolCodec,
   offset: xUhyper,
   length: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetStateArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetStateArgsCodec: XdrCodec<RemoteDomainGetStateArgs> = xStruct('remote_domain_get_state_args', {
+export const RemoteDomainGetStateArgsCodec: XdrCodec<RemoteDomainGetStateArgs> = xStruct('remote_domain_get_state_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetStateRet {
   state: number;
   reason: number;
 }
-export const RemoteDomainGetStateRetCodec: XdrCodec<RemoteDomainGetStateRet> = xStruct('remote_domain_get_state_ret', {
+export const RemoteDomainGetStateRetCodec: XdrCodec<RemoteDomainGetStateRet> = xStruct('remote_domain_get_state_ret', () => ({
   state: xInt,
   reason: xInt,
-});
+}));
 
 export interface RemoteDomainMigrateBegin3Args {
   dom: RemoteNonnullDomain;
@@ -5095,22 +5095,22 @@ export interface RemoteDomainMigrateBegin3Args {
   dname: RemoteString;
   resource: bigint;
 }
-export const RemoteDomainMigrateBegin3ArgsCodec: XdrCodec<RemoteDomainMigrateBegin3Args> = xStruct('remote_domain_migrate_begin3_args', {
+export const RemoteDomainMigrateBegin3ArgsCodec: XdrCodec<RemoteDomainMigrateBegin3Args> = xStruct('remote_domain_migrate_begin3_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xmlin: RemoteStringCodec,
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigrateBegin3Ret {
   cookie_out: Buffer;
   xml: RemoteNonnullString;
 }
-export const RemoteDomainMigrateBegin3RetCodec: XdrCodec<RemoteDomainMigrateBegin3Ret> = xStruct('remote_domain_migrate_begin3_ret', {
+export const RemoteDomainMigrateBegin3RetCodec: XdrCodec<RemoteDomainMigrateBegin3Ret> = xStruct('remote_domain_migrate_begin3_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepare3Args {
   cookie_in: Buffer;
@@ -5120,23 +5120,23 @@ export interface RemoteDomainMigratePrepare3Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export const RemoteDomainMigratePrepare3ArgsCodec: XdrCodec<RemoteDomainMigratePrepare3Args> = xStruct('remote_domain_migrate_prepare3_args', {
+export const RemoteDomainMigratePrepare3ArgsCodec: XdrCodec<RemoteDomainMigratePrepare3Args> = xStruct('remote_domain_migrate_prepare3_args', () => ({
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri_in: RemoteStringCodec,
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
   dom_xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepare3Ret {
   cookie_out: Buffer;
   uri_out: RemoteString;
 }
-export const RemoteDomainMigratePrepare3RetCodec: XdrCodec<RemoteDomainMigratePrepare3Ret> = xStruct('remote_domain_migrate_prepare3_ret', {
+export const RemoteDomainMigratePrepare3RetCodec: XdrCodec<RemoteDomainMigratePrepare3Ret> = xStruct('remote_domain_migrate_prepare3_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri_out: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepareTunnel3Args {
   cookie_in: Buffer;
@@ -5145,20 +5145,20 @@ export interface RemoteDomainMigratePrepareTunnel3Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export const RemoteDomainMigratePrepareTunnel3ArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Args> = xStruct('remote_domain_migrate_prepare_tunnel3_args', {
+export const RemoteDomainMigratePrepareTunnel3ArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Args> = xStruct('remote_domain_migrate_prepare_tunnel3_args', () => ({
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
   dom_xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepareTunnel3Ret {
   cookie_out: Buffer;
 }
-export const RemoteDomainMigratePrepareTunnel3RetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Ret> = xStruct('remote_domain_migrate_prepare_tunnel3_ret', {
+export const RemoteDomainMigratePrepareTunnel3RetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3Ret> = xStruct('remote_domain_migrate_prepare_tunnel3_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigratePerform3Args {
   dom: RemoteNonnullDomain;
@@ -5170,7 +5170,7 @@ export interface RemoteDomainMigratePerform3Args {
   dname: RemoteString;
   resource: bigint;
 }
-export const RemoteDomainMigratePerform3ArgsCodec: XdrCodec<RemoteDomainMigratePerform3Args> = xStruct('remote_domain_migrate_perform3_args', {
+export const RemoteDomainMigratePerform3ArgsCodec: XdrCodec<RemoteDomainMigratePerform3Args> = xStruct('remote_domain_migrate_perform3_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xmlin: RemoteStringCodec,
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
@@ -5179,14 +5179,14 @@ export const RemoteDomainMigratePerform3ArgsCodec: XdrCodec<RemoteDomainMigrateP
   flags: xUhyper,
   dname: RemoteStringCodec,
   resource: xUhyper,
-});
+}));
 
 export interface RemoteDomainMigratePerform3Ret {
   cookie_out: Buffer;
 }
-export const RemoteDomainMigratePerform3RetCodec: XdrCodec<RemoteDomainMigratePerform3Ret> = xStruct('remote_domain_migrate_perform3_ret', {
+export const RemoteDomainMigratePerform3RetCodec: XdrCodec<RemoteDomainMigratePerform3Ret> = xStruct('remote_domain_migrate_perform3_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigrateFinish3Args {
   dname: RemoteNonnullString;
@@ -5196,23 +5196,23 @@ export interface RemoteDomainMigrateFinish3Args {
   flags: bigint;
   cancelled: number;
 }
-export const RemoteDomainMigrateFinish3ArgsCodec: XdrCodec<RemoteDomainMigrateFinish3Args> = xStruct('remote_domain_migrate_finish3_args', {
+export const RemoteDomainMigrateFinish3ArgsCodec: XdrCodec<RemoteDomainMigrateFinish3Args> = xStruct('remote_domain_migrate_finish3_args', () => ({
   dname: RemoteNonnullStringCodec,
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   dconnuri: RemoteStringCodec,
   uri: RemoteStringCodec,
   flags: xUhyper,
   cancelled: xInt,
-});
+}));
 
 export interface RemoteDomainMigrateFinish3Ret {
   dom: RemoteNonnullDomain;
   cookie_out: Buffer;
 }
-export const RemoteDomainMigrateFinish3RetCodec: XdrCodec<RemoteDomainMigrateFinish3Ret> = xStruct('remote_domain_migrate_finish3_ret', {
+export const RemoteDomainMigrateFinish3RetCodec: XdrCodec<RemoteDomainMigrateFinish3Ret> = xStruct('remote_domain_migrate_finish3_ret', () => ({
   dom: RemoteNonnullDomainCodec,
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigrateConfirm3Args {
   dom: RemoteNonnullDomain;
@@ -5220,305 +5220,305 @@ export interface RemoteDomainMigrateConfirm3Args {
   flags: bigint;
   cancelled: number;
 }
-export const RemoteDomainMigrateConfirm3ArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3Args> = xStruct('remote_domain_migrate_confirm3_args', {
+export const RemoteDomainMigrateConfirm3ArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3Args> = xStruct('remote_domain_migrate_confirm3_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUhyper,
   cancelled: xInt,
-});
+}));
 
 export interface RemoteDomainEventControlErrorMsg {
   dom: RemoteNonnullDomain;
 }
-export const RemoteDomainEventControlErrorMsgCodec: XdrCodec<RemoteDomainEventControlErrorMsg> = xStruct('remote_domain_event_control_error_msg', {
+export const RemoteDomainEventControlErrorMsgCodec: XdrCodec<RemoteDomainEventControlErrorMsg> = xStruct('remote_domain_event_control_error_msg', () => ({
   dom: RemoteNonnullDomainCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackControlErrorMsg {
   callbackID: number;
   msg: RemoteDomainEventControlErrorMsg;
 }
-export const RemoteDomainEventCallbackControlErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackControlErrorMsg> = xStruct('remote_domain_event_callback_control_error_msg', {
+export const RemoteDomainEventCallbackControlErrorMsgCodec: XdrCodec<RemoteDomainEventCallbackControlErrorMsg> = xStruct('remote_domain_event_callback_control_error_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventControlErrorMsgCodec,
-});
+}));
 
 export interface RemoteDomainGetControlInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetControlInfoArgsCodec: XdrCodec<RemoteDomainGetControlInfoArgs> = xStruct('remote_domain_get_control_info_args', {
+export const RemoteDomainGetControlInfoArgsCodec: XdrCodec<RemoteDomainGetControlInfoArgs> = xStruct('remote_domain_get_control_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetControlInfoRet {
   state: number;
   details: number;
   stateTime: bigint;
 }
-export const RemoteDomainGetControlInfoRetCodec: XdrCodec<RemoteDomainGetControlInfoRet> = xStruct('remote_domain_get_control_info_ret', {
+export const RemoteDomainGetControlInfoRetCodec: XdrCodec<RemoteDomainGetControlInfoRet> = xStruct('remote_domain_get_control_info_ret', () => ({
   state: xUint,
   details: xUint,
   stateTime: xUhyper,
-});
+}));
 
 export interface RemoteDomainOpenGraphicsArgs {
   dom: RemoteNonnullDomain;
   idx: number;
   flags: number;
 }
-export const RemoteDomainOpenGraphicsArgsCodec: XdrCodec<RemoteDomainOpenGraphicsArgs> = xStruct('remote_domain_open_graphics_args', {
+export const RemoteDomainOpenGraphicsArgsCodec: XdrCodec<RemoteDomainOpenGraphicsArgs> = xStruct('remote_domain_open_graphics_args', () => ({
   dom: RemoteNonnullDomainCodec,
   idx: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainOpenGraphicsFdArgs {
   dom: RemoteNonnullDomain;
   idx: number;
   flags: number;
 }
-export const RemoteDomainOpenGraphicsFdArgsCodec: XdrCodec<RemoteDomainOpenGraphicsFdArgs> = xStruct('remote_domain_open_graphics_fd_args', {
+export const RemoteDomainOpenGraphicsFdArgsCodec: XdrCodec<RemoteDomainOpenGraphicsFdArgs> = xStruct('remote_domain_open_graphics_fd_args', () => ({
   dom: RemoteNonnullDomainCodec,
   idx: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeSuspendForDurationArgs {
   target: number;
   duration: bigint;
   flags: number;
 }
-export const RemoteNodeSuspendForDurationArgsCodec: XdrCodec<RemoteNodeSuspendForDurationArgs> = xStruct('remote_node_suspend_for_duration_args', {
+export const RemoteNodeSuspendForDurationArgsCodec: XdrCodec<RemoteNodeSuspendForDurationArgs> = xStruct('remote_node_suspend_for_duration_args', () => ({
   target: xUint,
   duration: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainShutdownFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainShutdownFlagsArgsCodec: XdrCodec<RemoteDomainShutdownFlagsArgs> = xStruct('remote_domain_shutdown_flags_args', {
+export const RemoteDomainShutdownFlagsArgsCodec: XdrCodec<RemoteDomainShutdownFlagsArgs> = xStruct('remote_domain_shutdown_flags_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetDiskErrorsArgs {
   dom: RemoteNonnullDomain;
   maxerrors: number;
   flags: number;
 }
-export const RemoteDomainGetDiskErrorsArgsCodec: XdrCodec<RemoteDomainGetDiskErrorsArgs> = xStruct('remote_domain_get_disk_errors_args', {
+export const RemoteDomainGetDiskErrorsArgsCodec: XdrCodec<RemoteDomainGetDiskErrorsArgs> = xStruct('remote_domain_get_disk_errors_args', () => ({
   dom: RemoteNonnullDomainCodec,
   maxerrors: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetDiskErrorsRet {
   errors: RemoteDomainDiskError[];
   nerrors: number;
 }
-export const RemoteDomainGetDiskErrorsRetCodec: XdrCodec<RemoteDomainGetDiskErrorsRet> = xStruct('remote_domain_get_disk_errors_ret', {
+export const RemoteDomainGetDiskErrorsRetCodec: XdrCodec<RemoteDomainGetDiskErrorsRet> = xStruct('remote_domain_get_disk_errors_ret', () => ({
   errors: xArray(RemoteDomainDiskErrorCodec, REMOTE_DOMAIN_DISK_ERRORS_MAX),
   nerrors: xInt,
-});
+}));
 
 export interface RemoteConnectListAllDomainsArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllDomainsArgsCodec: XdrCodec<RemoteConnectListAllDomainsArgs> = xStruct('remote_connect_list_all_domains_args', {
+export const RemoteConnectListAllDomainsArgsCodec: XdrCodec<RemoteConnectListAllDomainsArgs> = xStruct('remote_connect_list_all_domains_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllDomainsRet {
   domains: RemoteNonnullDomain[];
   ret: number;
 }
-export const RemoteConnectListAllDomainsRetCodec: XdrCodec<RemoteConnectListAllDomainsRet> = xStruct('remote_connect_list_all_domains_ret', {
+export const RemoteConnectListAllDomainsRetCodec: XdrCodec<RemoteConnectListAllDomainsRet> = xStruct('remote_connect_list_all_domains_ret', () => ({
   domains: xArray(RemoteNonnullDomainCodec, REMOTE_DOMAIN_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllStoragePoolsArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllStoragePoolsArgsCodec: XdrCodec<RemoteConnectListAllStoragePoolsArgs> = xStruct('remote_connect_list_all_storage_pools_args', {
+export const RemoteConnectListAllStoragePoolsArgsCodec: XdrCodec<RemoteConnectListAllStoragePoolsArgs> = xStruct('remote_connect_list_all_storage_pools_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllStoragePoolsRet {
   pools: RemoteNonnullStoragePool[];
   ret: number;
 }
-export const RemoteConnectListAllStoragePoolsRetCodec: XdrCodec<RemoteConnectListAllStoragePoolsRet> = xStruct('remote_connect_list_all_storage_pools_ret', {
+export const RemoteConnectListAllStoragePoolsRetCodec: XdrCodec<RemoteConnectListAllStoragePoolsRet> = xStruct('remote_connect_list_all_storage_pools_ret', () => ({
   pools: xArray(RemoteNonnullStoragePoolCodec, REMOTE_STORAGE_POOL_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteStoragePoolListAllVolumesArgs {
   pool: RemoteNonnullStoragePool;
   need_results: number;
   flags: number;
 }
-export const RemoteStoragePoolListAllVolumesArgsCodec: XdrCodec<RemoteStoragePoolListAllVolumesArgs> = xStruct('remote_storage_pool_list_all_volumes_args', {
+export const RemoteStoragePoolListAllVolumesArgsCodec: XdrCodec<RemoteStoragePoolListAllVolumesArgs> = xStruct('remote_storage_pool_list_all_volumes_args', () => ({
   pool: RemoteNonnullStoragePoolCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteStoragePoolListAllVolumesRet {
   vols: RemoteNonnullStorageVol[];
   ret: number;
 }
-export const RemoteStoragePoolListAllVolumesRetCodec: XdrCodec<RemoteStoragePoolListAllVolumesRet> = xStruct('remote_storage_pool_list_all_volumes_ret', {
+export const RemoteStoragePoolListAllVolumesRetCodec: XdrCodec<RemoteStoragePoolListAllVolumesRet> = xStruct('remote_storage_pool_list_all_volumes_ret', () => ({
   vols: xArray(RemoteNonnullStorageVolCodec, REMOTE_STORAGE_VOL_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNetworksArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllNetworksArgsCodec: XdrCodec<RemoteConnectListAllNetworksArgs> = xStruct('remote_connect_list_all_networks_args', {
+export const RemoteConnectListAllNetworksArgsCodec: XdrCodec<RemoteConnectListAllNetworksArgs> = xStruct('remote_connect_list_all_networks_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNetworksRet {
   nets: RemoteNonnullNetwork[];
   ret: number;
 }
-export const RemoteConnectListAllNetworksRetCodec: XdrCodec<RemoteConnectListAllNetworksRet> = xStruct('remote_connect_list_all_networks_ret', {
+export const RemoteConnectListAllNetworksRetCodec: XdrCodec<RemoteConnectListAllNetworksRet> = xStruct('remote_connect_list_all_networks_ret', () => ({
   nets: xArray(RemoteNonnullNetworkCodec, REMOTE_NETWORK_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllInterfacesArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllInterfacesArgsCodec: XdrCodec<RemoteConnectListAllInterfacesArgs> = xStruct('remote_connect_list_all_interfaces_args', {
+export const RemoteConnectListAllInterfacesArgsCodec: XdrCodec<RemoteConnectListAllInterfacesArgs> = xStruct('remote_connect_list_all_interfaces_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllInterfacesRet {
   ifaces: RemoteNonnullInterface[];
   ret: number;
 }
-export const RemoteConnectListAllInterfacesRetCodec: XdrCodec<RemoteConnectListAllInterfacesRet> = xStruct('remote_connect_list_all_interfaces_ret', {
+export const RemoteConnectListAllInterfacesRetCodec: XdrCodec<RemoteConnectListAllInterfacesRet> = xStruct('remote_connect_list_all_interfaces_ret', () => ({
   ifaces: xArray(RemoteNonnullInterfaceCodec, REMOTE_INTERFACE_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNodeDevicesArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllNodeDevicesArgsCodec: XdrCodec<RemoteConnectListAllNodeDevicesArgs> = xStruct('remote_connect_list_all_node_devices_args', {
+export const RemoteConnectListAllNodeDevicesArgsCodec: XdrCodec<RemoteConnectListAllNodeDevicesArgs> = xStruct('remote_connect_list_all_node_devices_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNodeDevicesRet {
   devices: RemoteNonnullNodeDevice[];
   ret: number;
 }
-export const RemoteConnectListAllNodeDevicesRetCodec: XdrCodec<RemoteConnectListAllNodeDevicesRet> = xStruct('remote_connect_list_all_node_devices_ret', {
+export const RemoteConnectListAllNodeDevicesRetCodec: XdrCodec<RemoteConnectListAllNodeDevicesRet> = xStruct('remote_connect_list_all_node_devices_ret', () => ({
   devices: xArray(RemoteNonnullNodeDeviceCodec, REMOTE_NODE_DEVICE_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNwfiltersArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllNwfiltersArgsCodec: XdrCodec<RemoteConnectListAllNwfiltersArgs> = xStruct('remote_connect_list_all_nwfilters_args', {
+export const RemoteConnectListAllNwfiltersArgsCodec: XdrCodec<RemoteConnectListAllNwfiltersArgs> = xStruct('remote_connect_list_all_nwfilters_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNwfiltersRet {
   filters: RemoteNonnullNwfilter[];
   ret: number;
 }
-export const RemoteConnectListAllNwfiltersRetCodec: XdrCodec<RemoteConnectListAllNwfiltersRet> = xStruct('remote_connect_list_all_nwfilters_ret', {
+export const RemoteConnectListAllNwfiltersRetCodec: XdrCodec<RemoteConnectListAllNwfiltersRet> = xStruct('remote_connect_list_all_nwfilters_ret', () => ({
   filters: xArray(RemoteNonnullNwfilterCodec, REMOTE_NWFILTER_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectListAllSecretsArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllSecretsArgsCodec: XdrCodec<RemoteConnectListAllSecretsArgs> = xStruct('remote_connect_list_all_secrets_args', {
+export const RemoteConnectListAllSecretsArgsCodec: XdrCodec<RemoteConnectListAllSecretsArgs> = xStruct('remote_connect_list_all_secrets_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllSecretsRet {
   secrets: RemoteNonnullSecret[];
   ret: number;
 }
-export const RemoteConnectListAllSecretsRetCodec: XdrCodec<RemoteConnectListAllSecretsRet> = xStruct('remote_connect_list_all_secrets_ret', {
+export const RemoteConnectListAllSecretsRetCodec: XdrCodec<RemoteConnectListAllSecretsRet> = xStruct('remote_connect_list_all_secrets_ret', () => ({
   secrets: xArray(RemoteNonnullSecretCodec, REMOTE_SECRET_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteNodeSetMemoryParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteNodeSetMemoryParametersArgsCodec: XdrCodec<RemoteNodeSetMemoryParametersArgs> = xStruct('remote_node_set_memory_parameters_args', {
+export const RemoteNodeSetMemoryParametersArgsCodec: XdrCodec<RemoteNodeSetMemoryParametersArgs> = xStruct('remote_node_set_memory_parameters_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_NODE_MEMORY_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetMemoryParametersArgs {
   nparams: number;
   flags: number;
 }
-export const RemoteNodeGetMemoryParametersArgsCodec: XdrCodec<RemoteNodeGetMemoryParametersArgs> = xStruct('remote_node_get_memory_parameters_args', {
+export const RemoteNodeGetMemoryParametersArgsCodec: XdrCodec<RemoteNodeGetMemoryParametersArgs> = xStruct('remote_node_get_memory_parameters_args', () => ({
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetMemoryParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteNodeGetMemoryParametersRetCodec: XdrCodec<RemoteNodeGetMemoryParametersRet> = xStruct('remote_node_get_memory_parameters_ret', {
+export const RemoteNodeGetMemoryParametersRetCodec: XdrCodec<RemoteNodeGetMemoryParametersRet> = xStruct('remote_node_get_memory_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_NODE_MEMORY_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteNodeGetCpuMapArgs {
   need_map: number;
   need_online: number;
   flags: number;
 }
-export const RemoteNodeGetCpuMapArgsCodec: XdrCodec<RemoteNodeGetCpuMapArgs> = xStruct('remote_node_get_cpu_map_args', {
+export const RemoteNodeGetCpuMapArgsCodec: XdrCodec<RemoteNodeGetCpuMapArgs> = xStruct('remote_node_get_cpu_map_args', () => ({
   need_map: xInt,
   need_online: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetCpuMapRet {
   cpumap: Buffer;
   online: number;
   ret: number;
 }
-export const RemoteNodeGetCpuMapRetCodec: XdrCodec<RemoteNodeGetCpuMapRet> = xStruct('remote_node_get_cpu_map_ret', {
+export const RemoteNodeGetCpuMapRetCodec: XdrCodec<RemoteNodeGetCpuMapRet> = xStruct('remote_node_get_cpu_map_ret', () => ({
   cpumap: xOpaque(REMOTE_CPUMAP_MAX),
   online: xUint,
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainFstrimArgs {
   dom: RemoteNonnullDomain;
@@ -5526,30 +5526,30 @@ export interface RemoteDomainFstrimArgs {
   minimum: bigint;
   flags: number;
 }
-export const RemoteDomainFstrimArgsCodec: XdrCodec<RemoteDomainFstrimArgs> = xStruct('remote_domain_fstrim_args', {
+export const RemoteDomainFstrimArgsCodec: XdrCodec<RemoteDomainFstrimArgs> = xStruct('remote_domain_fstrim_args', () => ({
   dom: RemoteNonnullDomainCodec,
   mountPoint: RemoteStringCodec,
   minimum: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetTimeArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetTimeArgsCodec: XdrCodec<RemoteDomainGetTimeArgs> = xStruct('remote_domain_get_time_args', {
+export const RemoteDomainGetTimeArgsCodec: XdrCodec<RemoteDomainGetTimeArgs> = xStruct('remote_domain_get_time_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetTimeRet {
   seconds: bigint;
   nseconds: number;
 }
-export const RemoteDomainGetTimeRetCodec: XdrCodec<RemoteDomainGetTimeRet> = xStruct('remote_domain_get_time_ret', {
+export const RemoteDomainGetTimeRetCodec: XdrCodec<RemoteDomainGetTimeRet> = xStruct('remote_domain_get_time_ret', () => ({
   seconds: xHyper,
   nseconds: xUint,
-});
+}));
 
 export interface RemoteDomainSetTimeArgs {
   dom: RemoteNonnullDomain;
@@ -5557,70 +5557,70 @@ export interface RemoteDomainSetTimeArgs {
   nseconds: number;
   flags: number;
 }
-export const RemoteDomainSetTimeArgsCodec: XdrCodec<RemoteDomainSetTimeArgs> = xStruct('remote_domain_set_time_args', {
+export const RemoteDomainSetTimeArgsCodec: XdrCodec<RemoteDomainSetTimeArgs> = xStruct('remote_domain_set_time_args', () => ({
   dom: RemoteNonnullDomainCodec,
   seconds: xHyper,
   nseconds: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateBegin3ParamsArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainMigrateBegin3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsArgs> = xStruct('remote_domain_migrate_begin3_params_args', {
+export const RemoteDomainMigrateBegin3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsArgs> = xStruct('remote_domain_migrate_begin3_params_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigrateBegin3ParamsRet {
   cookie_out: Buffer;
   xml: RemoteNonnullString;
 }
-export const RemoteDomainMigrateBegin3ParamsRetCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsRet> = xStruct('remote_domain_migrate_begin3_params_ret', {
+export const RemoteDomainMigrateBegin3ParamsRetCodec: XdrCodec<RemoteDomainMigrateBegin3ParamsRet> = xStruct('remote_domain_migrate_begin3_params_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepare3ParamsArgs {
   params: RemoteTypedParam[];
   cookie_in: Buffer;
   flags: number;
 }
-export const RemoteDomainMigratePrepare3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsArgs> = xStruct('remote_domain_migrate_prepare3_params_args', {
+export const RemoteDomainMigratePrepare3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsArgs> = xStruct('remote_domain_migrate_prepare3_params_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigratePrepare3ParamsRet {
   cookie_out: Buffer;
   uri_out: RemoteString;
 }
-export const RemoteDomainMigratePrepare3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsRet> = xStruct('remote_domain_migrate_prepare3_params_ret', {
+export const RemoteDomainMigratePrepare3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepare3ParamsRet> = xStruct('remote_domain_migrate_prepare3_params_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   uri_out: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainMigratePrepareTunnel3ParamsArgs {
   params: RemoteTypedParam[];
   cookie_in: Buffer;
   flags: number;
 }
-export const RemoteDomainMigratePrepareTunnel3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsArgs> = xStruct('remote_domain_migrate_prepare_tunnel3_params_args', {
+export const RemoteDomainMigratePrepareTunnel3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsArgs> = xStruct('remote_domain_migrate_prepare_tunnel3_params_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigratePrepareTunnel3ParamsRet {
   cookie_out: Buffer;
 }
-export const RemoteDomainMigratePrepareTunnel3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsRet> = xStruct('remote_domain_migrate_prepare_tunnel3_params_ret', {
+export const RemoteDomainMigratePrepareTunnel3ParamsRetCodec: XdrCodec<RemoteDomainMigratePrepareTunnel3ParamsRet> = xStruct('remote_domain_migrate_prepare_tunnel3_params_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigratePerform3ParamsArgs {
   dom: RemoteNonnullDomain;
@@ -5629,20 +5629,20 @@ export interface RemoteDomainMigratePerform3ParamsArgs {
   cookie_in: Buffer;
   flags: number;
 }
-export const RemoteDomainMigratePerform3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePerform3ParamsArgs> = xStruct('remote_domain_migrate_perform3_params_args', {
+export const RemoteDomainMigratePerform3ParamsArgsCodec: XdrCodec<RemoteDomainMigratePerform3ParamsArgs> = xStruct('remote_domain_migrate_perform3_params_args', () => ({
   dom: RemoteNonnullDomainCodec,
   dconnuri: RemoteStringCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainMigratePerform3ParamsRet {
   cookie_out: Buffer;
 }
-export const RemoteDomainMigratePerform3ParamsRetCodec: XdrCodec<RemoteDomainMigratePerform3ParamsRet> = xStruct('remote_domain_migrate_perform3_params_ret', {
+export const RemoteDomainMigratePerform3ParamsRetCodec: XdrCodec<RemoteDomainMigratePerform3ParamsRet> = xStruct('remote_domain_migrate_perform3_params_ret', () => ({
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigrateFinish3ParamsArgs {
   params: RemoteTypedParam[];
@@ -5650,21 +5650,21 @@ export interface RemoteDomainMigrateFinish3ParamsArgs {
   flags: number;
   cancelled: number;
 }
-export const RemoteDomainMigrateFinish3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsArgs> = xStruct('remote_domain_migrate_finish3_params_args', {
+export const RemoteDomainMigrateFinish3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsArgs> = xStruct('remote_domain_migrate_finish3_params_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUint,
   cancelled: xInt,
-});
+}));
 
 export interface RemoteDomainMigrateFinish3ParamsRet {
   dom: RemoteNonnullDomain;
   cookie_out: Buffer;
 }
-export const RemoteDomainMigrateFinish3ParamsRetCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsRet> = xStruct('remote_domain_migrate_finish3_params_ret', {
+export const RemoteDomainMigrateFinish3ParamsRetCodec: XdrCodec<RemoteDomainMigrateFinish3ParamsRet> = xStruct('remote_domain_migrate_finish3_params_ret', () => ({
   dom: RemoteNonnullDomainCodec,
   cookie_out: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
-});
+}));
 
 export interface RemoteDomainMigrateConfirm3ParamsArgs {
   dom: RemoteNonnullDomain;
@@ -5673,31 +5673,31 @@ export interface RemoteDomainMigrateConfirm3ParamsArgs {
   flags: number;
   cancelled: number;
 }
-export const RemoteDomainMigrateConfirm3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3ParamsArgs> = xStruct('remote_domain_migrate_confirm3_params_args', {
+export const RemoteDomainMigrateConfirm3ParamsArgsCodec: XdrCodec<RemoteDomainMigrateConfirm3ParamsArgs> = xStruct('remote_domain_migrate_confirm3_params_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX),
   cookie_in: xOpaque(REMOTE_MIGRATE_COOKIE_MAX),
   flags: xUint,
   cancelled: xInt,
-});
+}));
 
 export interface RemoteDomainEventDeviceRemovedMsg {
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export const RemoteDomainEventDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventDeviceRemovedMsg> = xStruct('remote_domain_event_device_removed_msg', {
+export const RemoteDomainEventDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventDeviceRemovedMsg> = xStruct('remote_domain_event_device_removed_msg', () => ({
   dom: RemoteNonnullDomainCodec,
   devAlias: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainEventCallbackDeviceRemovedMsg {
   callbackID: number;
   msg: RemoteDomainEventDeviceRemovedMsg;
 }
-export const RemoteDomainEventCallbackDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovedMsg> = xStruct('remote_domain_event_callback_device_removed_msg', {
+export const RemoteDomainEventCallbackDeviceRemovedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovedMsg> = xStruct('remote_domain_event_callback_device_removed_msg', () => ({
   callbackID: xInt,
   msg: RemoteDomainEventDeviceRemovedMsgCodec,
-});
+}));
 
 export interface RemoteDomainEventBlockJob2Msg {
   callbackID: number;
@@ -5706,13 +5706,13 @@ export interface RemoteDomainEventBlockJob2Msg {
   type: number;
   status: number;
 }
-export const RemoteDomainEventBlockJob2MsgCodec: XdrCodec<RemoteDomainEventBlockJob2Msg> = xStruct('remote_domain_event_block_job_2_msg', {
+export const RemoteDomainEventBlockJob2MsgCodec: XdrCodec<RemoteDomainEventBlockJob2Msg> = xStruct('remote_domain_event_block_job_2_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   dst: RemoteNonnullStringCodec,
   type: xInt,
   status: xInt,
-});
+}));
 
 export interface RemoteDomainEventBlockThresholdMsg {
   callbackID: number;
@@ -5722,86 +5722,86 @@ export interface RemoteDomainEventBlockThresholdMsg {
   threshold: bigint;
   excess: bigint;
 }
-export const RemoteDomainEventBlockThresholdMsgCodec: XdrCodec<RemoteDomainEventBlockThresholdMsg> = xStruct('remote_domain_event_block_threshold_msg', {
+export const RemoteDomainEventBlockThresholdMsgCodec: XdrCodec<RemoteDomainEventBlockThresholdMsg> = xStruct('remote_domain_event_block_threshold_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   dev: RemoteNonnullStringCodec,
   path: RemoteStringCodec,
   threshold: xUhyper,
   excess: xUhyper,
-});
+}));
 
 export interface RemoteDomainEventCallbackTunableMsg {
   callbackID: number;
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export const RemoteDomainEventCallbackTunableMsgCodec: XdrCodec<RemoteDomainEventCallbackTunableMsg> = xStruct('remote_domain_event_callback_tunable_msg', {
+export const RemoteDomainEventCallbackTunableMsgCodec: XdrCodec<RemoteDomainEventCallbackTunableMsg> = xStruct('remote_domain_event_callback_tunable_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_EVENT_TUNABLE_MAX),
-});
+}));
 
 export interface RemoteDomainEventCallbackDeviceAddedMsg {
   callbackID: number;
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export const RemoteDomainEventCallbackDeviceAddedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceAddedMsg> = xStruct('remote_domain_event_callback_device_added_msg', {
+export const RemoteDomainEventCallbackDeviceAddedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceAddedMsg> = xStruct('remote_domain_event_callback_device_added_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   devAlias: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectEventConnectionClosedMsg {
   reason: number;
 }
-export const RemoteConnectEventConnectionClosedMsgCodec: XdrCodec<RemoteConnectEventConnectionClosedMsg> = xStruct('remote_connect_event_connection_closed_msg', {
+export const RemoteConnectEventConnectionClosedMsgCodec: XdrCodec<RemoteConnectEventConnectionClosedMsg> = xStruct('remote_connect_event_connection_closed_msg', () => ({
   reason: xInt,
-});
+}));
 
 export interface RemoteConnectGetCpuModelNamesArgs {
   arch: RemoteNonnullString;
   need_results: number;
   flags: number;
 }
-export const RemoteConnectGetCpuModelNamesArgsCodec: XdrCodec<RemoteConnectGetCpuModelNamesArgs> = xStruct('remote_connect_get_cpu_model_names_args', {
+export const RemoteConnectGetCpuModelNamesArgsCodec: XdrCodec<RemoteConnectGetCpuModelNamesArgs> = xStruct('remote_connect_get_cpu_model_names_args', () => ({
   arch: RemoteNonnullStringCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectGetCpuModelNamesRet {
   models: RemoteNonnullString[];
   ret: number;
 }
-export const RemoteConnectGetCpuModelNamesRetCodec: XdrCodec<RemoteConnectGetCpuModelNamesRet> = xStruct('remote_connect_get_cpu_model_names_ret', {
+export const RemoteConnectGetCpuModelNamesRetCodec: XdrCodec<RemoteConnectGetCpuModelNamesRet> = xStruct('remote_connect_get_cpu_model_names_ret', () => ({
   models: xArray(RemoteNonnullStringCodec, REMOTE_CONNECT_CPU_MODELS_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteConnectNetworkEventRegisterAnyArgs {
   eventID: number;
   net: RemoteNetwork;
 }
-export const RemoteConnectNetworkEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyArgs> = xStruct('remote_connect_network_event_register_any_args', {
+export const RemoteConnectNetworkEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyArgs> = xStruct('remote_connect_network_event_register_any_args', () => ({
   eventID: xInt,
   net: RemoteNetworkCodec,
-});
+}));
 
 export interface RemoteConnectNetworkEventRegisterAnyRet {
   callbackID: number;
 }
-export const RemoteConnectNetworkEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyRet> = xStruct('remote_connect_network_event_register_any_ret', {
+export const RemoteConnectNetworkEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNetworkEventRegisterAnyRet> = xStruct('remote_connect_network_event_register_any_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteConnectNetworkEventDeregisterAnyArgs {
   callbackID: number;
 }
-export const RemoteConnectNetworkEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventDeregisterAnyArgs> = xStruct('remote_connect_network_event_deregister_any_args', {
+export const RemoteConnectNetworkEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNetworkEventDeregisterAnyArgs> = xStruct('remote_connect_network_event_deregister_any_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteNetworkEventLifecycleMsg {
   callbackID: number;
@@ -5809,35 +5809,35 @@ export interface RemoteNetworkEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export const RemoteNetworkEventLifecycleMsgCodec: XdrCodec<RemoteNetworkEventLifecycleMsg> = xStruct('remote_network_event_lifecycle_msg', {
+export const RemoteNetworkEventLifecycleMsgCodec: XdrCodec<RemoteNetworkEventLifecycleMsg> = xStruct('remote_network_event_lifecycle_msg', () => ({
   callbackID: xInt,
   net: RemoteNonnullNetworkCodec,
   event: xInt,
   detail: xInt,
-});
+}));
 
 export interface RemoteConnectStoragePoolEventRegisterAnyArgs {
   eventID: number;
   pool: RemoteStoragePool;
 }
-export const RemoteConnectStoragePoolEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyArgs> = xStruct('remote_connect_storage_pool_event_register_any_args', {
+export const RemoteConnectStoragePoolEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyArgs> = xStruct('remote_connect_storage_pool_event_register_any_args', () => ({
   eventID: xInt,
   pool: RemoteStoragePoolCodec,
-});
+}));
 
 export interface RemoteConnectStoragePoolEventRegisterAnyRet {
   callbackID: number;
 }
-export const RemoteConnectStoragePoolEventRegisterAnyRetCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyRet> = xStruct('remote_connect_storage_pool_event_register_any_ret', {
+export const RemoteConnectStoragePoolEventRegisterAnyRetCodec: XdrCodec<RemoteConnectStoragePoolEventRegisterAnyRet> = xStruct('remote_connect_storage_pool_event_register_any_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteConnectStoragePoolEventDeregisterAnyArgs {
   callbackID: number;
 }
-export const RemoteConnectStoragePoolEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventDeregisterAnyArgs> = xStruct('remote_connect_storage_pool_event_deregister_any_args', {
+export const RemoteConnectStoragePoolEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectStoragePoolEventDeregisterAnyArgs> = xStruct('remote_connect_storage_pool_event_deregister_any_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteStoragePoolEventLifecycleMsg {
   callbackID: number;
@@ -5845,44 +5845,44 @@ export interface RemoteStoragePoolEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export const RemoteStoragePoolEventLifecycleMsgCodec: XdrCodec<RemoteStoragePoolEventLifecycleMsg> = xStruct('remote_storage_pool_event_lifecycle_msg', {
+export const RemoteStoragePoolEventLifecycleMsgCodec: XdrCodec<RemoteStoragePoolEventLifecycleMsg> = xStruct('remote_storage_pool_event_lifecycle_msg', () => ({
   callbackID: xInt,
   pool: RemoteNonnullStoragePoolCodec,
   event: xInt,
   detail: xInt,
-});
+}));
 
 export interface RemoteStoragePoolEventRefreshMsg {
   callbackID: number;
   pool: RemoteNonnullStoragePool;
 }
-export const RemoteStoragePoolEventRefreshMsgCodec: XdrCodec<RemoteStoragePoolEventRefreshMsg> = xStruct('remote_storage_pool_event_refresh_msg', {
+export const RemoteStoragePoolEventRefreshMsgCodec: XdrCodec<RemoteStoragePoolEventRefreshMsg> = xStruct('remote_storage_pool_event_refresh_msg', () => ({
   callbackID: xInt,
   pool: RemoteNonnullStoragePoolCodec,
-});
+}));
 
 export interface RemoteConnectNodeDeviceEventRegisterAnyArgs {
   eventID: number;
   dev: RemoteNodeDevice;
 }
-export const RemoteConnectNodeDeviceEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyArgs> = xStruct('remote_connect_node_device_event_register_any_args', {
+export const RemoteConnectNodeDeviceEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyArgs> = xStruct('remote_connect_node_device_event_register_any_args', () => ({
   eventID: xInt,
   dev: RemoteNodeDeviceCodec,
-});
+}));
 
 export interface RemoteConnectNodeDeviceEventRegisterAnyRet {
   callbackID: number;
 }
-export const RemoteConnectNodeDeviceEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyRet> = xStruct('remote_connect_node_device_event_register_any_ret', {
+export const RemoteConnectNodeDeviceEventRegisterAnyRetCodec: XdrCodec<RemoteConnectNodeDeviceEventRegisterAnyRet> = xStruct('remote_connect_node_device_event_register_any_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteConnectNodeDeviceEventDeregisterAnyArgs {
   callbackID: number;
 }
-export const RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventDeregisterAnyArgs> = xStruct('remote_connect_node_device_event_deregister_any_args', {
+export const RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectNodeDeviceEventDeregisterAnyArgs> = xStruct('remote_connect_node_device_event_deregister_any_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceEventLifecycleMsg {
   callbackID: number;
@@ -5890,57 +5890,57 @@ export interface RemoteNodeDeviceEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export const RemoteNodeDeviceEventLifecycleMsgCodec: XdrCodec<RemoteNodeDeviceEventLifecycleMsg> = xStruct('remote_node_device_event_lifecycle_msg', {
+export const RemoteNodeDeviceEventLifecycleMsgCodec: XdrCodec<RemoteNodeDeviceEventLifecycleMsg> = xStruct('remote_node_device_event_lifecycle_msg', () => ({
   callbackID: xInt,
   dev: RemoteNonnullNodeDeviceCodec,
   event: xInt,
   detail: xInt,
-});
+}));
 
 export interface RemoteNodeDeviceEventUpdateMsg {
   callbackID: number;
   dev: RemoteNonnullNodeDevice;
 }
-export const RemoteNodeDeviceEventUpdateMsgCodec: XdrCodec<RemoteNodeDeviceEventUpdateMsg> = xStruct('remote_node_device_event_update_msg', {
+export const RemoteNodeDeviceEventUpdateMsgCodec: XdrCodec<RemoteNodeDeviceEventUpdateMsg> = xStruct('remote_node_device_event_update_msg', () => ({
   callbackID: xInt,
   dev: RemoteNonnullNodeDeviceCodec,
-});
+}));
 
 export interface RemoteDomainFsfreezeArgs {
   dom: RemoteNonnullDomain;
   mountpoints: RemoteNonnullString[];
   flags: number;
 }
-export const RemoteDomainFsfreezeArgsCodec: XdrCodec<RemoteDomainFsfreezeArgs> = xStruct('remote_domain_fsfreeze_args', {
+export const RemoteDomainFsfreezeArgsCodec: XdrCodec<RemoteDomainFsfreezeArgs> = xStruct('remote_domain_fsfreeze_args', () => ({
   dom: RemoteNonnullDomainCodec,
   mountpoints: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainFsfreezeRet {
   filesystems: number;
 }
-export const RemoteDomainFsfreezeRetCodec: XdrCodec<RemoteDomainFsfreezeRet> = xStruct('remote_domain_fsfreeze_ret', {
+export const RemoteDomainFsfreezeRetCodec: XdrCodec<RemoteDomainFsfreezeRet> = xStruct('remote_domain_fsfreeze_ret', () => ({
   filesystems: xInt,
-});
+}));
 
 export interface RemoteDomainFsthawArgs {
   dom: RemoteNonnullDomain;
   mountpoints: RemoteNonnullString[];
   flags: number;
 }
-export const RemoteDomainFsthawArgsCodec: XdrCodec<RemoteDomainFsthawArgs> = xStruct('remote_domain_fsthaw_args', {
+export const RemoteDomainFsthawArgsCodec: XdrCodec<RemoteDomainFsthawArgs> = xStruct('remote_domain_fsthaw_args', () => ({
   dom: RemoteNonnullDomainCodec,
   mountpoints: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainFsthawRet {
   filesystems: number;
 }
-export const RemoteDomainFsthawRetCodec: XdrCodec<RemoteDomainFsthawRet> = xStruct('remote_domain_fsthaw_ret', {
+export const RemoteDomainFsthawRetCodec: XdrCodec<RemoteDomainFsthawRet> = xStruct('remote_domain_fsthaw_ret', () => ({
   filesystems: xInt,
-});
+}));
 
 export interface RemoteNodeGetFreePagesArgs {
   pages: number[];
@@ -5948,19 +5948,19 @@ export interface RemoteNodeGetFreePagesArgs {
   cellCount: number;
   flags: number;
 }
-export const RemoteNodeGetFreePagesArgsCodec: XdrCodec<RemoteNodeGetFreePagesArgs> = xStruct('remote_node_get_free_pages_args', {
+export const RemoteNodeGetFreePagesArgsCodec: XdrCodec<RemoteNodeGetFreePagesArgs> = xStruct('remote_node_get_free_pages_args', () => ({
   pages: xArray(xUint, REMOTE_NODE_MAX_CELLS),
   startCell: xInt,
   cellCount: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetFreePagesRet {
   counts: bigint[];
 }
-export const RemoteNodeGetFreePagesRetCodec: XdrCodec<RemoteNodeGetFreePagesRet> = xStruct('remote_node_get_free_pages_ret', {
+export const RemoteNodeGetFreePagesRetCodec: XdrCodec<RemoteNodeGetFreePagesRet> = xStruct('remote_node_get_free_pages_ret', () => ({
   counts: xArray(xUhyper, REMOTE_NODE_MAX_CELLS),
-});
+}));
 
 export interface RemoteNodeAllocPagesArgs {
   pageSizes: number[];
@@ -5969,20 +5969,20 @@ export interface RemoteNodeAllocPagesArgs {
   cellCount: number;
   flags: number;
 }
-export const RemoteNodeAllocPagesArgsCodec: XdrCodec<RemoteNodeAllocPagesArgs> = xStruct('remote_node_alloc_pages_args', {
+export const RemoteNodeAllocPagesArgsCodec: XdrCodec<RemoteNodeAllocPagesArgs> = xStruct('remote_node_alloc_pages_args', () => ({
   pageSizes: xArray(xUint, REMOTE_NODE_MAX_CELLS),
   pageCounts: xArray(xUhyper, REMOTE_NODE_MAX_CELLS),
   startCell: xInt,
   cellCount: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeAllocPagesRet {
   ret: number;
 }
-export const RemoteNodeAllocPagesRetCodec: XdrCodec<RemoteNodeAllocPagesRet> = xStruct('remote_node_alloc_pages_ret', {
+export const RemoteNodeAllocPagesRetCodec: XdrCodec<RemoteNodeAllocPagesRet> = xStruct('remote_node_alloc_pages_ret', () => ({
   ret: xInt,
-});
+}));
 
 export interface RemoteNetworkDhcpLease {
   iface: RemoteNonnullString;
@@ -5995,7 +5995,7 @@ export interface RemoteNetworkDhcpLease {
   hostname: RemoteString;
   clientid: RemoteString;
 }
-export const RemoteNetworkDhcpLeaseCodec: XdrCodec<RemoteNetworkDhcpLease> = xStruct('remote_network_dhcp_lease', {
+export const RemoteNetworkDhcpLeaseCodec: XdrCodec<RemoteNetworkDhcpLease> = xStruct('remote_network_dhcp_lease', () => ({
   iface: RemoteNonnullStringCodec,
   expirytime: xHyper,
   type: xInt,
@@ -6005,7 +6005,7 @@ export const RemoteNetworkDhcpLeaseCodec: XdrCodec<RemoteNetworkDhcpLease> = xSt
   prefix: xUint,
   hostname: RemoteStringCodec,
   clientid: RemoteStringCodec,
-});
+}));
 
 export interface RemoteNetworkGetDhcpLeasesArgs {
   net: RemoteNonnullNetwork;
@@ -6013,41 +6013,41 @@ export interface RemoteNetworkGetDhcpLeasesArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteNetworkGetDhcpLeasesArgsCodec: XdrCodec<RemoteNetworkGetDhcpLeasesArgs> = xStruct('remote_network_get_dhcp_leases_args', {
+export const RemoteNetworkGetDhcpLeasesArgsCodec: XdrCodec<RemoteNetworkGetDhcpLeasesArgs> = xStruct('remote_network_get_dhcp_leases_args', () => ({
   net: RemoteNonnullNetworkCodec,
   mac: RemoteStringCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkGetDhcpLeasesRet {
   leases: RemoteNetworkDhcpLease[];
   ret: number;
 }
-export const RemoteNetworkGetDhcpLeasesRetCodec: XdrCodec<RemoteNetworkGetDhcpLeasesRet> = xStruct('remote_network_get_dhcp_leases_ret', {
+export const RemoteNetworkGetDhcpLeasesRetCodec: XdrCodec<RemoteNetworkGetDhcpLeasesRet> = xStruct('remote_network_get_dhcp_leases_ret', () => ({
   leases: xArray(RemoteNetworkDhcpLeaseCodec, REMOTE_NETWORK_DHCP_LEASES_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteDomainStatsRecord {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export const RemoteDomainStatsRecordCodec: XdrCodec<RemoteDomainStatsRecord> = xStruct('remote_domain_stats_record', {
+export const RemoteDomainStatsRecordCodec: XdrCodec<RemoteDomainStatsRecord> = xStruct('remote_domain_stats_record', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX),
-});
+}));
 
 export interface RemoteConnectGetAllDomainStatsArgs {
   doms: RemoteNonnullDomain[];
   stats: number;
   flags: number;
 }
-export const RemoteConnectGetAllDomainStatsArgsCodec: XdrCodec<RemoteConnectGetAllDomainStatsArgs> = xStruct('remote_connect_get_all_domain_stats_args', {
+export const RemoteConnectGetAllDomainStatsArgsCodec: XdrCodec<RemoteConnectGetAllDomainStatsArgs> = xStruct('remote_connect_get_all_domain_stats_args', () => ({
   doms: xArray(RemoteNonnullDomainCodec, REMOTE_DOMAIN_LIST_MAX),
   stats: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainEventCallbackAgentLifecycleMsg {
   callbackID: number;
@@ -6055,19 +6055,19 @@ export interface RemoteDomainEventCallbackAgentLifecycleMsg {
   state: number;
   reason: number;
 }
-export const RemoteDomainEventCallbackAgentLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackAgentLifecycleMsg> = xStruct('remote_domain_event_callback_agent_lifecycle_msg', {
+export const RemoteDomainEventCallbackAgentLifecycleMsgCodec: XdrCodec<RemoteDomainEventCallbackAgentLifecycleMsg> = xStruct('remote_domain_event_callback_agent_lifecycle_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   state: xInt,
   reason: xInt,
-});
+}));
 
 export interface RemoteConnectGetAllDomainStatsRet {
   retStats: RemoteDomainStatsRecord[];
 }
-export const RemoteConnectGetAllDomainStatsRetCodec: XdrCodec<RemoteConnectGetAllDomainStatsRet> = xStruct('remote_connect_get_all_domain_stats_ret', {
+export const RemoteConnectGetAllDomainStatsRetCodec: XdrCodec<RemoteConnectGetAllDomainStatsRet> = xStruct('remote_connect_get_all_domain_stats_ret', () => ({
   retStats: xArray(RemoteDomainStatsRecordCodec, REMOTE_DOMAIN_LIST_MAX),
-});
+}));
 
 export interface RemoteDomainFsinfo {
   mountpoint: RemoteNonnullString;
@@ -6075,70 +6075,70 @@ export interface RemoteDomainFsinfo {
   fstype: RemoteNonnullString;
   dev_aliases: RemoteNonnullString[];
 }
-export const RemoteDomainFsinfoCodec: XdrCodec<RemoteDomainFsinfo> = xStruct('remote_domain_fsinfo', {
+export const RemoteDomainFsinfoCodec: XdrCodec<RemoteDomainFsinfo> = xStruct('remote_domain_fsinfo', () => ({
   mountpoint: RemoteNonnullStringCodec,
   name: RemoteNonnullStringCodec,
   fstype: RemoteNonnullStringCodec,
   dev_aliases: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_FSINFO_DISKS_MAX),
-});
+}));
 
 export interface RemoteDomainGetFsinfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetFsinfoArgsCodec: XdrCodec<RemoteDomainGetFsinfoArgs> = xStruct('remote_domain_get_fsinfo_args', {
+export const RemoteDomainGetFsinfoArgsCodec: XdrCodec<RemoteDomainGetFsinfoArgs> = xStruct('remote_domain_get_fsinfo_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetFsinfoRet {
   info: RemoteDomainFsinfo[];
   ret: number;
 }
-export const RemoteDomainGetFsinfoRetCodec: XdrCodec<RemoteDomainGetFsinfoRet> = xStruct('remote_domain_get_fsinfo_ret', {
+export const RemoteDomainGetFsinfoRetCodec: XdrCodec<RemoteDomainGetFsinfoRet> = xStruct('remote_domain_get_fsinfo_ret', () => ({
   info: xArray(RemoteDomainFsinfoCodec, REMOTE_DOMAIN_FSINFO_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteDomainIpAddr {
   type: number;
   addr: RemoteNonnullString;
   prefix: number;
 }
-export const RemoteDomainIpAddrCodec: XdrCodec<RemoteDomainIpAddr> = xStruct('remote_domain_ip_addr', {
+export const RemoteDomainIpAddrCodec: XdrCodec<RemoteDomainIpAddr> = xStruct('remote_domain_ip_addr', () => ({
   type: xInt,
   addr: RemoteNonnullStringCodec,
   prefix: xUint,
-});
+}));
 
 export interface RemoteDomainInterface {
   name: RemoteNonnullString;
   hwaddr: RemoteString;
   addrs: RemoteDomainIpAddr[];
 }
-export const RemoteDomainInterfaceCodec: XdrCodec<RemoteDomainInterface> = xStruct('remote_domain_interface', {
+export const RemoteDomainInterfaceCodec: XdrCodec<RemoteDomainInterface> = xStruct('remote_domain_interface', () => ({
   name: RemoteNonnullStringCodec,
   hwaddr: RemoteStringCodec,
   addrs: xArray(RemoteDomainIpAddrCodec, REMOTE_DOMAIN_IP_ADDR_MAX),
-});
+}));
 
 export interface RemoteDomainInterfaceAddressesArgs {
   dom: RemoteNonnullDomain;
   source: number;
   flags: number;
 }
-export const RemoteDomainInterfaceAddressesArgsCodec: XdrCodec<RemoteDomainInterfaceAddressesArgs> = xStruct('remote_domain_interface_addresses_args', {
+export const RemoteDomainInterfaceAddressesArgsCodec: XdrCodec<RemoteDomainInterfaceAddressesArgs> = xStruct('remote_domain_interface_addresses_args', () => ({
   dom: RemoteNonnullDomainCodec,
   source: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainInterfaceAddressesRet {
   ifaces: RemoteDomainInterface[];
 }
-export const RemoteDomainInterfaceAddressesRetCodec: XdrCodec<RemoteDomainInterfaceAddressesRet> = xStruct('remote_domain_interface_addresses_ret', {
+export const RemoteDomainInterfaceAddressesRetCodec: XdrCodec<RemoteDomainInterfaceAddressesRet> = xStruct('remote_domain_interface_addresses_ret', () => ({
   ifaces: xArray(RemoteDomainInterfaceCodec, REMOTE_DOMAIN_INTERFACE_MAX),
-});
+}));
 
 export interface RemoteDomainSetUserPasswordArgs {
   dom: RemoteNonnullDomain;
@@ -6146,88 +6146,88 @@ export interface RemoteDomainSetUserPasswordArgs {
   password: RemoteString;
   flags: number;
 }
-export const RemoteDomainSetUserPasswordArgsCodec: XdrCodec<RemoteDomainSetUserPasswordArgs> = xStruct('remote_domain_set_user_password_args', {
+export const RemoteDomainSetUserPasswordArgsCodec: XdrCodec<RemoteDomainSetUserPasswordArgs> = xStruct('remote_domain_set_user_password_args', () => ({
   dom: RemoteNonnullDomainCodec,
   user: RemoteStringCodec,
   password: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainRenameArgs {
   dom: RemoteNonnullDomain;
   new_name: RemoteString;
   flags: number;
 }
-export const RemoteDomainRenameArgsCodec: XdrCodec<RemoteDomainRenameArgs> = xStruct('remote_domain_rename_args', {
+export const RemoteDomainRenameArgsCodec: XdrCodec<RemoteDomainRenameArgs> = xStruct('remote_domain_rename_args', () => ({
   dom: RemoteNonnullDomainCodec,
   new_name: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainRenameRet {
   retcode: number;
 }
-export const RemoteDomainRenameRetCodec: XdrCodec<RemoteDomainRenameRet> = xStruct('remote_domain_rename_ret', {
+export const RemoteDomainRenameRetCodec: XdrCodec<RemoteDomainRenameRet> = xStruct('remote_domain_rename_ret', () => ({
   retcode: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackMigrationIterationMsg {
   callbackID: number;
   dom: RemoteNonnullDomain;
   iteration: number;
 }
-export const RemoteDomainEventCallbackMigrationIterationMsgCodec: XdrCodec<RemoteDomainEventCallbackMigrationIterationMsg> = xStruct('remote_domain_event_callback_migration_iteration_msg', {
+export const RemoteDomainEventCallbackMigrationIterationMsgCodec: XdrCodec<RemoteDomainEventCallbackMigrationIterationMsg> = xStruct('remote_domain_event_callback_migration_iteration_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   iteration: xInt,
-});
+}));
 
 export interface RemoteDomainEventCallbackJobCompletedMsg {
   callbackID: number;
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export const RemoteDomainEventCallbackJobCompletedMsgCodec: XdrCodec<RemoteDomainEventCallbackJobCompletedMsg> = xStruct('remote_domain_event_callback_job_completed_msg', {
+export const RemoteDomainEventCallbackJobCompletedMsgCodec: XdrCodec<RemoteDomainEventCallbackJobCompletedMsg> = xStruct('remote_domain_event_callback_job_completed_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_JOB_STATS_MAX),
-});
+}));
 
 export interface RemoteDomainMigrateStartPostCopyArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainMigrateStartPostCopyArgsCodec: XdrCodec<RemoteDomainMigrateStartPostCopyArgs> = xStruct('remote_domain_migrate_start_post_copy_args', {
+export const RemoteDomainMigrateStartPostCopyArgsCodec: XdrCodec<RemoteDomainMigrateStartPostCopyArgs> = xStruct('remote_domain_migrate_start_post_copy_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainEventCallbackDeviceRemovalFailedMsg {
   callbackID: number;
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export const RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovalFailedMsg> = xStruct('remote_domain_event_callback_device_removal_failed_msg', {
+export const RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec: XdrCodec<RemoteDomainEventCallbackDeviceRemovalFailedMsg> = xStruct('remote_domain_event_callback_device_removal_failed_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   devAlias: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainGetGuestVcpusArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetGuestVcpusArgsCodec: XdrCodec<RemoteDomainGetGuestVcpusArgs> = xStruct('remote_domain_get_guest_vcpus_args', {
+export const RemoteDomainGetGuestVcpusArgsCodec: XdrCodec<RemoteDomainGetGuestVcpusArgs> = xStruct('remote_domain_get_guest_vcpus_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetGuestVcpusRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetGuestVcpusRetCodec: XdrCodec<RemoteDomainGetGuestVcpusRet> = xStruct('remote_domain_get_guest_vcpus_ret', {
+export const RemoteDomainGetGuestVcpusRetCodec: XdrCodec<RemoteDomainGetGuestVcpusRet> = xStruct('remote_domain_get_guest_vcpus_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX),
-});
+}));
 
 export interface RemoteDomainSetGuestVcpusArgs {
   dom: RemoteNonnullDomain;
@@ -6235,12 +6235,12 @@ export interface RemoteDomainSetGuestVcpusArgs {
   state: number;
   flags: number;
 }
-export const RemoteDomainSetGuestVcpusArgsCodec: XdrCodec<RemoteDomainSetGuestVcpusArgs> = xStruct('remote_domain_set_guest_vcpus_args', {
+export const RemoteDomainSetGuestVcpusArgsCodec: XdrCodec<RemoteDomainSetGuestVcpusArgs> = xStruct('remote_domain_set_guest_vcpus_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cpumap: RemoteNonnullStringCodec,
   state: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetVcpuArgs {
   dom: RemoteNonnullDomain;
@@ -6248,12 +6248,12 @@ export interface RemoteDomainSetVcpuArgs {
   state: number;
   flags: number;
 }
-export const RemoteDomainSetVcpuArgsCodec: XdrCodec<RemoteDomainSetVcpuArgs> = xStruct('remote_domain_set_vcpu_args', {
+export const RemoteDomainSetVcpuArgsCodec: XdrCodec<RemoteDomainSetVcpuArgs> = xStruct('remote_domain_set_vcpu_args', () => ({
   dom: RemoteNonnullDomainCodec,
   cpumap: RemoteNonnullStringCodec,
   state: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainEventCallbackMetadataChangeMsg {
   callbackID: number;
@@ -6261,12 +6261,12 @@ export interface RemoteDomainEventCallbackMetadataChangeMsg {
   type: number;
   nsuri: RemoteString;
 }
-export const RemoteDomainEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackMetadataChangeMsg> = xStruct('remote_domain_event_callback_metadata_change_msg', {
+export const RemoteDomainEventCallbackMetadataChangeMsgCodec: XdrCodec<RemoteDomainEventCallbackMetadataChangeMsg> = xStruct('remote_domain_event_callback_metadata_change_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   type: xInt,
   nsuri: RemoteStringCodec,
-});
+}));
 
 export interface RemoteDomainEventMemoryFailureMsg {
   callbackID: number;
@@ -6275,36 +6275,36 @@ export interface RemoteDomainEventMemoryFailureMsg {
   action: number;
   flags: number;
 }
-export const RemoteDomainEventMemoryFailureMsgCodec: XdrCodec<RemoteDomainEventMemoryFailureMsg> = xStruct('remote_domain_event_memory_failure_msg', {
+export const RemoteDomainEventMemoryFailureMsgCodec: XdrCodec<RemoteDomainEventMemoryFailureMsg> = xStruct('remote_domain_event_memory_failure_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   recipient: xInt,
   action: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectSecretEventRegisterAnyArgs {
   eventID: number;
   secret: RemoteSecret;
 }
-export const RemoteConnectSecretEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyArgs> = xStruct('remote_connect_secret_event_register_any_args', {
+export const RemoteConnectSecretEventRegisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyArgs> = xStruct('remote_connect_secret_event_register_any_args', () => ({
   eventID: xInt,
   secret: RemoteSecretCodec,
-});
+}));
 
 export interface RemoteConnectSecretEventRegisterAnyRet {
   callbackID: number;
 }
-export const RemoteConnectSecretEventRegisterAnyRetCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyRet> = xStruct('remote_connect_secret_event_register_any_ret', {
+export const RemoteConnectSecretEventRegisterAnyRetCodec: XdrCodec<RemoteConnectSecretEventRegisterAnyRet> = xStruct('remote_connect_secret_event_register_any_ret', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteConnectSecretEventDeregisterAnyArgs {
   callbackID: number;
 }
-export const RemoteConnectSecretEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventDeregisterAnyArgs> = xStruct('remote_connect_secret_event_deregister_any_args', {
+export const RemoteConnectSecretEventDeregisterAnyArgsCodec: XdrCodec<RemoteConnectSecretEventDeregisterAnyArgs> = xStruct('remote_connect_secret_event_deregister_any_args', () => ({
   callbackID: xInt,
-});
+}));
 
 export interface RemoteSecretEventLifecycleMsg {
   callbackID: number;
@@ -6312,21 +6312,21 @@ export interface RemoteSecretEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export const RemoteSecretEventLifecycleMsgCodec: XdrCodec<RemoteSecretEventLifecycleMsg> = xStruct('remote_secret_event_lifecycle_msg', {
+export const RemoteSecretEventLifecycleMsgCodec: XdrCodec<RemoteSecretEventLifecycleMsg> = xStruct('remote_secret_event_lifecycle_msg', () => ({
   callbackID: xInt,
   secret: RemoteNonnullSecretCodec,
   event: xInt,
   detail: xInt,
-});
+}));
 
 export interface RemoteSecretEventValueChangedMsg {
   callbackID: number;
   secret: RemoteNonnullSecret;
 }
-export const RemoteSecretEventValueChangedMsgCodec: XdrCodec<RemoteSecretEventValueChangedMsg> = xStruct('remote_secret_event_value_changed_msg', {
+export const RemoteSecretEventValueChangedMsgCodec: XdrCodec<RemoteSecretEventValueChangedMsg> = xStruct('remote_secret_event_value_changed_msg', () => ({
   callbackID: xInt,
   secret: RemoteNonnullSecretCodec,
-});
+}));
 
 export interface RemoteDomainSetBlockThresholdArgs {
   dom: RemoteNonnullDomain;
@@ -6334,12 +6334,12 @@ export interface RemoteDomainSetBlockThresholdArgs {
   threshold: bigint;
   flags: number;
 }
-export const RemoteDomainSetBlockThresholdArgsCodec: XdrCodec<RemoteDomainSetBlockThresholdArgs> = xStruct('remote_domain_set_block_threshold_args', {
+export const RemoteDomainSetBlockThresholdArgsCodec: XdrCodec<RemoteDomainSetBlockThresholdArgs> = xStruct('remote_domain_set_block_threshold_args', () => ({
   dom: RemoteNonnullDomainCodec,
   dev: RemoteNonnullStringCodec,
   threshold: xUhyper,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainSetLifecycleActionArgs {
   dom: RemoteNonnullDomain;
@@ -6347,12 +6347,12 @@ export interface RemoteDomainSetLifecycleActionArgs {
   action: number;
   flags: number;
 }
-export const RemoteDomainSetLifecycleActionArgsCodec: XdrCodec<RemoteDomainSetLifecycleActionArgs> = xStruct('remote_domain_set_lifecycle_action_args', {
+export const RemoteDomainSetLifecycleActionArgsCodec: XdrCodec<RemoteDomainSetLifecycleActionArgs> = xStruct('remote_domain_set_lifecycle_action_args', () => ({
   dom: RemoteNonnullDomainCodec,
   type: xUint,
   action: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectCompareHypervisorCpuArgs {
   emulator: RemoteString;
@@ -6362,21 +6362,21 @@ export interface RemoteConnectCompareHypervisorCpuArgs {
   xmlCPU: RemoteNonnullString;
   flags: number;
 }
-export const RemoteConnectCompareHypervisorCpuArgsCodec: XdrCodec<RemoteConnectCompareHypervisorCpuArgs> = xStruct('remote_connect_compare_hypervisor_cpu_args', {
+export const RemoteConnectCompareHypervisorCpuArgsCodec: XdrCodec<RemoteConnectCompareHypervisorCpuArgs> = xStruct('remote_connect_compare_hypervisor_cpu_args', () => ({
   emulator: RemoteStringCodec,
   arch: RemoteStringCodec,
   machine: RemoteStringCodec,
   virttype: RemoteStringCodec,
   xmlCPU: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectCompareHypervisorCpuRet {
   result: number;
 }
-export const RemoteConnectCompareHypervisorCpuRetCodec: XdrCodec<RemoteConnectCompareHypervisorCpuRet> = xStruct('remote_connect_compare_hypervisor_cpu_ret', {
+export const RemoteConnectCompareHypervisorCpuRetCodec: XdrCodec<RemoteConnectCompareHypervisorCpuRet> = xStruct('remote_connect_compare_hypervisor_cpu_ret', () => ({
   result: xInt,
-});
+}));
 
 export interface RemoteConnectBaselineHypervisorCpuArgs {
   emulator: RemoteString;
@@ -6386,423 +6386,423 @@ export interface RemoteConnectBaselineHypervisorCpuArgs {
   xmlCPUs: RemoteNonnullString[];
   flags: number;
 }
-export const RemoteConnectBaselineHypervisorCpuArgsCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuArgs> = xStruct('remote_connect_baseline_hypervisor_cpu_args', {
+export const RemoteConnectBaselineHypervisorCpuArgsCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuArgs> = xStruct('remote_connect_baseline_hypervisor_cpu_args', () => ({
   emulator: RemoteStringCodec,
   arch: RemoteStringCodec,
   machine: RemoteStringCodec,
   virttype: RemoteStringCodec,
   xmlCPUs: xArray(RemoteNonnullStringCodec, REMOTE_CPU_BASELINE_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectBaselineHypervisorCpuRet {
   cpu: RemoteNonnullString;
 }
-export const RemoteConnectBaselineHypervisorCpuRetCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuRet> = xStruct('remote_connect_baseline_hypervisor_cpu_ret', {
+export const RemoteConnectBaselineHypervisorCpuRetCodec: XdrCodec<RemoteConnectBaselineHypervisorCpuRet> = xStruct('remote_connect_baseline_hypervisor_cpu_ret', () => ({
   cpu: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNodeGetSevInfoArgs {
   nparams: number;
   flags: number;
 }
-export const RemoteNodeGetSevInfoArgsCodec: XdrCodec<RemoteNodeGetSevInfoArgs> = xStruct('remote_node_get_sev_info_args', {
+export const RemoteNodeGetSevInfoArgsCodec: XdrCodec<RemoteNodeGetSevInfoArgs> = xStruct('remote_node_get_sev_info_args', () => ({
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNodeGetSevInfoRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteNodeGetSevInfoRetCodec: XdrCodec<RemoteNodeGetSevInfoRet> = xStruct('remote_node_get_sev_info_ret', {
+export const RemoteNodeGetSevInfoRetCodec: XdrCodec<RemoteNodeGetSevInfoRet> = xStruct('remote_node_get_sev_info_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_NODE_SEV_INFO_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteDomainGetLaunchSecurityInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetLaunchSecurityInfoArgsCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoArgs> = xStruct('remote_domain_get_launch_security_info_args', {
+export const RemoteDomainGetLaunchSecurityInfoArgsCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoArgs> = xStruct('remote_domain_get_launch_security_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetLaunchSecurityInfoRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetLaunchSecurityInfoRetCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoRet> = xStruct('remote_domain_get_launch_security_info_ret', {
+export const RemoteDomainGetLaunchSecurityInfoRetCodec: XdrCodec<RemoteDomainGetLaunchSecurityInfoRet> = xStruct('remote_domain_get_launch_security_info_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX),
-});
+}));
 
 export interface RemoteDomainSetLaunchSecurityStateArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteDomainSetLaunchSecurityStateArgsCodec: XdrCodec<RemoteDomainSetLaunchSecurityStateArgs> = xStruct('remote_domain_set_launch_security_state_args', {
+export const RemoteDomainSetLaunchSecurityStateArgsCodec: XdrCodec<RemoteDomainSetLaunchSecurityStateArgs> = xStruct('remote_domain_set_launch_security_state_args', () => ({
   dom: RemoteNonnullDomainCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteNwfilterBindingLookupByPortDevArgs {
   name: RemoteNonnullString;
 }
-export const RemoteNwfilterBindingLookupByPortDevArgsCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevArgs> = xStruct('remote_nwfilter_binding_lookup_by_port_dev_args', {
+export const RemoteNwfilterBindingLookupByPortDevArgsCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevArgs> = xStruct('remote_nwfilter_binding_lookup_by_port_dev_args', () => ({
   name: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNwfilterBindingLookupByPortDevRet {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export const RemoteNwfilterBindingLookupByPortDevRetCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevRet> = xStruct('remote_nwfilter_binding_lookup_by_port_dev_ret', {
+export const RemoteNwfilterBindingLookupByPortDevRetCodec: XdrCodec<RemoteNwfilterBindingLookupByPortDevRet> = xStruct('remote_nwfilter_binding_lookup_by_port_dev_ret', () => ({
   nwfilter: RemoteNonnullNwfilterBindingCodec,
-});
+}));
 
 export interface RemoteNwfilterBindingCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNwfilterBindingCreateXmlArgsCodec: XdrCodec<RemoteNwfilterBindingCreateXmlArgs> = xStruct('remote_nwfilter_binding_create_xml_args', {
+export const RemoteNwfilterBindingCreateXmlArgsCodec: XdrCodec<RemoteNwfilterBindingCreateXmlArgs> = xStruct('remote_nwfilter_binding_create_xml_args', () => ({
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNwfilterBindingCreateXmlRet {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export const RemoteNwfilterBindingCreateXmlRetCodec: XdrCodec<RemoteNwfilterBindingCreateXmlRet> = xStruct('remote_nwfilter_binding_create_xml_ret', {
+export const RemoteNwfilterBindingCreateXmlRetCodec: XdrCodec<RemoteNwfilterBindingCreateXmlRet> = xStruct('remote_nwfilter_binding_create_xml_ret', () => ({
   nwfilter: RemoteNonnullNwfilterBindingCodec,
-});
+}));
 
 export interface RemoteNwfilterBindingDeleteArgs {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export const RemoteNwfilterBindingDeleteArgsCodec: XdrCodec<RemoteNwfilterBindingDeleteArgs> = xStruct('remote_nwfilter_binding_delete_args', {
+export const RemoteNwfilterBindingDeleteArgsCodec: XdrCodec<RemoteNwfilterBindingDeleteArgs> = xStruct('remote_nwfilter_binding_delete_args', () => ({
   nwfilter: RemoteNonnullNwfilterBindingCodec,
-});
+}));
 
 export interface RemoteNwfilterBindingGetXmlDescArgs {
   nwfilter: RemoteNonnullNwfilterBinding;
   flags: number;
 }
-export const RemoteNwfilterBindingGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescArgs> = xStruct('remote_nwfilter_binding_get_xml_desc_args', {
+export const RemoteNwfilterBindingGetXmlDescArgsCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescArgs> = xStruct('remote_nwfilter_binding_get_xml_desc_args', () => ({
   nwfilter: RemoteNonnullNwfilterBindingCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNwfilterBindingGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteNwfilterBindingGetXmlDescRetCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescRet> = xStruct('remote_nwfilter_binding_get_xml_desc_ret', {
+export const RemoteNwfilterBindingGetXmlDescRetCodec: XdrCodec<RemoteNwfilterBindingGetXmlDescRet> = xStruct('remote_nwfilter_binding_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteConnectListAllNwfilterBindingsArgs {
   need_results: number;
   flags: number;
 }
-export const RemoteConnectListAllNwfilterBindingsArgsCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsArgs> = xStruct('remote_connect_list_all_nwfilter_bindings_args', {
+export const RemoteConnectListAllNwfilterBindingsArgsCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsArgs> = xStruct('remote_connect_list_all_nwfilter_bindings_args', () => ({
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectListAllNwfilterBindingsRet {
   bindings: RemoteNonnullNwfilterBinding[];
   ret: number;
 }
-export const RemoteConnectListAllNwfilterBindingsRetCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsRet> = xStruct('remote_connect_list_all_nwfilter_bindings_ret', {
+export const RemoteConnectListAllNwfilterBindingsRetCodec: XdrCodec<RemoteConnectListAllNwfilterBindingsRet> = xStruct('remote_connect_list_all_nwfilter_bindings_ret', () => ({
   bindings: xArray(RemoteNonnullNwfilterBindingCodec, REMOTE_NWFILTER_BINDING_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteConnectGetStoragePoolCapabilitiesArgs {
   flags: number;
 }
-export const RemoteConnectGetStoragePoolCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesArgs> = xStruct('remote_connect_get_storage_pool_capabilities_args', {
+export const RemoteConnectGetStoragePoolCapabilitiesArgsCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesArgs> = xStruct('remote_connect_get_storage_pool_capabilities_args', () => ({
   flags: xUint,
-});
+}));
 
 export interface RemoteConnectGetStoragePoolCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export const RemoteConnectGetStoragePoolCapabilitiesRetCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesRet> = xStruct('remote_connect_get_storage_pool_capabilities_ret', {
+export const RemoteConnectGetStoragePoolCapabilitiesRetCodec: XdrCodec<RemoteConnectGetStoragePoolCapabilitiesRet> = xStruct('remote_connect_get_storage_pool_capabilities_ret', () => ({
   capabilities: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkListAllPortsArgs {
   network: RemoteNonnullNetwork;
   need_results: number;
   flags: number;
 }
-export const RemoteNetworkListAllPortsArgsCodec: XdrCodec<RemoteNetworkListAllPortsArgs> = xStruct('remote_network_list_all_ports_args', {
+export const RemoteNetworkListAllPortsArgsCodec: XdrCodec<RemoteNetworkListAllPortsArgs> = xStruct('remote_network_list_all_ports_args', () => ({
   network: RemoteNonnullNetworkCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkListAllPortsRet {
   ports: RemoteNonnullNetworkPort[];
   ret: number;
 }
-export const RemoteNetworkListAllPortsRetCodec: XdrCodec<RemoteNetworkListAllPortsRet> = xStruct('remote_network_list_all_ports_ret', {
+export const RemoteNetworkListAllPortsRetCodec: XdrCodec<RemoteNetworkListAllPortsRet> = xStruct('remote_network_list_all_ports_ret', () => ({
   ports: xArray(RemoteNonnullNetworkPortCodec, REMOTE_NETWORK_PORT_LIST_MAX),
   ret: xUint,
-});
+}));
 
 export interface RemoteNetworkPortLookupByUuidArgs {
   network: RemoteNonnullNetwork;
   uuid: RemoteUuid;
 }
-export const RemoteNetworkPortLookupByUuidArgsCodec: XdrCodec<RemoteNetworkPortLookupByUuidArgs> = xStruct('remote_network_port_lookup_by_uuid_args', {
+export const RemoteNetworkPortLookupByUuidArgsCodec: XdrCodec<RemoteNetworkPortLookupByUuidArgs> = xStruct('remote_network_port_lookup_by_uuid_args', () => ({
   network: RemoteNonnullNetworkCodec,
   uuid: RemoteUuidCodec,
-});
+}));
 
 export interface RemoteNetworkPortLookupByUuidRet {
   port: RemoteNonnullNetworkPort;
 }
-export const RemoteNetworkPortLookupByUuidRetCodec: XdrCodec<RemoteNetworkPortLookupByUuidRet> = xStruct('remote_network_port_lookup_by_uuid_ret', {
+export const RemoteNetworkPortLookupByUuidRetCodec: XdrCodec<RemoteNetworkPortLookupByUuidRet> = xStruct('remote_network_port_lookup_by_uuid_ret', () => ({
   port: RemoteNonnullNetworkPortCodec,
-});
+}));
 
 export interface RemoteNetworkPortCreateXmlArgs {
   network: RemoteNonnullNetwork;
   xml: RemoteNonnullString;
   flags: number;
 }
-export const RemoteNetworkPortCreateXmlArgsCodec: XdrCodec<RemoteNetworkPortCreateXmlArgs> = xStruct('remote_network_port_create_xml_args', {
+export const RemoteNetworkPortCreateXmlArgsCodec: XdrCodec<RemoteNetworkPortCreateXmlArgs> = xStruct('remote_network_port_create_xml_args', () => ({
   network: RemoteNonnullNetworkCodec,
   xml: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkPortCreateXmlRet {
   port: RemoteNonnullNetworkPort;
 }
-export const RemoteNetworkPortCreateXmlRetCodec: XdrCodec<RemoteNetworkPortCreateXmlRet> = xStruct('remote_network_port_create_xml_ret', {
+export const RemoteNetworkPortCreateXmlRetCodec: XdrCodec<RemoteNetworkPortCreateXmlRet> = xStruct('remote_network_port_create_xml_ret', () => ({
   port: RemoteNonnullNetworkPortCodec,
-});
+}));
 
 export interface RemoteNetworkPortSetParametersArgs {
   port: RemoteNonnullNetworkPort;
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteNetworkPortSetParametersArgsCodec: XdrCodec<RemoteNetworkPortSetParametersArgs> = xStruct('remote_network_port_set_parameters_args', {
+export const RemoteNetworkPortSetParametersArgsCodec: XdrCodec<RemoteNetworkPortSetParametersArgs> = xStruct('remote_network_port_set_parameters_args', () => ({
   port: RemoteNonnullNetworkPortCodec,
   params: xArray(RemoteTypedParamCodec, REMOTE_NETWORK_PORT_PARAMETERS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkPortGetParametersArgs {
   port: RemoteNonnullNetworkPort;
   nparams: number;
   flags: number;
 }
-export const RemoteNetworkPortGetParametersArgsCodec: XdrCodec<RemoteNetworkPortGetParametersArgs> = xStruct('remote_network_port_get_parameters_args', {
+export const RemoteNetworkPortGetParametersArgsCodec: XdrCodec<RemoteNetworkPortGetParametersArgs> = xStruct('remote_network_port_get_parameters_args', () => ({
   port: RemoteNonnullNetworkPortCodec,
   nparams: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkPortGetParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export const RemoteNetworkPortGetParametersRetCodec: XdrCodec<RemoteNetworkPortGetParametersRet> = xStruct('remote_network_port_get_parameters_ret', {
+export const RemoteNetworkPortGetParametersRetCodec: XdrCodec<RemoteNetworkPortGetParametersRet> = xStruct('remote_network_port_get_parameters_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_NETWORK_PORT_PARAMETERS_MAX),
   nparams: xInt,
-});
+}));
 
 export interface RemoteNetworkPortGetXmlDescArgs {
   port: RemoteNonnullNetworkPort;
   flags: number;
 }
-export const RemoteNetworkPortGetXmlDescArgsCodec: XdrCodec<RemoteNetworkPortGetXmlDescArgs> = xStruct('remote_network_port_get_xml_desc_args', {
+export const RemoteNetworkPortGetXmlDescArgsCodec: XdrCodec<RemoteNetworkPortGetXmlDescArgs> = xStruct('remote_network_port_get_xml_desc_args', () => ({
   port: RemoteNonnullNetworkPortCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteNetworkPortGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteNetworkPortGetXmlDescRetCodec: XdrCodec<RemoteNetworkPortGetXmlDescRet> = xStruct('remote_network_port_get_xml_desc_ret', {
+export const RemoteNetworkPortGetXmlDescRetCodec: XdrCodec<RemoteNetworkPortGetXmlDescRet> = xStruct('remote_network_port_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteNetworkPortDeleteArgs {
   port: RemoteNonnullNetworkPort;
   flags: number;
 }
-export const RemoteNetworkPortDeleteArgsCodec: XdrCodec<RemoteNetworkPortDeleteArgs> = xStruct('remote_network_port_delete_args', {
+export const RemoteNetworkPortDeleteArgsCodec: XdrCodec<RemoteNetworkPortDeleteArgs> = xStruct('remote_network_port_delete_args', () => ({
   port: RemoteNonnullNetworkPortCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointCreateXmlArgs {
   dom: RemoteNonnullDomain;
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainCheckpointCreateXmlArgsCodec: XdrCodec<RemoteDomainCheckpointCreateXmlArgs> = xStruct('remote_domain_checkpoint_create_xml_args', {
+export const RemoteDomainCheckpointCreateXmlArgsCodec: XdrCodec<RemoteDomainCheckpointCreateXmlArgs> = xStruct('remote_domain_checkpoint_create_xml_args', () => ({
   dom: RemoteNonnullDomainCodec,
   xml_desc: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointCreateXmlRet {
   checkpoint: RemoteNonnullDomainCheckpoint;
 }
-export const RemoteDomainCheckpointCreateXmlRetCodec: XdrCodec<RemoteDomainCheckpointCreateXmlRet> = xStruct('remote_domain_checkpoint_create_xml_ret', {
+export const RemoteDomainCheckpointCreateXmlRetCodec: XdrCodec<RemoteDomainCheckpointCreateXmlRet> = xStruct('remote_domain_checkpoint_create_xml_ret', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
-});
+}));
 
 export interface RemoteDomainCheckpointGetXmlDescArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export const RemoteDomainCheckpointGetXmlDescArgsCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescArgs> = xStruct('remote_domain_checkpoint_get_xml_desc_args', {
+export const RemoteDomainCheckpointGetXmlDescArgsCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescArgs> = xStruct('remote_domain_checkpoint_get_xml_desc_args', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainCheckpointGetXmlDescRetCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescRet> = xStruct('remote_domain_checkpoint_get_xml_desc_ret', {
+export const RemoteDomainCheckpointGetXmlDescRetCodec: XdrCodec<RemoteDomainCheckpointGetXmlDescRet> = xStruct('remote_domain_checkpoint_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainListAllCheckpointsArgs {
   dom: RemoteNonnullDomain;
   need_results: number;
   flags: number;
 }
-export const RemoteDomainListAllCheckpointsArgsCodec: XdrCodec<RemoteDomainListAllCheckpointsArgs> = xStruct('remote_domain_list_all_checkpoints_args', {
+export const RemoteDomainListAllCheckpointsArgsCodec: XdrCodec<RemoteDomainListAllCheckpointsArgs> = xStruct('remote_domain_list_all_checkpoints_args', () => ({
   dom: RemoteNonnullDomainCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainListAllCheckpointsRet {
   checkpoints: RemoteNonnullDomainCheckpoint[];
   ret: number;
 }
-export const RemoteDomainListAllCheckpointsRetCodec: XdrCodec<RemoteDomainListAllCheckpointsRet> = xStruct('remote_domain_list_all_checkpoints_ret', {
+export const RemoteDomainListAllCheckpointsRetCodec: XdrCodec<RemoteDomainListAllCheckpointsRet> = xStruct('remote_domain_list_all_checkpoints_ret', () => ({
   checkpoints: xArray(RemoteNonnullDomainCheckpointCodec, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainCheckpointListAllChildrenArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   need_results: number;
   flags: number;
 }
-export const RemoteDomainCheckpointListAllChildrenArgsCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenArgs> = xStruct('remote_domain_checkpoint_list_all_children_args', {
+export const RemoteDomainCheckpointListAllChildrenArgsCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenArgs> = xStruct('remote_domain_checkpoint_list_all_children_args', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
   need_results: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointListAllChildrenRet {
   checkpoints: RemoteNonnullDomainCheckpoint[];
   ret: number;
 }
-export const RemoteDomainCheckpointListAllChildrenRetCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenRet> = xStruct('remote_domain_checkpoint_list_all_children_ret', {
+export const RemoteDomainCheckpointListAllChildrenRetCodec: XdrCodec<RemoteDomainCheckpointListAllChildrenRet> = xStruct('remote_domain_checkpoint_list_all_children_ret', () => ({
   checkpoints: xArray(RemoteNonnullDomainCheckpointCodec, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX),
   ret: xInt,
-});
+}));
 
 export interface RemoteDomainCheckpointLookupByNameArgs {
   dom: RemoteNonnullDomain;
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainCheckpointLookupByNameArgsCodec: XdrCodec<RemoteDomainCheckpointLookupByNameArgs> = xStruct('remote_domain_checkpoint_lookup_by_name_args', {
+export const RemoteDomainCheckpointLookupByNameArgsCodec: XdrCodec<RemoteDomainCheckpointLookupByNameArgs> = xStruct('remote_domain_checkpoint_lookup_by_name_args', () => ({
   dom: RemoteNonnullDomainCodec,
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointLookupByNameRet {
   checkpoint: RemoteNonnullDomainCheckpoint;
 }
-export const RemoteDomainCheckpointLookupByNameRetCodec: XdrCodec<RemoteDomainCheckpointLookupByNameRet> = xStruct('remote_domain_checkpoint_lookup_by_name_ret', {
+export const RemoteDomainCheckpointLookupByNameRetCodec: XdrCodec<RemoteDomainCheckpointLookupByNameRet> = xStruct('remote_domain_checkpoint_lookup_by_name_ret', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
-});
+}));
 
 export interface RemoteDomainCheckpointGetParentArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export const RemoteDomainCheckpointGetParentArgsCodec: XdrCodec<RemoteDomainCheckpointGetParentArgs> = xStruct('remote_domain_checkpoint_get_parent_args', {
+export const RemoteDomainCheckpointGetParentArgsCodec: XdrCodec<RemoteDomainCheckpointGetParentArgs> = xStruct('remote_domain_checkpoint_get_parent_args', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainCheckpointGetParentRet {
   parent: RemoteNonnullDomainCheckpoint;
 }
-export const RemoteDomainCheckpointGetParentRetCodec: XdrCodec<RemoteDomainCheckpointGetParentRet> = xStruct('remote_domain_checkpoint_get_parent_ret', {
+export const RemoteDomainCheckpointGetParentRetCodec: XdrCodec<RemoteDomainCheckpointGetParentRet> = xStruct('remote_domain_checkpoint_get_parent_ret', () => ({
   parent: RemoteNonnullDomainCheckpointCodec,
-});
+}));
 
 export interface RemoteDomainCheckpointDeleteArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export const RemoteDomainCheckpointDeleteArgsCodec: XdrCodec<RemoteDomainCheckpointDeleteArgs> = xStruct('remote_domain_checkpoint_delete_args', {
+export const RemoteDomainCheckpointDeleteArgsCodec: XdrCodec<RemoteDomainCheckpointDeleteArgs> = xStruct('remote_domain_checkpoint_delete_args', () => ({
   checkpoint: RemoteNonnullDomainCheckpointCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetGuestInfoArgs {
   dom: RemoteNonnullDomain;
   types: number;
   flags: number;
 }
-export const RemoteDomainGetGuestInfoArgsCodec: XdrCodec<RemoteDomainGetGuestInfoArgs> = xStruct('remote_domain_get_guest_info_args', {
+export const RemoteDomainGetGuestInfoArgsCodec: XdrCodec<RemoteDomainGetGuestInfoArgs> = xStruct('remote_domain_get_guest_info_args', () => ({
   dom: RemoteNonnullDomainCodec,
   types: xUint,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetGuestInfoRet {
   params: RemoteTypedParam[];
 }
-export const RemoteDomainGetGuestInfoRetCodec: XdrCodec<RemoteDomainGetGuestInfoRet> = xStruct('remote_domain_get_guest_info_ret', {
+export const RemoteDomainGetGuestInfoRetCodec: XdrCodec<RemoteDomainGetGuestInfoRet> = xStruct('remote_domain_get_guest_info_ret', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX),
-});
+}));
 
 export interface RemoteConnectSetIdentityArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export const RemoteConnectSetIdentityArgsCodec: XdrCodec<RemoteConnectSetIdentityArgs> = xStruct('remote_connect_set_identity_args', {
+export const RemoteConnectSetIdentityArgsCodec: XdrCodec<RemoteConnectSetIdentityArgs> = xStruct('remote_connect_set_identity_args', () => ({
   params: xArray(RemoteTypedParamCodec, REMOTE_CONNECT_IDENTITY_PARAMS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainAgentSetResponseTimeoutArgs {
   dom: RemoteNonnullDomain;
   timeout: number;
   flags: number;
 }
-export const RemoteDomainAgentSetResponseTimeoutArgsCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutArgs> = xStruct('remote_domain_agent_set_response_timeout_args', {
+export const RemoteDomainAgentSetResponseTimeoutArgsCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutArgs> = xStruct('remote_domain_agent_set_response_timeout_args', () => ({
   dom: RemoteNonnullDomainCodec,
   timeout: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainAgentSetResponseTimeoutRet {
   result: number;
 }
-export const RemoteDomainAgentSetResponseTimeoutRetCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutRet> = xStruct('remote_domain_agent_set_response_timeout_ret', {
+export const RemoteDomainAgentSetResponseTimeoutRetCodec: XdrCodec<RemoteDomainAgentSetResponseTimeoutRet> = xStruct('remote_domain_agent_set_response_timeout_ret', () => ({
   result: xInt,
-});
+}));
 
 export interface RemoteDomainBackupBeginArgs {
   dom: RemoteNonnullDomain;
@@ -6810,46 +6810,46 @@ export interface RemoteDomainBackupBeginArgs {
   checkpoint_xml: RemoteString;
   flags: number;
 }
-export const RemoteDomainBackupBeginArgsCodec: XdrCodec<RemoteDomainBackupBeginArgs> = xStruct('remote_domain_backup_begin_args', {
+export const RemoteDomainBackupBeginArgsCodec: XdrCodec<RemoteDomainBackupBeginArgs> = xStruct('remote_domain_backup_begin_args', () => ({
   dom: RemoteNonnullDomainCodec,
   backup_xml: RemoteNonnullStringCodec,
   checkpoint_xml: RemoteStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBackupGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainBackupGetXmlDescArgsCodec: XdrCodec<RemoteDomainBackupGetXmlDescArgs> = xStruct('remote_domain_backup_get_xml_desc_args', {
+export const RemoteDomainBackupGetXmlDescArgsCodec: XdrCodec<RemoteDomainBackupGetXmlDescArgs> = xStruct('remote_domain_backup_get_xml_desc_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainBackupGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export const RemoteDomainBackupGetXmlDescRetCodec: XdrCodec<RemoteDomainBackupGetXmlDescRet> = xStruct('remote_domain_backup_get_xml_desc_ret', {
+export const RemoteDomainBackupGetXmlDescRetCodec: XdrCodec<RemoteDomainBackupGetXmlDescRet> = xStruct('remote_domain_backup_get_xml_desc_ret', () => ({
   xml: RemoteNonnullStringCodec,
-});
+}));
 
 export interface RemoteDomainAuthorizedSshKeysGetArgs {
   dom: RemoteNonnullDomain;
   user: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainAuthorizedSshKeysGetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetArgs> = xStruct('remote_domain_authorized_ssh_keys_get_args', {
+export const RemoteDomainAuthorizedSshKeysGetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetArgs> = xStruct('remote_domain_authorized_ssh_keys_get_args', () => ({
   dom: RemoteNonnullDomainCodec,
   user: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainAuthorizedSshKeysGetRet {
   keys: RemoteNonnullString[];
 }
-export const RemoteDomainAuthorizedSshKeysGetRetCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetRet> = xStruct('remote_domain_authorized_ssh_keys_get_ret', {
+export const RemoteDomainAuthorizedSshKeysGetRetCodec: XdrCodec<RemoteDomainAuthorizedSshKeysGetRet> = xStruct('remote_domain_authorized_ssh_keys_get_ret', () => ({
   keys: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX),
-});
+}));
 
 export interface RemoteDomainAuthorizedSshKeysSetArgs {
   dom: RemoteNonnullDomain;
@@ -6857,39 +6857,39 @@ export interface RemoteDomainAuthorizedSshKeysSetArgs {
   keys: RemoteNonnullString[];
   flags: number;
 }
-export const RemoteDomainAuthorizedSshKeysSetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysSetArgs> = xStruct('remote_domain_authorized_ssh_keys_set_args', {
+export const RemoteDomainAuthorizedSshKeysSetArgsCodec: XdrCodec<RemoteDomainAuthorizedSshKeysSetArgs> = xStruct('remote_domain_authorized_ssh_keys_set_args', () => ({
   dom: RemoteNonnullDomainCodec,
   user: RemoteNonnullStringCodec,
   keys: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX),
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMessagesArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export const RemoteDomainGetMessagesArgsCodec: XdrCodec<RemoteDomainGetMessagesArgs> = xStruct('remote_domain_get_messages_args', {
+export const RemoteDomainGetMessagesArgsCodec: XdrCodec<RemoteDomainGetMessagesArgs> = xStruct('remote_domain_get_messages_args', () => ({
   dom: RemoteNonnullDomainCodec,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainGetMessagesRet {
   msgs: RemoteNonnullString[];
 }
-export const RemoteDomainGetMessagesRetCodec: XdrCodec<RemoteDomainGetMessagesRet> = xStruct('remote_domain_get_messages_ret', {
+export const RemoteDomainGetMessagesRetCodec: XdrCodec<RemoteDomainGetMessagesRet> = xStruct('remote_domain_get_messages_ret', () => ({
   msgs: xArray(RemoteNonnullStringCodec, REMOTE_DOMAIN_MESSAGES_MAX),
-});
+}));
 
 export interface RemoteDomainStartDirtyRateCalcArgs {
   dom: RemoteNonnullDomain;
   seconds: number;
   flags: number;
 }
-export const RemoteDomainStartDirtyRateCalcArgsCodec: XdrCodec<RemoteDomainStartDirtyRateCalcArgs> = xStruct('remote_domain_start_dirty_rate_calc_args', {
+export const RemoteDomainStartDirtyRateCalcArgsCodec: XdrCodec<RemoteDomainStartDirtyRateCalcArgs> = xStruct('remote_domain_start_dirty_rate_calc_args', () => ({
   dom: RemoteNonnullDomainCodec,
   seconds: xInt,
   flags: xUint,
-});
+}));
 
 export interface RemoteDomainEventMemoryDeviceSizeChangeMsg {
   callbackID: number;
@@ -6897,23 +6897,23 @@ export interface RemoteDomainEventMemoryDeviceSizeChangeMsg {
   alias: RemoteNonnullString;
   size: bigint;
 }
-export const RemoteDomainEventMemoryDeviceSizeChangeMsgCodec: XdrCodec<RemoteDomainEventMemoryDeviceSizeChangeMsg> = xStruct('remote_domain_event_memory_device_size_change_msg', {
+export const RemoteDomainEventMemoryDeviceSizeChangeMsgCodec: XdrCodec<RemoteDomainEventMemoryDeviceSizeChangeMsg> = xStruct('remote_domain_event_memory_device_size_change_msg', () => ({
   callbackID: xInt,
   dom: RemoteNonnullDomainCodec,
   alias: RemoteNonnullStringCodec,
   size: xUhyper,
-});
+}));
 
 export interface RemoteDomainFdAssociateArgs {
   dom: RemoteNonnullDomain;
   name: RemoteNonnullString;
   flags: number;
 }
-export const RemoteDomainFdAssociateArgsCodec: XdrCodec<RemoteDomainFdAssociateArgs> = xStruct('remote_domain_fd_associate_args', {
+export const RemoteDomainFdAssociateArgsCodec: XdrCodec<RemoteDomainFdAssociateArgs> = xStruct('remote_domain_fd_associate_args', () => ({
   dom: RemoteNonnullDomainCodec,
   name: RemoteNonnullStringCodec,
   flags: xUint,
-});
+}));
 
 const remoteProcedure = procedureFactory(REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION);
 

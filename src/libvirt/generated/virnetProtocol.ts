@@ -42,49 +42,49 @@ export interface VirNetMessageHeader {
   serial: number;
   status: VirNetMessageStatus;
 }
-export const VirNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = xStruct('virNetMessageHeader', {
+export const VirNetMessageHeaderCodec: XdrCodec<VirNetMessageHeader> = xStruct('virNetMessageHeader', () => ({
   prog: xUint,
   vers: xUint,
   proc: xInt,
   type: VirNetMessageTypeCodec,
   serial: xUint,
   status: VirNetMessageStatusCodec,
-});
+}));
 
 export type VirNetMessageUUID = Buffer;
-export const VirNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = xAlias('virNetMessageUUID', xOpaqueFixed(16));
+export const VirNetMessageUUIDCodec: XdrCodec<VirNetMessageUUID> = xAlias('virNetMessageUUID', () => xOpaqueFixed(16));
 
 export type VirNetMessageNonnullString = string;
-export const VirNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = xAlias('virNetMessageNonnullString', xString(VIR_NET_MESSAGE_STRING_MAX));
+export const VirNetMessageNonnullStringCodec: XdrCodec<VirNetMessageNonnullString> = xAlias('virNetMessageNonnullString', () => xString(VIR_NET_MESSAGE_STRING_MAX));
 
 export type VirNetMessageString = VirNetMessageNonnullString | null;
-export const VirNetMessageStringCodec: XdrCodec<VirNetMessageString> = xAlias('virNetMessageString', xOptional(VirNetMessageNonnullStringCodec));
+export const VirNetMessageStringCodec: XdrCodec<VirNetMessageString> = xAlias('virNetMessageString', () => xOptional(VirNetMessageNonnullStringCodec));
 
 export interface VirNetMessageNonnullDomain {
   name: VirNetMessageNonnullString;
   uuid: VirNetMessageUUID;
   id: number;
 }
-export const VirNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = xStruct('virNetMessageNonnullDomain', {
+export const VirNetMessageNonnullDomainCodec: XdrCodec<VirNetMessageNonnullDomain> = xStruct('virNetMessageNonnullDomain', () => ({
   name: VirNetMessageNonnullStringCodec,
   uuid: VirNetMessageUUIDCodec,
   id: xInt,
-});
+}));
 
 export interface VirNetMessageNonnullNetwork {
   name: VirNetMessageNonnullString;
   uuid: VirNetMessageUUID;
 }
-export const VirNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = xStruct('virNetMessageNonnullNetwork', {
+export const VirNetMessageNonnullNetworkCodec: XdrCodec<VirNetMessageNonnullNetwork> = xStruct('virNetMessageNonnullNetwork', () => ({
   name: VirNetMessageNonnullStringCodec,
   uuid: VirNetMessageUUIDCodec,
-});
+}));
 
 export type VirNetMessageDomain = VirNetMessageNonnullDomain | null;
-export const VirNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = xAlias('virNetMessageDomain', xOptional(VirNetMessageNonnullDomainCodec));
+export const VirNetMessageDomainCodec: XdrCodec<VirNetMessageDomain> = xAlias('virNetMessageDomain', () => xOptional(VirNetMessageNonnullDomainCodec));
 
 export type VirNetMessageNetwork = VirNetMessageNonnullNetwork | null;
-export const VirNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = xAlias('virNetMessageNetwork', xOptional(VirNetMessageNonnullNetworkCodec));
+export const VirNetMessageNetworkCodec: XdrCodec<VirNetMessageNetwork> = xAlias('virNetMessageNetwork', () => xOptional(VirNetMessageNonnullNetworkCodec));
 
 export interface VirNetMessageError {
   code: number;
@@ -99,7 +99,7 @@ export interface VirNetMessageError {
   int2: number;
   net: VirNetMessageNetwork;
 }
-export const VirNetMessageErrorCodec: XdrCodec<VirNetMessageError> = xStruct('virNetMessageError', {
+export const VirNetMessageErrorCodec: XdrCodec<VirNetMessageError> = xStruct('virNetMessageError', () => ({
   code: xInt,
   domain: xInt,
   message: VirNetMessageStringCodec,
@@ -111,13 +111,13 @@ export const VirNetMessageErrorCodec: XdrCodec<VirNetMessageError> = xStruct('vi
   int1: xInt,
   int2: xInt,
   net: VirNetMessageNetworkCodec,
-});
+}));
 
 export interface VirNetStreamHole {
   length: bigint;
   flags: number;
 }
-export const VirNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = xStruct('virNetStreamHole', {
+export const VirNetStreamHoleCodec: XdrCodec<VirNetStreamHole> = xStruct('virNetStreamHole', () => ({
   length: xHyper,
   flags: xUint,
-});
+}));

@@ -1,5 +1,8 @@
 // Small codec combinators used by the generated protocol code (src/libvirt/generated/), so that
 // each XDR type there is one short declaration instead of repeated encode/decode bodies.
+// Named codecs (structs, unions, typedefs) take their parts as a function and build them on
+// first use: loading the protocol module then only allocates one small object per type, and a
+// process that makes a handful of calls never builds the other few hundred codecs.
 
 import type { AnyProcedureInfo, ProcedureInfo, StreamDirection } from './program';
 import { XdrError, type XdrCodec, type XdrReader, type XdrWriter } from './xdr';
@@ -16,9 +19,42 @@ export const xBool: XdrCodec<boolean> = codec('bool', (w, v) => w.bool(v), (r) =
 export const xFloat: XdrCodec<number> = codec('float', (w, v) => w.float(v), (r) => r.float());
 export const xDouble: XdrCodec<number> = codec('double', (w, v) => w.double(v), (r) => r.double());
 
-/** The same codec under another XDR name (typedefs and enums). */
-export function xAlias<T>(name: string, c: XdrCodec<T>): XdrCodec<T> {
-  return codec(name, c.encode, c.decode);
+interface MutableCodec<T> {
+  readonly name: string;
+  encode(w: XdrWriter, v: T): void;
+  decode(r: XdrReader): T;
+}
+
+/**
+ * A codec named `name` whose encoder and decoder come from `build()`, called once on the first
+ * encode or decode; after that the built functions replace the forwarding ones, so later calls
+ * cost nothing extra.
+ */
+export function xLazy<T>(name: string, build: () => XdrCodec<T>): XdrCodec<T> {
+  let built: XdrCodec<T> | undefined;
+  const get = (): XdrCodec<T> => {
+    if (built === undefined) {
+      built = build();
+      self.encode = built.encode;
+      self.decode = built.decode;
+    }
+    return built;
+  };
+  const self: MutableCodec<T> = {
+    name,
+    encode: (w, v) => get().encode(w, v),
+    decode: (r) => get().decode(r),
+  };
+  return self;
+}
+
+/** The same codec under another XDR name (typedefs and enums); a function is called on first use. */
+export function xAlias<T>(name: string, c: XdrCodec<T> | (() => XdrCodec<T>)): XdrCodec<T> {
+  if (typeof c !== 'function') return codec(name, c.encode, c.decode);
+  return xLazy(name, () => {
+    const target = c();
+    return codec(name, target.encode, target.decode);
+  });
 }
 
 /** `string x<max>`. */
@@ -84,8 +120,12 @@ export function xFixedArray<T>(c: XdrCodec<T>, n: number): XdrCodec<T[]> {
 
 export type FieldCodecs<T> = { readonly [K in keyof T]: XdrCodec<T[K]> };
 
-/** A struct: its fields in declaration order. */
-export function xStruct<T extends object>(name: string, fields: FieldCodecs<T>): XdrCodec<T> {
+/** A struct: its fields in declaration order, from `fields()` on first use. */
+export function xStruct<T extends object>(name: string, fields: () => FieldCodecs<T>): XdrCodec<T> {
+  return xLazy(name, () => structCodec<T>(name, fields()));
+}
+
+function structCodec<T extends object>(name: string, fields: FieldCodecs<T>): XdrCodec<T> {
   const entries = Object.entries(fields) as [string, XdrCodec<unknown>][];
   return codec(
     name,
@@ -105,16 +145,26 @@ export function xStruct<T extends object>(name: string, fields: FieldCodecs<T>):
 export type UnionArm = readonly [string, XdrCodec<unknown>] | null;
 
 /**
- * A discriminated union: `disc` is the discriminant's field name, `arms` maps each case value
- * to its arm, `def` is the default arm (undefined when the union has none, in which case an
- * unknown discriminant is an XdrError).
+ * A discriminated union: `disc` is the discriminant's field name, `arms()` maps each case value
+ * to its arm, `def()` gives the default arm (absent when the union has none, in which case an
+ * unknown discriminant is an XdrError). Both are called on first use.
  */
 export function xUnion<T extends object>(
   name: string,
   disc: string,
   discCodec: XdrCodec<number>,
+  arms: () => ReadonlyMap<number, UnionArm>,
+  def?: () => UnionArm,
+): XdrCodec<T> {
+  return xLazy(name, () => unionCodec<T>(name, disc, discCodec, arms(), def?.()));
+}
+
+function unionCodec<T extends object>(
+  name: string,
+  disc: string,
+  discCodec: XdrCodec<number>,
   arms: ReadonlyMap<number, UnionArm>,
-  def?: UnionArm,
+  def: UnionArm | undefined,
 ): XdrCodec<T> {
   const armOf = (d: number): UnionArm => {
     const arm = arms.has(d) ? arms.get(d) : def;

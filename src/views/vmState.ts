@@ -36,3 +36,15 @@ export const STATE_LABEL: Readonly<Record<VmStateName, string>> = {
   shuttingdown: 'shutting down',
   unknown: 'unknown',
 };
+
+/** Every state name (for menus and tests). */
+export const VM_STATES: readonly VmStateName[] = Object.keys(STATE_LABEL) as VmStateName[];
+
+/**
+ * A VM node's contextValue: `vm.<state>.autostart` or `vm.<state>.noautostart` (`vm.<state>` while
+ * unknown). package.json menus match the state with /^vm\.(state)(\.|$)/ and the marker with
+ * /\.autostart(\.|$)/ and /\.noautostart(\.|$)/.
+ */
+export function vmContextValue(state: VmStateName, autostart: boolean | undefined): string {
+  return autostart === undefined ? `vm.${state}` : `vm.${state}.${autostart ? 'autostart' : 'noautostart'}`;
+}

@@ -6,17 +6,9 @@ import { formatDuration, vmDescription } from '../format';
 import type { HostSession, VmSnapshot } from '../hostSession';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { vmStateIcon } from '../vmIcons';
-import { STATE_LABEL, type VmStateName } from '../vmState';
+import { STATE_LABEL, vmContextValue } from '../vmState';
 import { HardwareNode } from './hardwareNode';
 import { MessageNode } from './messageNode';
-
-/**
- * `vm.<state>.autostart` or `vm.<state>.noautostart` (just `vm.<state>` while unknown): package.json
- * menus match the state with /^vm\.(state)(\.|$)/ and the marker with /\.(no)?autostart(\.|$)/.
- */
-export function vmContextValue(state: VmStateName, autostart: boolean | undefined): string {
-  return autostart === undefined ? `vm.${state}` : `vm.${state}.${autostart ? 'autostart' : 'noautostart'}`;
-}
 
 /** A virtual machine; its children are its hardware, read from the domain XML when expanded. */
 export class VmNode implements NodeBase {

@@ -314,6 +314,7 @@ export class HostSession implements Disposable {
     this.loadError = undefined;
     const structural = firstLoad || prev.size !== next.size || [...next.keys()].some((k) => !prev.has(k));
     for (const uuid of prev.keys()) if (!next.has(uuid)) this.vmNodes.delete(uuid);
+    if (structural && this.ctx.filter.tags.length > 0) void this.loadTagsForFilter();
     if (structural || this.filterDependsOnState(prev, next)) {
       this.ctx.fire([this.node]);
       for (const uuid of next.keys()) fired.add(uuid);
@@ -341,6 +342,25 @@ export class HostSession implements Disposable {
       if (old && (old.state !== snap.state || old.ref.name !== snap.ref.name || old.tags.join('\0') !== snap.tags.join('\0'))) return true;
     }
     return false;
+  }
+
+  /**
+   * Tags live in each VM's metadata, which no bulk call returns. While a `tag:` filter is active
+   * the XML of every VM whose tags are unknown is fetched once (pipelined through the client's
+   * in-flight cap, cached like any summary and dropped on XML-changing events), then the list is
+   * filtered again. Without a tag filter nothing is fetched.
+   */
+  async loadTagsForFilter(): Promise<void> {
+    if (this.ctx.filter.tags.length === 0 || !this.connection()) return;
+    const missing = [...this.vms.values()].filter((v) => !this.tags.has(v.ref.uuid)).map((v) => v.ref);
+    if (missing.length === 0) return;
+    await Promise.allSettled(missing.map((ref) => this.summary(ref)));
+    if (!this.disposed) this.ctx.fire([this.node]);
+  }
+
+  /** True when the VM's tags have been read from its XML. */
+  tagsKnown(uuid: string): boolean {
+    return this.tags.has(uuid);
   }
 
   private rememberTags(uuid: string, tags: readonly string[]): void {

@@ -40,6 +40,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   setFilter(filter: VmFilter): void {
     this.currentFilter = filter;
     this.fire(undefined);
+    if (filter.tags.length > 0) for (const s of this.sessions.values()) void s.loadTagsForFilter();
   }
 
   sessionList(): HostSession[] {

@@ -246,6 +246,28 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     assert.ok((await api.tree.connectionChildren(localId)).includes(off));
   });
 
+  it('filters by tag from VM metadata without expanding the VMs', async () => {
+    const tagged = unique();
+    const plain = unique();
+    const tag = `t${Math.random().toString(36).slice(2, 8)}`;
+    const withTag = domainXml(tagged).replace(
+      '</metadata>',
+      `<vmm:data xmlns:vmm="https://libvirt-vms.dev/xmlns/domain/1"><vmm:tag>${tag}</vmm:tag></vmm:data></metadata>`,
+    );
+    const a = await conn.domainDefineXml(withTag);
+    const b = await conn.domainDefineXml(domainXml(plain));
+    created.push(a, b);
+    await waitFor('both VMs', () => api.tree.vmItem(localId, tagged) !== undefined && api.tree.vmItem(localId, plain) !== undefined);
+    try {
+      api.tree.setFilter(`tag:${tag}`);
+      await waitFor('the tagged VM under the tag filter', async () => (await api.tree.connectionChildren(localId)).includes(tagged));
+      const shown = await api.tree.connectionChildren(localId);
+      assert.ok(!shown.includes(plain), shown.join(' | '));
+    } finally {
+      api.tree.setFilter('');
+    }
+  });
+
   it('adds an SSH connection to the local sshd and shows that host connected', async () => {
     const host = process.env['LIBVIRT_TEST_SSH_HOST'];
     const port = process.env['LIBVIRT_TEST_SSH_PORT'];

@@ -7,9 +7,10 @@
 //   (c) python3 bench/pyclient.py           python3-libvirt: open + listAllDomains + getAllDomainStats
 // and the in-process time of the same bulk work inside those fresh processes (both clients print
 // it as JSON; virsh prints none, so it only has whole-process times), with ratios against
-// python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time, the
-// time to a usable SSH connection, and the other benchmarks in this directory. The domains are
-// removed again (pipelined) even when something fails.
+// python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time next
+// to python3-libvirt's warm time for the same call, the time to a usable SSH connection, and the
+// other benchmarks in this directory. The domains are removed again (pipelined) even when
+// something fails.
 
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -190,24 +191,39 @@ async function wholeProcessRuns(expected: number): Promise<string> {
   await runProcess(process.execPath, [bundle, URI]);
   await runProcess('virsh', ['-c', URI, 'list', '--all']);
   await runProcess(PYTHON, [pyclient, URI]);
+  const steps: readonly (() => Promise<void>)[] = [
+    async () => {
+      const a = await runProcess(process.execPath, [unbundled, URI]);
+      oursReports.push(parseReport('ourClient', a.stdout, expected));
+      ours.push(a.ms);
+    },
+    async () => {
+      const ab = await runProcess(process.execPath, [bundle, URI]);
+      oursBundledReports.push(parseReport('ourClient.bundle', ab.stdout, expected));
+      oursBundled.push(ab.ms);
+    },
+    async () => {
+      const l = await runProcess('virsh', ['-c', URI, 'list', '--all']);
+      if (l.stdout.split('\n').filter((x) => /\sbench-\d+-/.test(x)).length < DOMAINS) throw new Error('virsh list missed the bench domains');
+      const s = await runProcess('virsh', ['-c', URI, 'domstats', '--state', '--balloon', '--vcpu']);
+      virshList.push(l.ms);
+      virshStats.push(s.ms);
+      virshSum.push(l.ms + s.ms);
+    },
+    async () => {
+      const p = await runProcess(PYTHON, [pyclient, URI]);
+      pyReports.push(parseReport('pyclient.py', p.stdout, expected));
+      python.push(p.ms);
+    },
+    async () => {
+      nodeAlone.push((await runProcess(process.execPath, ['-e', ''])).ms);
+      pythonAlone.push((await runProcess(PYTHON, ['-c', ''])).ms);
+    },
+  ];
+  // Each round starts at the next client, so no client always runs right after the same other
+  // one (the daemon may still be tearing down the previous connection).
   for (let i = 0; i < RUNS; i++) {
-    const a = await runProcess(process.execPath, [unbundled, URI]);
-    oursReports.push(parseReport('ourClient', a.stdout, expected));
-    ours.push(a.ms);
-    const ab = await runProcess(process.execPath, [bundle, URI]);
-    oursBundledReports.push(parseReport('ourClient.bundle', ab.stdout, expected));
-    oursBundled.push(ab.ms);
-    const l = await runProcess('virsh', ['-c', URI, 'list', '--all']);
-    if (l.stdout.split('\n').filter((x) => /\sbench-\d+-/.test(x)).length < DOMAINS) throw new Error('virsh list missed the bench domains');
-    const s = await runProcess('virsh', ['-c', URI, 'domstats', '--state', '--balloon', '--vcpu']);
-    virshList.push(l.ms);
-    virshStats.push(s.ms);
-    virshSum.push(l.ms + s.ms);
-    const p = await runProcess(PYTHON, [pyclient, URI]);
-    pyReports.push(parseReport('pyclient.py', p.stdout, expected));
-    python.push(p.ms);
-    nodeAlone.push((await runProcess(process.execPath, ['-e', ''])).ms);
-    pythonAlone.push((await runProcess(PYTHON, ['-c', ''])).ms);
+    for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!();
   }
   const whole = table(
     [
@@ -267,12 +283,29 @@ async function inProcess(conn: Connection): Promise<string> {
   }
   const doms = await conn.connectListAllDomains();
   const perVm = await timed(() => Promise.all(doms.map((d) => conn.domainGetState(d))));
-  return aligned([
-    [`Connection.open (socket + handshake), median of ${RUNS}`, ms(median(opens))],
-    [`connectListAllDomains (${n} domains), median of ${RUNS}`, ms(median(list))],
-    [`connectGetAllDomainStats state+balloon+vcpu, median of ${RUNS}`, ms(median(stats))],
-    [`for comparison, domainGetState x ${doms.length} pipelined`, ms(perVm.ms)],
-  ]);
+  // python3-libvirt repeats the same calls RUNS times after its cold ones (see pyclient.py).
+  const py = await runProcess(PYTHON, [path.join(ROOT, 'bench', 'pyclient.py'), URI, String(RUNS)]);
+  const pyWarm = JSON.parse(py.stdout) as unknown;
+  const pyField = (k: string): number => {
+    const v = typeof pyWarm === 'object' && pyWarm !== null ? (pyWarm as Record<string, unknown>)[k] : undefined;
+    if (typeof v !== 'number') throw new Error(`pyclient.py printed no ${k}: ${py.stdout.trim()}`);
+    return v;
+  };
+  const rows: readonly (readonly [string, number, number])[] = [
+    ['open (socket + handshake)', median(opens), pyField('warmOpenMs')],
+    [`list all domains (${n})`, median(list), pyField('warmListMs')],
+    ['bulk stats state+balloon+vcpu', median(stats), pyField('warmStatsMs')],
+  ];
+  const w = Math.max(...rows.map(([l]) => l.length));
+  const ratio = `x ${PY_LABEL}`;
+  const head = `${`warm, median of ${RUNS}`.padEnd(w)}  ${'ours'.padStart(10)}  ${PY_LABEL.padStart(10)}  ${ratio}`;
+  return [
+    head,
+    '-'.repeat(head.length),
+    ...rows.map(([l, o, p]) => `${l.padEnd(w)}  ${ms(o).padStart(10)}  ${ms(p).padStart(PY_LABEL.length)}  ${(o / p).toFixed(2).padStart(ratio.length)}`),
+    '',
+    aligned([[`ours, for comparison: domainGetState x ${doms.length} pipelined`, ms(perVm.ms)]]),
+  ].join('\n');
 }
 
 /** Label/value lines with the values in one column. */
@@ -349,7 +382,7 @@ async function main(): Promise<void> {
     );
     section('setup', `domainDefineXml x ${DOMAINS}, pipelined: ${ms(def.ms)}`);
     section('clients compared: ours vs python3-libvirt (C library) vs virsh', await wholeProcessRuns(DOMAINS));
-    section('in process, one connection', await inProcess(conn));
+    section('in process, warm: one connection, calls repeated (ours vs python3-libvirt)', await inProcess(conn));
     try {
       section('SSH time to first byte', await sshTimeToFirstByte());
     } catch (e) {

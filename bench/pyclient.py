@@ -2,8 +2,11 @@
 """The same work as bench/ourClient.ts through libvirt's C library (python3-libvirt): open,
 list all domains, bulk stats (state + balloon + vcpu). Prints one JSON line with the two counts
 and the in-process time of each step (time.perf_counter, milliseconds), the same fields as
-bench/ourClient.ts; `importMs` is the time to import the libvirt module."""
+bench/ourClient.ts; `importMs` is the time to import the libvirt module. With a second argument
+N, it then also repeats each step N times (warm, one connection for list and stats, a new one
+per open) and adds the medians as warmOpenMs, warmListMs and warmStatsMs."""
 import json
+import statistics
 import sys
 import time
 
@@ -21,17 +24,35 @@ doms = conn.listAllDomains(0)
 t2 = time.perf_counter()
 stats = conn.getAllDomainStats(flags, 0)
 t3 = time.perf_counter()
+result = {
+    "domains": len(doms),
+    "stats": len(stats),
+    "importMs": import_ms,
+    "openMs": (t1 - t0) * 1000,
+    "listMs": (t2 - t1) * 1000,
+    "statsMs": (t3 - t2) * 1000,
+    "workMs": (t3 - t0) * 1000,
+}
+
+
+def timed_ms(fn):
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def open_ms():
+    t = time.perf_counter()
+    c = libvirt.open(uri)
+    ms = (time.perf_counter() - t) * 1000
+    c.close()
+    return ms
+
+
+if len(sys.argv) > 2:
+    repeat = int(sys.argv[2])
+    result["warmListMs"] = statistics.median(timed_ms(lambda: conn.listAllDomains(0)) for _ in range(repeat))
+    result["warmStatsMs"] = statistics.median(timed_ms(lambda: conn.getAllDomainStats(flags, 0)) for _ in range(repeat))
+    result["warmOpenMs"] = statistics.median(open_ms() for _ in range(repeat))
 conn.close()
-print(
-    json.dumps(
-        {
-            "domains": len(doms),
-            "stats": len(stats),
-            "importMs": import_ms,
-            "openMs": (t1 - t0) * 1000,
-            "listMs": (t2 - t1) * 1000,
-            "statsMs": (t3 - t2) * 1000,
-            "workMs": (t3 - t0) * 1000,
-        }
-    )
-)
+print(json.dumps(result))

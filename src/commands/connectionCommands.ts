@@ -49,8 +49,11 @@ async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, fi
   return [pick.entry];
 }
 
+/** Connects, with the view's progress bar running (the row itself only changes on success or a new error). */
 async function connectAll(deps: CommandDeps, entries: readonly ConnectionEntry[]): Promise<void> {
-  await Promise.all(entries.map((e) => deps.connections.connect(e.config.id)));
+  await vscode.window.withProgress({ location: { viewId: TREE_VIEW_ID } }, () =>
+    Promise.all(entries.map((e) => deps.connections.connect(e.config.id))),
+  );
 }
 
 export const connectionCommands: readonly CommandEntry[] = [

@@ -10,7 +10,7 @@ import { errorMessage } from '../ui/log';
 import { Coalescer } from './coalescer';
 import { summarizeDomainXml, type DomainSummary } from './domainSummary';
 import type { Connection, DomainEvent } from '../libvirt/connection';
-import type { ManagedConnection } from '../libvirt/managedConnection';
+import type { ConnectionState, ManagedConnection } from '../libvirt/managedConnection';
 import type { Disposable } from '../libvirt/rpc/types';
 import { ConnectionNode } from './nodes/connectionNode';
 import { GroupNode, type GroupKind } from './nodes/groupNode';
@@ -77,6 +77,8 @@ export class HostSession implements Disposable {
   private refreshAgain = false;
   private started = false;
   private disposed = false;
+  private lastFailure: Extract<ConnectionState, { kind: 'disconnected' }> | undefined;
+  private shownKey: string | undefined;
 
   constructor(
     readonly config: ConnectionConfig,
@@ -213,9 +215,27 @@ export class HostSession implements Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
+  /**
+   * The state the connection row shows. While ManagedConnection retries by itself after a failure,
+   * the row keeps showing that failure (its tooltip says a retry is under way) instead of flipping
+   * to "connecting" and back at every attempt: each flip re-renders the row, which also closes a
+   * context menu the user has open on it. A new failure reason, a success, or a disconnect shows.
+   */
+  get displayState(): ConnectionState {
+    const s = this.managed.state;
+    if (s.kind === 'connecting' && s.attempt > 1 && this.lastFailure) return this.lastFailure;
+    return s;
+  }
+
   private onState(): void {
     const state = this.managed.state;
     this.ctx.log.info(`${this.config.name}: ${state.kind}${state.kind === 'disconnected' ? ` (${state.reason})` : ''}`);
+    if (state.kind === 'disconnected') this.lastFailure = state;
+    else if (state.kind !== 'connecting') this.lastFailure = undefined;
+    const shown = this.displayState;
+    const key = shown.kind === 'disconnected' ? `disconnected\0${shown.reason}` : shown.kind;
+    const unchanged = key === this.shownKey && state.kind !== 'connected';
+    this.shownKey = key;
     if (state.kind === 'connected') {
       this.started = true;
       this.summaries.clear();
@@ -227,7 +247,7 @@ export class HostSession implements Disposable {
       this.vmNodes.clear();
       this.summaries.clear();
     }
-    this.ctx.fire([this.node]);
+    if (!unchanged) this.ctx.fire([this.node]);
   }
 
   private onDomainEvent(e: DomainEvent): void {

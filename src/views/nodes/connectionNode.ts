@@ -16,8 +16,8 @@ export class ConnectionNode implements NodeBase {
   }
 
   getTreeItem(): vscode.TreeItem {
-    const { config, managed } = this.session;
-    const state = managed.state;
+    const { config } = this.session;
+    const state = this.session.displayState;
     const item = new vscode.TreeItem(config.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
     item.contextValue = `connection.${state.kind}`;
@@ -42,7 +42,8 @@ export class ConnectionNode implements NodeBase {
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.description = `disconnected: ${state.reason}`;
         tooltip.appendMarkdown(`\n\nDisconnected: ${escape(state.reason)}`);
-        if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
+        if (this.session.managed.state.kind === 'connecting') tooltip.appendMarkdown('\n\nRetrying now…');
+        else if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
         break;
     }
     item.tooltip = tooltip;
@@ -52,7 +53,7 @@ export class ConnectionNode implements NodeBase {
   getChildren(): TreeNode[] {
     const s = this.session;
     s.ensureStarted();
-    const state = s.managed.state;
+    const state = s.displayState;
     const msg = (key: string, text: string, opts?: ConstructorParameters<typeof MessageNode>[3]): MessageNode =>
       new MessageNode(this, `${this.id}/msg:${key}`, text, opts);
     const arg = [{ connectionId: s.id }];

@@ -99,6 +99,24 @@ describe('generated XDR codecs (unit)', () => {
     assert.throws(() => decodeFromBuffer(VirNetMessageHeaderCodec, Buffer.alloc(28)), /trailing bytes/);
   });
 
+  it('decodes strings in place: UTF-8, invalid bytes as U+FFFD, padding skipped, bounds kept', () => {
+    const w = new XdrWriter();
+    w.uint(7);
+    w.string('héllo');
+    w.uint(3);
+    w.bytes(Buffer.from([0x61, 0xff, 0x62, 0]));
+    w.string('');
+    w.uint(9);
+    const buf = w.finish();
+    const r = new XdrReader(buf, 4, buf.length - 4);
+    assert.equal(r.string(), 'héllo');
+    assert.equal(r.string(), 'a\ufffdb');
+    assert.equal(r.string(), '');
+    r.done();
+    assert.throws(() => new XdrReader(buf, 4, 12).string(), XdrError);
+    assert.throws(() => new XdrReader(buf, 4).string(3), /exceeds maximum 3/);
+  });
+
   it('rejects out-of-range integers and invalid bools', () => {
     assert.throws(() => encodeToBuffer(VirNetMessageHeaderCodec, { prog: -1, vers: 1, proc: 1, type: 0, serial: 0, status: 0 }), XdrError);
     const w = new XdrWriter();

@@ -15,8 +15,6 @@ export class XdrError extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
 function pad4(n: number): number {
   return (4 - (n & 3)) & 3;
 }
@@ -231,7 +229,9 @@ export class XdrReader {
     const len = this.uint();
     if (len > max) throw new XdrError(`string length ${len} exceeds maximum ${max}`);
     this.need(len + pad4(len), 'string');
-    const s = utf8.decode(this.buf.subarray(this.pos, this.pos + len));
+    // Decoded straight from the buffer: no sub-buffer per string (a bulk reply has thousands).
+    // Invalid UTF-8 becomes U+FFFD, as with a non-fatal TextDecoder.
+    const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len + pad4(len);
     return s;
   }

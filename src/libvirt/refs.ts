@@ -88,11 +88,20 @@ export class InvalidArgumentError extends Error {
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
+/** Two lowercase hex digits for each byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** 16 bytes -> 8-4-4-4-12 lowercase hex. */
 export function uuidToString(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new InvalidArgumentError(`a UUID has 16 bytes, got ${bytes.length}`);
-  const h = Buffer.from(bytes).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // A table lookup per byte: no Buffer copy and no intermediate hex string to slice (this runs
+  // once per domain of every bulk reply).
+  const b = bytes;
+  const h = HEX;
+  return (
+    h[b[0]!]! + h[b[1]!]! + h[b[2]!]! + h[b[3]!]! + '-' + h[b[4]!]! + h[b[5]!]! + '-' + h[b[6]!]! + h[b[7]!]! + '-' +
+    h[b[8]!]! + h[b[9]!]! + '-' + h[b[10]!]! + h[b[11]!]! + h[b[12]!]! + h[b[13]!]! + h[b[14]!]! + h[b[15]!]!
+  );
 }
 
 /** A UUID string (with or without dashes, any case) -> 16 bytes. */

@@ -23,6 +23,18 @@ describe('connection refs and conversions (unit)', () => {
     assert.ok(uuidToBytes('0123456789abcdef0123456789abcdef').equals(bytes));
   });
 
+  it('formats every byte value, from a view into a larger buffer', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    for (let off = 0; off + 16 <= 256; off += 16) {
+      const view = all.subarray(off, off + 16);
+      const s = uuidToString(view);
+      const h = view.toString('hex');
+      assert.equal(s, `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+      assert.ok(uuidToBytes(s).equals(view));
+    }
+    assert.equal(uuidToString(new Uint8Array(16).fill(0xff)), 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+  });
+
   it('rejects malformed UUIDs with a typed error', () => {
     assert.throws(() => uuidToBytes('not-a-uuid'), InvalidArgumentError.is);
     assert.throws(() => uuidToBytes('01234567-89ab-cdef-0123-456789abcde'), InvalidArgumentError.is);

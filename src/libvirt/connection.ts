@@ -35,7 +35,7 @@ import {
   type StoragePoolRef,
   type StorageVolRef,
 } from './refs';
-import { decodeTypedParams, type TypedParams } from './typedParams';
+import { domainStatsRetDecoder, type TypedParams } from './typedParams';
 import {
   EventHub,
   type DomainEvent,
@@ -153,6 +153,9 @@ function charArrayToString(chars: readonly number[]): string {
   const end = chars.indexOf(0);
   return Buffer.from((end < 0 ? chars : chars.slice(0, end)).map((c) => c & 0xff)).toString('latin1');
 }
+
+/** CONNECT_GET_ALL_DOMAIN_STATS whose reply decodes straight into DomainStatsRecord[]. */
+const GET_ALL_DOMAIN_STATS = { ...P.CONNECT_GET_ALL_DOMAIN_STATS, ret: domainStatsRetDecoder };
 
 function readAll(stream: RpcStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -340,8 +343,7 @@ export class Connection {
    * `flags` virConnectGetAllDomainStatsFlags (list filters only apply without `doms`).
    */
   async connectGetAllDomainStats(stats: number, flags = 0, doms: readonly DomainRef[] = []): Promise<DomainStatsRecord[]> {
-    const r = await this.call(P.CONNECT_GET_ALL_DOMAIN_STATS, { doms: doms.map(domainToWire), stats, flags });
-    return r.retStats.map((s) => ({ dom: domainFromWire(s.dom), params: decodeTypedParams(s.params) }));
+    return this.call(GET_ALL_DOMAIN_STATS, { doms: doms.map(domainToWire), stats, flags });
   }
 
   async domainLookupByName(name: string): Promise<DomainRef> {

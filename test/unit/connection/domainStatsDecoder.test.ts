@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import {
+  REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX,
+  RemoteConnectGetAllDomainStatsRetCodec,
+  type RemoteConnectGetAllDomainStatsRet,
+  type RemoteTypedParam,
+} from '../../../src/libvirt/generated/remoteProtocol';
+import { domainFromWire } from '../../../src/libvirt/refs';
+import { XdrError, XdrWriter, decodeFromBuffer, encodeToBuffer } from '../../../src/libvirt/rpc/xdr';
+import { decodeTypedParams, domainStatsRetDecoder } from '../../../src/libvirt/typedParams';
+
+/** What the generated codec plus decodeTypedParams make of the same bytes. */
+function reference(buf: Buffer): unknown {
+  const r = decodeFromBuffer(RemoteConnectGetAllDomainStatsRetCodec, buf);
+  return r.retStats.map((s) => ({ dom: domainFromWire(s.dom), params: decodeTypedParams(s.params) }));
+}
+
+function randomHyper(signed: boolean): bigint {
+  const v = crypto.randomBytes(8).readBigUInt64BE(0);
+  // Values near 2^53 and 2^64 exercise the rounding of the two-word join.
+  const pick = crypto.randomInt(4);
+  const x = pick === 0 ? v : pick === 1 ? (1n << 53n) + (v & 0xffn) : pick === 2 ? (1n << 64n) - 1n - (v & 0xffffn) : v >> BigInt(crypto.randomInt(64));
+  return signed ? BigInt.asIntN(64, x) : x;
+}
+
+describe('bulk domain stats decoder (unit)', () => {
+  const params: RemoteTypedParam[] = [
+    { field: 'state.state', value: { type: 1, i: -3 } },
+    { field: 'ui', value: { type: 2, ui: 4000000000 } },
+    { field: 'l', value: { type: 3, l: -(1n << 63n) } },
+    { field: 'ul', value: { type: 4, ul: (1n << 64n) - 1n } },
+    { field: 'd', value: { type: 5, d: 0.25 } },
+    { field: 'b', value: { type: 6, b: 0 } },
+    { field: 's', value: { type: 7, s: 'héllo' } },
+  ];
+  const dom = { name: 'vm-ü', uuid: Buffer.from('00112233445566778899aabbccddeeff', 'hex'), id: 4 };
+
+  it('gives the same records as the generated codec and decodeTypedParams, for every value type', () => {
+    const ret: RemoteConnectGetAllDomainStatsRet = { retStats: [{ dom, params }, { dom: { ...dom, id: -1 }, params: [] }] };
+    const buf = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, ret);
+    const got = decodeFromBuffer(domainStatsRetDecoder, buf);
+    assert.deepEqual(got, reference(buf));
+    assert.deepEqual(got[0]!.params, { 'state.state': -3, ui: 4000000000, l: -(2 ** 63), ul: 2 ** 64, d: 0.25, b: false, s: 'héllo' });
+    assert.equal(got[0]!.dom.uuid, '00112233-4455-6677-8899-aabbccddeeff');
+  });
+
+  it('rounds 64-bit values exactly like Number() of the bigint', () => {
+    const many: RemoteTypedParam[] = [];
+    for (let i = 0; i < 2000; i++) {
+      many.push(i % 2 ? { field: `u${i}`, value: { type: 4, ul: randomHyper(false) } } : { field: `l${i}`, value: { type: 3, l: randomHyper(true) } });
+    }
+    const buf = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, { retStats: [{ dom, params: many }] });
+    assert.deepEqual(decodeFromBuffer(domainStatsRetDecoder, buf), reference(buf));
+  });
+
+  it('throws XdrError on an unknown value type, a count over the maximum and truncation at every cut', () => {
+    const one = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, { retStats: [{ dom, params: [params[0]!] }] });
+    const badType = Buffer.from(one);
+    badType.writeInt32BE(99, badType.length - 8);
+    assert.throws(() => decodeFromBuffer(domainStatsRetDecoder, badType), (e: unknown) => XdrError.is(e) && /unknown discriminant 99/.test(e.message));
+
+    const overMax = new XdrWriter();
+    overMax.uint(1);
+    overMax.string(dom.name);
+    overMax.bytes(dom.uuid);
+    overMax.int(dom.id);
+    overMax.uint(REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX + 1);
+    assert.throws(() => decodeFromBuffer(domainStatsRetDecoder, overMax.finish()), (e: unknown) => XdrError.is(e) && /exceeds maximum/.test(e.message));
+
+    const full = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, { retStats: [{ dom, params }] });
+    for (let cut = 0; cut < full.length; cut++) {
+      assert.throws(() => decodeFromBuffer(domainStatsRetDecoder, full.subarray(0, cut)), XdrError, `cut at ${cut}`);
+    }
+    assert.throws(() => decodeFromBuffer(domainStatsRetDecoder, Buffer.concat([full, Buffer.alloc(4)])), /trailing bytes/);
+    assert.throws(() => encodeToBuffer(domainStatsRetDecoder, []), XdrError);
+  });
+});

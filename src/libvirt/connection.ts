@@ -36,6 +36,7 @@ import {
   type StorageVolRef,
 } from './refs';
 import { domainStatsRetDecoder, type TypedParams } from './typedParams';
+import { domainListRetDecoder } from './bulkDecoders';
 import {
   EventHub,
   type DomainEvent,
@@ -153,6 +154,9 @@ function charArrayToString(chars: readonly number[]): string {
   const end = chars.indexOf(0);
   return Buffer.from((end < 0 ? chars : chars.slice(0, end)).map((c) => c & 0xff)).toString('latin1');
 }
+
+/** CONNECT_LIST_ALL_DOMAINS whose reply decodes straight into DomainRef[]. */
+const LIST_ALL_DOMAINS = { ...P.CONNECT_LIST_ALL_DOMAINS, ret: domainListRetDecoder };
 
 /** CONNECT_GET_ALL_DOMAIN_STATS whose reply decodes straight into DomainStatsRecord[]. */
 const GET_ALL_DOMAIN_STATS = { ...P.CONNECT_GET_ALL_DOMAIN_STATS, ret: domainStatsRetDecoder };
@@ -335,7 +339,7 @@ export class Connection {
 
   /** All domains (flags: virConnectListAllDomainsFlags), in one call. */
   async connectListAllDomains(flags = 0): Promise<DomainRef[]> {
-    return (await this.call(P.CONNECT_LIST_ALL_DOMAINS, { need_results: 1, flags })).domains.map(domainFromWire);
+    return this.call(LIST_ALL_DOMAINS, { need_results: 1, flags });
   }
 
   /**

@@ -5,13 +5,13 @@ import {
   REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX,
   REMOTE_DOMAIN_LIST_MAX,
   REMOTE_STRING_MAX,
-  RemoteNonnullDomainCodec,
   type RemoteTypedParam,
   type RemoteTypedParamValue,
 } from './generated/remoteProtocol';
 import { VirTypedParameterType } from './generated/libvirtConstants';
 import { XdrError, type XdrCodec, type XdrReader } from './rpc/xdr';
-import { domainFromWire, type DomainRef } from './refs';
+import type { DomainRef } from './refs';
+import { readDomainRef } from './bulkDecoders';
 
 export type TypedParamValue = number | string | boolean;
 export type TypedParams = Record<string, TypedParamValue>;
@@ -126,7 +126,7 @@ export const domainStatsRetDecoder: XdrCodec<DecodedDomainStats[]> = {
     const n = r.arrayLength(REMOTE_DOMAIN_LIST_MAX);
     const out = new Array<DecodedDomainStats>(n);
     for (let i = 0; i < n; i++) {
-      const dom = domainFromWire(RemoteNonnullDomainCodec.decode(r));
+      const dom = readDomainRef(r);
       out[i] = { dom, params: readTypedParams(r, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX) };
     }
     return out;

@@ -219,6 +219,17 @@ export class XdrReader {
     return this.rawCopy(len, 'fixed opaque');
   }
 
+  /**
+   * Fixed-length opaque as a view into the message (no copy), for a caller that converts it at
+   * once (a UUID to its string): the view shares the reply's memory, so it must not be kept.
+   */
+  opaqueFixedView(len: number): Buffer {
+    this.need(len + pad4(len), 'fixed opaque');
+    const v = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len + pad4(len);
+    return v;
+  }
+
   opaqueVar(max = 0xffffffff): Buffer {
     const len = this.uint();
     if (len > max) throw new XdrError(`opaque length ${len} exceeds maximum ${max}`);

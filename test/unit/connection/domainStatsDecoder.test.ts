@@ -2,13 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import {
   REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX,
+  REMOTE_DOMAIN_LIST_MAX,
   RemoteConnectGetAllDomainStatsRetCodec,
+  RemoteConnectListAllDomainsRetCodec,
   type RemoteConnectGetAllDomainStatsRet,
   type RemoteTypedParam,
 } from '../../../src/libvirt/generated/remoteProtocol';
 import { domainFromWire } from '../../../src/libvirt/refs';
 import { XdrError, XdrWriter, decodeFromBuffer, encodeToBuffer } from '../../../src/libvirt/rpc/xdr';
 import { decodeTypedParams, domainStatsRetDecoder } from '../../../src/libvirt/typedParams';
+import { domainListRetDecoder } from '../../../src/libvirt/bulkDecoders';
 
 /** What the generated codec plus decodeTypedParams make of the same bytes. */
 function reference(buf: Buffer): unknown {
@@ -74,5 +77,21 @@ describe('bulk domain stats decoder (unit)', () => {
     }
     assert.throws(() => decodeFromBuffer(domainStatsRetDecoder, Buffer.concat([full, Buffer.alloc(4)])), /trailing bytes/);
     assert.throws(() => encodeToBuffer(domainStatsRetDecoder, []), XdrError);
+  });
+
+  it('decodes a domain list like the generated codec, with its bounds checks', () => {
+    const domains = Array.from({ length: 40 }, (_, i) => ({ name: `vm-${i}-é`, uuid: crypto.randomBytes(16), id: i % 3 ? -1 : i }));
+    const buf = encodeToBuffer(RemoteConnectListAllDomainsRetCodec, { domains, ret: domains.length });
+    const got = decodeFromBuffer(domainListRetDecoder, buf);
+    assert.deepEqual(got, decodeFromBuffer(RemoteConnectListAllDomainsRetCodec, buf).domains.map(domainFromWire));
+    assert.equal(got[7]!.uuid, domains[7]!.uuid.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-'));
+    for (let cut = 0; cut < 60; cut++) {
+      assert.throws(() => decodeFromBuffer(domainListRetDecoder, buf.subarray(0, cut)), XdrError, `cut at ${cut}`);
+    }
+    assert.throws(() => decodeFromBuffer(domainListRetDecoder, buf.subarray(0, buf.length - 4)), XdrError);
+    const w = new XdrWriter();
+    w.uint(REMOTE_DOMAIN_LIST_MAX + 1);
+    assert.throws(() => decodeFromBuffer(domainListRetDecoder, w.finish()), /exceeds maximum/);
+    assert.throws(() => encodeToBuffer(domainListRetDecoder, []), XdrError);
   });
 });

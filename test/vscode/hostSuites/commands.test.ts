@@ -18,29 +18,17 @@ import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirDomainState, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
 import { isNoDomain, isNoStorageVol } from '../../../src/libvirt/rpc/errors';
+import { waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hctest-';
 const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const UNDEFINE_ALL = U.MANAGED_SAVE | U.SNAPSHOTS_METADATA | U.CHECKPOINTS_METADATA | U.NVRAM | U.TPM;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  waitForShared(what, fn, timeoutMs);
 
 /** A tiny TCG VM: 128 MiB, VNC on 127.0.0.1, optional extra devices and <os> content. */
 function tinyVmXml(name: string, opts: { devices?: string; efi?: boolean } = {}): string {

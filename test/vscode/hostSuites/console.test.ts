@@ -22,12 +22,12 @@ import { vncRouteForUri } from '../../../src/console/vncRoute';
 import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues, VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
+import { sleep, waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hcons-';
 const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** VM names carry the creating process id, so a run only removes leftovers of dead runs. */
 function ownName(): string {
@@ -45,20 +45,8 @@ function leftoverOfDeadRun(name: string): boolean {
   }
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  waitForShared(what, fn, timeoutMs);
 
 function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string, extraDevices = ''): string {
   const g =

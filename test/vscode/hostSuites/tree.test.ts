@@ -9,27 +9,15 @@ import type { ExtensionApi } from '../../../src/extension';
 import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
+import { sleep, waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'vstree-';
 const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
+  waitForShared(what, fn, timeoutMs);
 
 function domainXml(name: string): string {
   return `<domain type='qemu'>

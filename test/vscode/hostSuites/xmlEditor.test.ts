@@ -14,29 +14,17 @@ import type { PickItem, PickRequest } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
 import { VirDomainSnapshotCreateFlags, VirDomainSnapshotDeleteFlags, VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
+import { sleep, waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'xetest-';
 const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const INACTIVE = VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const unique = (): string => `${PREFIX}${crypto.randomBytes(4).toString('hex')}`;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
+  waitForShared(what, fn, timeoutMs);
 
 function tinyVmXml(name: string): string {
   return `<domain type='qemu'>

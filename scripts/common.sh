@@ -10,3 +10,23 @@ ensure_node_modules() {
     echo "node_modules is up to date"
   fi
 }
+
+# Installs the named Debian packages that are not installed yet; `apt-get update` only when the
+# install fails on stale package lists. The caller defines log and die.
+apt_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
+      missing+=("$p")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}) and not root: install them or run as root"
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+  if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+    "${apt[@]}" update >/dev/null
+    "${apt[@]}" install --no-install-recommends "${missing[@]}"
+  fi
+}

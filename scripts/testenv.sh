@@ -28,24 +28,8 @@ log() { printf '[testenv] %s\n' "$*" >&2; }
 die() { printf '[testenv] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- install
-apt_install_missing() {
-  # Installs the named Debian packages that are not installed yet; `apt-get update` only when needed.
-  local missing=() p
-  for p in "$@"; do
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-      missing+=("$p")
-    fi
-  done
-  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
-  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}) and not root: install them or run as root"
-  log "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
-  if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-    "${apt[@]}" update >/dev/null
-    "${apt[@]}" install --no-install-recommends "${missing[@]}"
-  fi
-}
+# shellcheck source=scripts/common.sh
+source "$(dirname "$0")/common.sh"
 
 cmd_install() {
   apt_install_missing "${PKG_LIST[@]}"

@@ -20,23 +20,8 @@ ENTRY="$DIR/node_modules/code-server/out/node/entry.js"
 log() { printf '[vscode-env] %s\n' "$*" >&2; }
 die() { printf '[vscode-env] ERROR: %s\n' "$*" >&2; exit 1; }
 
-apt_install_missing() {
-  local missing=() p
-  for p in "$@"; do
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-      missing+=("$p")
-    fi
-  done
-  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
-  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}) and not root"
-  log "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
-  if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-    "${apt[@]}" update >/dev/null
-    "${apt[@]}" install --no-install-recommends "${missing[@]}"
-  fi
-}
+# shellcheck source=scripts/common.sh
+source "$(dirname "$0")/common.sh"
 
 installed_version() {
   node -p "require('$DIR/node_modules/code-server/package.json').version" 2>/dev/null || true

@@ -1,5 +1,6 @@
 // Pool actions: start, stop, autostart, refresh, delete (definition only, or with its storage).
 
+import * as vscode from 'vscode';
 import { createPoolCommand } from './createPool';
 import { deletePool } from '../../libvirt/resources/operations';
 import { poolUsers } from '../../libvirt/resources/domainUsage';
@@ -71,7 +72,10 @@ export const deletePoolCommand: CommandHandler = async (deps, node) => {
     : `Only libvirt's definition goes; the data in ${where} stays.${users.length > 0 ? ` VMs using it: ${users.join(', ')}.` : ''}`;
   const ok = await deps.prompts.confirm({ message: deleteStorage ? `Delete pool ${t.ref.name} and its storage?` : `Delete the definition of pool ${t.ref.name}?`, detail, button: 'Delete' });
   if (!ok) throw new UserCancelledError('Delete Pool');
-  await deletePool(t.conn, t.ref, { deleteStorage });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: deleteStorage ? `Deleting pool ${t.ref.name} and ${vols.length} volume(s)…` : `Deleting pool ${t.ref.name}…` },
+    () => deletePool(t.conn, t.ref, { deleteStorage }),
+  );
   refreshAfter(t);
 };
 

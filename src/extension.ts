@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { PromptSeam } from './commands/prompts';
 import { registerCommands } from './commands/registry';
 import { ConnectionRegistry } from './connections/connectionRegistry';
+import { ConnectionSecrets } from './connections/connectionSecrets';
 import { ConnectionStore } from './connections/connectionStore';
 import { connectionErrorHints } from './connections/errorHints';
 import { createManagedFactory } from './connections/managedFactory';
@@ -16,6 +17,8 @@ import { registerXmlEditor } from './xmlEditor/register';
 export interface ExtensionApi {
   readonly tree: TreeTestApi;
   readonly connections: ConnectionRegistry;
+  /** Remembered passwords per connection. */
+  readonly secrets: ConnectionSecrets;
   /** Answers the VM commands' confirmations and picks in tests (see src/commands/prompts.ts). */
   readonly prompts: PromptSeam;
 }
@@ -24,12 +27,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = createLog();
   const runner = new CommandRunner({ log, hints: connectionErrorHints });
   const connections = new ConnectionRegistry(new ConnectionStore(), createManagedFactory(context.secrets));
+  const secrets = new ConnectionSecrets(context.secrets, context.globalState);
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
-  const { prompts } = registerCommands(context, { context, tree, connections, runner, log });
+  const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log });
   registerXmlEditor(context, { connections, prompts, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
-  return { tree: createTreeTestApi(tree), connections, prompts };
+  return { tree: createTreeTestApi(tree), connections, secrets, prompts };
 }
 
 export function deactivate(): void {

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { askNewConnection } from '../connections/addConnection';
 import type { ConnectionEntry } from '../connections/connectionRegistry';
 import { detectLocalUri } from '../connections/localConnection';
-import { secretKey } from '../connections/sshPrompts';
 import { required } from '../ui/cancel';
 import type { TreeNode } from '../views/treeNode';
 import { TREE_VIEW_ID, VmTree } from '../views/vmTree';
@@ -75,17 +74,18 @@ export const connectionCommands: readonly CommandEntry[] = [
       const entries = await targets(deps, args, 'Remove Connection');
       if (entries.length === 0) return;
       const names = entries.map((e) => `"${e.config.name}"`).join(', ');
-      const remove = 'Remove';
-      const answer = await vscode.window.showWarningMessage(
-        `Remove the connection ${names}?`,
-        { modal: true, detail: 'Its virtual machines are not touched; only the saved connection and its remembered password are removed.' },
-        remove,
-      );
-      if (answer !== remove) return;
+      const ok = await deps.prompts.confirm({
+        message: `Remove the connection${entries.length === 1 ? '' : 's'} ${names}?`,
+        detail:
+          'Its virtual machines are not touched. The saved connection and every password remembered for it ' +
+          "(SSH password, key passphrase, console passwords) are removed from VS Code's secret storage.",
+        button: 'Remove',
+      });
+      if (!ok) return;
       for (const e of entries) {
         await deps.connections.remove(e.config.id);
-        await deps.context.secrets.delete(secretKey(e.config.id, 'password'));
-        await deps.context.secrets.delete(secretKey(e.config.id, 'passphrase'));
+        const n = await deps.secrets.removeAll(e.config.id);
+        deps.log.info(`Removed connection ${e.config.name} and ${n} remembered secret${n === 1 ? '' : 's'}`);
       }
     },
   },

@@ -14,10 +14,10 @@ import type { CommandDeps, CommandEntry } from './registry';
 const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 
 /** The console manager of this activation (created on first use, disposed with the extension). */
-export function consoleManager(deps: Pick<CommandDeps, 'context' | 'log' | 'prompts'>): ConsoleManager {
+export function consoleManager(deps: Pick<CommandDeps, 'context' | 'secrets' | 'log' | 'prompts'>): ConsoleManager {
   let m = managers.get(deps.context);
   if (!m) {
-    m = new ConsoleManager(deps.context, deps.log, deps.prompts);
+    m = new ConsoleManager({ extensionUri: deps.context.extensionUri, secrets: deps.secrets }, deps.log, deps.prompts);
     managers.set(deps.context, m);
     deps.context.subscriptions.push(m);
   }

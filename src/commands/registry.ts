@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../connections/connectionRegistry';
+import type { ConnectionSecrets } from '../connections/connectionSecrets';
 import type { CommandRunner } from '../ui/runCommand';
 import type { VmTree } from '../views/vmTree';
 import { connectionCommands } from './connectionCommands';
@@ -21,6 +22,8 @@ export interface CommandDeps {
   /** The Virtual Machines tree: selection, sessions (live connection per host), refresh, filter. */
   readonly tree: VmTree;
   readonly connections: ConnectionRegistry;
+  /** Remembered passwords per connection (SSH, VNC). */
+  readonly secrets: ConnectionSecrets;
   readonly runner: CommandRunner;
   readonly log: vscode.LogOutputChannel;
   /** Confirmations, picks and input boxes (answerable by tests, see prompts.ts). */

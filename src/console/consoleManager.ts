@@ -8,6 +8,7 @@ import type { ConsoleState, KeyCombo } from '../webviews/console/protocol';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
 import { describeCharDevice, parseDomainConsoles } from './domainConsoles';
 import { vscodePrompts, type Prompts } from '../commands/prompts';
+import type { ConnectionSecrets } from '../connections/connectionSecrets';
 import { required } from '../ui/cancel';
 import { screenshotToPng } from './image';
 import { SerialPseudoterminal, type SerialState } from './serialTerminal';
@@ -61,7 +62,7 @@ export class ConsoleManager implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: vscode.SecretStorage },
+    private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: ConnectionSecrets },
     private readonly log: vscode.LogOutputChannel,
     private readonly prompts: Prompts = vscodePrompts,
   ) {

@@ -17,10 +17,11 @@ export interface GraphicalSessionUi {
   post(m: ToWebview): Promise<unknown>;
   /** Asks the user for the VNC password; undefined = cancelled. */
   askPassword(prompt: string): Promise<string | undefined>;
-  readonly secrets: {
-    get(key: string): Promise<string | undefined>;
-    store(key: string, value: string): Promise<void>;
-    delete(key: string): Promise<void>;
+  /** Where this VM's VNC password is remembered (SecretStorage, bound to connection and VM). */
+  readonly password: {
+    get(): Promise<string | undefined>;
+    store(value: string): Promise<void>;
+    delete(): Promise<void>;
   };
   /** Toolbar actions that need the editor (clipboard, files, layout). */
   requestPaste(): void;
@@ -69,7 +70,10 @@ export class GraphicalSession {
   private eventSub: ConsoleDisposable | undefined;
   private subscribedConn: ConsoleConnection | undefined;
   private vnc: VncGraphics | undefined;
-  private passwordFromPrompt = false;
+  /** A password typed at the prompt, remembered only once the VNC login with it succeeded. */
+  private pendingPassword: string | undefined;
+  /** The remembered password was refused: ask instead of offering it again. */
+  private storedRefused = false;
   private readonly created = Date.now();
   private timingsMut: { relayOpen?: number; rfbConnected?: number; firstFrame?: number } = {};
   private stateListeners = new Set<(s: ConsoleState) => void>();
@@ -83,10 +87,6 @@ export class GraphicalSession {
 
   get timings(): SessionTimings {
     return { ...this.timingsMut };
-  }
-
-  get secretKey(): string {
-    return `vncPassword:${this.target.connectionId}:${this.target.dom.uuid}`;
   }
 
   onState(listener: (s: ConsoleState) => void): ConsoleDisposable {
@@ -113,6 +113,7 @@ export class GraphicalSession {
         this.attempts = 0;
         this.timingsMut.rfbConnected = Date.now() - this.created;
         this.setState({ kind: 'connected' });
+        this.rememberPendingPassword();
         break;
       case 'rfbDisconnected':
         if (m.session === this.sessionId) this.dropRelay(m.clean ? 'the display closed' : 'the display connection was lost');
@@ -124,8 +125,9 @@ export class GraphicalSession {
         void this.answerCredentials();
         break;
       case 'securityFailure':
-        void this.ui.secrets.delete(this.secretKey);
-        this.passwordFromPrompt = false;
+        void this.ui.password.delete();
+        this.storedRefused = true;
+        this.pendingPassword = undefined;
         this.closeRelay();
         this.setState({ kind: 'error', message: `VNC authentication failed: ${m.reason}` });
         break;
@@ -317,15 +319,21 @@ export class GraphicalSession {
 
   private async answerCredentials(): Promise<void> {
     let password = this.vnc?.password;
-    if (password === undefined && !this.passwordFromPrompt) password = await this.ui.secrets.get(this.secretKey);
+    if (password === undefined) password = this.pendingPassword;
+    if (password === undefined && !this.storedRefused) password = await this.ui.password.get();
     if (password === undefined) {
       password = await this.ui.askPassword(`VNC password for ${this.target.dom.name}`);
-      if (password !== undefined) {
-        this.passwordFromPrompt = true;
-        await this.ui.secrets.store(this.secretKey, password);
-      }
+      this.pendingPassword = password;
     }
     void this.ui.post({ type: 'credentials', password: password ?? '' });
+  }
+
+  private rememberPendingPassword(): void {
+    const password = this.pendingPassword;
+    if (password === undefined) return;
+    this.pendingPassword = undefined;
+    this.storedRefused = false;
+    this.ui.password.store(password).catch((err: unknown) => this.ui.log('warn', `console: the VNC password could not be remembered: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async startVm(): Promise<void> {

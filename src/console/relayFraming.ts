@@ -95,7 +95,7 @@ export function decodePayload(data: unknown): Uint8Array {
   }
   if (typeof data === 'object' && data !== null) {
     const values = Object.values(data as Record<string, unknown>);
-    if (values.every((n) => typeof n === 'number' && n >= 0 && n <= 255)) return Uint8Array.from(values as number[]);
+    if (values.every((n) => typeof n === 'number' && n >= 0 && n <= 255 && Number.isInteger(n))) return Uint8Array.from(values as number[]);
   }
   throw new RelayFramingError('relay payload is neither bytes nor base64 text');
 }

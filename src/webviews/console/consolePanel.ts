@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { GraphicalSession, type GraphicalSessionUi } from '../../console/graphicalSession';
 import type { ConsoleTarget } from '../../console/consoleTarget';
-import { isFromWebview, type ConsoleState, type ToWebview } from './protocol';
+import type { ConnectionSecrets } from '../../connections/connectionSecrets';
+import { parseFromWebview, WebviewMessageError, type ConsoleState, type FromWebview, type ToWebview } from './protocol';
 
 export interface ConsolePanelDeps {
   readonly extensionUri: vscode.Uri;
-  readonly secrets: vscode.SecretStorage;
+  readonly secrets: ConnectionSecrets;
   readonly log: vscode.LogOutputChannel;
   /** Saves a screenshot of the target (the "Screenshot" toolbar button). */
   screenshot(target: ConsoleTarget): void;
@@ -32,11 +33,7 @@ export class ConsolePanel {
       post: (m) => Promise.resolve(this.post(m)),
       askPassword: async (prompt) =>
         vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true, title: `Console: ${target.dom.name}` }),
-      secrets: {
-        get: (k) => Promise.resolve(deps.secrets.get(k)),
-        store: (k, v) => Promise.resolve(deps.secrets.store(k, v)),
-        delete: (k) => Promise.resolve(deps.secrets.delete(k)),
-      },
+      password: deps.secrets.vncPassword(target.connectionId, target.dom.uuid),
       requestPaste: () => {
         void vscode.env.clipboard.readText().then((text) => {
           if (text) void this.post({ type: 'typeText', text });
@@ -56,15 +53,32 @@ export class ConsolePanel {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
-        if (!isFromWebview(m)) {
-          deps.log.warn('console: ignored a malformed message from the webview');
-          return;
-        }
-        this.session.handle(m);
+        const message = this.accept(m);
+        if (message) this.session.handle(message);
       }),
       panel.onDidDispose(() => this.dispose()),
     );
     void this.post({ type: 'init', title: `Console: ${target.dom.name}`, scale: 'fit', viewOnly: false });
+  }
+
+  /**
+   * The webview is untrusted input: every field is checked (parseFromWebview), and a clipboard
+   * read additionally needs the panel to be the active, visible editor, as it is when the user
+   * clicked Paste in it. A refused message is logged and not acted on.
+   */
+  accept(m: unknown): FromWebview | undefined {
+    let message: FromWebview;
+    try {
+      message = parseFromWebview(m);
+    } catch (e) {
+      this.deps.log.warn(`console ${this.target.dom.name}: refused a message from the webview: ${WebviewMessageError.is(e) ? e.message : String(e)}`);
+      return undefined;
+    }
+    if (message.type === 'requestPaste' && !(this.panel.active && this.panel.visible)) {
+      this.deps.log.warn(`console ${this.target.dom.name}: refused a clipboard request while the console is not the active tab`);
+      return undefined;
+    }
+    return message;
   }
 
   get state(): ConsoleState {

@@ -3,6 +3,8 @@
 // `vncData` (host -> webview) and `vncSend` (webview -> host) as relay frames (see
 // src/console/relayFraming.ts); the host posts nothing but `init` before the webview's `ready`.
 
+import { decodePayload } from '../../console/relayFraming';
+
 /** What the panel shows above the display. */
 export type ConsoleState =
   | { readonly kind: 'connecting'; readonly detail?: string }
@@ -38,6 +40,7 @@ export type ToWebview =
 
 export type FromWebview =
   | { readonly type: 'ready' }
+  /** Bytes from noVNC; parseFromWebview turns base64 text into a Uint8Array. */
   | { readonly type: 'vncSend'; readonly session: number; readonly data: Uint8Array | string }
   /** noVNC closed its channel (user disconnect or protocol error). */
   | { readonly type: 'vncClose'; readonly session: number }
@@ -46,7 +49,8 @@ export type FromWebview =
   | { readonly type: 'firstFrame'; readonly session: number; readonly blank: boolean }
   | { readonly type: 'credentialsRequired'; readonly types: readonly string[] }
   | { readonly type: 'securityFailure'; readonly reason: string }
-  | { readonly type: 'requestPaste' }
+  /** Sent from a trusted click on Paste only; the host also requires the panel to be active. */
+  | { readonly type: 'requestPaste'; readonly userAction: true }
   | { readonly type: 'screenshot' }
   | { readonly type: 'reconnect' }
   | { readonly type: 'startVm' }
@@ -55,30 +59,108 @@ export type FromWebview =
   | { readonly type: 'fullscreen' }
   | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
 
-const FROM_WEBVIEW_TYPES: ReadonlySet<string> = new Set<FromWebview['type']>([
-  'ready',
-  'vncSend',
-  'vncClose',
-  'rfbConnected',
-  'rfbDisconnected',
-  'firstFrame',
-  'credentialsRequired',
-  'securityFailure',
-  'requestPaste',
-  'screenshot',
-  'reconnect',
-  'startVm',
-  'addVnc',
-  'fullscreen',
-  'log',
-]);
+/** Why a message from the webview was refused (logged by the panel, never acted on). */
+export class WebviewMessageError extends Error {
+  override readonly name = 'WebviewMessageError';
+  static is(e: unknown): e is WebviewMessageError {
+    return e instanceof WebviewMessageError;
+  }
+}
+
+/** Checks one field; returns the value to use (bytes are decoded here) or throws with the reason. */
+type FieldCheck = (v: unknown) => unknown;
+
+const MAX_TEXT = 16 * 1024;
+/** noVNC sends small client messages; a batch of them stays far below this. */
+const MAX_SEND_BYTES = 1024 * 1024;
+/** Larger than any framebuffer QEMU's VNC server offers. */
+const MAX_DIMENSION = 16384;
+
+const sessionId: FieldCheck = (v) => {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new WebviewMessageError('session is not a non-negative integer');
+  return v;
+};
+const flag: FieldCheck = (v) => {
+  if (typeof v !== 'boolean') throw new WebviewMessageError('expected true or false');
+  return v;
+};
+const dimension: FieldCheck = (v) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_DIMENSION) throw new WebviewMessageError(`not a size from 0 to ${MAX_DIMENSION}`);
+  return v;
+};
+const text: FieldCheck = (v) => {
+  if (typeof v !== 'string' || v.length > MAX_TEXT) throw new WebviewMessageError(`not a text of at most ${MAX_TEXT} characters`);
+  return v;
+};
+const logLevel: FieldCheck = (v) => {
+  if (v !== 'info' && v !== 'warn' && v !== 'error') throw new WebviewMessageError('unknown log level');
+  return v;
+};
+const securityTypes: FieldCheck = (v) => {
+  if (!Array.isArray(v) || v.length > 16 || !v.every((t) => typeof t === 'string' && t.length <= 64)) throw new WebviewMessageError('not a short list of credential types');
+  return v;
+};
+/** The relay bytes (typed array, ArrayBuffer or base64 text), decoded and size-checked here. */
+const relayBytes: FieldCheck = (v) => {
+  if (typeof v === 'string' && v.length > Math.ceil(MAX_SEND_BYTES / 3) * 4) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
+  if (Array.isArray(v) && v.length > MAX_SEND_BYTES) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
+  let bytes: Uint8Array;
+  try {
+    bytes = decodePayload(v);
+  } catch (e) {
+    throw new WebviewMessageError(`malformed byte payload (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (bytes.length > MAX_SEND_BYTES) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
+  return bytes;
+};
+const mustBeTrue: FieldCheck = (v) => {
+  if (v !== true) throw new WebviewMessageError('not started by a user action');
+  return v;
+};
+
+/** Every message the webview may send, with a check for each of its fields (and no others). */
+const FROM_WEBVIEW_FIELDS: { readonly [K in FromWebview['type']]: Readonly<Record<Exclude<keyof Extract<FromWebview, { type: K }>, 'type'>, FieldCheck>> } = {
+  ready: {},
+  vncSend: { session: sessionId, data: relayBytes },
+  vncClose: { session: sessionId },
+  rfbConnected: { session: sessionId, width: dimension, height: dimension },
+  rfbDisconnected: { session: sessionId, clean: flag },
+  firstFrame: { session: sessionId, blank: flag },
+  credentialsRequired: { types: securityTypes },
+  securityFailure: { reason: text },
+  requestPaste: { userAction: mustBeTrue },
+  screenshot: {},
+  reconnect: {},
+  startVm: {},
+  addVnc: {},
+  fullscreen: {},
+  log: { level: logLevel, message: text },
+};
 
 /**
- * A shallow check of a message from the webview: the discriminant must be known. Field-level
- * checks happen where each field is used (the host treats the webview as untrusted input).
+ * Checks every field of a message from the webview, which is untrusted input: the type must be
+ * known, each of its fields present and valid, no other field present. Returns the message with
+ * its byte payload decoded to a Uint8Array; throws WebviewMessageError saying what is wrong.
  */
-export function isFromWebview(m: unknown): m is FromWebview {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && FROM_WEBVIEW_TYPES.has((m as { type: string }).type);
+export function parseFromWebview(m: unknown): FromWebview {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new WebviewMessageError('not an object');
+  const record = m as Record<string, unknown>;
+  const type = record['type'];
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(FROM_WEBVIEW_FIELDS, type)) throw new WebviewMessageError(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  const fields = FROM_WEBVIEW_FIELDS[type as FromWebview['type']] as Readonly<Record<string, FieldCheck>>;
+  const out: Record<string, unknown> = { type };
+  for (const key of Object.keys(record)) {
+    if (key !== 'type' && !Object.prototype.hasOwnProperty.call(fields, key)) throw new WebviewMessageError(`${type}: unexpected field ${JSON.stringify(key.slice(0, 40))}`);
+  }
+  for (const [key, check] of Object.entries(fields)) {
+    if (!(key in record)) throw new WebviewMessageError(`${type}: missing field ${key}`);
+    try {
+      out[key] = check(record[key]);
+    } catch (e) {
+      throw new WebviewMessageError(`${type}.${key}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return out as FromWebview;
 }
 
 export const KEY_COMBOS: readonly KeyCombo[] = [

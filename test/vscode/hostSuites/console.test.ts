@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { PickItem, PickRequest, Prompts } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
 import { ConsoleManager } from '../../../src/console/consoleManager';
+import { ConnectionSecrets } from '../../../src/connections/connectionSecrets';
 import type { ConsoleTarget } from '../../../src/console/consoleTarget';
 import { parseDomainConsoles } from '../../../src/console/domainConsoles';
 import { pngSize, isPng, parsePpm } from '../../../src/console/image';
@@ -105,6 +106,20 @@ class MemorySecrets implements vscode.SecretStorage {
   }
 }
 
+/** Global state kept in memory (the index of remembered secrets). */
+class MemoryMemento implements vscode.Memento {
+  private readonly values = new Map<string, unknown>();
+  keys(): readonly string[] {
+    return [...this.values.keys()];
+  }
+  get<T>(key: string, defaultValue?: T): T | undefined {
+    return this.values.has(key) ? (this.values.get(key) as T) : defaultValue;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, value);
+  }
+}
+
 function socketFds(): number {
   let n = 0;
   for (const fd of fs.readdirSync('/proc/self/fd')) {
@@ -159,7 +174,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     }
     prompts = new TestPrompts();
     const log = vscode.window.createOutputChannel('Console tests', { log: true });
-    manager = new ConsoleManager({ extensionUri, secrets: new MemorySecrets() }, log, prompts);
+    manager = new ConsoleManager({ extensionUri, secrets: new ConnectionSecrets(new MemorySecrets(), new MemoryMemento()) }, log, prompts);
     dom = await startVm();
   });
 
@@ -246,6 +261,29 @@ describe('Consoles (extension host, real libvirtd)', function () {
     console.log(`      open -> relay ${timings.relayOpen} ms, RFB connected ${timings.rfbConnected} ms, first frame ${timings.firstFrame} ms`);
     panel.dispose();
     assert.equal(manager.openPanelCount, 0);
+  });
+
+  it('acts on no malformed webview message, and reads the clipboard only for the active console tab', async () => {
+    const panel = manager.openGraphical(target(conn, SYSTEM_URI, dom));
+    await waitFor('the console to connect', () => panel.state.kind === 'connected', 60_000);
+    for (const bad of [
+      { type: 'log', level: 'debug', message: 'x' },
+      { type: 'vncSend', session: 1, data: '%%%%' },
+      { type: 'vncClose', session: 'all' },
+      { type: 'requestPaste' },
+      { type: 'requestPaste', userAction: false },
+      { type: 'startVm', now: true },
+    ]) {
+      assert.equal(panel.accept(bad), undefined, `accepted ${JSON.stringify(bad)}`);
+    }
+    await waitFor('the console tab active', () => panel.panel.active && panel.panel.visible);
+    assert.deepEqual(panel.accept({ type: 'requestPaste', userAction: true }), { type: 'requestPaste', userAction: true });
+    await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+    await waitFor('another editor in front', () => !panel.panel.active);
+    assert.equal(panel.accept({ type: 'requestPaste', userAction: true }), undefined, 'a clipboard read for a background tab');
+    assert.equal(panel.state.kind, 'connected', 'the refused messages changed nothing');
+    panel.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('opens the console from the command with a VM argument, and focuses it on the second call', async () => {

@@ -34,7 +34,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: 
   return e;
 }
 
-function button(label: string, title: string, onClick: () => void, id?: string): HTMLButtonElement {
+function button(label: string, title: string, onClick: (e: MouseEvent) => void, id?: string): HTMLButtonElement {
   const b = el('button', { text: label, title, className: 'tb-button', ...(id ? { id } : {}) });
   b.type = 'button';
   b.addEventListener('click', onClick);
@@ -96,7 +96,10 @@ keySelect.addEventListener('change', () => {
   const combo = KEY_COMBOS.find((c) => c === v);
   if (combo) sendCombo(combo);
 });
-const pasteButton = button('Paste', 'Type the clipboard text as keystrokes', () => post({ type: 'requestPaste' }), 'paste');
+// Only a real click (not a scripted one) asks the host for the clipboard.
+const pasteButton = button('Paste', 'Type the clipboard text as keystrokes', (e) => {
+  if (e.isTrusted) post({ type: 'requestPaste', userAction: true });
+}, 'paste');
 const screenshotButton = button('Screenshot', 'Save a screenshot as PNG', () => post({ type: 'screenshot' }), 'screenshot');
 const scaleButton = button('1:1', 'Show the display at its native size', () => setScale(scale === 'fit' ? 'native' : 'fit'), 'scale');
 const viewOnlyButton = button('View Only', 'Stop sending keyboard and mouse input', () => setViewOnly(!viewOnly), 'view-only');

@@ -7,6 +7,7 @@ import { hostValues } from './hostEnums';
 import type { ElementDef, RngGrammar } from './schema/rngGrammar';
 import { cursorContext, wordAt } from './schema/xmlContext';
 import { isEditorDocument, type SchemaService } from './schemaService';
+import { md } from '../views/markdown';
 
 function stripPrefix(name: string): string {
   const i = name.indexOf(':');
@@ -15,7 +16,7 @@ function stripPrefix(name: string): string {
 
 function origins(defs: readonly ElementDef[]): string {
   const seen = new Set<string>();
-  for (const d of defs) seen.add(d.origin.define ? `${d.origin.file} (define \`${d.origin.define}\`)` : d.origin.file);
+  for (const d of defs) seen.add(d.origin.define ? `${d.origin.file} (define ${d.origin.define})` : d.origin.file);
   return [...seen].slice(0, 3).join(', ');
 }
 
@@ -132,27 +133,27 @@ export class XmlCompletion implements vscode.CompletionItemProvider, vscode.Hove
     const ctx = cursorContext(text, w.start);
     const loaded = await this.schemas.grammarFor(doc);
     const range = new vscode.Range(doc.positionAt(w.start), doc.positionAt(w.end));
-    const md = new vscode.MarkdownString();
+    const hover = new vscode.MarkdownString();
     if (ctx.kind === 'elementName') {
       const path = [...ctx.path, ...(ctx.closing ? [] : [w.word])];
       const described = describeElement(path);
-      md.appendMarkdown(`**<${w.word}>**${described ? ` — ${described}` : ''}\n\n`);
+      hover.appendMarkdown(md`**\\<${w.word}\\>**${described ? ` — ${described}` : ''}\n\n`);
       const defs = loaded ? defsAt(loaded.grammar, path) : undefined;
       if (loaded && defs) {
         const info = loaded.grammar.info(defs);
-        if (info.attributes.size > 0) md.appendMarkdown(`Attributes: ${[...info.attributes.keys()].map((a) => `\`${a}\``).join(', ')}\n\n`);
-        if (info.childNames.length > 0) md.appendMarkdown(`Children: ${info.childNames.slice(0, 30).map((c) => `\`${c}\``).join(', ')}${info.childNames.length > 30 ? ' …' : ''}\n\n`);
-        md.appendMarkdown(`Defined in ${origins(defs)} (${loaded.origin.description})`);
+        if (info.attributes.size > 0) hover.appendMarkdown(md`Attributes: ${[...info.attributes.keys()].join(', ')}\n\n`);
+        if (info.childNames.length > 0) hover.appendMarkdown(md`Children: ${info.childNames.slice(0, 30).join(', ')}${info.childNames.length > 30 ? ' …' : ''}\n\n`);
+        hover.appendMarkdown(md`Defined in ${origins(defs)} (${loaded.origin.description})`);
       }
-      return new vscode.Hover(md, range);
+      return new vscode.Hover(hover, range);
     }
     if (ctx.kind === 'attributeName' && loaded) {
       const defs = defsAt(loaded.grammar, ctx.path);
       const vs = defs ? loaded.grammar.info(defs).attributes.get(w.word) : undefined;
       if (!vs) return undefined;
-      md.appendMarkdown(`**${w.word}** (attribute of \`<${ctx.path[ctx.path.length - 1] ?? ''}>\`)\n\n`);
-      if (vs.values.size > 0) md.appendMarkdown(`Values: ${[...vs.values].map((v) => `\`${v}\``).join(', ')}${vs.free ? ' (or other text)' : ''}`);
-      return new vscode.Hover(md, range);
+      hover.appendMarkdown(md`**${w.word}** (attribute of \\<${ctx.path[ctx.path.length - 1] ?? ''}\\>)\n\n`);
+      if (vs.values.size > 0) hover.appendMarkdown(md`Values: ${[...vs.values].join(', ')}${vs.free ? ' (or other text)' : ''}`);
+      return new vscode.Hover(hover, range);
     }
     return undefined;
   }

@@ -3,6 +3,7 @@ import { isEmptyFilter, matchesFilter } from '../filter';
 import type { HostSession } from '../hostSession';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { MessageNode } from './messageNode';
+import { md } from '../markdown';
 
 /** A libvirt connection: its state, then its VMs and the Networks / Storage Pools / Host Devices groups. */
 export class ConnectionNode implements NodeBase {
@@ -22,7 +23,7 @@ export class ConnectionNode implements NodeBase {
     item.id = this.id;
     item.contextValue = `connection.${state.kind}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${config.name}**\n\n`).appendCodeblock(config.uri, 'text');
+    tooltip.appendMarkdown(md`**${config.name}**\n\n`).appendCodeblock(config.uri, 'text');
     switch (state.kind) {
       case 'idle':
         item.iconPath = new vscode.ThemeIcon('debug-disconnect');
@@ -41,7 +42,7 @@ export class ConnectionNode implements NodeBase {
       case 'disconnected':
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.description = `disconnected: ${state.reason}`;
-        tooltip.appendMarkdown(`\n\nDisconnected: ${escape(state.reason)}`);
+        tooltip.appendMarkdown(md`\n\nDisconnected: ${state.reason}`);
         if (this.session.managed.state.kind === 'connecting') tooltip.appendMarkdown('\n\nRetrying now…');
         else if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
         break;
@@ -101,8 +102,4 @@ export class ConnectionNode implements NodeBase {
     }
     return [...vmNodes, ...groups];
   }
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }

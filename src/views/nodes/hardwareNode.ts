@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { HardwareSection } from '../domainSummary';
 import type { NodeBase, TreeNode } from '../treeNode';
 import type { VmNode } from './vmNode';
+import { md } from '../markdown';
 
 /** One entry of a VM's hardware list (Overview, CPUs, a disk, a NIC…), like virt-manager's sidebar. */
 export class HardwareNode implements NodeBase {
@@ -23,10 +24,10 @@ export class HardwareNode implements NodeBase {
     item.iconPath = new vscode.ThemeIcon(this.section.icon);
     item.contextValue = `hardware.${this.section.kind}`;
     if (this.section.details.length > 0) {
-      const md = new vscode.MarkdownString();
-      md.appendMarkdown(`**${this.section.label}**\n\n`);
-      md.appendMarkdown(this.section.details.map(([k, v]) => `${k}: \`${v.replace(/`/g, "'")}\``).join('  \n'));
-      item.tooltip = md;
+      const tooltip = new vscode.MarkdownString(undefined, true);
+      tooltip.appendMarkdown(md`**${this.section.label}**\n\n`);
+      tooltip.appendMarkdown(this.section.details.map(([k, v]) => md`${k}: ${v}`).join('  \n'));
+      item.tooltip = tooltip;
     }
     return item;
   }

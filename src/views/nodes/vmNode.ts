@@ -9,6 +9,7 @@ import { vmStateIcon } from '../vmIcons';
 import { STATE_LABEL, vmContextValue } from '../vmState';
 import { HardwareNode } from './hardwareNode';
 import { MessageNode } from './messageNode';
+import { escapeMarkdown } from '../markdown';
 
 /** A virtual machine; its children are its hardware, read from the domain XML when expanded. */
 export class VmNode implements NodeBase {
@@ -55,7 +56,7 @@ export class VmNode implements NodeBase {
     const snap = this.snapshot;
     if (!snap) return item;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`$(vm) **${snap.ref.name}** — ${STATE_LABEL[snap.state]}\n\n`);
+    md.appendMarkdown(`$(vm) **${escapeMarkdown(snap.ref.name)}** — ${STATE_LABEL[snap.state]}\n\n`);
     const lines: string[] = [];
     const [summary, ifaces] = await Promise.all([
       this.session.summary(snap.ref).catch((err: unknown) => errorMessage(err)),
@@ -88,7 +89,7 @@ export class VmNode implements NodeBase {
       for (const d of summary.disks) lines.push(`Disk ${d.target}: ${d.source || (d.device === 'cdrom' ? 'empty CD-ROM' : 'no source')}`);
       if (summary.tags.length > 0) lines.push(`Tags: ${summary.tags.join(', ')}`);
     }
-    md.appendMarkdown(lines.map((l) => l.replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`)).join('  \n'));
+    md.appendMarkdown(lines.map(escapeMarkdown).join('  \n'));
     item.tooltip = md;
     return item;
   }

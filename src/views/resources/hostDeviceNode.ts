@@ -3,6 +3,7 @@ import { formatPciAddress, hostDeviceLabel, isGpu, type HostDevice } from '../..
 import type { GroupNode } from '../nodes/groupNode';
 import type { NodeBase, TreeNode } from '../treeNode';
 import type { ResourceHost } from './resourceApi';
+import { md } from '../markdown';
 
 /** A PCI or USB device of the host: vendor/product, driver, IOMMU group, and the VMs it is assigned to. */
 export class HostDeviceNode implements NodeBase {
@@ -36,17 +37,16 @@ export class HostDeviceNode implements NodeBase {
     const gpu = isGpu(d);
     item.iconPath = new vscode.ThemeIcon(gpu ? 'device-desktop' : d.kind === 'usb' ? 'plug' : 'circuit-board', gpu ? new vscode.ThemeColor('charts.purple') : undefined);
     item.contextValue = `hostDevice.${d.kind}${gpu ? '.gpu' : ''}${this.assignedTo.length > 0 ? '.assigned' : ''}`;
-    const md = new vscode.MarkdownString(`**${hostDeviceLabel(d)}**\n\n`);
-    md.appendMarkdown(`Node device: ${d.name}  \nVendor: ${d.vendorName ?? ''} (${d.vendorId})  \nProduct: ${d.productName ?? ''} (${d.productId})  \n`);
+    const tooltip = new vscode.MarkdownString(md`**${hostDeviceLabel(d)}**\n\n`, true);
+    tooltip.appendMarkdown(md`Node device: ${d.name}  \nVendor: ${d.vendorName ?? ''} (${d.vendorId})  \nProduct: ${d.productName ?? ''} (${d.productId})  \n`);
     if (d.kind === 'pci') {
-      if (d.classCode !== undefined) md.appendMarkdown(`Class: 0x${d.classCode.toString(16).padStart(6, '0')}${gpu ? ' (display controller)' : ''}  \n`);
+      if (d.classCode !== undefined) tooltip.appendMarkdown(md`Class: 0x${d.classCode.toString(16).padStart(6, '0')}${gpu ? ' (display controller)' : ''}  \n`);
       if (d.iommuPeers.length > 0) {
-        md.appendMarkdown(`\n$(warning) IOMMU group ${d.iommuGroup ?? ''} also holds ${d.iommuPeers.map(formatPciAddress).join(', ')}: they must be passed through together.  \n`);
+        tooltip.appendMarkdown(md`\n$(warning) IOMMU group ${d.iommuGroup ?? ''} also holds ${d.iommuPeers.map(formatPciAddress).join(', ')}: they must be passed through together.  \n`);
       }
-      for (const t of d.mdevTypes) md.appendMarkdown(`mdev type ${t.id}${t.name ? ` (${t.name})` : ''}: ${t.availableInstances ?? '?'} available  \n`);
+      for (const t of d.mdevTypes) tooltip.appendMarkdown(md`mdev type ${t.id}${t.name ? ` (${t.name})` : ''}: ${t.availableInstances ?? '?'} available  \n`);
     }
-    md.supportThemeIcons = true;
-    item.tooltip = md;
+    item.tooltip = tooltip;
     return item;
   }
 

@@ -7,6 +7,7 @@ import type { GroupNode } from '../nodes/groupNode';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { LeaseNode } from './leaseNode';
 import { resourceConnection, type ResourceHost } from './resourceApi';
+import { md } from '../markdown';
 
 /** A virtual network: state, forward mode, bridge, ranges; its DHCP leases as children when active. */
 export class NetworkResourceNode implements NodeBase {
@@ -33,16 +34,16 @@ export class NetworkResourceNode implements NodeBase {
     item.description = [this.active ? 'active' : 'inactive', summary].filter((s) => s !== '').join(' · ');
     item.iconPath = new vscode.ThemeIcon('type-hierarchy', this.active ? undefined : new vscode.ThemeColor('disabledForeground'));
     item.contextValue = `${this.active ? 'active' : 'inactive'}Network${this.autostart ? '.autostart' : ''}`;
-    const md = new vscode.MarkdownString(`**${this.ref.name}** (virtual network)\n\n`);
+    const tooltip = new vscode.MarkdownString(md`**${this.ref.name}** (virtual network)\n\n`, true);
     if (this.desc) {
-      md.appendMarkdown(`Forward: ${this.desc.forwardMode}${this.desc.forwardDev ? ` via ${this.desc.forwardDev}` : ''}  \nBridge: ${this.desc.bridge ?? '—'}  \n`);
+      tooltip.appendMarkdown(md`Forward: ${this.desc.forwardMode}${this.desc.forwardDev ? ` via ${this.desc.forwardDev}` : ''}  \nBridge: ${this.desc.bridge ?? '—'}  \n`);
       for (const ip of this.desc.ips) {
-        md.appendMarkdown(`${ip.family === 'ipv4' ? 'IPv4' : 'IPv6'}: ${ip.address}/${ip.prefix}${ip.dhcpRanges.map((r) => `, DHCP ${r.start}–${r.end}`).join('')}  \n`);
+        tooltip.appendMarkdown(md`${ip.family === 'ipv4' ? 'IPv4' : 'IPv6'}: ${ip.address}/${ip.prefix}${ip.dhcpRanges.map((r) => `, DHCP ${r.start}–${r.end}`).join('')}  \n`);
       }
-      if (this.desc.domain) md.appendMarkdown(`DNS domain: ${this.desc.domain}  \n`);
+      if (this.desc.domain) tooltip.appendMarkdown(md`DNS domain: ${this.desc.domain}  \n`);
     }
-    md.appendMarkdown(`Autostart: ${this.autostart ? 'yes' : 'no'}  \nUsed by: ${this.users.length > 0 ? this.users.join(', ') : 'no VM'}`);
-    item.tooltip = md;
+    tooltip.appendMarkdown(md`Autostart: ${this.autostart ? 'yes' : 'no'}  \nUsed by: ${this.users.length > 0 ? this.users.join(', ') : 'no VM'}`);
+    item.tooltip = tooltip;
     return item;
   }
 

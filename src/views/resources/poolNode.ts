@@ -9,6 +9,7 @@ import type { GroupNode } from '../nodes/groupNode';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { resourceConnection, type ResourceHost } from './resourceApi';
 import { VolumeNode } from './volumeNode';
+import { md } from '../markdown';
 
 /** A storage pool: state, free space, autostart; its volumes load only when it is expanded. */
 export class PoolNode implements NodeBase {
@@ -37,13 +38,13 @@ export class PoolNode implements NodeBase {
     item.iconPath = new vscode.ThemeIcon('database', this.active ? undefined : new vscode.ThemeColor('disabledForeground'));
     // e.g. activePool.autostart, inactivePool
     item.contextValue = `${this.active ? 'active' : 'inactive'}Pool${this.autostart ? '.autostart' : ''}`;
-    const md = new vscode.MarkdownString(`**${this.ref.name}** (storage pool)\n\n`);
+    const tooltip = new vscode.MarkdownString(md`**${this.ref.name}** (storage pool)\n\n`, true);
     if (this.info) {
-      md.appendMarkdown(`State: ${poolStateName(this.info.state)}  \nCapacity: ${formatBytes(this.info.capacity)}  \n`);
-      md.appendMarkdown(`Allocation: ${formatBytes(this.info.allocation)}  \nAvailable: ${formatBytes(this.info.available)}  \n`);
+      tooltip.appendMarkdown(md`State: ${poolStateName(this.info.state)}  \nCapacity: ${formatBytes(this.info.capacity)}  \n`);
+      tooltip.appendMarkdown(md`Allocation: ${formatBytes(this.info.allocation)}  \nAvailable: ${formatBytes(this.info.available)}  \n`);
     }
-    md.appendMarkdown(`Autostart: ${this.autostart ? 'yes' : 'no'}  \nUUID: ${this.ref.uuid}`);
-    item.tooltip = md;
+    tooltip.appendMarkdown(md`Autostart: ${this.autostart ? 'yes' : 'no'}  \nUUID: ${this.ref.uuid}`);
+    item.tooltip = tooltip;
     return item;
   }
 

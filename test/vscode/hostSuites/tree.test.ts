@@ -34,6 +34,12 @@ function domainXml(name: string): string {
 
 const UNDEFINE = VirDomainUndefineFlagsValues.MANAGED_SAVE | VirDomainUndefineFlagsValues.SNAPSHOTS_METADATA | VirDomainUndefineFlagsValues.NVRAM;
 
+/** The text a Markdown tooltip shows (backslash escapes removed). */
+function shownText(markdown: string | undefined): string {
+  // An escaped theme icon (\\$\\(name\\)) shows as the literal text $(name).
+  return (markdown ?? '').replace(/\\([!-/:-@[-`{-~])/g, '$1').replace(/\\\$\(/g, '$(');
+}
+
 async function removeDomain(conn: Connection, d: DomainRef): Promise<void> {
   await conn.domainDestroy(d).catch(() => undefined);
   await conn.domainUndefine(d, UNDEFINE).catch(() => undefined);
@@ -114,8 +120,26 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     assert.ok(hw.some((h) => h.startsWith('CPUs: 1 vCPU')), hw.join(' | '));
     assert.ok(hw.includes('Memory: 64 MiB'), hw.join(' | '));
     assert.ok(hw.some((h) => h.startsWith('Serial 1')), hw.join(' | '));
-    const tooltip = await api.tree.vmTooltip(localId, name);
-    assert.match(tooltip ?? '', /OS: http:\/\/debian\.org\/debian\/12/);
+    const tooltip = shownText(await api.tree.vmTooltip(localId, name));
+    assert.match(tooltip, /OS: http:\/\/debian\.org\/debian\/12/);
+  });
+
+  it('shows names and titles from the host as text in the tooltip, never as Markdown', async () => {
+    const name = `${unique()}-$(alert)*x*_[a](command:libvirtVms.showLog)<b>#`;
+    const title = '# Heading - [click](https://example.invalid) `code` $(zap)';
+    const xmlText = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const dom = await conn.domainDefineXml(domainXml(xmlText(name)).replace('<memory', `<title>${xmlText(title)}</title>\n  <memory`));
+    created.push(dom);
+    await waitFor('the new VM in the tree', () => api.tree.vmItem(localId, name));
+    const source = (await api.tree.vmTooltip(localId, name)) ?? '';
+    const shown = shownText(source);
+    assert.ok(shown.includes(name), shown);
+    assert.ok(shown.includes(`Title: ${title}`), shown);
+    // No Markdown syntax from the host survives unescaped: no link, emphasis, code, HTML or icon.
+    for (const raw of ['[a](command:', '*x*', '<b>', '`code`', '[click](', '$(alert)', '$(zap)', '# Heading']) {
+      const unescaped = source.split(raw).slice(0, -1).some((before) => !before.endsWith('\\'));
+      assert.ok(!unescaped, `unescaped ${raw} in ${source}`);
+    }
   });
 
   it('follows start, pause, resume and destroy through events', async () => {
@@ -138,8 +162,8 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     await expectState('vm.paused.noautostart', 'debug-pause');
     await conn.domainResume(running);
     await expectState('vm.running.noautostart', 'vm-running');
-    const tooltip = await api.tree.vmTooltip(localId, name);
-    assert.match(tooltip ?? '', /Up for: /);
+    const tooltip = shownText(await api.tree.vmTooltip(localId, name));
+    assert.match(tooltip, /Up for: /);
     await conn.domainDestroy(running);
     await expectState('vm.shutoff.noautostart', 'vm-outline');
   });
@@ -162,7 +186,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     const on = api.tree.vmItem(localId, name)?.contextValue ?? '';
     assert.equal(on, 'vm.shutoff.autostart');
     assert.ok(!enableShown(on) && disableShown(on));
-    assert.match((await api.tree.vmTooltip(localId, name)) ?? '', /Autostart: on/);
+    assert.match(shownText(await api.tree.vmTooltip(localId, name)), /Autostart: on/);
 
     // A change made outside the extension shows at the next load (here an explicit Refresh).
     await conn.domainSetAutostart(dom, false);
@@ -184,7 +208,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     created.push(dom);
     await conn.domainCreate(dom);
     await waitFor('running VM', () => api.tree.vmItem(localId, name)?.contextValue === 'vm.running.noautostart');
-    const cpu = async (): Promise<string> => /CPU time used: ([^\n]*)/.exec((await api.tree.vmTooltip(localId, name)) ?? '')?.[1] ?? '';
+    const cpu = async (): Promise<string> => /CPU time used: ([^\n]*)/.exec(shownText(await api.tree.vmTooltip(localId, name)))?.[1] ?? '';
     await sleep(2500);
     const still = await cpu();
     await sleep(1500);

@@ -27,6 +27,8 @@ export interface CodeServerOptions {
   stateDir?: string;
   /** Extra environment for code-server and the extension host. */
   env?: NodeJS.ProcessEnv;
+  /** Leave workspace trust on, so the workspace opens untrusted (Restricted Mode). */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -151,7 +153,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(testUserSettings, null, 2));
+  const settings = options.workspaceTrust
+    ? { ...testUserSettings, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }
+    : testUserSettings;
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 
   if (options.installExtension) {
     if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
@@ -178,7 +183,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--extensions-dir', dirs.extensions,

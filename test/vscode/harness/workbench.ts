@@ -106,8 +106,7 @@ function cssString(s: string): string {
 }
 
 /** Opens a new page on the workbench and waits until it is ready (about 10 s). */
-export async function openWorkbench(timeoutMs = 60_000): Promise<Workbench> {
-  const session = uiSession();
+export async function openWorkbench(timeoutMs = 60_000, session: UiSession = uiSession()): Promise<Workbench> {
   const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(30_000);
   await page.goto(`${session.url}/?folder=${encodeURIComponent(session.workspace)}`, { timeout: timeoutMs });

@@ -1,16 +1,9 @@
 // Plain-text formatting of sizes, durations and VM descriptions for the tree.
 
+import { formatKiB } from '../libvirt/xml/units';
 import { STATE_LABEL, type VmStateName } from './vmState';
 
-/** Formats a KiB amount the way virt-manager does: MiB below 1 GiB, GiB with at most one decimal. */
-export function formatKiB(kib: number): string {
-  if (!Number.isFinite(kib) || kib <= 0) return '0 MiB';
-  const mib = kib / 1024;
-  if (mib < 1024) return `${Math.round(mib)} MiB`;
-  const gib = mib / 1024;
-  const rounded = Math.round(gib * 10) / 10;
-  return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)} GiB`;
-}
+export { formatKiB };
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes))} B`;

@@ -4,7 +4,6 @@
 
 import { DiskBus, DiskDeviceType, Device } from './devices';
 import { DomainXml } from './domainXml';
-import { diskIndex } from './summary';
 import { escapeAttr, escapeText } from './xmlDocument';
 
 /** An impossible or conflicting device request (IDE on q35, duplicate target, ...). */
@@ -33,6 +32,15 @@ function attrs(map: Record<string, string | number | undefined>): string {
 
 export function isQ35(dom: DomainXml): boolean {
   return /q35/.test(dom.get('machine') ?? '');
+}
+
+/** Disk index from its target name: vda -> 1, sdb -> 2, hdaa -> 27. */
+export function diskIndex(target: string): number {
+  const m = /^(?:vd|sd|hd|fd|xvd|ubd|nvme\d*n)([a-z]+)$/.exec(target);
+  if (!m) return 0;
+  let n = 0;
+  for (const ch of m[1]!) n = n * 26 + (ch.charCodeAt(0) - 96);
+  return n;
 }
 
 const TARGET_PREFIX: Record<DiskBus, string> = { virtio: 'vd', sata: 'sd', scsi: 'sd', usb: 'sd', ide: 'hd', fdc: 'fd', nvme: 'nvme0n', xen: 'xvd', sd: 'mmcblk' };

@@ -117,7 +117,7 @@ const graphicsFields = {
 };
 
 const soundFields = {
-  model: oneOf(['sb16', 'es1370', 'pcspk', 'ac97', 'ich6', 'ich7', 'ich9', 'usb', 'ich9', 'ich10', 'virtio'], '', 'model'),
+  model: oneOf(['sb16', 'es1370', 'pcspk', 'ac97', 'ich6', 'ich7', 'ich9', 'usb', 'ich10', 'virtio'], '', 'model'),
   codecType: str('codec', 'type'),
   audioId: int('audio', 'id'),
   ...address,

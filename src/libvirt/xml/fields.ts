@@ -30,6 +30,10 @@ export interface Field<T> {
   readonly attr?: string;
   readonly presence?: boolean;
   readonly codec: Codec<T>;
+  /** What the codec stores: text, an integer, a switch, or one of `values`. */
+  readonly type: 'string' | 'int' | 'bool' | 'enum';
+  /** The allowed values of an enumerated field. */
+  readonly values?: readonly string[];
 }
 
 export type FieldValue<F> = F extends Field<infer T> ? T : never;
@@ -68,19 +72,21 @@ function enumCodec<const V extends string>(values: readonly V[]): Codec<V> {
 
 const split = (path: string): string[] => (path === '' ? [] : path.split('/'));
 
-export const str = (path: string, attr?: string): Field<string> => ({ path: split(path), attr, codec: stringCodec });
-export const int = (path: string, attr?: string): Field<number> => ({ path: split(path), attr, codec: intCodec });
+export const str = (path: string, attr?: string): Field<string> => ({ path: split(path), attr, codec: stringCodec, type: 'string' });
+export const int = (path: string, attr?: string): Field<number> => ({ path: split(path), attr, codec: intCodec, type: 'int' });
 /** `yes`/`no` attribute or text. */
-export const yesNo = (path: string, attr?: string): Field<boolean> => ({ path: split(path), attr, codec: switchCodec('yes', 'no') });
+export const yesNo = (path: string, attr?: string): Field<boolean> => ({ path: split(path), attr, codec: switchCodec('yes', 'no'), type: 'bool' });
 /** `on`/`off` attribute or text. */
-export const onOff = (path: string, attr?: string): Field<boolean> => ({ path: split(path), attr, codec: switchCodec('on', 'off') });
+export const onOff = (path: string, attr?: string): Field<boolean> => ({ path: split(path), attr, codec: switchCodec('on', 'off'), type: 'bool' });
 export const oneOf = <const V extends string>(values: readonly V[], path: string, attr?: string): Field<V> => ({
   path: split(path),
   attr,
   codec: enumCodec(values),
+  type: 'enum',
+  values,
 });
 /** True when the element at `path` exists (e.g. `<readonly/>`, `<features><acpi/>`). */
-export const presence = (path: string): Field<boolean> => ({ path: split(path), presence: true, codec: switchCodec('true', 'false') });
+export const presence = (path: string): Field<boolean> => ({ path: split(path), presence: true, codec: switchCodec('true', 'false'), type: 'bool' });
 
 export function readField<T>(doc: XmlDocument, el: XmlElement, f: Field<T>): T | undefined {
   const target = el.find(f.path);

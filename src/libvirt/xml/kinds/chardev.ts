@@ -1,0 +1,100 @@
+// <serial>, <parallel>, <console>, <channel> (formatdomain.rst "Consoles, serial, parallel &
+// channel devices"): one set of fields, four kinds.
+
+import { DEVICE_TABLE } from '../devices';
+import { eq, exempt, field, isIn, joined, opts, samples, samplesWith, str } from './define';
+import type { DeviceDescription, FieldDescription } from './types';
+
+const F = DEVICE_TABLE.serial.fields;
+const CHANNEL_LABEL: Record<string, string> = { 'org.qemu.guest_agent.0': 'qemu-ga', 'com.redhat.spice.0': 'spice', 'org.libguestfs.channel.0': 'libguestfs' };
+const socket = isIn('type', ['unix']);
+const net = isIn('type', ['tcp', 'udp']);
+
+function charFields(kind: 'serial' | 'parallel' | 'console' | 'channel'): FieldDescription[] {
+  const isChannel = kind === 'channel';
+  return [
+    field('type', 'Device type', 'Where the host end goes: a pseudo terminal (pty), a file, a UNIX socket, TCP…', F.type, isChannel ? samplesWith({ targetName: 'org.forms.test.0' }, 'pty') : samples('file'), {
+      options: opts(['pty', 'Pseudo TTY'], ['file', 'Output to a file'], ['unix', 'UNIX socket'], ['tcp', 'TCP'], ['udp', 'UDP'], ['dev', 'Host device'], ['pipe', 'Named pipe'], ['null', 'Null'], ['stdio', 'stdio'], ['vc', 'Virtual console'], ['spicevmc', 'SPICE agent'], ['spiceport', 'SPICE port'], ['qemu-vdagent', 'QEMU vdagent'], ['nmdm', 'nmdm'], ['dbus', 'D-Bus']),
+      optionsFrom: isChannel ? { device: 'channel', enum: 'type' } : undefined,
+    }),
+    field('sourcePath', 'Path', 'The file, device, pipe or socket path on the host.', F.sourcePath, samplesWith({ type: 'file' }, '/var/log/libvirt/qemu/forms-sample.log'), { when: isIn('type', ['file', 'dev', 'pipe', 'unix']) }),
+    field('sourceMode', 'Mode', 'Whether the host end listens (bind) or connects.', F.sourceMode, samplesWith({ type: 'tcp', sourceHost: '127.0.0.1', sourceService: '4555' }, 'connect', 'bind'), { when: { any: [socket, net] } }),
+    field('sourceHost', 'Host', 'The TCP/UDP host.', F.sourceHost, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceService: '4555' }, '127.0.0.1'), { when: net }),
+    field('sourceService', 'Port', 'The TCP/UDP port.', F.sourceService, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceHost: '127.0.0.1' }, '4556'), { when: net }),
+    field('protocolType', 'Protocol', 'The TCP protocol: raw or telnet.', F.protocolType, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceHost: '127.0.0.1', sourceService: '4555' }, 'telnet'), { when: eq('type', 'tcp') }),
+    ...(kind === 'channel'
+      ? [
+          field('targetType', 'Target type', 'virtio for agents (qemu-ga, SPICE), guestfwd to forward a guest TCP port.', F.targetType, samplesWith({ targetName: 'org.forms.test.0' }, 'virtio'), { widget: 'select', options: opts(['virtio', 'VirtIO'], ['guestfwd', 'Guest forwarding'], ['xen', 'Xen']) }),
+          field('targetName', 'Name', 'The port name the guest agent looks for (org.qemu.guest_agent.0 for the QEMU guest agent).', F.targetName, samples('org.forms.test.1'), {
+            widget: 'select',
+            allowCustom: true,
+            options: opts(['org.qemu.guest_agent.0', 'QEMU guest agent'], ['com.redhat.spice.0', 'SPICE agent'], ['org.libguestfs.channel.0', 'libguestfs']),
+          }),
+        ]
+      : kind === 'console'
+        ? [
+            field('targetType', 'Target type', 'The console device the guest sees: a serial port or a virtio console.', F.targetType, samples('virtio'), { widget: 'select', options: opts(['serial', 'Serial port'], ['virtio', 'VirtIO'], ['xen', 'Xen'], ['lxc', 'LXC'], ['openvz', 'OpenVZ'], ['sclp', 'SCLP'], ['sclplm', 'SCLP line mode']) }),
+            field('targetPort', 'Port', 'The console number.', F.targetPort, exempt('libvirt renumbers console ports'), { widget: 'readonly' }),
+          ]
+        : [
+            field('targetPort', 'Port', 'The port number in the guest (ttyS0 is port 0).', F.targetPort, samples(1), { min: 0 }),
+            ...(kind === 'serial'
+              ? [
+                  field('targetType', 'Target type', 'The kind of serial port the guest sees.', F.targetType, samples('isa-serial'), { widget: 'select', options: opts(['isa-serial', 'ISA'], ['usb-serial', 'USB'], ['pci-serial', 'PCI'], ['spapr-vio-serial', 'sPAPR VIO'], ['system-serial', 'System'], ['sclp-serial', 'SCLP']) }),
+                ]
+              : []),
+          ]),
+    field('logFile', 'Log file', 'Also write the output to this file on the host.', F.logFile, isChannel ? samplesWith({ targetName: 'org.forms.test.0', type: 'pty' }, '/var/log/libvirt/qemu/forms-chan.log') : samples('/var/log/libvirt/qemu/forms-char.log')),
+  ];
+}
+
+const common = {
+  listed: true,
+  rank: 8,
+  describe: (v: Record<string, unknown>) => joined(v.type as string, v.targetType as string),
+  icon: () => 'terminal',
+};
+
+export const serial: DeviceDescription = {
+  ...common,
+  kind: 'serial',
+  element: 'serial',
+  name: 'Serial port',
+  fields: charFields('serial'),
+  identity: (v) => `serial:${str(v.targetPort ?? 0)}`,
+  title: (v, nth) => `Serial ${(typeof v.targetPort === 'number' ? v.targetPort : nth - 1) + 1}`,
+  defaults: () => ({ type: 'pty' }),
+};
+
+export const parallel: DeviceDescription = {
+  ...common,
+  kind: 'parallel',
+  element: 'parallel',
+  name: 'Parallel port',
+  fields: charFields('parallel'),
+  identity: (v) => `parallel:${str(v.targetPort ?? 0)}`,
+  title: (v, nth) => `Parallel ${(typeof v.targetPort === 'number' ? v.targetPort : nth - 1) + 1}`,
+  defaults: () => ({ type: 'pty' }),
+};
+
+export const console: DeviceDescription = {
+  ...common,
+  kind: 'console',
+  element: 'console',
+  name: 'Console',
+  fields: charFields('console'),
+  identity: (v) => `console:${str(v.targetType)}`,
+  title: (_v, nth) => (nth === 1 ? 'Console' : `Console ${nth}`),
+  defaults: () => ({ type: 'pty', targetType: 'virtio' }),
+};
+
+export const channel: DeviceDescription = {
+  ...common,
+  kind: 'channel',
+  element: 'channel',
+  name: 'Channel',
+  fields: charFields('channel'),
+  identity: (v) => `channel:${str(v.targetName ?? v.type)}`,
+  title: (v) => `Channel ${CHANNEL_LABEL[str(v.targetName)] ?? (str(v.targetName) || str(v.type))}`.trim(),
+  defaults: () => ({ type: 'unix', targetType: 'virtio', targetName: 'org.qemu.guest_agent.0' }),
+};

@@ -1,0 +1,38 @@
+// <controller> (formatdomain.rst "Controllers").
+
+import { DEVICE_TABLE } from '../devices';
+import { exempt, field, opts, samplesWith, str } from './define';
+import type { DeviceDescription } from './types';
+
+const F = DEVICE_TABLE.controller.fields;
+
+const LABEL: Record<string, string> = { usb: 'USB', scsi: 'SCSI', sata: 'SATA', ide: 'IDE', fdc: 'Floppy', ccid: 'CCID', 'virtio-serial': 'VirtIO Serial', xenbus: 'Xen Bus', isa: 'ISA' };
+
+export const controller: DeviceDescription = {
+  kind: 'controller',
+  element: 'controller',
+  name: 'Controller',
+  rank: 9,
+  listed: true,
+  fields: [
+    field('type', 'Type', 'The bus the controller provides; with the index it identifies the controller.', F.type, exempt('the type is part of the controller\'s identity; a new type is a new controller'), { widget: 'readonly' }),
+    field('index', 'Index', 'The controller\'s number among controllers of its type.', F.index, exempt('the index is part of the controller\'s identity'), { widget: 'readonly' }),
+    field('model', 'Model', 'The emulated controller model (qemu-xhci, virtio-scsi, pcie-root…).', F.model, samplesWith({}, 'lsilogic'), {
+      widget: 'select',
+      allowCustom: true,
+      options: opts(['qemu-xhci', 'qemu-xhci (USB 3)'], ['nec-xhci', 'nec-xhci (USB 3)'], ['ich9-ehci1', 'ich9-ehci1 (USB 2)'], ['piix3-uhci', 'piix3-uhci (USB 1)'], ['virtio-scsi', 'virtio-scsi'], ['lsilogic', 'lsilogic'], ['lsisas1068', 'lsisas1068'], ['virtio', 'virtio'], ['pcie-root', 'pcie-root'], ['pcie-root-port', 'pcie-root-port'], ['pci-root', 'pci-root'], ['pci-bridge', 'pci-bridge']),
+    }),
+    field('ports', 'Ports', 'Number of ports of a USB controller (qemu-xhci: up to 15).', F.ports, samplesWith({}, 8), { min: 1, max: 15, when: { field: 'type', equals: 'usb' } }),
+    field('vectors', 'Interrupt vectors', 'MSI-X vectors of a virtio-serial controller.', F.vectors, exempt('only meaningful for virtio-serial; the test controller is SCSI'), { when: { field: 'type', equals: 'virtio-serial' } }),
+  ],
+  identity: (v) => `controller:${str(v.type)}:${str(v.index ?? 0)}`,
+  title: (v) => {
+    const t = str(v.type);
+    const model = str(v.model);
+    const label = t === 'pci' ? (model.startsWith('pcie') ? 'PCIe' : 'PCI') : (LABEL[t] ?? t);
+    return `Controller ${label} ${str(v.index ?? 0)}`;
+  },
+  describe: (v) => str(v.model),
+  icon: () => 'circuit-board',
+  defaults: () => ({ type: 'scsi', index: 0, model: 'virtio-scsi' }),
+};

@@ -1,0 +1,169 @@
+// The small device kinds: watchdog, smartcard, USB redirection, panic notifier, vsock, IOMMU,
+// memory balloon, the emulator path (part of Overview) and elements this product does not know.
+
+import { DEVICE_TABLE } from '../devices';
+import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
+import { userAlias } from './interface';
+import type { DeviceDescription } from './types';
+
+const W = DEVICE_TABLE.watchdog.fields;
+export const watchdog: DeviceDescription = {
+  kind: 'watchdog',
+  element: 'watchdog',
+  name: 'Watchdog',
+  rank: 14,
+  listed: true,
+  fields: [
+    field('model', 'Model', 'The emulated watchdog; i6300esb is a PCI device that suits most guests.', W.model, samples('ib700', 'i6300esb'), { options: opts(['i6300esb', 'i6300esb'], ['ib700', 'ib700'], ['itco', 'iTCO'], ['diag288', 'diag288']) }),
+    field('action', 'Action', 'What happens when the guest stops feeding the watchdog.', W.action, samples('poweroff', 'pause'), {
+      options: opts(['reset', 'Reset the VM'], ['shutdown', 'Shut down gracefully'], ['poweroff', 'Power off'], ['pause', 'Pause'], ['dump', 'Dump memory'], ['inject-nmi', 'Inject an NMI'], ['none', 'Nothing']),
+    }),
+  ],
+  identity: (v) => `watchdog:${str(v.model)}`,
+  title: () => 'Watchdog',
+  describe: (v) => `${str(v.model)} · ${str(v.action ?? 'reset')}`,
+  icon: () => 'eye',
+  defaults: () => ({ model: 'i6300esb', action: 'reset' }),
+};
+
+const SC = DEVICE_TABLE.smartcard.fields;
+export const smartcard: DeviceDescription = {
+  kind: 'smartcard',
+  element: 'smartcard',
+  name: 'Smartcard',
+  rank: 11,
+  listed: true,
+  fields: [
+    field('mode', 'Mode', 'Passthrough forwards a reader through SPICE; host uses the host\'s reader.', SC.mode, samplesWith({ type: undefined }, 'host'), { options: opts(['passthrough', 'Passthrough'], ['host', 'Host reader'], ['host-certificates', 'Host certificates']) }),
+    field('type', 'Channel type', 'For passthrough: the channel to the reader (spicevmc through the SPICE client).', SC.type, samplesWith({ mode: 'passthrough' }, 'spicevmc'), { widget: 'select', options: opts(['spicevmc', 'SPICE'], ['tcp', 'TCP']), when: eq('mode', 'passthrough') }),
+  ],
+  identity: (v) => `smartcard:${str(v.mode)}`,
+  title: () => 'Smartcard',
+  describe: (v) => str(v.mode),
+  icon: () => 'credit-card',
+  defaults: () => ({ mode: 'passthrough', type: 'spicevmc' }),
+};
+
+const R = DEVICE_TABLE.redirdev.fields;
+export const redirdev: DeviceDescription = {
+  kind: 'redirdev',
+  element: 'redirdev',
+  name: 'USB redirector',
+  rank: 10,
+  listed: true,
+  fields: [
+    field('type', 'Type', 'Redirect USB devices from the SPICE client (spicevmc) or a usbredir TCP server.', R.type, samplesWith({ sourceHost: 'usb.example', sourceService: '4000' }, 'tcp'), { options: opts(['spicevmc', 'SPICE channel'], ['tcp', 'TCP']) }),
+    field('bus', 'Bus', 'USB.', R.bus, samples('usb'), { optionsFrom: { device: 'redirdev', enum: 'bus' } }),
+    field('sourceHost', 'Host', 'The usbredir server.', R.sourceHost, samplesWith({ type: 'tcp', sourceService: '4000' }, 'usb.example'), { when: eq('type', 'tcp') }),
+    field('sourceService', 'Port', 'The usbredir server\'s port.', R.sourceService, samplesWith({ type: 'tcp', sourceHost: 'usb.example' }, '4001'), { when: eq('type', 'tcp') }),
+  ],
+  identity: (v, el) => (v.sourceHost !== undefined ? `redirdev:${str(v.sourceHost)}:${str(v.sourceService)}` : userAlias('redirdev', el.child('alias')?.attr('name'))),
+  title: (_v, nth) => `USB Redirector ${nth}`,
+  describe: (v) => str(v.type),
+  icon: () => 'plug',
+  defaults: () => ({ bus: 'usb', type: 'spicevmc' }),
+};
+
+const P = DEVICE_TABLE.panic.fields;
+export const panic: DeviceDescription = {
+  kind: 'panic',
+  element: 'panic',
+  name: 'Panic notifier',
+  rank: 15,
+  listed: true,
+  fields: [field('model', 'Model', 'How the guest reports a crash to the host: ISA (pvpanic) on x86, hyperv for Windows.', P.model, samples('hyperv', 'isa'), { options: opts(['isa', 'ISA'], ['pvpanic', 'pvpanic (PCI)'], ['hyperv', 'Hyper-V'], ['pseries', 'pSeries'], ['s390', 's390']) })],
+  identity: (v) => `panic:${str(v.model)}`,
+  title: () => 'Panic Notifier',
+  describe: (v) => str(v.model),
+  icon: () => 'warning',
+  defaults: () => ({ model: 'isa' }),
+};
+
+const V = DEVICE_TABLE.vsock.fields;
+export const vsock: DeviceDescription = {
+  kind: 'vsock',
+  element: 'vsock',
+  name: 'VirtIO VSOCK',
+  rank: 15,
+  listed: true,
+  fields: [
+    field('cidAuto', 'Automatic CID', 'Let libvirt pick a free context id when the VM starts.', V.cidAuto, samplesWith({ cidAddress: undefined }, true)),
+    field('cidAddress', 'Guest CID', 'The guest\'s vsock address (3 and up).', V.cidAddress, samplesWith({ cidAuto: false }, 42), { min: 3, when: { not: eq('cidAuto', true) } }),
+    field('model', 'Model', 'The device the guest sees.', V.model, samples('virtio-non-transitional', 'virtio'), { widget: 'select', options: opts(['virtio', 'virtio'], ['virtio-transitional', 'virtio-transitional'], ['virtio-non-transitional', 'virtio-non-transitional']) }),
+  ],
+  identity: () => 'vsock',
+  title: () => 'VirtIO VSOCK',
+  describe: (v) => (v.cidAuto === true ? 'auto CID' : v.cidAddress !== undefined ? `CID ${str(v.cidAddress)}` : ''),
+  icon: () => 'link',
+  defaults: () => ({ model: 'virtio', cidAuto: true }),
+};
+
+const I = DEVICE_TABLE.iommu.fields;
+export const iommu: DeviceDescription = {
+  kind: 'iommu',
+  element: 'iommu',
+  name: 'IOMMU',
+  rank: 15,
+  listed: true,
+  fields: [
+    field('model', 'Model', 'The emulated IOMMU: intel on x86 q35, smmuv3 on ARM, virtio anywhere.', I.model, samples('virtio', 'intel'), { options: opts(['intel', 'Intel'], ['virtio', 'VirtIO'], ['smmuv3', 'SMMUv3']) }),
+    field('driverIntremap', 'Interrupt remapping', 'Needs the split I/O APIC (Overview: features).', I.driverIntremap, exempt('libvirt requires <ioapic driver="qemu"/> with it, which is a different section'), { when: eq('model', 'intel') }),
+    field('driverCachingMode', 'Caching mode', 'Needed for assigned devices behind the vIOMMU.', I.driverCachingMode, samplesWith({ model: 'intel' }, true), { when: eq('model', 'intel') }),
+    field('driverIotlb', 'Device IOTLB', 'Device TLB support.', I.driverIotlb, samplesWith({ model: 'intel' }, true), { when: eq('model', 'intel') }),
+  ],
+  identity: () => 'iommu',
+  title: () => 'IOMMU',
+  describe: (v) => str(v.model),
+  icon: () => 'shield',
+  defaults: () => ({ model: 'intel' }),
+};
+
+const M = DEVICE_TABLE.memballoon.fields;
+export const memballoon: DeviceDescription = {
+  kind: 'memballoon',
+  element: 'memballoon',
+  name: 'Memory balloon',
+  rank: 16,
+  listed: true,
+  fields: [
+    field('model', 'Model', 'virtio lets the host change the guest\'s memory while it runs (Memory: current allocation); none removes the balloon.', M.model, samples('virtio-non-transitional', 'virtio'), { options: opts(['virtio', 'virtio'], ['virtio-transitional', 'virtio-transitional'], ['virtio-non-transitional', 'virtio-non-transitional'], ['xen', 'xen'], ['none', 'None']) }),
+    field('autodeflate', 'Deflate on OOM', 'Give memory back to the guest before its OOM killer runs.', M.autodeflate, samples(true)),
+    field('freePageReporting', 'Free page reporting', 'The guest reports freed pages so the host can reclaim them.', M.freePageReporting, samples(true)),
+    field('statsPeriod', 'Statistics period (s)', 'How often the guest reports memory statistics; 0 turns them off.', M.statsPeriod, samples(10), { min: 0 }),
+  ],
+  identity: () => 'memballoon',
+  title: () => 'Memory Balloon',
+  describe: (v) => str(v.model),
+  icon: () => 'dashboard',
+  defaults: () => ({ model: 'virtio' }),
+};
+
+const E = DEVICE_TABLE.emulator.fields;
+export const emulator: DeviceDescription = {
+  kind: 'emulator',
+  element: 'emulator',
+  name: 'Emulator',
+  rank: 0,
+  listed: false,
+  fields: [field('path', 'Emulator', 'The QEMU binary; shown in Overview.', E.path, exempt('edited in Overview (its emulator field is tested there)'), { widget: 'readonly' })],
+  identity: () => 'emulator',
+  title: () => 'Emulator',
+  describe: (v) => str(v.path),
+  icon: () => 'gear',
+  defaults: () => ({}),
+};
+
+/** An element this product has no description for (shown by name, edited in XML). */
+export const other: DeviceDescription = {
+  kind: 'other',
+  element: '',
+  name: 'Device',
+  rank: 20,
+  listed: true,
+  fields: [],
+  identity: (_v, el) => userAlias(el.name, el.child('alias')?.attr('name')),
+  title: (_v, _nth, el) => el.name,
+  describe: () => '',
+  icon: () => 'symbol-misc',
+  defaults: () => ({}),
+};

@@ -8,7 +8,7 @@ import type { DomainRef } from '../libvirt/refs';
 import type { TypedParams } from '../libvirt/typedParams';
 import { errorMessage } from '../ui/log';
 import { Coalescer } from './coalescer';
-import { summarizeDomainXml, type DomainSummary } from './domainSummary';
+import { summarizeDomainXml, type DomainSummary } from '../libvirt/xml/summary';
 import type { Connection, DomainEvent } from '../libvirt/connection';
 import type { ConnectionState, ManagedConnection } from '../libvirt/managedConnection';
 import type { Disposable } from '../libvirt/rpc/types';

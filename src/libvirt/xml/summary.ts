@@ -1,214 +1,140 @@
-// A compact summary of a domain XML for tree views and overview pages: names, sizes, disks,
-// NICs, displays, and the hardware list labelled the way virt-manager's details sidebar does.
+// The digest of a domain XML for the tree and its tooltips: the hardware list of virt-manager's
+// details sidebar (Overview, OS, CPUs, Memory, Boot Options, then the devices), every entry's
+// label, one-line description, icon and details read through the descriptions in kinds/.
 
 import { DomainXml } from './domainXml';
-import { Device } from './devices';
+import { XmlValueError } from './fields';
+import { readValues } from './kinds/access';
+import { DOMAIN_SECTIONS } from './kinds/domain';
+import { describedDevices } from './kinds/registry';
+import type { FieldDescription, Values } from './kinds/types';
+import type { XmlElement } from './xmlDocument';
+
+export interface HardwareSection {
+  /** Stable within one domain (a section id or a device identity such as disk:vda): used in tree item ids. */
+  readonly key: string;
+  /** overview, os, cpus, memory, boot, or the device kind (disk, interface…): the node's contextValue suffix. */
+  readonly kind: string;
+  readonly label: string;
+  readonly description: string;
+  /** A codicon id. */
+  readonly icon: string;
+  /** [field label, value] of every field that has a value. */
+  readonly details: readonly (readonly [string, string])[];
+}
 
 export interface DiskSummary {
-  target: string;
-  source: string;
-  device: string;
-  bus: string;
+  readonly device: string;
+  readonly target: string;
+  readonly source: string;
+  readonly bus: string;
 }
-export interface NicSummary {
-  mac: string;
-  source: string;
-  model: string;
-}
-export interface GraphicsSummary {
-  type: string;
-  port: number | undefined;
-  listen: string;
-}
-export interface HardwareSection {
-  /** Stable id: 'overview', 'os', 'cpus', 'memory', 'boot' or 'device:<index in <devices>>'. */
-  id: string;
-  label: string;
-  /** Device kind for device sections. */
-  kind?: Device['kind'];
-}
+
 export interface DomainSummary {
-  name: string;
-  uuid: string;
-  title: string;
-  description: string;
-  vcpus: number;
-  memoryKiB: number;
-  /** libosinfo id from <metadata>, e.g. http://microsoft.com/win/11. */
-  os: string | undefined;
-  disks: DiskSummary[];
-  nics: NicSummary[];
-  graphics: GraphicsSummary[];
-  hardware: HardwareSection[];
+  readonly name: string;
+  readonly uuid: string;
+  readonly title?: string;
+  readonly description?: string;
+  /** Current vCPUs. */
+  readonly vcpus: number;
+  /** Current memory. */
+  readonly memoryKiB: number;
+  /** libosinfo id, e.g. http://debian.org/debian/12 */
+  readonly osId?: string;
+  readonly tags: readonly string[];
+  readonly disks: readonly DiskSummary[];
+  readonly sections: readonly HardwareSection[];
 }
 
-const BUS_LABEL: Record<string, string> = { virtio: 'VirtIO', sata: 'SATA', scsi: 'SCSI', ide: 'IDE', usb: 'USB', fdc: 'Floppy', nvme: 'NVMe', xen: 'Xen', sd: 'SD' };
-const DISK_DEVICE_LABEL: Record<string, string> = { disk: 'Disk', cdrom: 'CDROM', floppy: 'Floppy', lun: 'LUN' };
-const CONTROLLER_LABEL: Record<string, string> = {
-  usb: 'USB',
-  scsi: 'SCSI',
-  sata: 'SATA',
-  ide: 'IDE',
-  fdc: 'Floppy',
-  ccid: 'CCID',
-  'virtio-serial': 'VirtIO Serial',
-  xenbus: 'Xen Bus',
-  isa: 'ISA',
-};
-const VIDEO_LABEL: Record<string, string> = { qxl: 'QXL', vga: 'VGA', virtio: 'Virtio', cirrus: 'Cirrus', bochs: 'Bochs', ramfb: 'Ramfb', vmvga: 'VMVGA', none: 'None' };
-const CHANNEL_LABEL: Record<string, string> = { 'org.qemu.guest_agent.0': 'qemu-ga', 'com.redhat.spice.0': 'spice', 'org.libguestfs.channel.0': 'libguestfs' };
+/** Thrown when the text is not a domain XML document. */
+export class DomainXmlError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DomainXmlError';
+  }
 
-/** Disk index from its target name: vda -> 1, sdb -> 2, hdaa -> 27. */
-export function diskIndex(target: string): number {
-  const m = /^(?:vd|sd|hd|fd|xvd|ubd|nvme\d*n)([a-z]+)$/.exec(target);
-  if (!m) return 0;
-  let n = 0;
-  for (const ch of m[1]!) n = n * 26 + (ch.charCodeAt(0) - 96);
-  return n;
-}
-
-function deviceLabel(d: Device, counters: Map<string, number>): string | undefined {
-  const next = (key: string): number => {
-    const n = (counters.get(key) ?? 0) + 1;
-    counters.set(key, n);
-    return n;
-  };
-  switch (d.kind) {
-    case 'disk': {
-      const bus = d.get('bus') ?? 'ide';
-      const dev = d.get('device') ?? 'disk';
-      const idx = diskIndex(d.get('target') ?? '') || next(`disk:${bus}`);
-      return `${BUS_LABEL[bus] ?? bus} ${DISK_DEVICE_LABEL[dev] ?? dev} ${idx}`;
-    }
-    case 'interface': {
-      const mac = d.get('mac');
-      return mac ? `NIC ${mac.slice(-9)}` : 'NIC';
-    }
-    case 'input': {
-      const t = d.get('type') ?? 'mouse';
-      const bus = d.get('bus');
-      const base = t === 'evdev' ? 'Evdev' : t.charAt(0).toUpperCase() + t.slice(1);
-      return bus === 'virtio' ? `Virtio ${base}` : base;
-    }
-    case 'graphics': {
-      const t = d.get('type') ?? '';
-      return `Display ${t === 'vnc' ? 'VNC' : t === 'spice' ? 'Spice' : t.toUpperCase()}`;
-    }
-    case 'sound':
-      return `Sound ${d.get('model') ?? ''}`.trim();
-    case 'video': {
-      const m = d.get('model') ?? '';
-      return `Video ${VIDEO_LABEL[m] ?? m}`.trim();
-    }
-    case 'serial':
-      return `Serial ${(d.get('targetPort') ?? next('serial') - 1) + 1}`;
-    case 'parallel':
-      return `Parallel ${(d.get('targetPort') ?? next('parallel') - 1) + 1}`;
-    case 'console': {
-      const n = next('console');
-      return n === 1 ? 'Console' : `Console ${n}`;
-    }
-    case 'channel': {
-      const name = d.get('targetName') ?? '';
-      return `Channel ${CHANNEL_LABEL[name] ?? (name || d.get('type') || '')}`.trim();
-    }
-    case 'controller': {
-      const t = d.get('type') ?? '';
-      const model = d.get('model') ?? '';
-      const label = t === 'pci' ? (model.startsWith('pcie') ? 'PCIe' : 'PCI') : (CONTROLLER_LABEL[t] ?? t);
-      return `Controller ${label} ${d.get('index') ?? 0}`;
-    }
-    case 'hostdev': {
-      const t = d.get('type');
-      if (t === 'pci') {
-        const h = (s: string | undefined, w: number): string => (s ? Number(s).toString(16).padStart(w, '0') : '0'.repeat(w));
-        return `PCI ${h(d.get('sourceDomain'), 4)}:${h(d.get('sourceBus'), 2)}:${h(d.get('sourceSlot'), 2)}.${h(d.get('sourceFunction'), 1)}`;
-      }
-      if (t === 'usb') {
-        const v = d.get('vendorId');
-        const p = d.get('productId');
-        return v && p ? `USB ${v.replace(/^0x/, '')}:${p.replace(/^0x/, '')}` : 'USB Device';
-      }
-      if (t === 'mdev') return `MDEV ${d.get('mdevUuid') ?? ''}`.trim();
-      return `Host Device ${t ?? ''}`.trim();
-    }
-    case 'redirdev':
-      return `USB Redirector ${next('redirdev')}`;
-    case 'smartcard':
-      return 'Smartcard';
-    case 'watchdog':
-      return 'Watchdog';
-    case 'filesystem':
-      return `Filesystem ${d.get('target') ?? ''}`.trim();
-    case 'tpm':
-      return `TPM v${d.get('version') ?? (d.get('backendType') === 'emulator' ? '2.0' : '1.2')}`;
-    case 'rng':
-      return `RNG ${d.get('backend')?.trim() || d.get('backendModel') || ''}`.trim();
-    case 'panic':
-      return 'Panic Notifier';
-    case 'vsock':
-      return 'VirtIO VSOCK';
-    case 'iommu':
-      return 'IOMMU';
-    case 'memballoon':
-    case 'emulator':
-    case 'audio':
-      return undefined; // virt-manager does not list these as hardware
-    case 'other':
-      return d.element.name;
+  static is(e: unknown): e is DomainXmlError {
+    return e instanceof DomainXmlError;
   }
 }
 
-export function summarizeParsed(dom: DomainXml): DomainSummary {
-  const devices = dom.devices();
-  const disks: DiskSummary[] = [];
-  const nics: NicSummary[] = [];
-  const graphics: GraphicsSummary[] = [];
-  const hardware: HardwareSection[] = [
-    { id: 'overview', label: 'Overview' },
-    { id: 'os', label: 'OS information' },
-    { id: 'cpus', label: 'CPUs' },
-    { id: 'memory', label: 'Memory' },
-    { id: 'boot', label: 'Boot Options' },
-  ];
-  const counters = new Map<string, number>();
-  devices.forEach((d, i) => {
-    if (d.kind === 'disk') {
-      disks.push({
-        target: d.get('target') ?? '',
-        source: d.get('sourceFile') ?? d.get('sourceDev') ?? d.get('sourceVolume') ?? d.get('sourceName') ?? '',
-        device: d.get('device') ?? 'disk',
-        bus: d.get('bus') ?? '',
-      });
-    } else if (d.kind === 'interface') {
-      nics.push({
-        mac: d.get('mac') ?? '',
-        source: d.get('sourceNetwork') ?? d.get('sourceBridge') ?? d.get('sourceDev') ?? d.get('type') ?? '',
-        model: d.get('model') ?? '',
-      });
-    } else if (d.kind === 'graphics') {
-      graphics.push({ type: d.get('type') ?? '', port: d.get('port'), listen: d.get('listenAddress') ?? d.get('listen') ?? d.get('listenSocket') ?? d.get('listenNetwork') ?? '' });
+function details(fields: readonly FieldDescription[], v: Values): [string, string][] {
+  const out: [string, string][] = [];
+  for (const f of fields) {
+    const x = v[f.id];
+    if (x === undefined || x === '' || x === false) continue;
+    const label = f.options?.find((o) => o.value === x)?.label;
+    out.push([f.label, x === true ? 'yes' : (label ?? String(x)).replace(/\n/g, ', ')]);
+  }
+  return out;
+}
+
+function elementText(dom: DomainXml, el: XmlElement): string {
+  return dom.doc.text.slice(el.openEnd, el.closeStart).trim();
+}
+
+/** Tags: `<tag>` elements (at any depth) in this project's metadata element. */
+function readTags(dom: DomainXml): string[] {
+  const out: string[] = [];
+  const walk = (el: XmlElement): void => {
+    for (const c of el.elements()) {
+      if (c.localName === 'tag') {
+        const t = elementText(dom, c);
+        if (t) out.push(t);
+      } else walk(c);
     }
-    const label = deviceLabel(d, counters);
-    if (label !== undefined) hardware.push({ id: `device:${i}`, label, kind: d.kind });
+  };
+  const app = dom.appMetadata;
+  if (app) walk(app);
+  return out;
+}
+
+export function summarizeParsed(dom: DomainXml): DomainSummary {
+  const fixed: HardwareSection[] = DOMAIN_SECTIONS.map((s) => {
+    const v = readValues(s.fields, dom, dom.element);
+    return { key: s.id, kind: s.id, label: s.title, description: s.describe(dom, v), icon: s.icon, details: details(s.fields, v) };
   });
-  const vcpus = dom.get('vcpuCurrent') ?? dom.get('vcpus') ?? 1;
+  const devices = describedDevices(dom);
+  const listed = devices
+    .map((d, order) => ({ d, order }))
+    .filter(({ d }) => d.description.listed)
+    .sort((a, b) => a.d.description.rank - b.d.description.rank || a.order - b.order)
+    .map(({ d }): HardwareSection => ({
+      key: d.id,
+      kind: d.description.kind,
+      label: d.description.title(d.values, d.nth, d.element),
+      description: d.description.describe(d.values),
+      icon: d.description.icon(d.values),
+      details: details(d.description.fields, d.values),
+    }));
+  const disks = devices
+    .filter((d) => d.description.kind === 'disk')
+    .map(({ values: v }) => ({ device: String(v.device ?? 'disk'), target: String(v.target ?? ''), source: String(v.sourceFile ?? v.sourceDev ?? v.sourceVolume ?? v.sourceName ?? ''), bus: String(v.bus ?? '') }));
+  const title = dom.get('title');
+  const description = dom.get('description');
+  const osId = dom.osinfoId;
   return {
     name: dom.get('name') ?? '',
     uuid: dom.get('uuid') ?? '',
-    title: dom.get('title') ?? '',
-    description: dom.get('description') ?? '',
-    vcpus,
+    ...(title ? { title } : {}),
+    ...(description ? { description } : {}),
+    vcpus: dom.get('vcpuCurrent') ?? dom.get('vcpus') ?? 1,
     memoryKiB: dom.currentMemoryKiB ?? 0,
-    os: dom.osinfoId,
+    ...(osId ? { osId } : {}),
+    tags: readTags(dom),
     disks,
-    nics,
-    graphics,
-    hardware,
+    sections: [...fixed, ...listed],
   };
 }
 
 /** Summarises a domain XML text (parses it once; about a millisecond for a typical domain). */
-export function summarizeDomain(xml: string): DomainSummary {
-  return summarizeParsed(DomainXml.parse(xml));
+export function summarizeDomainXml(xml: string): DomainSummary {
+  let dom: DomainXml;
+  try {
+    dom = DomainXml.parse(xml);
+  } catch (err) {
+    if (XmlValueError.is(err)) throw new DomainXmlError(err.message, { cause: err });
+    throw err;
+  }
+  return summarizeParsed(dom);
 }

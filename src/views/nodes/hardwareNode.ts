@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HardwareSection } from '../domainSummary';
+import type { HardwareSection } from '../../libvirt/xml/summary';
 import type { NodeBase, TreeNode } from '../treeNode';
 import type { VmNode } from './vmNode';
 import { md } from '../markdown';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { addDisk, addGraphics, allocateDiskTarget, buildDiskXml, buildInterfaceXml, buildPciHostdevXml, DeviceBuildError, driveAddressFor, newDomainXml } from '../../../src/libvirt/xml/builders';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
-import { summarizeDomain } from '../../../src/libvirt/xml/summary';
+import { summarizeDomainXml as summarizeDomain } from '../../../src/libvirt/xml/summary';
 import { checkSemantics } from '../../../src/libvirt/xml/semanticChecks';
 import { fixture, lineDiff } from './helpers';
 
@@ -12,26 +12,27 @@ describe('summarizeDomain (unit)', () => {
     assert.equal(s.title, 'Windows 11 fixture');
     assert.equal(s.vcpus, 2);
     assert.equal(s.memoryKiB, 2 * 1024 * 1024);
-    assert.equal(s.os, 'http://microsoft.com/win/11');
+    assert.equal(s.osId, 'http://microsoft.com/win/11');
     assert.deepEqual(s.disks, [
       { target: 'sda', source: '/var/lib/libvirt/images/xmlfix-win11.qcow2', device: 'disk', bus: 'sata' },
       { target: 'sdb', source: '/var/lib/libvirt/images/win11.iso', device: 'cdrom', bus: 'sata' },
     ]);
-    assert.deepEqual(s.nics, [{ mac: '52:54:00:11:22:33', source: 'default', model: 'e1000e' }]);
-    assert.deepEqual(s.graphics, [{ type: 'spice', port: undefined, listen: '127.0.0.1' }]);
-    const labels = s.hardware.map((h) => h.label);
-    assert.deepEqual(labels.slice(0, 7), ['Overview', 'OS information', 'CPUs', 'Memory', 'Boot Options', 'SATA Disk 1', 'SATA CDROM 2']);
+    const nic = s.sections.find((h) => h.kind === 'interface');
+    assert.equal(nic?.key, 'interface:52:54:00:11:22:33');
+    assert.equal(nic?.description, 'network default · e1000e');
+    const labels = s.sections.map((h) => h.label);
+    assert.deepEqual(labels.slice(0, 7), ['Overview', 'OS', 'CPUs', 'Memory', 'Boot Options', 'SATA Disk 1', 'SATA CDROM 2']);
     for (const l of ['NIC :11:22:33', 'Display Spice', 'Video QXL', 'Sound ich9', 'Tablet', 'Channel spice', 'TPM v2.0', 'USB Redirector 1', 'USB Redirector 2', 'Controller USB 0', 'Controller PCIe 0']) {
       assert.ok(labels.includes(l), `${l} missing from ${labels.join(', ')}`);
     }
   });
 
   it('labels every device kind', () => {
-    const labels = summarizeDomain(fixture('every-device')).hardware.map((h) => h.label);
+    const labels = summarizeDomain(fixture('every-device')).sections.map((h) => h.label);
     for (const l of ['VirtIO Disk 1', 'VirtIO Disk 2', 'IDE CDROM 3', 'Floppy Floppy 1', 'SCSI LUN 1', 'USB Disk 2', 'NIC :00:00:01', 'Mouse', 'Virtio Keyboard', 'Evdev', 'Display VNC', 'Display Spice', 'Sound ich6', 'Video Virtio', 'Serial 1', 'Parallel 1', 'Console', 'Channel qemu-ga', 'Controller SCSI 0', 'Controller VirtIO Serial 0', 'Controller CCID 0', 'Controller PCI 0', 'PCI 0000:7f:1f.7', 'USB 046d:c52b', 'Smartcard', 'Watchdog', 'RNG /dev/urandom', 'Panic Notifier', 'VirtIO VSOCK', 'TPM v2.0']) {
       assert.ok(labels.includes(l), `${l} missing from ${labels.join(', ')}`);
     }
-    const k = summarizeDomain(fixture('kernel-boot')).hardware.map((h) => h.label);
+    const k = summarizeDomain(fixture('kernel-boot')).sections.map((h) => h.label);
     assert.ok(k.includes('Filesystem share') && k.includes('Filesystem ninep') && k.includes('IOMMU'));
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DomainXmlError, summarizeDomainXml } from '../../../src/views/domainSummary';
+import { DomainXmlError, summarizeDomainXml } from '../../../src/libvirt/xml/summary';
 
 const XML = `<domain type='kvm'>
   <name>web1</name>
@@ -46,8 +46,8 @@ describe('domainSummary (unit)', () => {
     assert.equal(s.osId, 'http://debian.org/debian/12');
     assert.deepEqual(s.tags, ['web', 'prod']);
     assert.deepEqual(s.disks, [
-      { device: 'disk', target: 'vda', source: '/var/lib/libvirt/images/web1.qcow2' },
-      { device: 'cdrom', target: 'sda', source: '' },
+      { device: 'disk', target: 'vda', source: '/var/lib/libvirt/images/web1.qcow2', bus: 'virtio' },
+      { device: 'cdrom', target: 'sda', source: '', bus: 'sata' },
     ]);
   });
 
@@ -70,6 +70,22 @@ describe('domainSummary (unit)', () => {
     assert.equal(by('SATA CDROM 1'), 'empty');
     assert.equal(by('Watchdog'), 'i6300esb · reset');
     assert.equal(new Set(s.sections.map((x) => x.key)).size, s.sections.length, 'keys are unique');
+  });
+
+  it('keys hardware rows by stable identity, not position', () => {
+    const keys = s.sections.map((x) => x.key);
+    for (const k of ['disk:vda', 'disk:sda', 'interface:52:54:00:aa:bb:cc', 'controller:usb:0', 'controller:pci:0', 'input:tablet:usb', 'hostdev:usb:1234:5678', 'channel:org.qemu.guest_agent.0', 'serial:0']) {
+      assert.ok(keys.includes(k), `${k} missing from ${keys.join(', ')}`);
+    }
+    // Removing the first disk leaves every other key unchanged.
+    const fewer = summarizeDomainXml(XML.replace(/<disk type='file' device='disk'>.*?<\/disk>/, '')).sections.map((x) => x.key);
+    assert.deepEqual(fewer, keys.filter((k) => k !== 'disk:vda'));
+  });
+
+  it('details are labelled by the descriptions', () => {
+    const nic = s.sections.find((x) => x.key === 'interface:52:54:00:aa:bb:cc');
+    assert.deepEqual(nic?.details.find(([k]) => k === 'MAC address'), ['MAC address', '52:54:00:aa:bb:cc']);
+    assert.deepEqual(nic?.details.find(([k]) => k === 'Network source'), ['Network source', 'Virtual network']);
   });
 
   it('rejects a non-domain document', () => {

@@ -135,6 +135,18 @@ const ATTRIBUTE_ORDER: Record<string, readonly string[]> = {
   loader: ['readonly', 'secure', 'type', 'format'],
   bootmenu: ['enable', 'timeout'],
   topology: ['sockets', 'dies', 'clusters', 'cores', 'threads'],
+  disk: ['type', 'device', 'model', 'snapshot'],
+  controller: ['type', 'index', 'model', 'ports', 'vectors'],
+  filesystem: ['type', 'accessmode', 'model', 'multidevs'],
+  hostdev: ['mode', 'type', 'managed', 'model', 'display'],
+  input: ['type', 'bus', 'model'],
+  smartcard: ['mode', 'type'],
+  redirdev: ['bus', 'type'],
+  watchdog: ['model', 'action'],
+  memballoon: ['model', 'autodeflate', 'freePageReporting'],
+  audio: ['id', 'type'],
+  backend: ['type', 'version', 'persistent_state', 'model'],
+  source: ['file', 'dev', 'dir', 'protocol', 'name', 'pool', 'volume', 'network', 'bridge', 'mode', 'path', 'host', 'service'],
 };
 
 export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {

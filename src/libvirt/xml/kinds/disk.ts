@@ -37,7 +37,7 @@ export const disk: DeviceDescription = {
     field('sourceVolume', 'Volume', 'The volume in the pool.', F.sourceVolume, samplesWith({ type: 'volume', sourcePool: 'default' }, 'forms-sample.qcow2'), { when: eq('type', 'volume') }),
     field('sourceProtocol', 'Protocol', 'The network protocol of the source.', F.sourceProtocol, samplesWith({ type: 'network', sourceName: 'pool/image', sourceHost: 'storage.example' }, 'rbd'), {
       widget: 'select',
-      options: opts(['nbd', 'NBD'], ['iscsi', 'iSCSI'], ['rbd', 'Ceph RBD'], ['gluster', 'Gluster'], ['http', 'HTTP'], ['https', 'HTTPS'], ['ftp', 'FTP'], ['ftps', 'FTPS'], ['tftp', 'TFTP'], ['ssh', 'SSH'], ['nfs', 'NFS']),
+      options: opts(['nbd', 'NBD'], ['iscsi', 'iSCSI'], ['rbd', 'Ceph RBD'], ['gluster', 'Gluster'], ['http', 'HTTP'], ['https', 'HTTPS'], ['ftp', 'FTP'], ['ftps', 'FTPS'], ['tftp', 'TFTP'], ['nfs', 'NFS']),
       when: eq('type', 'network'),
     }),
     field('sourceName', 'Name on the server', 'The image, export or target name on the server.', F.sourceName, samplesWith({ type: 'network', sourceProtocol: 'rbd', sourceHost: 'storage.example' }, 'pool/other'), { when: eq('type', 'network') }),
@@ -45,7 +45,7 @@ export const disk: DeviceDescription = {
     field('sourcePort', 'Port', 'TCP port of the server; empty for the protocol default.', F.sourcePort, samplesWith({ type: 'network', sourceProtocol: 'nbd', sourceName: 'export', sourceHost: 'storage.example' }, '10809'), { when: eq('type', 'network') }),
     field('target', 'Target device', 'The device name in the guest (vda, sda, hdc…); it also identifies the disk.', F.target, samples('vdc'), { required: true }),
     field('bus', 'Bus', 'How the disk is attached: VirtIO is fastest, SATA or IDE for guests without VirtIO drivers.', F.bus, samplesWith({ target: 'sdb' }, 'sata'), {
-      options: opts(['virtio', 'VirtIO'], ['sata', 'SATA'], ['scsi', 'SCSI'], ['ide', 'IDE'], ['usb', 'USB'], ['fdc', 'Floppy'], ['nvme', 'NVMe'], ['xen', 'Xen'], ['sd', 'SD']),
+      options: opts(['virtio', 'VirtIO'], ['sata', 'SATA'], ['scsi', 'SCSI'], ['ide', 'IDE'], ['usb', 'USB'], ['fdc', 'Floppy'], ['xen', 'Xen'], ['sd', 'SD']),
       optionsFrom: { device: 'disk', enum: 'bus' },
     }),
     field('removable', 'Removable', 'Whether a USB disk is reported as removable media.', F.removable, samplesWith({ bus: 'usb', target: 'sdc' }, true), { when: eq('bus', 'usb') }),
@@ -54,7 +54,7 @@ export const disk: DeviceDescription = {
     field('driverType', 'Format', 'The image format; qcow2 supports snapshots and thin provisioning, raw is fastest.', F.driverType, samples('raw', 'qcow2'), {
       widget: 'select',
       allowCustom: true,
-      options: opts(['qcow2', 'qcow2'], ['raw', 'raw'], ['vmdk', 'vmdk'], ['vdi', 'vdi'], ['vpc', 'vpc'], ['vhdx', 'vhdx'], ['qed', 'qed'], ['iso', 'iso']),
+      options: opts(['qcow2', 'qcow2'], ['raw', 'raw'], ['vmdk', 'vmdk'], ['vdi', 'vdi'], ['vpc', 'vpc'], ['qed', 'qed'], ['iso', 'iso']),
     }),
     field('cache', 'Cache mode', 'How the host caches guest I/O; "none" is the usual choice for performance and safety.', F.cache, samples('none', 'writeback')),
     field('io', 'I/O mode', 'How QEMU submits I/O to the host.', F.io, samples('threads', 'io_uring')),

@@ -116,7 +116,8 @@ const bootOrder = accessor(
 
 // ---------------------------------------------------------------- the sections
 
-const LIFECYCLE = opts(['destroy', 'Power off'], ['restart', 'Restart'], ['preserve', 'Preserve (pause)'], ['rename-restart', 'Rename and restart'], ['coredump-destroy', 'Dump core, power off'], ['coredump-restart', 'Dump core, restart']);
+const LIFECYCLE = opts(['destroy', 'Power off'], ['restart', 'Restart'], ['preserve', 'Preserve (pause)'], ['rename-restart', 'Rename and restart']);
+const ON_CRASH = [...LIFECYCLE, ...opts(['coredump-destroy', 'Dump core, power off'], ['coredump-restart', 'Dump core, restart'])];
 const osinfo = accessor(
   (dom) => dom.osinfoId,
   (dom, _el, v) => {
@@ -147,7 +148,7 @@ export const overview: SectionDescription = {
     field('clockOffset', 'Clock offset', 'UTC for Linux guests, local time for Windows.', D.clockOffset, samples('localtime', 'utc'), { options: opts(['utc', 'UTC'], ['localtime', 'Local time'], ['timezone', 'Time zone'], ['variable', 'Variable'], ['absolute', 'Absolute']) }),
     field('onPoweroff', 'On power off', 'What libvirt does when the guest powers off.', D.onPoweroff, samples('restart', 'destroy'), { options: LIFECYCLE }),
     field('onReboot', 'On reboot', 'What libvirt does when the guest reboots.', D.onReboot, samples('destroy', 'restart'), { options: LIFECYCLE }),
-    field('onCrash', 'On crash', 'What libvirt does when the guest crashes.', D.onCrash, samples('restart', 'coredump-destroy'), { options: LIFECYCLE }),
+    field('onCrash', 'On crash', 'What libvirt does when the guest crashes.', D.onCrash, samples('restart', 'coredump-destroy'), { options: ON_CRASH }),
     field('acpi', 'ACPI', 'Power management and device discovery; needed by UEFI and most guests.', D.acpi, samples(true)),
     field('apic', 'APIC', 'The advanced interrupt controller; needed by SMP guests.', D.apic, samples(true)),
     field('smm', 'SMM', 'System management mode; needed by Secure Boot.', D.smmState, samples(true, false), { widget: 'checkbox' }),

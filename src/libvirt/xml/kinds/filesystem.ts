@@ -18,7 +18,7 @@ export const filesystem: DeviceDescription = {
       options: opts(['virtiofs', 'virtiofs'], ['path', '9p (path)'], ['handle', '9p (handle)'], ['loop', 'loop'], ['nbd', 'nbd'], ['ploop', 'ploop']),
       optionsFrom: { device: 'filesystem', enum: 'driverType' },
     }),
-    field('type', 'Type', 'A host directory (mount) or another source.', F.type, samples('mount'), { options: opts(['mount', 'Directory'], ['block', 'Block device'], ['file', 'File'], ['template', 'Template'], ['ram', 'RAM'], ['bind', 'Bind'], ['volume', 'Volume']) }),
+    field('type', 'Type', 'A host directory (mount) or another source.', F.type, samples('mount'), { options: opts(['mount', 'Directory'], ['block', 'Block device'], ['file', 'File'], ['template', 'Template'], ['ram', 'RAM'], ['bind', 'Bind']) }),
     field('accessmode', 'Access mode', 'How guest file ownership maps to the host (9p): passthrough, mapped or squash. virtiofs needs passthrough.', F.accessmode, samplesWith({ driverType: undefined }, 'mapped', 'squash'), { when: { not: eq('driverType', 'virtiofs') } }),
     field('sourceDir', 'Source path', 'The directory on the host.', F.sourceDir, samples('/srv/forms-share'), { when: eq('type', 'mount'), required: true }),
     field('target', 'Target path', 'The mount tag the guest uses: mount -t virtiofs TAG /mnt.', F.target, samples('forms-tag'), { required: true }),

@@ -16,7 +16,7 @@ export const input: DeviceDescription = {
     field('type', 'Type', 'A tablet gives an absolute pointer that follows the host cursor; mouse and keyboard are relative devices.', F.type, samples('mouse', 'keyboard'), {
       options: opts(['tablet', 'Tablet'], ['mouse', 'Mouse'], ['keyboard', 'Keyboard'], ['passthrough', 'Passthrough'], ['evdev', 'Evdev']),
     }),
-    field('bus', 'Bus', 'How the device is attached to the guest.', F.bus, samples('virtio', 'usb'), { options: opts(['usb', 'USB'], ['virtio', 'VirtIO'], ['ps2', 'PS/2'], ['xen', 'Xen'], ['none', 'None']) }),
+    field('bus', 'Bus', 'How the device is attached to the guest.', F.bus, samples('virtio', 'usb'), { options: opts(['usb', 'USB'], ['virtio', 'VirtIO'], ['ps2', 'PS/2'], ['xen', 'Xen']) }),
     field('sourceEvdev', 'Host event device', 'The host /dev/input device passed to the guest.', F.sourceEvdev, samplesWith({ type: 'passthrough', bus: 'virtio' }, '/dev/input/event9'), { when: eq('type', 'passthrough') }),
     field('sourceDev', 'Host device', 'The host evdev device (keyboard or mouse) shared with the guest.', F.sourceDev, samplesWith({ type: 'evdev', bus: undefined }, '/dev/input/event8'), { when: eq('type', 'evdev') }),
     field('grab', 'Grab', 'Grab all input devices of the host while the guest has focus.', F.grab, samplesWith({ type: 'evdev', bus: undefined, sourceDev: '/dev/input/event8' }, 'all'), { when: eq('type', 'evdev') }),

@@ -31,7 +31,7 @@ export const iface: DeviceDescription = {
       allowCustom: true,
       options: opts(['virtio', 'virtio'], ['e1000e', 'e1000e'], ['e1000', 'e1000'], ['rtl8139', 'rtl8139'], ['virtio-transitional', 'virtio-transitional'], ['virtio-non-transitional', 'virtio-non-transitional']),
     }),
-    field('backendType', 'User-mode backend', 'passt gives user-mode networking with better performance than the built-in SLIRP.', F.backendType, samplesWith({ type: 'user' }, 'default'), { when: eq('type', 'user') }),
+    field('backendType', 'User-mode backend', 'passt gives user-mode networking with better performance than the built-in SLIRP.', F.backendType, samplesWith({ type: 'user' }, 'passt'), { options: opts(['passt', 'passt']), when: eq('type', 'user') }),
     field('linkState', 'Link state', 'Whether the virtual cable is plugged in; changes apply to a running VM at once.', F.linkState, samples('down', 'up'), {
       options: opts(['up', 'Up'], ['down', 'Down']),
       apply: 'live',

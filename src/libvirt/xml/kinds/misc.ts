@@ -14,7 +14,7 @@ export const watchdog: DeviceDescription = {
   rank: 14,
   listed: true,
   fields: [
-    field('model', 'Model', 'The emulated watchdog; i6300esb is a PCI device that suits most guests.', W.model, samples('ib700', 'i6300esb'), { options: opts(['i6300esb', 'i6300esb'], ['ib700', 'ib700'], ['itco', 'iTCO'], ['diag288', 'diag288']) }),
+    field('model', 'Model', 'The emulated watchdog; i6300esb is a PCI device that suits most guests.', W.model, samples('ib700', 'i6300esb'), { options: opts(['i6300esb', 'i6300esb'], ['ib700', 'ib700'], ['diag288', 'diag288']) }),
     field('action', 'Action', 'What happens when the guest stops feeding the watchdog.', W.action, samples('poweroff', 'pause'), {
       options: opts(['reset', 'Reset the VM'], ['shutdown', 'Shut down gracefully'], ['poweroff', 'Power off'], ['pause', 'Pause'], ['dump', 'Dump memory'], ['inject-nmi', 'Inject an NMI'], ['none', 'Nothing']),
     }),
@@ -53,7 +53,7 @@ export const redirdev: DeviceDescription = {
   listed: true,
   fields: [
     field('type', 'Type', 'Redirect USB devices from the SPICE client (spicevmc) or a usbredir TCP server.', R.type, samplesWith({ sourceHost: 'usb.example', sourceService: '4000' }, 'tcp'), { options: opts(['spicevmc', 'SPICE channel'], ['tcp', 'TCP']) }),
-    field('bus', 'Bus', 'USB.', R.bus, samples('usb'), { optionsFrom: { device: 'redirdev', enum: 'bus' } }),
+    field('bus', 'Bus', 'The bus the redirected devices appear on (USB).', R.bus, samples('usb'), { optionsFrom: { device: 'redirdev', enum: 'bus' } }),
     field('sourceHost', 'Host', 'The usbredir server.', R.sourceHost, samplesWith({ type: 'tcp', sourceService: '4000' }, 'usb.example'), { when: eq('type', 'tcp') }),
     field('sourceService', 'Port', 'The usbredir server\'s port.', R.sourceService, samplesWith({ type: 'tcp', sourceHost: 'usb.example' }, '4001'), { when: eq('type', 'tcp') }),
   ],
@@ -71,7 +71,7 @@ export const panic: DeviceDescription = {
   name: 'Panic notifier',
   rank: 15,
   listed: true,
-  fields: [field('model', 'Model', 'How the guest reports a crash to the host: ISA (pvpanic) on x86, hyperv for Windows.', P.model, samples('hyperv', 'isa'), { options: opts(['isa', 'ISA'], ['pvpanic', 'pvpanic (PCI)'], ['hyperv', 'Hyper-V'], ['pseries', 'pSeries'], ['s390', 's390']) })],
+  fields: [field('model', 'Model', 'How the guest reports a crash to the host: ISA (pvpanic) on x86, hyperv for Windows.', P.model, samples('hyperv', 'isa'), { options: opts(['isa', 'ISA'], ['hyperv', 'Hyper-V'], ['pseries', 'pSeries'], ['s390', 's390']) })],
   identity: (v) => `panic:${str(v.model)}`,
   title: () => 'Panic Notifier',
   describe: (v) => str(v.model),

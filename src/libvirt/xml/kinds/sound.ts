@@ -15,7 +15,7 @@ export const sound: DeviceDescription = {
   listed: true,
   fields: [
     field('model', 'Model', 'The emulated sound card; ICH9 (HDA) suits q35 guests, ICH6 older ones.', S.model, samples('ich6', 'ac97'), {
-      options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ich7', 'HDA (ICH7)'], ['ac97', 'AC97'], ['es1370', 'ES1370'], ['sb16', 'Sound Blaster 16'], ['pcspk', 'PC speaker'], ['usb', 'USB audio'], ['ich10', 'ICH10'], ['virtio', 'Virtio']),
+      options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ich7', 'HDA (ICH7)'], ['ac97', 'AC97'], ['es1370', 'ES1370'], ['sb16', 'Sound Blaster 16'], ['pcspk', 'PC speaker'], ['usb', 'USB audio']),
     }),
     field('codecType', 'Codec', 'The HDA codec: duplex (line in/out), micro (speaker/mic) or output only.', S.codecType, samplesWith({ model: 'ich9' }, 'micro'), {
       widget: 'select',
@@ -39,7 +39,7 @@ export const audio: DeviceDescription = {
   fields: [
     field('id', 'Id', 'Sound devices refer to their backend by this number.', A.id, samples(2), { min: 1, required: true }),
     field('type', 'Backend', 'Where the host plays the sound: none, the SPICE client, PulseAudio, PipeWire…', A.type, samples('spice', 'none'), {
-      options: opts(['none', 'None'], ['spice', 'SPICE client'], ['pulseaudio', 'PulseAudio'], ['pipewire', 'PipeWire'], ['alsa', 'ALSA'], ['sdl', 'SDL'], ['oss', 'OSS'], ['jack', 'JACK'], ['coreaudio', 'CoreAudio'], ['file', 'File'], ['dbus', 'D-Bus']),
+      options: opts(['none', 'None'], ['spice', 'SPICE client'], ['pulseaudio', 'PulseAudio'], ['alsa', 'ALSA'], ['sdl', 'SDL'], ['oss', 'OSS'], ['jack', 'JACK'], ['coreaudio', 'CoreAudio'], ['file', 'File'], ['dbus', 'D-Bus']),
     }),
   ],
   identity: (v) => `audio:${str(v.id)}`,

@@ -47,18 +47,17 @@ function applySection(dom: DomainXml, t: SectionTarget, changes: ReadonlyMap<str
   const after: Record<string, FormValue> = { ...before };
   for (const [k, v] of changes) after[k] = v === '' ? undefined : v;
   for (const id of changes.keys()) {
-    if (!t.fields.some((f) => f.id === id)) problems.push({ section: t.section, field: id, severity: 'error', message: `${t.title} has no field '${id}'` });
+    const f = t.fields.find((x) => x.id === id);
+    if (!f) problems.push({ section: t.section, field: id, severity: 'error', message: `${t.title} has no field '${id}'` });
+    else if (f.widget === 'readonly' || f.hostValue) problems.push({ section: t.section, field: id, severity: 'error', message: `${f.label} cannot be changed here` });
   }
   for (const f of t.fields) {
-    const changed = changes.has(f.id);
+    if (f.widget === 'readonly' || f.hostValue) continue;
     const shown = !f.when || holds(f.when, after);
-    const wasShown = !f.when || holds(f.when, before);
     try {
-      if (changed && shown) {
-        if (readValue(f, dom, t.element) !== changes.get(f.id) || f.hostValue) writeValue(f, dom, t.element, changes.get(f.id));
-      } else if (!changed && wasShown && !shown && before[f.id] !== undefined && f.widget !== 'readonly' && !f.hostValue) {
-        writeValue(f, dom, t.element, undefined);
-      }
+      if (!shown) {
+        if (readValue(f, dom, t.element) !== undefined) writeValue(f, dom, t.element, undefined);
+      } else if (changes.has(f.id) && readValue(f, dom, t.element) !== after[f.id]) writeValue(f, dom, t.element, after[f.id]);
     } catch (e) {
       if (XmlValueError.is(e) || e instanceof RangeError) problems.push({ section: t.section, field: f.id, severity: 'error', message: e.message });
       else throw e;

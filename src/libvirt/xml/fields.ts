@@ -113,7 +113,7 @@ export function writeField<T>(doc: XmlDocument, el: XmlElement, f: Field<T>, val
       if (target !== el && target.attributes.length === 0 && target.elements().length === 0 && doc.textContent(target).trim() === '') {
         doc.removeElementAndEmptyAncestors(target, el);
       }
-    } else if (target !== el) {
+    } else if (target !== el && target.attributes.length === 0 && target.elements().length === 0) {
       doc.removeElementAndEmptyAncestors(target, el);
     } else {
       doc.setTextContent(target, '');

@@ -3,6 +3,7 @@
 
 import { DEVICE_TABLE } from '../devices';
 import { eq, exempt, field, isIn, joined, opts, samples, samplesWith, str } from './define';
+import { SPICE_GRAPHICS } from './misc';
 import type { DeviceDescription, FieldDescription } from './types';
 
 const F = DEVICE_TABLE.serial.fields;
@@ -13,7 +14,7 @@ const net = isIn('type', ['tcp', 'udp']);
 function charFields(kind: 'serial' | 'parallel' | 'console' | 'channel'): FieldDescription[] {
   const isChannel = kind === 'channel';
   return [
-    field('type', 'Device type', 'Where the host end goes: a pseudo terminal (pty), a file, a UNIX socket, TCP…', F.type, isChannel ? samplesWith({ targetName: 'org.forms.test.0' }, 'pty') : samples('file'), {
+    field('type', 'Device type', 'Where the host end goes: a pseudo terminal (pty), a file, a UNIX socket, TCP…', F.type, isChannel ? samplesWith({ targetName: 'org.forms.test.0' }, 'pty') : samplesWith({ sourcePath: '/var/log/libvirt/qemu/forms-type.log' }, 'file'), {
       options: opts(['pty', 'Pseudo TTY'], ['file', 'Output to a file'], ['unix', 'UNIX socket'], ['tcp', 'TCP'], ['udp', 'UDP'], ['dev', 'Host device'], ['pipe', 'Named pipe'], ['null', 'Null'], ['stdio', 'stdio'], ['vc', 'Virtual console'], ['spicevmc', 'SPICE agent'], ['spiceport', 'SPICE port'], ['qemu-vdagent', 'QEMU vdagent'], ['nmdm', 'nmdm'], ['dbus', 'D-Bus']),
       optionsFrom: isChannel ? { device: 'channel', enum: 'type' } : undefined,
     }),
@@ -97,4 +98,5 @@ export const channel: DeviceDescription = {
   identity: (v) => `channel:${str(v.targetName ?? v.type)}`,
   title: (v) => `Channel ${CHANNEL_LABEL[str(v.targetName)] ?? (str(v.targetName) || str(v.type))}`.trim(),
   defaults: () => ({ type: 'unix', targetType: 'virtio', targetName: 'org.qemu.guest_agent.0' }),
+  companions: [SPICE_GRAPHICS],
 };

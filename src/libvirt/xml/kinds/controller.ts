@@ -1,7 +1,7 @@
 // <controller> (formatdomain.rst "Controllers").
 
 import { DEVICE_TABLE } from '../devices';
-import { exempt, field, opts, samplesWith, str } from './define';
+import { exempt, field, opts, samples, str } from './define';
 import type { DeviceDescription } from './types';
 
 const F = DEVICE_TABLE.controller.fields;
@@ -17,13 +17,13 @@ export const controller: DeviceDescription = {
   fields: [
     field('type', 'Type', 'The bus the controller provides; with the index it identifies the controller.', F.type, exempt('the type is part of the controller\'s identity; a new type is a new controller'), { widget: 'readonly' }),
     field('index', 'Index', 'The controller\'s number among controllers of its type.', F.index, exempt('the index is part of the controller\'s identity'), { widget: 'readonly' }),
-    field('model', 'Model', 'The emulated controller model (qemu-xhci, virtio-scsi, pcie-root…).', F.model, samplesWith({}, 'lsilogic'), {
+    field('model', 'Model', 'The emulated controller model (qemu-xhci, virtio-scsi, pcie-root…).', F.model, samples('nec-xhci', 'qemu-xhci'), {
       widget: 'select',
       allowCustom: true,
       options: opts(['qemu-xhci', 'qemu-xhci (USB 3)'], ['nec-xhci', 'nec-xhci (USB 3)'], ['ich9-ehci1', 'ich9-ehci1 (USB 2)'], ['piix3-uhci', 'piix3-uhci (USB 1)'], ['virtio-scsi', 'virtio-scsi'], ['lsilogic', 'lsilogic'], ['lsisas1068', 'lsisas1068'], ['virtio', 'virtio'], ['pcie-root', 'pcie-root'], ['pcie-root-port', 'pcie-root-port'], ['pci-root', 'pci-root'], ['pci-bridge', 'pci-bridge']),
     }),
-    field('ports', 'Ports', 'Number of ports of a USB controller (qemu-xhci: up to 15).', F.ports, samplesWith({}, 8), { min: 1, max: 15, when: { field: 'type', equals: 'usb' } }),
-    field('vectors', 'Interrupt vectors', 'MSI-X vectors of a virtio-serial controller.', F.vectors, exempt('only meaningful for virtio-serial; the test controller is SCSI'), { when: { field: 'type', equals: 'virtio-serial' } }),
+    field('ports', 'Ports', 'Number of ports of a USB controller (qemu-xhci: up to 15).', F.ports, samples(8), { min: 1, max: 15, when: { field: 'type', equals: 'usb' } }),
+    field('vectors', 'Interrupt vectors', 'MSI-X vectors of a virtio-serial controller.', F.vectors, exempt('only meaningful for virtio-serial; a new controller is USB (the ports field is tested on it)'), { when: { field: 'type', equals: 'virtio-serial' } }),
   ],
   identity: (v) => `controller:${str(v.type)}:${str(v.index ?? 0)}`,
   title: (v) => {
@@ -34,5 +34,5 @@ export const controller: DeviceDescription = {
   },
   describe: (v) => str(v.model),
   icon: () => 'circuit-board',
-  defaults: () => ({ type: 'scsi', index: 0, model: 'virtio-scsi' }),
+  defaults: () => ({ type: 'usb', index: 0, model: 'qemu-xhci' }),
 };

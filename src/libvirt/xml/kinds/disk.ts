@@ -61,7 +61,7 @@ export const disk: DeviceDescription = {
     field('discard', 'Discard', 'Whether the guest may discard (TRIM) unused blocks to free space in the image.', F.discard, samples('unmap', 'ignore')),
     field('detectZeroes', 'Detect zeroes', 'Turn writes of zeroes into cheaper operations.', F.detectZeroes, samples('on', 'off')),
     field('readonly', 'Read-only', 'The guest cannot write to the disk.', F.readonly, samples(true)),
-    field('shareable', 'Shareable', 'The disk may be used by several VMs at once (needs a cluster file system in the guests).', F.shareable, samples(true)),
+    field('shareable', 'Shareable', 'The disk may be used by several VMs at once (needs a cluster file system in the guests).', F.shareable, samplesWith({ driverType: 'raw' }, true)),
     field('serial', 'Serial number', 'The serial number the guest sees.', F.serial, samples('FORMS-0001')),
     field('totalBytesSec', 'Total bytes/s', IOTUNE, F.totalBytesSec, samples(10485760), { min: 0 }),
     field('readBytesSec', 'Read bytes/s', IOTUNE, F.readBytesSec, samples(10485760), { min: 0 }),
@@ -85,6 +85,7 @@ export const disk: DeviceDescription = {
     const bus: DiskBus = chooseDiskBus(dom, {});
     return { type: 'file', device: 'disk', driverName: 'qemu', driverType: 'qcow2', discard: 'unmap', bus, target: allocateDiskTarget(dom, bus) };
   },
+  sample: { sourceFile: '/var/lib/libvirt/images/formsrt-new.qcow2' },
   companions: [
     {
       reason: 'A SCSI disk needs a SCSI controller',
@@ -97,6 +98,7 @@ export const disk: DeviceDescription = {
     const out: CheckResult[] = [];
     if (v.device === 'cdrom' && v.bus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
     if (v.device === 'floppy' && v.bus !== undefined && v.bus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
+    if (v.shareable === true && v.driverType !== undefined && v.driverType !== 'raw') out.push({ field: 'shareable', code: 'shareable-format', message: 'A shareable disk needs the raw format (libvirt refuses shared access to a qcow2 image).' });
     if (v.device === 'lun' && v.type !== 'block') out.push({ field: 'type', code: 'lun-source', message: 'A LUN passthrough disk needs a block device source.' });
     return out;
   },

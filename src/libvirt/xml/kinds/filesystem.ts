@@ -29,6 +29,7 @@ export const filesystem: DeviceDescription = {
   describe: (v) => str(v.sourceDir),
   icon: () => 'folder',
   defaults: () => ({ type: 'mount', accessmode: 'passthrough', driverType: 'virtiofs' }),
+  sample: { sourceDir: '/srv/forms-share', target: 'forms-tag' },
   companions: [
     {
       reason: 'virtiofs needs shared memory (Memory: shared access)',

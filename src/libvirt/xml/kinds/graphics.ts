@@ -26,7 +26,7 @@ export const graphics: DeviceDescription = {
     }),
     field('listenAddress', 'Address', 'The address to listen on; 127.0.0.1 keeps the display local to the host.', F.listenAddress, samplesWith({ listenType: 'address' }, '0.0.0.0'), { when: { all: [remote, eq('listenType', 'address')] } }),
     field('listenNetwork', 'Network', 'The virtual network whose address to listen on.', F.listenNetwork, exempt('libvirt resolves the network to an address only when the VM starts, and needs the network to exist at define time'), { when: eq('listenType', 'network') }),
-    field('listenSocket', 'Socket', 'Path of the UNIX socket.', F.listenSocket, samplesWith({ listenType: 'socket', listenAddress: undefined }, '/var/lib/libvirt/qemu/forms-sample.sock'), { when: eq('listenType', 'socket') }),
+    field('listenSocket', 'Socket', 'Path of the UNIX socket; libvirt treats paths in its own directories as generated and replaces them.', F.listenSocket, samplesWith({ listenType: 'socket', listenAddress: undefined }, '/run/forms-sample.sock'), { when: eq('listenType', 'socket') }),
     field('passwd', 'Password', 'A password viewers must give; empty for none. Stored in the VM\'s XML.', F.passwd, samples('s3cret'), { when: remote }),
     field('keymap', 'Keymap', 'The keyboard layout for VNC; empty to let the guest decide (recommended).', F.keymap, samples('de'), { when: remote }),
     field('glEnable', 'OpenGL', 'Hardware-accelerated rendering on the host (SPICE and egl-headless, with a virtio GPU).', F.glEnable, exempt('needs a host GPU render node'), { when: isIn('type', ['spice', 'egl-headless', 'sdl', 'dbus']) }),

@@ -31,12 +31,11 @@ export const iface: DeviceDescription = {
       allowCustom: true,
       options: opts(['virtio', 'virtio'], ['e1000e', 'e1000e'], ['e1000', 'e1000'], ['rtl8139', 'rtl8139'], ['virtio-transitional', 'virtio-transitional'], ['virtio-non-transitional', 'virtio-non-transitional']),
     }),
-    field('backendType', 'User-mode backend', 'passt gives user-mode networking with better performance than the built-in SLIRP.', F.backendType, samplesWith({ type: 'user' }, 'passt'), { options: opts(['passt', 'passt']), when: eq('type', 'user') }),
     field('linkState', 'Link state', 'Whether the virtual cable is plugged in; changes apply to a running VM at once.', F.linkState, samples('down', 'up'), {
       options: opts(['up', 'Up'], ['down', 'Down']),
       apply: 'live',
     }),
-    field('targetDev', 'Host tap name', 'Name of the tap device on the host; libvirt generates one when empty.', F.targetDev, samples('vnet-forms0')),
+    field('targetDev', 'Host tap name', 'Name of the tap device on the host; libvirt generates one when empty (names starting with vnet are reserved for that).', F.targetDev, samples('tap-forms0')),
     field('vlanTag', 'VLAN tag', 'The VLAN id for an Open vSwitch or SR-IOV connection.', F.vlanTag, samplesWith({ type: 'bridge', sourceBridge: 'br-forms' }, 42), { min: 0, max: 4095 }),
     field('inboundAverage', 'Inbound average', BW, F.inboundAverage, samples(1000), { min: 1 }),
     field('inboundPeak', 'Inbound peak', BW, F.inboundPeak, samplesWith({ inboundAverage: 1000 }, 2000), { min: 0 }),

@@ -4,7 +4,15 @@
 import { DEVICE_TABLE } from '../devices';
 import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
 import { userAlias } from './interface';
-import type { DeviceDescription } from './types';
+import type { Companion, DeviceDescription } from './types';
+
+/** spicevmc channels (smartcard, USB redirection, the SPICE agent) need SPICE graphics. */
+export const SPICE_GRAPHICS: Companion = {
+  reason: 'A SPICE channel needs a SPICE display',
+  needed: eq('type', 'spicevmc'),
+  present: (dom) => dom.devicesOf('graphics').some((g) => g.get('type') === 'spice'),
+  add: { kind: 'graphics', values: { type: 'spice' } },
+};
 
 const W = DEVICE_TABLE.watchdog.fields;
 export const watchdog: DeviceDescription = {
@@ -42,6 +50,7 @@ export const smartcard: DeviceDescription = {
   describe: (v) => str(v.mode),
   icon: () => 'credit-card',
   defaults: () => ({ mode: 'passthrough', type: 'spicevmc' }),
+  companions: [SPICE_GRAPHICS],
 };
 
 const R = DEVICE_TABLE.redirdev.fields;
@@ -62,6 +71,7 @@ export const redirdev: DeviceDescription = {
   describe: (v) => str(v.type),
   icon: () => 'plug',
   defaults: () => ({ bus: 'usb', type: 'spicevmc' }),
+  companions: [SPICE_GRAPHICS],
 };
 
 const P = DEVICE_TABLE.panic.fields;

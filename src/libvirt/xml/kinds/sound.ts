@@ -38,7 +38,7 @@ export const audio: DeviceDescription = {
   listed: true,
   fields: [
     field('id', 'Id', 'Sound devices refer to their backend by this number.', A.id, samples(2), { min: 1, required: true }),
-    field('type', 'Backend', 'Where the host plays the sound: none, the SPICE client, PulseAudio, PipeWire…', A.type, samples('spice', 'none'), {
+    field('type', 'Backend', 'Where the host plays the sound: none, the SPICE client, PulseAudio, PipeWire…', A.type, samples('pulseaudio', 'none'), {
       options: opts(['none', 'None'], ['spice', 'SPICE client'], ['pulseaudio', 'PulseAudio'], ['alsa', 'ALSA'], ['sdl', 'SDL'], ['oss', 'OSS'], ['jack', 'JACK'], ['coreaudio', 'CoreAudio'], ['file', 'File'], ['dbus', 'D-Bus']),
     }),
   ],

@@ -106,6 +106,8 @@ export interface DeviceDescription {
   icon(v: Values): string;
   /** Field values of a new device (virt-manager's defaults); a function when they depend on the domain. */
   defaults(dom: DomainXml): Readonly<Record<string, FormValue>>;
+  /** Values a new device needs beyond its defaults that only the user can choose (a source path); the generated round-trip test uses them. */
+  readonly sample?: Readonly<Record<string, FormValue>>;
   readonly companions?: readonly Companion[];
   /** Cross-field checks over the device's values (run by the one checker, ../checks.ts). */
   check?(v: Values, el: XmlElement, dom: DomainXml): readonly CheckResult[];

@@ -1,7 +1,7 @@
 // Live diagnostics for XML editor documents, 300 ms after the last change: well-formedness, the
 // host schema summary (schema/schemaCheck.ts, exact ranges), and for domain XML libvirt's RelaxNG
-// validation and semantic checks from src/libvirt/xml (semanticChecks.ts here is the fallback
-// when that validator cannot load). Define errors
+// validation and the one checker of src/libvirt/xml/checks.ts (which also runs when that
+// validator cannot load). Define errors
 // from a refused save are kept in their own collection until the document changes. Quick fixes
 // come from the checks' own edits and from the schema's enumerations.
 
@@ -11,7 +11,8 @@ import { errorMessage } from '../ui/log';
 import { placeDefineError } from './defineErrorPlace';
 import { checkAgainstSchema } from './schema/schemaCheck';
 import { isEditorDocument, type SchemaService } from './schemaService';
-import { semanticChecks, type TextEdit } from './semanticChecks';
+import { checkDomain } from '../libvirt/xml/checks';
+import { DomainXml } from '../libvirt/xml/domainXml';
 
 export const DIAGNOSTIC_SOURCE = 'libvirt';
 const DEBOUNCE_MS = 300;
@@ -24,7 +25,7 @@ const SEVERITY: Readonly<Record<'error' | 'warning' | 'info', vscode.DiagnosticS
 
 interface Fix {
   readonly title: string;
-  readonly edits: readonly TextEdit[];
+  readonly edits: readonly { readonly start: number; readonly end: number; readonly newText: string }[];
   readonly preferred: boolean;
 }
 
@@ -135,32 +136,19 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
       // document, on an ancestor) and the model's semantic checks with fixes. The summary's
       // problems above are more precise, so libxml2's schema errors show only when it has none.
       const host = parsed.root.localName === 'domain' ? await this.schemas.validateDomain(doc, text).catch(() => undefined) : undefined;
-      if (host) {
-        const ownFixes = semanticChecks(parsed).filter((p) => p.fix);
-        for (const h of host) {
-          if (h.code === 'schema' && schemaProblems > 0) continue;
-          const r = new vscode.Range(h.range.startLine, h.range.startCol, h.range.endLine, h.range.endCol);
-          const d = new vscode.Diagnostic(r, h.message, SEVERITY[h.severity]);
-          d.source = h.code === 'schema' ? `${DIAGNOSTIC_SOURCE} schema (libxml2)` : DIAGNOSTIC_SOURCE;
-          d.code = h.code;
-          if (h.fix) {
-            const edits = h.fix.edits.map((e) => ({ start: doc.offsetAt(new vscode.Position(e.range.startLine, e.range.startCol)), end: doc.offsetAt(new vscode.Position(e.range.endLine, e.range.endCol)), newText: e.newText }));
-            fixes.set(fixKey(d), [{ title: h.fix.title, edits, preferred: true }]);
-          } else if (h.code !== 'schema') {
-            // e.g. a malformed MAC: the model names it, the local check knows how to regenerate it.
-            const own = ownFixes.find((p) => rangeOf(p.start, p.end).intersection(r) !== undefined);
-            if (own?.fix) fixes.set(fixKey(d), [{ ...own.fix, preferred: true }]);
-          }
-          out.push(d);
+      // Without the host's validator, the one checker still runs (it needs no schema).
+      const checks = host ?? (parsed.root.localName === 'domain' ? checkDomain(DomainXml.fromDocument(parsed)) : []);
+      for (const h of checks) {
+        if (h.code === 'schema' && schemaProblems > 0) continue;
+        const r = new vscode.Range(h.range.startLine, h.range.startCol, h.range.endLine, h.range.endCol);
+        const d = new vscode.Diagnostic(r, h.message, SEVERITY[h.severity]);
+        d.source = h.code === 'schema' ? `${DIAGNOSTIC_SOURCE} schema (libxml2)` : DIAGNOSTIC_SOURCE;
+        d.code = h.code;
+        if (h.fix) {
+          const edits = h.fix.edits.map((e) => ({ start: doc.offsetAt(new vscode.Position(e.range.startLine, e.range.startCol)), end: doc.offsetAt(new vscode.Position(e.range.endLine, e.range.endCol)), newText: e.newText }));
+          fixes.set(fixKey(d), [{ title: h.fix.title, edits, preferred: true }]);
         }
-      } else {
-        for (const p of semanticChecks(parsed)) {
-          const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-          d.source = DIAGNOSTIC_SOURCE;
-          d.code = p.code;
-          if (p.fix) fixes.set(fixKey(d), [{ ...p.fix, preferred: true }]);
-          out.push(d);
-        }
+        out.push(d);
       }
     }
     if (doc.isClosed || doc.version !== version) return;

@@ -4,10 +4,10 @@
 import { checkWellFormed, Diagnostic } from './diagnostics';
 import { DomainXml } from './domainXml';
 import { DomainSchemaValidator } from './schemaValidator';
-import { checkSemantics, SemanticContext } from './semanticChecks';
+import { checkDomain, CheckContext } from './checks';
 import { SchemaSource } from './schemaSource';
 
-export interface ValidateOptions extends SemanticContext {
+export interface ValidateOptions extends CheckContext {
   /** A compiled validator (see DomainSchemaValidator.forSource); without it no schema check. */
   schema?: DomainSchemaValidator;
 }
@@ -21,12 +21,12 @@ export function validateDomainXml(text: string, opts: ValidateOptions = {}): Dia
     return [{ severity: 'error', message: `The root element must be <domain>, not <${wf.doc.root.name}>`, range: wf.doc.startTagRange(wf.doc.root), code: 'root-element' }];
   }
   if (opts.schema) out.push(...opts.schema.validate(wf.doc));
-  out.push(...checkSemantics(DomainXml.fromDocument(wf.doc), opts));
+  out.push(...checkDomain(DomainXml.fromDocument(wf.doc), opts));
   return out;
 }
 
 /** Compiles (or reuses) the schema of `source`, then validates. */
-export async function validateDomainXmlWith(source: SchemaSource, text: string, ctx: SemanticContext = {}): Promise<Diagnostic[]> {
+export async function validateDomainXmlWith(source: SchemaSource, text: string, ctx: CheckContext = {}): Promise<Diagnostic[]> {
   const schema = await DomainSchemaValidator.forSource(source);
   return validateDomainXml(text, { ...ctx, schema });
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { addDisk, addGraphics, allocateDiskTarget, buildDiskXml, buildInterfaceXml, buildPciHostdevXml, DeviceBuildError, driveAddressFor, newDomainXml } from '../../../src/libvirt/xml/builders';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { summarizeDomainXml as summarizeDomain } from '../../../src/libvirt/xml/summary';
-import { checkSemantics } from '../../../src/libvirt/xml/semanticChecks';
+import { checkDomain as checkSemantics } from '../../../src/libvirt/xml/checks';
 import { fixture, lineDiff } from './helpers';
 
 describe('summarizeDomain (unit)', () => {

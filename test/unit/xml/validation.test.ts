@@ -3,7 +3,7 @@ import { applyEdits, checkWellFormed, Diagnostic } from '../../../src/libvirt/xm
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { DomainSchemaValidator } from '../../../src/libvirt/xml/schemaValidator';
 import { ExecSchemaSource, LocalSchemaSource, MapSchemaSource, SchemaSourceError } from '../../../src/libvirt/xml/schemaSource';
-import { checkSemantics, SemanticContext } from '../../../src/libvirt/xml/semanticChecks';
+import { checkDomain as checkSemantics, type CheckContext as SemanticContext } from '../../../src/libvirt/xml/checks';
 import { validateDomainXml } from '../../../src/libvirt/xml/validation';
 import { fixture, FIXTURES } from './helpers';
 

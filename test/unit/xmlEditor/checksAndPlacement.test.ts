@@ -3,54 +3,7 @@ import { XmlDocument } from '../../../src/libvirt/xml/xmlDocument';
 import { placeDefineError } from '../../../src/xmlEditor/defineErrorPlace';
 import { hostHasKvm, hostValues, parseHostEnums } from '../../../src/xmlEditor/hostEnums';
 import { copyDefinition, definedName, withoutUuid } from '../../../src/xmlEditor/definitionText';
-import { randomMac, semanticChecks, type TextEdit } from '../../../src/xmlEditor/semanticChecks';
 import { freeThirdOctet, networkTemplate, usedThirdOctets, vmTemplate } from '../../../src/xmlEditor/templates';
-
-function apply(text: string, edits: readonly TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
-  return out;
-}
-
-describe('semantic checks with fixes (unit)', () => {
-  it('flags a malformed or multicast MAC and regenerates it', () => {
-    const text = `<domain><devices><interface type='network'><mac address='52:54:00:zz:00:01'/></interface><interface type='user'><mac address='01:00:5e:00:00:01'/></interface></devices></domain>`;
-    const problems = semanticChecks(XmlDocument.parse(text));
-    assert.deepEqual(problems.map((p) => [p.code, text.slice(p.start, p.end)]), [
-      ['bad-mac', '52:54:00:zz:00:01'],
-      ['bad-mac', '01:00:5e:00:00:01'],
-    ]);
-    const fixed = apply(text, problems.flatMap((p) => p.fix!.edits));
-    assert.deepEqual(semanticChecks(XmlDocument.parse(fixed)), []);
-    assert.match(randomMac(Buffer.from([1, 2, 255])), /^52:54:00:01:02:ff$/);
-  });
-
-  it('adds <acpi/> for UEFI (with or without <features>)', () => {
-    for (const text of [
-      `<domain>\n  <os firmware='efi'>\n    <type>hvm</type>\n  </os>\n</domain>`,
-      `<domain>\n  <os firmware='efi'/>\n  <features>\n    <apic/>\n  </features>\n</domain>`,
-      `<domain>\n  <os><loader type='pflash'>/x.fd</loader></os>\n  <features/>\n</domain>`,
-    ]) {
-      const [p, ...rest] = semanticChecks(XmlDocument.parse(text));
-      assert.equal(rest.length, 0);
-      assert.equal(p!.code, 'uefi-without-acpi');
-      const fixed = apply(text, p!.fix!.edits);
-      const doc = XmlDocument.parse(fixed);
-      assert.ok(doc.root.find(['features', 'acpi']), fixed);
-      assert.deepEqual(semanticChecks(doc), []);
-    }
-  });
-
-  it('fixes a topology whose product differs from <vcpu>', () => {
-    const text = `<domain><vcpu placement='static'> 3 </vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='2'/></cpu></domain>`;
-    const [p] = semanticChecks(XmlDocument.parse(text));
-    assert.equal(p!.code, 'topology-mismatch');
-    assert.equal(text.slice(p!.start, p!.end), 'topology');
-    const fixed = apply(text, p!.fix!.edits);
-    assert.match(fixed, /<vcpu placement='static'> 4 <\/vcpu>/);
-    assert.deepEqual(semanticChecks(XmlDocument.parse(fixed)), []);
-  });
-});
 
 describe('placing a define error on the document (unit)', () => {
   const text = `<domain type='qemu'>\n  <name>x</name>\n  <on_poweroff>explode</on_poweroff>\n  <devices>\n    <video><model type='bogus'/></video>\n  </devices>\n</domain>`;

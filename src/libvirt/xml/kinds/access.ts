@@ -60,6 +60,6 @@ export function readValues(fields: readonly FieldDescription[], dom: DomainXml, 
 }
 
 /** An accessor over a named child element list, e.g. Hyper-V switches (`<hyperv><relaxed state='on'/>`). */
-export function accessor(read: Accessor['read'], write: Accessor['write']): Accessor {
-  return { read, write };
+export function accessor(read: Accessor['read'], write: Accessor['write'], at?: readonly string[]): Accessor {
+  return { read, write, ...(at ? { at } : {}) };
 }

@@ -23,6 +23,7 @@ const mib = (which: 'memoryKiB' | 'currentMemoryKiB') =>
     (dom, _el, v) => {
       dom[which] = typeof v === 'number' ? v * 1024 : undefined;
     },
+    [which === 'memoryKiB' ? 'memory' : 'currentMemory'],
   );
 
 // ---------------------------------------------------------------- firmware
@@ -46,6 +47,7 @@ const firmware = accessor(
       }
     } else dom.set('firmware', undefined);
   },
+  ['os'],
 );
 
 // ---------------------------------------------------------------- Hyper-V enlightenments
@@ -165,7 +167,7 @@ export const overview: SectionDescription = {
       out.push({ field: 'smm', code: 'secure-boot-smm', message: 'Secure Boot needs SMM', fix: { title: 'Turn SMM on', edit: (d) => d.set('smmState', true) } });
     }
     if (v.firmware !== 'bios' && v.acpi !== true && /x86_64|i686|aarch64/.test(str(v.arch ?? 'x86_64'))) {
-      out.push({ field: 'acpi', code: 'uefi-needs-acpi', message: 'UEFI firmware needs ACPI: add <acpi/> to <features> (libvirt refuses UEFI without it on x86)', fix: { title: 'Add <acpi/> to <features>', edit: (d) => d.set('acpi', true) } });
+      out.push({ field: 'firmware', code: 'uefi-needs-acpi', message: 'UEFI firmware needs ACPI: add <acpi/> to <features> (libvirt refuses UEFI without it on x86)', fix: { title: 'Add <acpi/> to <features>', edit: (d) => d.set('acpi', true) } });
     }
     return out;
   },

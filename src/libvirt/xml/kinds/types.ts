@@ -15,6 +15,8 @@ export interface Accessor {
   read(dom: DomainXml, el: XmlElement): FormValue;
   /** `undefined` removes the value (the XML default applies). */
   write(dom: DomainXml, el: XmlElement, value: FormValue): void;
+  /** The element that shows the value in the text (for the checker's ranges). */
+  readonly at?: readonly string[];
 }
 
 /**

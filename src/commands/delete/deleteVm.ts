@@ -45,7 +45,7 @@ export class DeleteVmChangedError extends Error {
 export class VmStillPresentError extends Error {
   constructor(vmName: string, running: boolean, disks: readonly string[]) {
     super(
-      `"${vmName}" still exists${running ? ' and is running' : ''} after it was forced off and undefined, so its disks were not deleted` +
+      `"${vmName}" still exists${running ? ' and is running' : ''} after being forced off and undefined (defined or started again meanwhile), so its disks were not deleted` +
         (disks.length > 0 ? `: ${disks.join(', ')}` : ''),
     );
     this.name = 'VmStillPresentError';
@@ -170,10 +170,10 @@ export const deleteVm: CommandHandler = async (deps, node, selected) => {
       progress.report({ message: 'removing the definition' });
       await t.conn.domainUndefine(now, DELETE_UNDEFINE_FLAGS);
     }
-    deps.log.info(`Deleted VM "${t.dom.name}"`);
     // Storage goes only once the VM is gone: no QEMU of it can be using the disks.
     const still = await lookupNow(t);
     if (still) throw new VmStillPresentError(t.dom.name, await t.conn.domainIsActive(still).catch(() => true), chosen.map((c) => diskLabel(c.disk)));
+    deps.log.info(`Deleted VM "${t.dom.name}"`);
     const deletedDisks: string[] = [];
     const failedDisks: { disk: string; message: string }[] = [];
     for (const c of chosen) {

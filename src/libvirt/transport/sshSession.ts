@@ -1,10 +1,11 @@
-// One SSH connection per user@host:port, shared by everything that needs the host: the RPC
-// channel, port forwards (VNC/SPICE) and unix socket forwards. Reference counted: the
+// One SSH connection per login and host-key policy, shared by everything that needs the host:
+// the RPC channel, port forwards (VNC/SPICE) and unix socket forwards. Reference counted: the
 // connection ends when the last user releases it.
 
+import * as path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { createAuthHandler, DEFAULT_SSH_AUTH, type SshPrompts } from './sshAuth';
-import { verifyHostKey, type HostKeyPolicy } from './sshHostKey';
+import { defaultKnownHostsFile, verifyHostKey, type HostKeyPolicy } from './sshHostKey';
 import { TransportError } from './transportErrors';
 import type { SshAuthMethod } from '../uri';
 
@@ -30,7 +31,8 @@ export class SshSession {
   private readonly closeListeners = new Set<() => void>();
 
   private constructor(
-    readonly key: string,
+    /** user@host:port, for messages. */
+    readonly label: string,
     private readonly client: Client,
   ) {
     client.on('close', () => this.markEnded());
@@ -39,7 +41,7 @@ export class SshSession {
 
   static connect(opts: SshSessionOptions): Promise<SshSession> {
     const client = new Client();
-    const key = sessionKey(opts);
+    const key = sessionLabel(opts);
     let hostKeyError: Error | undefined;
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -78,7 +80,7 @@ export class SshSession {
           host: opts.host,
           methods: opts.auth ?? DEFAULT_SSH_AUTH,
           keyFile: opts.keyFile,
-          agentSocket: opts.agentSocket ?? process.env['SSH_AUTH_SOCK'],
+          agentSocket: agentSocketOf(opts),
           prompts: opts.prompts ?? {},
         }),
       });
@@ -125,10 +127,10 @@ export class SshSession {
   }
 
   private open(what: string, start: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
-    if (this.ended) return Promise.reject(new TransportError(`SSH connection ${this.key} is closed`));
+    if (this.ended) return Promise.reject(new TransportError(`SSH connection ${this.label} is closed`));
     return new Promise((resolve, reject) => {
       start((err, channel) => {
-        if (err) reject(new TransportError(`SSH ${what} on ${this.key} failed: ${err.message}`, { cause: err }));
+        if (err) reject(new TransportError(`SSH ${what} on ${this.label} failed: ${err.message}`, { cause: err }));
         else resolve(channel);
       });
     });
@@ -143,17 +145,52 @@ export class SshSession {
   }
 }
 
-export function sessionKey(t: { user: string; host: string; port: number }): string {
+/** user@host:port, for messages; not an identity (see sessionPoolKey). */
+export function sessionLabel(t: { user: string; host: string; port: number }): string {
   return `${t.user}@${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
 }
 
-/** Shares SshSessions by user@host:port. */
+function agentSocketOf(opts: SshSessionOptions): string | undefined {
+  return opts.agentSocket ?? process.env['SSH_AUTH_SOCK'];
+}
+
+/**
+ * The identity of a session in the pool: every input that decides whom the server authenticated
+ * and which host key was accepted. Two option sets share a session only when all of these are
+ * equal: user, host, port, the authentication methods in order, the key file (or the default
+ * identities), the agent socket, the known_hosts file and the verification mode (no_verify,
+ * known_hosts_verify). A connection with a stricter policy, another known_hosts file or another
+ * key therefore gets its own session, checked under its own settings.
+ *
+ * The callbacks (prompts, confirmUnknownHost) are not part of the identity: functions cannot be
+ * compared, and they only supply answers within the policy above. A password or passphrase logs
+ * in as the same user the key names; an unknown host key that a user accepts is recorded in
+ * that same known_hosts file, so a later connect with the same policy would accept it without
+ * asking; a declined one fails the connect and leaves no session to share. Timeouts and
+ * keepalive do not decide trust and are not part of it either.
+ */
+export function sessionPoolKey(opts: SshSessionOptions): string {
+  const agent = agentSocketOf(opts);
+  return JSON.stringify([
+    opts.user,
+    opts.host,
+    opts.port,
+    opts.auth ?? DEFAULT_SSH_AUTH,
+    opts.keyFile === undefined ? null : path.resolve(opts.keyFile),
+    agent === undefined ? null : path.resolve(agent),
+    path.resolve(opts.hostKey.knownHostsFile ?? defaultKnownHostsFile()),
+    opts.hostKey.verify,
+    opts.hostKey.noVerify,
+  ]);
+}
+
+/** Shares SshSessions between users with the same sessionPoolKey. */
 export class SshSessionPool {
   private readonly sessions = new Map<string, Promise<SshSession>>();
 
   /** Returns a retained session; call release() on it when done. */
   async acquire(opts: SshSessionOptions): Promise<SshSession> {
-    const key = sessionKey(opts);
+    const key = sessionPoolKey(opts);
     let pending = this.sessions.get(key);
     if (pending) {
       const existing = await pending.catch(() => undefined);

@@ -43,6 +43,14 @@ export class SshSession {
     const client = new Client();
     const key = sessionLabel(opts);
     let hostKeyError: Error | undefined;
+    const auth = createAuthHandler({
+      user: opts.user,
+      host: opts.host,
+      methods: opts.auth ?? DEFAULT_SSH_AUTH,
+      keyFile: opts.keyFile,
+      agentSocket: agentSocketOf(opts),
+      prompts: opts.prompts ?? {},
+    });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         client.removeListener('ready', onReady);
@@ -54,6 +62,7 @@ export class SshSession {
       const onReady = (): void => {
         client.removeListener('error', onError);
         resolve(new SshSession(key, client));
+        auth.succeeded();
       };
       client.once('error', onError);
       client.once('ready', onReady);
@@ -75,14 +84,7 @@ export class SshSession {
             },
           );
         },
-        authHandler: createAuthHandler({
-          user: opts.user,
-          host: opts.host,
-          methods: opts.auth ?? DEFAULT_SSH_AUTH,
-          keyFile: opts.keyFile,
-          agentSocket: agentSocketOf(opts),
-          prompts: opts.prompts ?? {},
-        }),
+        authHandler: auth.handler,
       });
     });
   }

@@ -248,10 +248,7 @@ start_sshd() {
   [ -s "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C 'libvirt-vms test host' -f "$d/ssh_host_ed25519_key"
   [ -s "$d/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C 'libvirt-vms test client' -f "$d/id_ed25519"
   cp -f "$d/id_ed25519.pub" "$d/authorized_keys"
-  local port
-  for port in "$SSH_PORT" "$SSH_PASSWORD_PORT"; do
-    printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1-2 "$d/ssh_host_ed25519_key.pub")"
-  done >"$d/known_hosts"
+  printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1-2 "$d/ssh_host_ed25519_key.pub")" >"$d/known_hosts"
   cat >"$d/sshd_config" <<EOF
 # Test-only sshd written by scripts/testenv.sh: key authentication with a throwaway key.
 Port $SSH_PORT
@@ -308,7 +305,7 @@ ensure_password_user() {
 }
 
 start_sshd_password() {
-  # A separate daemon, so the key-only sshd above never offers passwords.
+  # A separate daemon, so the key-only sshd above never offers passwords. Same host key.
   local d="$STATE/ssh"
   [ "$(id -u)" -eq 0 ] || { log "not root: no password sshd (the SSH password tests will fail)"; return 0; }
   ensure_password_user

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
+import { knownHostsName } from '../../../src/libvirt/transport/knownHosts';
 import type { SshPrompts, UsedSecret } from '../../../src/libvirt/transport/sshAuth';
 import { SshSessionPool, type SshSessionOptions } from '../../../src/libvirt/transport/sshSession';
 import { TransportError } from '../../../src/libvirt/transport/transportErrors';
@@ -28,7 +29,20 @@ function recordingPrompts(password: string): { prompts: SshPrompts; calls: strin
   };
 }
 
-function passwordServer(prompts: SshPrompts): SshSessionOptions {
+/**
+ * A known_hosts file for the password server: it has the same host key as the key-only one,
+ * whose entry testenv.sh writes.
+ */
+function passwordServerKnownHosts(dir: string): string {
+  const name = knownHostsName(testEnv.sshHost, testEnv.sshPort);
+  const line = fs.readFileSync(testEnv.sshKnownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `no entry for ${name} in ${testEnv.sshKnownHosts}`);
+  const file = path.join(dir, 'known_hosts');
+  fs.writeFileSync(file, `${knownHostsName(testEnv.sshHost, testEnv.sshPasswordPort)}${line.slice(name.length)}\n`);
+  return file;
+}
+
+function passwordServer(prompts: SshPrompts, knownHostsFile: string): SshSessionOptions {
   return {
     host: testEnv.sshHost,
     port: testEnv.sshPasswordPort,
@@ -36,7 +50,7 @@ function passwordServer(prompts: SshPrompts): SshSessionOptions {
     auth: ['password', 'keyboard-interactive'],
     agentSocket: '',
     prompts,
-    hostKey: { knownHostsFile: testEnv.sshKnownHosts, verify: 'normal', noVerify: false },
+    hostKey: { knownHostsFile, verify: 'normal', noVerify: false },
   };
 }
 
@@ -83,7 +97,7 @@ describe('ssh password prompts (integration)', function () {
 
   it('does not report a wrong password as a successful login', async () => {
     const { prompts, calls, remembered } = recordingPrompts('not-the-password');
-    const err = await pool.acquire(passwordServer(prompts)).then((s) => (s.release(), undefined), (e: unknown) => e);
+    const err = await pool.acquire(passwordServer(prompts, passwordServerKnownHosts(dir))).then((s) => (s.release(), undefined), (e: unknown) => e);
     assert.ok(TransportError.is(err), `expected the login to fail, got ${String(err)}`);
     assert.deepEqual(calls, [`password ${testEnv.sshPasswordUser}@${testEnv.sshHost}`]);
     assert.deepEqual(remembered, []);
@@ -92,7 +106,7 @@ describe('ssh password prompts (integration)', function () {
   it('reports the password as used only after the server accepted it', async () => {
     const password = fs.readFileSync(testEnv.sshPasswordFile, 'utf8').trim();
     const { prompts, calls, remembered } = recordingPrompts(password);
-    const opts = passwordServer(prompts);
+    const opts = passwordServer(prompts, passwordServerKnownHosts(dir));
     assert.equal(await exitStatus(pool, opts, 'true'), 0, 'logged in and ran a command');
     assert.deepEqual(calls, [`password ${testEnv.sshPasswordUser}@${testEnv.sshHost}`, 'succeeded password']);
     assert.deepEqual(remembered, [{ kind: 'password', value: password }]);

@@ -6,8 +6,18 @@ import * as path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { createAuthHandler, DEFAULT_SSH_AUTH, type SshPrompts } from './sshAuth';
 import { defaultKnownHostsFile, verifyHostKey, type HostKeyPolicy } from './sshHostKey';
-import { TransportError } from './transportErrors';
+import { RemoteCommandLimitError, TransportError } from './transportErrors';
 import type { SshAuthMethod } from '../uri';
+
+/** Bounds on a remote command's output (see SshSession.output). */
+export interface OutputLimits {
+  /** Most stdout bytes accepted. */
+  readonly maxBytes: number;
+  /** Time from starting the command to its end. */
+  readonly timeoutMs: number;
+}
+
+const STDERR_KEEP = 4096;
 
 export interface SshSessionOptions {
   readonly host: string;
@@ -116,6 +126,63 @@ export class SshSession {
   /** Runs a command; the channel is its stdin/stdout. */
   exec(command: string): Promise<ClientChannel> {
     return this.open(`exec ${command.slice(0, 40)}`, (cb) => this.client.exec(command, cb));
+  }
+
+  /**
+   * Runs a command and returns its stdout once it exits with status 0. Past either limit the
+   * channel is closed (the command sees its input and output end; it is also sent SIGKILL,
+   * which OpenSSH honours only for sessions under privilege separation, not root logins) and
+   * the promise rejects with RemoteCommandLimitError. Another exit status rejects with stderr.
+   */
+  async output(command: string, limits: OutputLimits): Promise<Buffer> {
+    const what = `'${command.slice(0, 60)}' on ${this.label}`;
+    const started = Date.now();
+    const channel = await this.exec(command);
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let stderr = '';
+      let exitCode: number | null = null;
+      let settled = false;
+      const finish = (err: Error | undefined, out?: Buffer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) {
+          chunks.length = 0;
+          stop();
+          reject(err);
+        } else {
+          resolve(out!);
+        }
+      };
+      const stop = (): void => {
+        try {
+          channel.signal('KILL');
+        } catch {
+          // The channel may already be closing.
+        }
+        channel.close();
+      };
+      const timer = setTimeout(
+        () => finish(new RemoteCommandLimitError(what, 'time', limits.timeoutMs)),
+        Math.max(0, limits.timeoutMs - (Date.now() - started)),
+      );
+      channel.on('data', (b: Buffer) => {
+        bytes += b.length;
+        if (bytes > limits.maxBytes) finish(new RemoteCommandLimitError(what, 'size', limits.maxBytes));
+        else chunks.push(b);
+      });
+      channel.stderr.on('data', (b: Buffer) => {
+        if (stderr.length < STDERR_KEEP) stderr += b.toString('utf8');
+      });
+      channel.on('exit', (code: number | null) => (exitCode = code));
+      channel.on('error', (err: Error) => finish(new TransportError(`${what} failed: ${err.message}`, { cause: err })));
+      channel.on('close', () => {
+        if (exitCode === 0) finish(undefined, Buffer.concat(chunks));
+        else finish(new TransportError(`${what} exited with ${exitCode ?? 'a signal'}: ${stderr.trim() || 'no error output'}`));
+      });
+    });
   }
 
   /** A TCP connection from the SSH server to host:port (ssh -L). */

@@ -9,8 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection, type StoragePoolRef, type StorageVolRef } from '../../../src/libvirt/connection';
 import { createPool, createVolume, deletePool } from '../../../src/libvirt/resources/operations';
-import { downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
-import { downloadMemoryPeak } from '../../../bench/transferMemory';
+import { ManagedConnection } from '../../../src/libvirt/managedConnection';
+import { downloadTo, downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
+import { downloadMemoryPeak, SlowSink } from '../../../bench/transferMemory';
 import { PREFIX, uri } from './resourceEnv';
 
 const MiB = 1024 * 1024;
@@ -96,6 +97,28 @@ describe('resources: volume download memory and file safety (integration)', func
       assert.equal((await sshConn.storageVolGetInfo(vol)).capacity, 256 * MiB);
     } finally {
       await sshConn.close();
+    }
+  });
+
+  it('a download on a separate connection, stalled by its destination, does not stall the managed connection', async () => {
+    const managed = new ManagedConnection({ uri });
+    try {
+      const main = await managed.connect();
+      const separate = await managed.openSeparate();
+      assert.notEqual(separate, main);
+      const ac = new AbortController();
+      const download = downloadTo(separate, sparse, new SlowSink(MiB), { expectedBytes: 256 * MiB, signal: ac.signal });
+      download.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1500)); // the separate connection is paused by now
+      const t0 = Date.now();
+      assert.equal((await main.storageVolGetInfo(sparse)).capacity, 256 * MiB);
+      assert.ok(Date.now() - t0 < 1000, `the managed connection took ${Date.now() - t0} ms to answer`);
+      ac.abort();
+      await assert.rejects(download, (e: unknown) => e instanceof Error && e.name === 'AbortError');
+      await separate.close();
+      assert.equal(main.closed, false);
+    } finally {
+      managed.dispose();
     }
   });
 

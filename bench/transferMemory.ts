@@ -17,7 +17,7 @@ import { Writable } from 'node:stream';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Connection, type StoragePoolRef, type StorageVolRef } from '../src/libvirt/connection';
-import { createPool, createVolume, deletePool } from '../src/libvirt/resources/operations';
+import { createPool, createVolume, deletePool, listPoolVolumes } from '../src/libvirt/resources/operations';
 import { downloadTo, type DownloadOptions } from '../src/libvirt/resources/transfer';
 
 const MiB = 1024 * 1024;
@@ -110,7 +110,12 @@ export async function benchDownloadMemory(
     if (r.bytes !== bytes) throw new Error(`downloaded ${r.bytes} bytes, expected ${bytes}`);
     return { bytes, sinkMiBPerSecond, seconds: r.seconds, peak: r.peak };
   } finally {
-    if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    if (pool) {
+      const p = pool;
+      await listPoolVolumes(conn, p)
+        .then(({ volumes }) => deletePool(conn, p, { deleteStorage: true, volumes }))
+        .catch(() => undefined);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
     await conn.close();
   }

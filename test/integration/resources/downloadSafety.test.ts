@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection, type StoragePoolRef, type StorageVolRef } from '../../../src/libvirt/connection';
-import { createPool, createVolume, deletePool } from '../../../src/libvirt/resources/operations';
+import { createPool, createVolume } from '../../../src/libvirt/resources/operations';
 import { ManagedConnection } from '../../../src/libvirt/managedConnection';
 import { downloadTo, downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
 import { downloadMemoryPeak, SlowSink } from '../../../bench/transferMemory';
-import { PREFIX, uri } from './resourceEnv';
+import { deletePoolAndVolumes, PREFIX, uri } from './resourceEnv';
 
 const MiB = 1024 * 1024;
 /** Above the baseline; without flow control a 256 MiB download to this sink holds about 200 MiB. */
@@ -44,7 +44,7 @@ async function removeOwnLeftovers(conn: Connection): Promise<void> {
   for (const p of await conn.connectListAllStoragePools()) {
     const m = new RegExp(`^${POOL_PREFIX}(\\d+)-`).exec(p.name);
     if (!m || processAlive(Number(m[1]))) continue;
-    await deletePool(conn, p, { deleteStorage: true }).catch(() => undefined);
+    await deletePoolAndVolumes(conn, p).catch(() => undefined);
   }
 }
 
@@ -65,7 +65,7 @@ describe('resources: volume download memory and file safety (integration)', func
   });
 
   after(async () => {
-    if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    if (pool) await deletePoolAndVolumes(conn, pool).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
     await conn?.close();
   });

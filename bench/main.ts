@@ -9,7 +9,7 @@
 // it as JSON; virsh prints none, so it only has whole-process times), with ratios against
 // python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time next
 // to python3-libvirt's warm time for the same call, the time to a usable SSH connection, and the
-// other benchmarks in this directory. The domains are removed again (pipelined) even when
+// other benchmarks in this directory (among them the memory of a 2 GiB download to a slow sink). The domains are removed again (pipelined) even when
 // something fails.
 
 import { spawn } from 'node:child_process';
@@ -25,6 +25,7 @@ import { sshSessionOptionsForUri } from '../src/libvirt/transport/open';
 import { SshSessionPool } from '../src/libvirt/transport/sshSession';
 import { benchConsoleRelay, formatConsoleBench } from './console';
 import { benchPoolListing, formatPoolListingBench } from './resources';
+import { benchDownloadMemory, formatDownloadMemoryBench } from './transferMemory';
 import { benchTree, formatTreeBench } from './treeBench';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
@@ -415,6 +416,12 @@ async function main(): Promise<void> {
     section('storage pool listing (bench/resources.ts)', formatPoolListingBench(await benchPoolListing()));
   } catch (e) {
     section('storage pool listing (bench/resources.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  try {
+    section('volume download to a slow destination (bench/transferMemory.ts)', formatDownloadMemoryBench(await benchDownloadMemory(URI)));
+  } catch (e) {
+    section('volume download to a slow destination (bench/transferMemory.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
     failed ??= e;
   }
   try {

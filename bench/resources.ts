@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Connection } from '../src/libvirt/connection';
-import { createPool, deletePool } from '../src/libvirt/resources/operations';
+import { createPool, deletePool, listPoolVolumes } from '../src/libvirt/resources/operations';
 import { buildVolumeXml } from '../src/libvirt/resources/volume';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
@@ -72,7 +72,9 @@ export async function benchPoolListing(volumes = Number(process.env['BENCH_VOLUM
 
     return { volumes, createAllMs, listMs, infoAllMs, treeListingMedianMs: median(tree), virshVolListMs, runs };
   } finally {
-    await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    await listPoolVolumes(conn, pool)
+      .then(({ volumes }) => deletePool(conn, pool, { deleteStorage: true, volumes }))
+      .catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
     await conn.close();
   }

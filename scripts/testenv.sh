@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Test environment: a real libvirtd (unix, TCP and TLS listeners), virtlogd, the `default` NAT
-# network and an sshd on 127.0.0.1:2222, all with throwaway test-only credentials.
+# network, an sshd on 127.0.0.1:2222 (public keys only) and a second sshd on 127.0.0.1:2223 that
+# takes passwords for one dedicated system user, all with throwaway test-only credentials.
 #
 #   scripts/testenv.sh install        install missing Debian packages (needs root)
 #   scripts/testenv.sh start          start what is not running yet (idempotent)
-#   scripts/testenv.sh stop [NAME..]  stop daemons this script started (libvirtd virtlogd sshd)
+#   scripts/testenv.sh stop [NAME..]  stop daemons this script started (libvirtd virtlogd sshd sshd-password)
 #   scripts/testenv.sh status         show what answers
 #   scripts/testenv.sh env            print shell exports for the tests (eval "$(... env)")
 #
@@ -20,6 +21,10 @@ STATE="${LIBVIRT_VMS_STATE:-/run/libvirt-vms-test}"
 TCP_PORT=16509
 TLS_PORT=16514
 SSH_PORT=2222
+SSH_PASSWORD_PORT=2223
+# A system account that exists only for the password tests: no home, no key, a random password
+# kept in the state directory.
+SSH_PASSWORD_USER=libvirt-vms-sshpw
 SYSTEM_URI="qemu:///system"
 PKG_LIST=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
   dnsmasq-base libxml2-utils netcat-openbsd openssh-server python3-libvirt openssl lvm2)
@@ -283,6 +288,61 @@ EOF
   die "sshd did not listen on 127.0.0.1:$SSH_PORT (log: $d/sshd.log)"
 }
 
+ensure_password_user() {
+  # The password lives in $STATE/ssh/password (0600); the account gets a new one whenever
+  # either of them is new.
+  local d="$STATE/ssh" pw
+  if ! getent passwd "$SSH_PASSWORD_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$SSH_PASSWORD_USER"
+    rm -f "$d/password"
+  fi
+  if [ ! -s "$d/password" ]; then
+    pw="$(openssl rand -hex 16)"
+    (umask 077; printf '%s\n' "$pw" >"$d/password.new")
+    printf '%s:%s\n' "$SSH_PASSWORD_USER" "$pw" | chpasswd
+    mv -f "$d/password.new" "$d/password"
+  fi
+}
+
+start_sshd_password() {
+  # A separate daemon, so the key-only sshd above never offers passwords. Same host key.
+  local d="$STATE/ssh"
+  [ "$(id -u)" -eq 0 ] || { log "not root: no password sshd (the SSH password tests will fail)"; return 0; }
+  ensure_password_user
+  cat >"$d/sshd_password_config" <<EOF
+# Test-only sshd written by scripts/testenv.sh: password authentication for $SSH_PASSWORD_USER only.
+Port $SSH_PASSWORD_PORT
+ListenAddress 127.0.0.1
+HostKey $d/ssh_host_ed25519_key
+PidFile $d/sshd-password.pid
+AllowUsers $SSH_PASSWORD_USER
+PubkeyAuthentication no
+PasswordAuthentication yes
+PermitEmptyPasswords no
+KbdInteractiveAuthentication no
+UsePAM no
+PermitRootLogin no
+AllowTcpForwarding no
+MaxStartups 100:30:200
+LogLevel ERROR
+EOF
+  local old
+  old="$(read_pid "$d/sshd-password.pid")"
+  if pid_alive "$old" && port_open "$SSH_PASSWORD_PORT"; then return 0; fi
+  if port_open "$SSH_PASSWORD_PORT"; then
+    log "something else listens on 127.0.0.1:$SSH_PASSWORD_PORT; using it"
+    return 0
+  fi
+  log "starting the password sshd on 127.0.0.1:$SSH_PASSWORD_PORT for user $SSH_PASSWORD_USER"
+  /usr/sbin/sshd -f "$d/sshd_password_config" -E "$d/sshd-password.log" 9>&-
+  local i
+  for i in $(seq 1 50); do
+    port_open "$SSH_PASSWORD_PORT" && { record_started sshd-password; return 0; }
+    sleep 0.1
+  done
+  die "the password sshd did not listen on 127.0.0.1:$SSH_PASSWORD_PORT (log: $d/sshd-password.log)"
+}
+
 # ---------------------------------------------------------------- commands
 # True when LIBVIRT_TEST_URI names a daemon chosen by the developer, as opposed to the value
 # `env` exported for the daemon this script manages (LIBVIRT_VMS_OWN_DAEMON=1): a test that
@@ -313,6 +373,7 @@ cmd_start() {
     ensure_default_network
   fi
   start_sshd
+  start_sshd_password
   log "ready in $((SECONDS - t0)) s"
 }
 
@@ -322,6 +383,7 @@ stop_one() {
     libvirtd) pidf="$STATE/libvirtd.pid" ;;
     virtlogd) pidf="$STATE/virtlogd.pid" ;;
     sshd) pidf="$STATE/ssh/sshd.pid" ;;
+    sshd-password) pidf="$STATE/ssh/sshd-password.pid" ;;
     *) die "unknown daemon: $name" ;;
   esac
   [ -e "$STATE/started/$name" ] || return 0
@@ -339,10 +401,10 @@ stop_one() {
 
 cmd_stop() {
   local names=("$@")
-  [ "${#names[@]}" -gt 0 ] || names=(sshd libvirtd virtlogd)
+  [ "${#names[@]}" -gt 0 ] || names=(sshd sshd-password libvirtd virtlogd)
   local n
   # libvirtd before virtlogd: running VMs log through virtlogd.
-  for n in sshd libvirtd virtlogd; do
+  for n in sshd sshd-password libvirtd virtlogd; do
     local want=0 m
     for m in "${names[@]}"; do [ "$m" = "$n" ] && want=1; done
     [ "$want" -eq 1 ] && stop_one "$n"
@@ -356,6 +418,7 @@ cmd_status() {
   if port_open "$TCP_PORT"; then echo "tcp: 127.0.0.1:$TCP_PORT open"; else echo "tcp: 127.0.0.1:$TCP_PORT closed"; fi
   if port_open "$TLS_PORT"; then echo "tls: 127.0.0.1:$TLS_PORT open"; else echo "tls: 127.0.0.1:$TLS_PORT closed"; fi
   if port_open "$SSH_PORT"; then echo "sshd: 127.0.0.1:$SSH_PORT open"; else echo "sshd: 127.0.0.1:$SSH_PORT closed"; rc=1; fi
+  if port_open "$SSH_PASSWORD_PORT"; then echo "sshd-password: 127.0.0.1:$SSH_PASSWORD_PORT open"; else echo "sshd-password: 127.0.0.1:$SSH_PASSWORD_PORT closed"; fi
   echo "started by this script: $(ls "$STATE/started" 2>/dev/null | tr '\n' ' ')"
   return "$rc"
 }
@@ -374,6 +437,9 @@ cmd_env() {
   emit LIBVIRT_TEST_SSH_USER "${LIBVIRT_TEST_SSH_USER:-$(id -un)}"
   emit LIBVIRT_TEST_SSH_KEY "${LIBVIRT_TEST_SSH_KEY:-$STATE/ssh/id_ed25519}"
   emit LIBVIRT_TEST_SSH_KNOWN_HOSTS "${LIBVIRT_TEST_SSH_KNOWN_HOSTS:-$STATE/ssh/known_hosts}"
+  emit LIBVIRT_TEST_SSH_PASSWORD_PORT "${LIBVIRT_TEST_SSH_PASSWORD_PORT:-$SSH_PASSWORD_PORT}"
+  emit LIBVIRT_TEST_SSH_PASSWORD_USER "${LIBVIRT_TEST_SSH_PASSWORD_USER:-$SSH_PASSWORD_USER}"
+  emit LIBVIRT_TEST_SSH_PASSWORD_FILE "${LIBVIRT_TEST_SSH_PASSWORD_FILE:-$STATE/ssh/password}"
 }
 
 case "${1:-}" in
@@ -382,5 +448,5 @@ case "${1:-}" in
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 {install|start|stop [libvirtd|virtlogd|sshd]...|status|env}" >&2; exit 2 ;;
+  *) echo "usage: $0 {install|start|stop [libvirtd|virtlogd|sshd|sshd-password]...|status|env}" >&2; exit 2 ;;
 esac

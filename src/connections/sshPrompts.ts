@@ -1,9 +1,10 @@
 // Interactive SSH authentication for one saved connection: password, key passphrase and
 // keyboard-interactive prompts (password and passphrase optionally remembered in SecretStorage,
-// keyed by connection id) and the unknown host key question.
+// keyed by connection id, offered only after the server accepted them) and the unknown host key
+// question.
 
 import * as vscode from 'vscode';
-import type { SshPrompts } from '../libvirt/transport/sshAuth';
+import type { SshPrompts, UsedSecret } from '../libvirt/transport/sshAuth';
 import type { UnknownHostKey } from '../libvirt/transport/sshHostKey';
 import type { ConnectionConfig } from './connectionConfig';
 
@@ -16,6 +17,8 @@ type KeyboardRequest = Parameters<NonNullable<SshPrompts['keyboardInteractive']>
 export class SshPromptUi implements SshPrompts {
   /** A stored secret is offered once per connect attempt; a second request means it was wrong. */
   private readonly storedTried = new Set<string>();
+  /** Secrets typed in during this connect attempt; offered for remembering once a login used them. */
+  private readonly typed = new Map<UsedSecret['kind'], string>();
   /**
    * Set when the user dismisses a prompt: automatic reconnects then fail quietly instead of
    * asking again every few seconds, until the user connects explicitly (resume()).
@@ -30,6 +33,7 @@ export class SshPromptUi implements SshPrompts {
   /** Called at the start of each connect attempt. */
   reset(): void {
     this.storedTried.clear();
+    this.typed.clear();
   }
 
   /** Allows prompts again (explicit Connect or Retry, or a successful connection). */
@@ -67,6 +71,13 @@ export class SshPromptUi implements SshPrompts {
     return answers;
   }
 
+  /** The server accepted a login: offer to remember the secret if the user typed it. */
+  loginSucceeded(used: UsedSecret): void {
+    if (this.typed.get(used.kind) !== used.value) return; // it came from the secret storage
+    this.typed.delete(used.kind);
+    void this.offerToRemember(secretKey(this.config.id, used.kind), used.kind, used.value);
+  }
+
   async confirmUnknownHost(info: UnknownHostKey): Promise<boolean> {
     if (this.suppressed) return false;
     const where = info.port === 22 ? info.host : `[${info.host}]:${info.port}`;
@@ -84,7 +95,7 @@ export class SshPromptUi implements SshPrompts {
     return choice === accept;
   }
 
-  private async secret(kind: 'password' | 'passphrase', prompt: string): Promise<string | undefined> {
+  private async secret(kind: UsedSecret['kind'], prompt: string): Promise<string | undefined> {
     const key = secretKey(this.config.id, kind);
     if (!this.storedTried.has(key)) {
       this.storedTried.add(key);
@@ -94,8 +105,7 @@ export class SshPromptUi implements SshPrompts {
       await this.secrets.delete(key);
     }
     const value = await this.ask({ title: `${this.config.name}: ${kind}`, prompt, password: true, ignoreFocusOut: true });
-    if (value === undefined) return undefined;
-    void this.offerToRemember(key, kind, value);
+    if (value !== undefined) this.typed.set(kind, value);
     return value;
   }
 

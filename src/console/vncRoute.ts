@@ -1,6 +1,6 @@
 // Picks the VncRoute for a libvirt URI. For qemu+ssh:// the VNC bytes go through a forward on
 // the SSH connection the RPC channel already uses (the shared session pool hands out the same
-// session for the same user@host:port), so no extra login or prompt is needed.
+// session for the same login and host-key policy), so no extra login or prompt is needed.
 
 import type { Duplex } from 'node:stream';
 import { parseUri } from '../libvirt/uri';

@@ -102,6 +102,13 @@ export interface DomainInterface {
   readonly addrs: readonly { readonly type: number; readonly addr: string; readonly prefix: number }[];
 }
 
+/** virDomainGetBlockInfo: bytes. */
+export interface DomainBlockInfo {
+  readonly capacity: number;
+  readonly allocation: number;
+  readonly physical: number;
+}
+
 export interface DomainJobInfo {
   /** virDomainJobType */
   readonly type: number;
@@ -530,6 +537,15 @@ export class Connection {
 
   async domainIsPersistent(dom: DomainRef): Promise<boolean> {
     return (await this.call(P.DOMAIN_IS_PERSISTENT, { dom: domainToWire(dom) })).persistent !== 0;
+  }
+
+  /**
+   * Sizes of one disk, named by its target (vda) or source path. For an inactive domain libvirt
+   * opens the file, so a missing file fails with isNoSuchFile.
+   */
+  async domainGetBlockInfo(dom: DomainRef, disk: string, flags = 0): Promise<DomainBlockInfo> {
+    const r = await this.call(P.DOMAIN_GET_BLOCK_INFO, { dom: domainToWire(dom), path: disk, flags });
+    return { capacity: hyperToNumber(r.capacity, 'capacity'), allocation: hyperToNumber(r.allocation, 'allocation'), physical: hyperToNumber(r.physical, 'physical') };
   }
 
   async domainGetJobInfo(dom: DomainRef): Promise<DomainJobInfo> {

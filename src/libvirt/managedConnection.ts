@@ -109,6 +109,17 @@ export class ManagedConnection implements Disposable {
     return this.attempt();
   }
 
+  /**
+   * A new connection to the same URI with the same options (credentials, prompts, SSH session
+   * pool, so over SSH it is another channel on the same session), outside the reconnect logic;
+   * the caller closes it. For work that pauses reading, such as a volume download (see
+   * rpc/stream.ts), which would otherwise stall this connection's calls, events and keepalive.
+   */
+  openSeparate(): Promise<Connection> {
+    if (this.disposed) return Promise.reject(new ConnectionDisposedError());
+    return Connection.open(this.options.uri, this.options.connectOptions);
+  }
+
   /** Skips the remaining backoff delay. */
   retryNow(): void {
     if (this.disposed || this.conn || this.connecting) return;

@@ -14,7 +14,7 @@ import { XmlCompletion } from './xmlCompletion';
 import { XmlDiagnostics } from './xmlDiagnostics';
 import { HostXmlFileSystem, XmlFileSystem, type ConnectionResolver } from './xmlFileSystem';
 import type { XmlLocation } from './xmlPath';
-import { HOST_XML_SCHEME, hostXmlUri, XML_SCHEME, xmlUri } from './xmlUris';
+import { HOST_XML_SCHEME, hostXmlUri, isXmlUri, locationOf, sameLocation, viewOf, XML_SCHEME, xmlUri } from './xmlUris';
 
 export interface XmlEditorWiring {
   readonly connections: ConnectionRegistry;
@@ -32,6 +32,10 @@ export const LIBVIRT_XML_LANGUAGE = 'libvirt-xml';
 
 const SELECTOR: vscode.DocumentSelector = [{ scheme: XML_SCHEME }, { scheme: HOST_XML_SCHEME }, { scheme: 'untitled', language: 'xml' }];
 const AFTER_SAVE_DELAY_MS = 200;
+
+/** Shown by VS Code when the user types into a `libvirt-xml-host:` tab. */
+export const HOST_VIEW_READONLY_MESSAGE =
+  "This tab shows the host's current XML and cannot be edited. To change the definition, use **Open XML**, edit and save: a running VM or network uses the saved definition from its next start.";
 
 export class XmlEditor implements vscode.Disposable {
   readonly schemas: SchemaService;
@@ -96,7 +100,7 @@ export class XmlEditor implements vscode.Disposable {
     context.subscriptions.push(
       this,
       vscode.workspace.registerFileSystemProvider(XML_SCHEME, this.files, { isCaseSensitive: true }),
-      vscode.workspace.registerFileSystemProvider(HOST_XML_SCHEME, this.hostFiles, { isCaseSensitive: true, isReadonly: true }),
+      vscode.workspace.registerFileSystemProvider(HOST_XML_SCHEME, this.hostFiles, { isCaseSensitive: true, isReadonly: new vscode.MarkdownString(HOST_VIEW_READONLY_MESSAGE) }),
       vscode.languages.registerCompletionItemProvider(SELECTOR, this.completion, '<', ' ', '"', "'", '/'),
       vscode.languages.registerHoverProvider(SELECTOR, this.completion),
       vscode.languages.registerCodeActionsProvider(SELECTOR, this.diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
@@ -112,8 +116,9 @@ export class XmlEditor implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) this.adoptLanguage(d).catch(() => undefined);
   }
 
+  /** Both schemes' documents are libvirt XML (the live view's file name has no .xml extension). */
   private async adoptLanguage(doc: vscode.TextDocument): Promise<vscode.TextDocument> {
-    if (doc.uri.scheme !== XML_SCHEME || doc.languageId === LIBVIRT_XML_LANGUAGE) return doc;
+    if ((doc.uri.scheme !== XML_SCHEME && doc.uri.scheme !== HOST_XML_SCHEME) || doc.languageId === LIBVIRT_XML_LANGUAGE) return doc;
     return vscode.languages.setTextDocumentLanguage(doc, LIBVIRT_XML_LANGUAGE);
   }
 
@@ -127,9 +132,21 @@ export class XmlEditor implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'libvirtVms.xmlDefinable', definable);
   }
 
-  /** Opens the object's persistent definition in an editable tab. */
+  /** The connection's name as the tree shows it, for the path of its documents. */
+  private hostName(connectionId: string): string {
+    try {
+      return this.wiring.connections.get(connectionId).config.name;
+    } catch {
+      return connectionId;
+    }
+  }
+
+  /**
+   * Opens the object's persistent definition in an editable tab; an open tab of it is shown, even
+   * when its path still has the connection's former name (or is of the id-based form).
+   */
   async openXml(loc: XmlLocation): Promise<vscode.TextEditor> {
-    const uri = xmlUri(loc);
+    const uri = openTabUri((u) => u.scheme === XML_SCHEME && sameLocation(locationOf(u), loc)) ?? xmlUri(loc, this.hostName(loc.connectionId));
     const doc = await this.adoptLanguage(await vscode.workspace.openTextDocument(uri));
     const readOnly = readOnlyReason(loc.object.kind);
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
@@ -138,8 +155,10 @@ export class XmlEditor implements vscode.Disposable {
   }
 
   /**
-   * Opens the live definition read-only beside the persistent one, when they differ. Returns
-   * undefined (and says why) when there is nothing different to show.
+   * Opens the live definition read-only, when it differs from the persistent one: beside the
+   * persistent definition's tab when that is open, else in the active group (where an open live
+   * tab already is, it is shown there). Returns undefined (and says why) when there is nothing
+   * different to show.
    */
   async openLiveXml(loc: XmlLocation): Promise<vscode.TextEditor | undefined> {
     const conn = await this.resolver.connection(loc.connectionId);
@@ -148,10 +167,10 @@ export class XmlEditor implements vscode.Disposable {
       void vscode.window.showInformationMessage(`The ${KIND_LABEL[loc.object.kind]} "${loc.object.name}" runs with its persistent definition: the live XML is the same.`);
       return undefined;
     }
-    const uri = hostXmlUri(loc, 'live');
+    const uri = openTabUri(isLiveView(loc)) ?? hostXmlUri(loc, this.hostName(loc.connectionId), 'live');
     this.hostFiles.refresh(uri);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+    const doc = await this.adoptLanguage(await vscode.workspace.openTextDocument(uri));
+    return vscode.window.showTextDocument(doc, { ...liveViewPlacement(loc), preview: false });
   }
 
   dispose(): void {
@@ -159,6 +178,39 @@ export class XmlEditor implements vscode.Disposable {
     this.files.dispose();
     this.hostFiles.dispose();
   }
+}
+
+function xmlTabUri(tab: vscode.Tab): vscode.Uri | undefined {
+  return tab.input instanceof vscode.TabInputText && isXmlUri(tab.input.uri) ? tab.input.uri : undefined;
+}
+
+/** The URI of an open XML tab that `match`es. */
+function openTabUri(match: (uri: vscode.Uri) => boolean): vscode.Uri | undefined {
+  for (const g of vscode.window.tabGroups.all) {
+    for (const t of g.tabs) {
+      const uri = xmlTabUri(t);
+      if (uri && match(uri)) return uri;
+    }
+  }
+  return undefined;
+}
+
+function isLiveView(loc: XmlLocation): (uri: vscode.Uri) => boolean {
+  return (uri) => uri.scheme === HOST_XML_SCHEME && viewOf(uri) === 'live' && sameLocation(locationOf(uri), loc);
+}
+
+/** Where the live view of `loc` goes: see openLiveXml. */
+function liveViewPlacement(loc: XmlLocation): { viewColumn: vscode.ViewColumn; preserveFocus: boolean } {
+  const groupWith = (match: (uri: vscode.Uri) => boolean): vscode.TabGroup | undefined =>
+    vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => {
+      const uri = xmlTabUri(t);
+      return uri !== undefined && match(uri);
+    }));
+  const live = groupWith(isLiveView(loc));
+  if (live) return { viewColumn: live.viewColumn, preserveFocus: false };
+  const persistent = groupWith((u) => u.scheme === XML_SCHEME && sameLocation(locationOf(u), loc));
+  if (persistent) return { viewColumn: persistent.viewColumn + 1, preserveFocus: true };
+  return { viewColumn: vscode.ViewColumn.Active, preserveFocus: false };
 }
 
 const editors = new WeakMap<vscode.ExtensionContext, XmlEditor>();

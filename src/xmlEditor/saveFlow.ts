@@ -16,7 +16,7 @@ import { XmlDocument, XmlSyntaxError } from '../libvirt/xml/xmlDocument';
 import type { Connection } from '../libvirt/connection';
 import { canRename, defineXml, fetchXml, isRunning, KIND_LABEL, renameObject, ROOT_ELEMENT, XmlObjectNotFoundError, type XmlObjectId } from './objectXml';
 import type { XmlLocation } from './xmlPath';
-import { hostXmlUri, xmlUri } from './xmlUris';
+import { hostNameOf, hostXmlUri, xmlUri } from './xmlUris';
 import { copyDefinition, definedName } from './definitionText';
 
 export class SaveRefusedError extends Error {
@@ -88,7 +88,7 @@ export async function saveDefinition(svc: SaveServices, uri: vscode.Uri, loc: Xm
     });
     if (!choice) throw new UserCancelledError('save');
     if (choice.value === 'compare') {
-      const hostUri = hostXmlUri(loc, 'inactive');
+      const hostUri = hostXmlUri(loc, hostNameOf(uri), 'inactive');
       svc.refreshHostView(hostUri);
       svc.after(async () => {
         await vscode.commands.executeCommand('vscode.diff', hostUri, uri, `${object.name}: host ↔ your edits`);
@@ -142,7 +142,7 @@ export async function saveDefinition(svc: SaveServices, uri: vscode.Uri, loc: Xm
     svc.after(() => svc.reload(uri));
   } else {
     // The tab now holds another object's XML: show the original again and open the new one.
-    const target = xmlUri(savedLoc);
+    const target = xmlUri(savedLoc, hostNameOf(uri));
     svc.after(async () => {
       if (mode === 'rename') {
         for (const group of vscode.window.tabGroups.all) {

@@ -6,9 +6,7 @@ import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { Connection } from '../libvirt/connection';
 import { errorMessage } from '../ui/log';
 import { parseHostEnums, type HostEnums } from './hostEnums';
-import { SchemaCache, sshExec, type LoadedGrammar } from './schema/schemaSource';
-import { parseUri } from '../libvirt/uri';
-import { ExecSchemaSource, LocalSchemaSource, type SchemaSource } from '../libvirt/xml/schemaSource';
+import { SchemaCache, type LoadedGrammar } from './schema/schemaSource';
 import { DomainSchemaValidator } from '../libvirt/xml/schemaValidator';
 import { validateDomainXml } from '../libvirt/xml/validation';
 import type { Diagnostic as XmlDiagnostic } from '../libvirt/xml/diagnostics';
@@ -123,12 +121,9 @@ export class SchemaService {
 
   /** libvirt's own RelaxNG validation (libxml2) plus semantic checks with fixes, for domain XML. */
   async validateDomain(doc: vscode.TextDocument, text: string): Promise<XmlDiagnostic[]> {
-    const uri = this.connected(this.connectionIdFor(doc))?.uri;
-    const remote = uri !== undefined && parseUri(uri).transport === 'ssh';
-    const key = remote ? uri : 'local';
+    const { key, source } = this.cache.sourceFor(this.connected(this.connectionIdFor(doc))?.uri);
     let v = this.validators.get(key);
     if (!v) {
-      const source: SchemaSource = remote ? new ExecSchemaSource(sshExec(uri)) : new LocalSchemaSource();
       v = DomainSchemaValidator.forSource(source);
       this.validators.set(key, v);
       v.catch(() => this.validators.delete(key));

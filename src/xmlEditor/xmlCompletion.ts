@@ -1,8 +1,10 @@
-// Completion and hover from the host's schema: element names valid at the cursor, attribute names,
-// and enumerated values (the host's supported values first, from its capabilities).
+// Completion and hover from the host's schema: elements valid at the cursor (inserted with the
+// attributes and children they need, see elementSnippet.ts), attributes, and enumerated values
+// (the host's supported values first, from its capabilities).
 
 import * as vscode from 'vscode';
 import { describeElement } from './descriptions';
+import { attributeSnippet, elementSnippet, offeredValues, preferredQuote, type SnippetSource } from './elementSnippet';
 import { hostValues } from './hostEnums';
 import type { ElementDef, RngGrammar } from './schema/rngGrammar';
 import { cursorContext, wordAt } from './schema/xmlContext';
@@ -12,6 +14,13 @@ import { md } from '../views/markdown';
 function stripPrefix(name: string): string {
   const i = name.indexOf(':');
   return i < 0 ? name : name.slice(i + 1);
+}
+
+/** True when the cursor is in the name of a tag that already has its attributes or `>`. */
+function inExistingTag(text: string, offset: number): boolean {
+  const m = /^[\w:.-]*(\s*)([^\s]?)/.exec(text.slice(offset, offset + 200));
+  const next = m?.[2] ?? '';
+  return next === '>' || next === '/' || (m?.[1] !== '' && /[A-Za-z_]/.test(next));
 }
 
 function origins(defs: readonly ElementDef[]): string {
@@ -54,14 +63,18 @@ export class XmlCompletion implements vscode.CompletionItemProvider, vscode.Hove
           const defs = defsAt(grammar, ctx.path);
           return defs ? grammar.info(defs).childNames : [];
         })();
+        const parent = ctx.path.map(stripPrefix);
+        const bare = ctx.kind === 'elementName' && inExistingTag(text, offset);
+        const src: SnippetSource | undefined = bare ? undefined : { grammar, enums: await this.schemas.hostEnumsFor(doc), quote: preferredQuote(text) };
         for (const name of names) {
           const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Property);
           item.detail = describeElement([...ctx.path, name]) ?? `<${name}>`;
+          const snippet = src ? elementSnippet(src, parent, name, ctx.kind === 'elementName') : undefined;
           if (ctx.kind === 'elementName') {
             item.range = new vscode.Range(doc.positionAt(ctx.start), position);
-            item.insertText = name;
+            item.insertText = snippet ? new vscode.SnippetString(snippet) : name;
           } else {
-            item.insertText = new vscode.SnippetString(`<${name}>$0</${name}>`);
+            item.insertText = new vscode.SnippetString(snippet ?? `<${name}>$0</${name}>`);
             item.filterText = name;
           }
           items.push(item);
@@ -72,12 +85,15 @@ export class XmlCompletion implements vscode.CompletionItemProvider, vscode.Hove
         const defs = defsAt(grammar, ctx.path);
         if (!defs) break;
         const info = grammar.info(defs);
+        const src: SnippetSource = { grammar, enums: await this.schemas.hostEnumsFor(doc), quote: preferredQuote(text) };
+        const path = ctx.path.map(stripPrefix);
         for (const [name, vs] of info.attributes) {
           if (ctx.present.includes(name)) continue;
           const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Field);
           item.range = new vscode.Range(doc.positionAt(ctx.start), position);
-          item.insertText = new vscode.SnippetString(`${name}="$1"`);
-          if (vs.values.size > 0) item.command = { command: 'editor.action.triggerSuggest', title: 'Suggest values' };
+          item.insertText = new vscode.SnippetString(attributeSnippet(src, path, name, vs));
+          // Enumerated values come as a snippet choice; values that are only examples, as suggestions.
+          if (vs.values.size > 0 && offeredValues(src.enums, path, name, vs).length === 0) item.command = { command: 'editor.action.triggerSuggest', title: 'Suggest values' };
           item.detail = vs.values.size > 0 && !vs.free ? [...vs.values].slice(0, 6).join(' | ') : 'attribute';
           items.push(item);
         }

@@ -1,7 +1,10 @@
-// The path part of the editor's URIs: /<connectionId>/<kind>/[<parent>/]<name>.xml.
-// Names may hold any character libvirt allows (quotes, spaces, unicode, even '/'), so each segment
-// escapes '%' and '/' only; everything else stays readable in the tab title. VS Code's Uri then
-// percent-encodes the path as a whole when it is serialised, and decodes it back on parse.
+// The path part of the editor's URIs: /<host>/<kind>/[<parent>/]<name>.xml[ (<view label>)].
+// The first segment is the connection's name, for the breadcrumb and the Problems panel (the
+// connection's id travels in the URI query, see xmlUris.ts). Object names may hold any character
+// libvirt allows (quotes, spaces, unicode, even '/'), so each segment escapes '%' and '/' only;
+// everything else stays readable in the tab title. A view label after ".xml" (e.g.
+// "vm1.xml (live, read-only)") only names the tab. VS Code's Uri then percent-encodes the path as a
+// whole when it is serialised, and decodes it back on parse.
 
 import { XML_OBJECT_KINDS, type XmlObjectId, type XmlObjectKind } from './objectXml';
 
@@ -32,26 +35,45 @@ function hasParent(kind: XmlObjectKind): boolean {
   return kind === 'volume' || kind === 'snapshot';
 }
 
-export function formatXmlPath(loc: XmlLocation): string {
-  const { kind, name, parent } = loc.object;
+/**
+ * The path segment that shows a connection's name: readable, never a path separator ('/' becomes
+ * the look-alike U+2215), never empty or a dot segment. Only for display: not unique, not parsed.
+ */
+export function hostSegment(name: string): string {
+  const s = name.trim().replace(/\//g, '\u2215');
+  return s === '' || s === '.' || s === '..' ? 'connection' : s;
+}
+
+/** `host` is a hostSegment (or, in paths written before names were shown, a connection id). */
+export function formatXmlPath(host: string, object: XmlObjectId, viewLabel?: string): string {
+  const { kind, name, parent } = object;
   if (hasParent(kind) && parent === undefined) throw new BadXmlPathError(kind, `a ${kind} needs its parent`);
-  const parts = [loc.connectionId, kind, ...(hasParent(kind) ? [parent!] : []), `${name}.xml`];
-  return `/${parts.map(escapeSegment).join('/')}`;
+  const parts = [host, kind, ...(hasParent(kind) ? [parent!] : []), `${name}.xml`];
+  return `/${parts.map(escapeSegment).join('/')}${viewLabel ? ` (${viewLabel})` : ''}`;
 }
 
 function isKind(s: string): s is XmlObjectKind {
   return (XML_OBJECT_KINDS as readonly string[]).includes(s);
 }
 
-export function parseXmlPath(path: string): XmlLocation {
+export interface ParsedXmlPath {
+  readonly host: string;
+  readonly object: XmlObjectId;
+}
+
+/** A view label ends the file name only when the name itself does not end in ".xml". */
+const VIEW_LABEL = /\.xml \([^()]*\)$/;
+
+export function parseXmlPath(path: string): ParsedXmlPath {
   const parts = path.split('/');
   if (parts[0] !== '') throw new BadXmlPathError(path, 'not absolute');
-  const [connectionId, kind, ...rest] = parts.slice(1).map(unescapeSegment);
-  if (!connectionId) throw new BadXmlPathError(path, 'no connection');
+  const [host, kind, ...rest] = parts.slice(1).map(unescapeSegment);
+  if (!host) throw new BadXmlPathError(path, 'no connection');
   if (!kind || !isKind(kind)) throw new BadXmlPathError(path, `unknown kind ${kind ?? ''}`);
   if (rest.length !== (hasParent(kind) ? 2 : 1)) throw new BadXmlPathError(path, 'wrong number of segments');
-  const file = rest[rest.length - 1]!;
+  let file = rest[rest.length - 1]!;
+  if (!file.endsWith('.xml') && VIEW_LABEL.test(file)) file = file.slice(0, file.lastIndexOf(' ('));
   if (!file.endsWith('.xml') || file.length === 4) throw new BadXmlPathError(path, 'the name must end in .xml');
   const name = file.slice(0, -4);
-  return { connectionId, object: hasParent(kind) ? { kind, name, parent: rest[0]! } : { kind, name } };
+  return { host, object: hasParent(kind) ? { kind, name, parent: rest[0]! } : { kind, name } };
 }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { DomainRef, StorageVolRef } from '../../libvirt/connection';
 import { VirDomainState, VirDomainXMLFlags } from '../../libvirt/generated/libvirtConstants';
-import { isNoStorageVol } from '../../libvirt/rpc/errors';
+import { isNoStorageVol, isNoSuchFile } from '../../libvirt/rpc/errors';
 import { UserCancelledError } from '../../ui/cancel';
 import { errorMessage } from '../../ui/log';
 import type { CommandHandler } from '../commandHandler';
@@ -15,6 +15,9 @@ import { vmNameProblem } from '../vm/vmNameRules';
 import { currentState, resolveTarget, type VmTarget } from '../vmTargets';
 import { cloneVolumeName, defaultCloneName, planDiskClones, rewriteCloneXml, type NewDiskSource } from './clonePlan';
 import { cloneVolumeXml, volumeFacts } from './volumeXml';
+
+/** The VM to clone and its connection. */
+export type CloneSource = Pick<VmTarget, 'conn' | 'dom'>;
 
 export class CloneRunningVmError extends Error {
   constructor(vmName: string) {
@@ -38,8 +41,34 @@ export class DiskNotInPoolError extends Error {
   }
 }
 
+export class DiskFileMissingError extends Error {
+  constructor(readonly disk: string, readonly target: string) {
+    super(`Disk ${target} cannot be copied: its file ${disk} does not exist on the host. Point the disk at an existing image, or remove the disk, before cloning.`);
+    this.name = 'DiskFileMissingError';
+  }
+
+  static is(e: unknown): e is DiskFileMissingError {
+    return e instanceof DiskFileMissingError;
+  }
+}
+
+/**
+ * Why a disk with no storage volume behind it cannot be copied: its file is missing (libvirt
+ * opens the file of an inactive VM's disk for virDomainGetBlockInfo), or it is outside the pools.
+ */
+async function notCopyable(t: CloneSource, disk: DomainDisk): Promise<Error> {
+  if (disk.path !== undefined && disk.target !== '') {
+    try {
+      await t.conn.domainGetBlockInfo(t.dom, disk.target);
+    } catch (err) {
+      if (isNoSuchFile(err)) return new DiskFileMissingError(disk.path, disk.target);
+    }
+  }
+  return new DiskNotInPoolError(diskLabel(disk));
+}
+
 /** The storage volume behind a disk, looked up by path (or pool/volume for type='volume'). */
-export async function diskVolume(t: VmTarget, disk: DomainDisk): Promise<StorageVolRef | undefined> {
+export async function diskVolume(t: CloneSource, disk: DomainDisk): Promise<StorageVolRef | undefined> {
   try {
     if (disk.pool !== undefined && disk.volume !== undefined) {
       return await t.conn.storageVolLookupByName(await t.conn.storagePoolLookupByName(disk.pool), disk.volume);
@@ -59,7 +88,7 @@ export interface CloneResult {
 
 /** Copies the disks and defines the clone; deletes the copies again when anything fails. */
 export async function cloneDomain(
-  t: VmTarget,
+  t: CloneSource,
   newName: string,
   opts: { readonly isCancelled: () => boolean; readonly report: (message: string, increment: number) => void; readonly log: vscode.LogOutputChannel },
 ): Promise<CloneResult> {
@@ -68,7 +97,7 @@ export async function cloneDomain(
   const sources: { disk: DomainDisk; vol: StorageVolRef }[] = [];
   for (const { disk } of copies) {
     const vol = await diskVolume(t, disk);
-    if (!vol) throw new DiskNotInPoolError(diskLabel(disk));
+    if (!vol) throw await notCopyable(t, disk);
     sources.push({ disk, vol });
   }
 

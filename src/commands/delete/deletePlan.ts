@@ -1,9 +1,11 @@
 // Pure parts of deleting a VM: which disks are offered (and pre-selected), the undefine flags and
 // the words of the confirmation. Deleting goes through the storage API, so only disks that belong
-// to a libvirt storage pool can be removed; the others are listed as kept.
+// to a libvirt storage pool can be removed; the others are listed as kept. A disk another VM uses
+// (as its disk, or as a backing file of one of its disks) is offered unchecked, saying which VM.
 
 import { DomainDisk, diskHasSource, diskIsPrivate, diskLabel } from '../domainXmlFacts';
 import { VirDomainUndefineFlagsValues as DomainUndefine } from '../../libvirt/generated/libvirtConstants';
+import type { VolumeUse } from '../../libvirt/resources/domainUsage';
 
 export interface DiskChoice {
   readonly disk: DomainDisk;
@@ -20,7 +22,16 @@ export interface DiskChoices {
   readonly unmanaged: DomainDisk[];
 }
 
-export function diskChoices(disks: readonly DomainDisk[], inStoragePool: (d: DomainDisk) => boolean): DiskChoices {
+/** "used by vm-x, backing file of vm-y's disk". */
+export function describeUses(uses: readonly VolumeUse[]): string {
+  return uses.map((u) => (u.how === 'disk' ? `used by ${u.dom.name}` : `backing file of ${u.dom.name}'s disk`)).join(', ');
+}
+
+export function diskChoices(
+  disks: readonly DomainDisk[],
+  inStoragePool: (d: DomainDisk) => boolean,
+  usedElsewhere: (d: DomainDisk) => readonly VolumeUse[] = () => [],
+): DiskChoices {
   const deletable: DiskChoice[] = [];
   const unmanaged: DomainDisk[] = [];
   for (const disk of disks) {
@@ -29,12 +40,14 @@ export function diskChoices(disks: readonly DomainDisk[], inStoragePool: (d: Dom
       unmanaged.push(disk);
       continue;
     }
-    let note: string | undefined;
-    if (disk.device === 'cdrom' || disk.device === 'floppy') note = `${disk.device === 'cdrom' ? 'CD-ROM' : 'floppy'}, may be used elsewhere`;
-    else if (disk.shareable) note = 'shareable, may be used by other VMs';
-    else if (disk.readonly) note = 'read-only, may be used elsewhere';
-    const picked = note === undefined && diskIsPrivate(disk);
-    deletable.push({ disk, picked, ...(note !== undefined ? { note } : {}) });
+    const notes: string[] = [];
+    const uses = usedElsewhere(disk);
+    if (uses.length > 0) notes.push(describeUses(uses));
+    else if (disk.device === 'cdrom' || disk.device === 'floppy') notes.push(`${disk.device === 'cdrom' ? 'CD-ROM' : 'floppy'}, may be used elsewhere`);
+    else if (disk.shareable) notes.push('shareable, may be used by other VMs');
+    else if (disk.readonly) notes.push('read-only, may be used elsewhere');
+    const picked = notes.length === 0 && diskIsPrivate(disk);
+    deletable.push({ disk, picked, ...(notes.length > 0 ? { note: notes.join('; ') } : {}) });
   }
   return { deletable, unmanaged };
 }
@@ -46,6 +59,8 @@ export interface DeletePlan {
   /** A transient VM disappears when forced off; there is nothing to undefine. */
   readonly persistent: boolean;
   readonly disks: readonly DomainDisk[];
+  /** Other VMs that use a disk being deleted (the user checked it anyway), by disk index. */
+  readonly diskUses?: ReadonlyMap<number, readonly VolumeUse[]>;
   readonly keptDisks: readonly DomainDisk[];
   readonly nvramPath?: string;
   readonly tpmState: boolean;
@@ -66,7 +81,10 @@ export function describeDeletePlan(plan: DeletePlan): { message: string; detail:
   if (plan.forceOffFirst) lines.push(`${plan.vmName} is running and will be forced off first (like pulling the plug).`);
   lines.push('This removes:');
   lines.push(`• the VM definition "${plan.vmName}"`);
-  for (const d of plan.disks) lines.push(`• disk ${d.target ? d.target + ': ' : ''}${diskLabel(d)}`);
+  for (const d of plan.disks) {
+    const uses = plan.diskUses?.get(d.index) ?? [];
+    lines.push(`• disk ${d.target ? d.target + ': ' : ''}${diskLabel(d)}${uses.length > 0 ? ` (${describeUses(uses)}: it will point to a missing file)` : ''}`);
+  }
   if (plan.nvramPath !== undefined) lines.push(`• NVRAM (UEFI variables): ${plan.nvramPath}`);
   if (plan.tpmState) lines.push('• TPM state');
   if (plan.managedSave) lines.push('• the saved state (managed save image)');

@@ -216,12 +216,16 @@ export const downloadVolumeCommand: CommandHandler = async (deps, node, ...rest:
   }
   const path = localPath;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${t.ref.name}`, cancellable: true }, async (progress, token) => {
+    // A connection of its own: the download pauses reading whenever the disk is slower than the
+    // host, which must not stall the tree, events and keepalive of the main connection.
+    const conn = await t.host.managed.openSeparate();
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
     try {
-      return await downloadToFile(t.conn, t.ref, path, { onProgress: progressReporter(progress), signal: ac.signal });
+      return await downloadToFile(conn, t.ref, path, { onProgress: progressReporter(progress), signal: ac.signal });
     } finally {
       sub.dispose();
+      await conn.close().catch(() => undefined);
     }
   });
 };

@@ -1,10 +1,14 @@
 // "Which VMs use this": the disks, network interfaces and host devices of every domain, read from
 // domain XMLs fetched in bulk (connectListAllDomains, then every domainGetXmlDesc pipelined) and
-// cached per connection until a domain event says an XML changed.
+// cached per connection until a domain event says an XML changed. Backing chains come from the
+// live XML of running domains and, for any domain, from the storage API (a volume's
+// <backingStore>), since a shut-off domain's XML does not show them.
 
-import type { DomainRef, StoragePoolRef } from '../refs';
+import type { DomainRef, StoragePoolRef, StorageVolRef } from '../refs';
+import { isNoStoragePool, isNoStorageVol } from '../rpc/errors';
 import type { PciAddress } from './hostDevice';
 import { samePciAddress } from './hostDevice';
+import { parseVolumeXml } from './volume';
 import { attr, child, children, descendants, parseXmlElement } from './xmlElement';
 
 export interface DiskUse {
@@ -88,9 +92,12 @@ export interface DomainListApi {
   domainGetXmlDesc(dom: DomainRef, flags?: number): Promise<string>;
 }
 
-/** Usage of every domain; a domain that vanished between list and XML is skipped. */
-export async function loadDomainUsages(conn: DomainListApi): Promise<DomainUsage[]> {
-  const doms = await conn.connectListAllDomains(0);
+/**
+ * Usage of every domain (but the one with UUID `exceptUuid`, whose XML is not fetched); a domain
+ * that vanished between list and XML is skipped.
+ */
+export async function loadDomainUsages(conn: DomainListApi, exceptUuid?: string): Promise<DomainUsage[]> {
+  const doms = (await conn.connectListAllDomains(0)).filter((d) => d.uuid !== exceptUuid);
   const xmls = await Promise.all(doms.map((d) => conn.domainGetXmlDesc(d, 0).catch(() => undefined)));
   return doms.flatMap((d, i) => {
     const x = xmls[i];
@@ -125,13 +132,91 @@ export class DomainUsageCache {
   }
 }
 
-/** Domains whose disks (or backing chains) use the volume, matched by path or by pool+name. */
-export function volumeUsers(usages: readonly DomainUsage[], vol: { readonly path?: string; readonly pool: string; readonly name: string }): DomainUsage[] {
-  return usages.filter(
-    (u) =>
-      u.disks.some((d) => (vol.path !== undefined && d.path === vol.path) || (d.pool === vol.pool && d.volume === vol.name)) ||
-      (vol.path !== undefined && u.backingPaths.includes(vol.path)),
+export type VolumeChainApi = {
+  storagePoolLookupByName(name: string): Promise<StoragePoolRef>;
+  storageVolLookupByName(pool: StoragePoolRef, name: string): Promise<StorageVolRef>;
+  storageVolLookupByPath(path: string): Promise<StorageVolRef>;
+  storageVolGetXmlDesc(vol: StorageVolRef, flags?: number): Promise<string>;
+};
+
+/** Longest backing chain followed (a loop or a very deep chain stops there). */
+const MAX_CHAIN = 16;
+
+/**
+ * Adds to each usage's `backingPaths` the backing files of its disks as the storage API reports
+ * them: the volume's <backingStore><path>, then that volume's, down the chain. A disk that is not a
+ * volume of any pool has no chain there. Other failures are thrown: a caller deciding whether a
+ * file may be deleted must not guess.
+ */
+export async function withStorageBackingChains(conn: VolumeChainApi, usages: readonly DomainUsage[]): Promise<DomainUsage[]> {
+  const backingOf = new Map<string, Promise<string | undefined>>();
+  const notAVolume = (e: unknown): undefined => {
+    if (isNoStorageVol(e) || isNoStoragePool(e)) return undefined;
+    throw e;
+  };
+  const readBacking = (key: string, lookup: () => Promise<StorageVolRef>): Promise<string | undefined> => {
+    let p = backingOf.get(key);
+    if (!p) {
+      p = lookup()
+        .then(async (v) => parseVolumeXml(await conn.storageVolGetXmlDesc(v, 0)).backingPath)
+        .catch(notAVolume);
+      backingOf.set(key, p);
+    }
+    return p;
+  };
+  const firstBacking = (d: DiskUse): Promise<string | undefined> => {
+    const { pool, volume, path } = d;
+    if (pool !== undefined && volume !== undefined) {
+      return readBacking(`${pool}\u0000${volume}`, async () => conn.storageVolLookupByName(await conn.storagePoolLookupByName(pool), volume));
+    }
+    return path === undefined ? Promise.resolve(undefined) : readBacking(path, () => conn.storageVolLookupByPath(path));
+  };
+  const chain = async (d: DiskUse): Promise<string[]> => {
+    const out: string[] = [];
+    for (let next = await firstBacking(d); next !== undefined && out.length < MAX_CHAIN && !out.includes(next); ) {
+      const path: string = next;
+      out.push(path);
+      next = await readBacking(path, () => conn.storageVolLookupByPath(path));
+    }
+    return out;
+  };
+  return Promise.all(
+    usages.map(async (u) => {
+      const found = (await Promise.all(u.disks.map(chain))).flat();
+      return { ...u, backingPaths: [...new Set([...u.backingPaths, ...found])] };
+    }),
   );
+}
+
+export interface VolumeIdentity {
+  readonly path?: string;
+  readonly pool: string;
+  readonly name: string;
+}
+
+/** How a domain uses a volume: as one of its disks, or as a file in a disk's backing chain. */
+export interface VolumeUse {
+  readonly dom: DomainRef;
+  readonly how: 'disk' | 'backing';
+}
+
+function useOf(u: DomainUsage, vol: VolumeIdentity): VolumeUse['how'] | undefined {
+  if (u.disks.some((d) => (vol.path !== undefined && d.path === vol.path) || (d.pool === vol.pool && d.volume === vol.name))) return 'disk';
+  if (vol.path !== undefined && u.backingPaths.includes(vol.path)) return 'backing';
+  return undefined;
+}
+
+/** Every domain that uses the volume and how (a disk, or a backing file of one). */
+export function volumeUses(usages: readonly DomainUsage[], vol: VolumeIdentity): VolumeUse[] {
+  return usages.flatMap((u) => {
+    const how = useOf(u, vol);
+    return how === undefined ? [] : [{ dom: u.dom, how }];
+  });
+}
+
+/** Domains whose disks (or backing chains) use the volume, matched by path or by pool+name. */
+export function volumeUsers(usages: readonly DomainUsage[], vol: VolumeIdentity): DomainUsage[] {
+  return usages.filter((u) => useOf(u, vol) !== undefined);
 }
 
 /** Domains with any disk in the pool (by pool name, or by a path under the pool's target). */
@@ -158,4 +243,12 @@ export function hostDeviceUsers(
       return norm(h.vendorId) === norm(dev.vendorId) && norm(h.productId) === norm(dev.productId);
     }),
   );
+}
+
+/**
+ * What a deletion must check: every domain's usage (but `exceptUuid`'s), fetched now rather than
+ * from a cache, with the storage API's backing chains added.
+ */
+export async function loadDomainUsagesWithChains(conn: DomainListApi & VolumeChainApi, exceptUuid?: string): Promise<DomainUsage[]> {
+  return withStorageBackingChains(conn, await loadDomainUsages(conn, exceptUuid));
 }

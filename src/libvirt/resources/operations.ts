@@ -4,9 +4,10 @@
 
 import type { Connection } from '../connection';
 import type { DomainRef, NetworkRef, StoragePoolRef, StorageVolRef } from '../refs';
-import { VirDomainBlockResizeFlags, VirStoragePoolState, VirStorageVolResizeFlags } from '../generated/libvirtConstants';
+import { VirDomainBlockResizeFlags, VirStorageVolResizeFlags } from '../generated/libvirtConstants';
+import { isNoStoragePool } from '../rpc/errors';
 import { buildNetworkXml, checkNetworkSpec, parseNetworkXml, takenByNetworks, type NetworkSpec, type TakenRange } from './network';
-import { buildPoolXml, checkPoolSpec, poolNeedsBuild, type PoolSpec } from './pool';
+import { buildPoolXml, checkPoolSpec, poolIsActive, poolNeedsBuild, type PoolSpec } from './pool';
 import { buildVolumeXml, checkVolumeSpec, planResize, type VolumeSpec } from './volume';
 import { formatBytes, ResourceInputError, throwIfErrors } from './validation';
 
@@ -22,6 +23,8 @@ export type PoolApi = Pick<
   | 'storagePoolSetAutostart'
   | 'storagePoolGetInfo'
   | 'storagePoolListAllVolumes'
+  | 'storagePoolLookupByName'
+  | 'storagePoolRefresh'
   | 'storageVolDelete'
 >;
 
@@ -67,25 +70,104 @@ export async function createPool(conn: PoolApi, spec: PoolSpec, opts: CreatePool
   return pool;
 }
 
+export interface PoolVolumeListing {
+  readonly volumes: readonly StorageVolRef[];
+  /** The pool was inactive and was started to list them; stop it again if nothing follows. */
+  readonly started: boolean;
+}
+
 /**
- * Deletes a pool. Without `deleteStorage` only the definition goes (stopping it first); with it
- * the volumes are deleted, then the pool's storage (storagePoolDelete: the directory, the volume
- * group...), then the definition.
+ * The pool's volumes as they are now: an active pool is refreshed first (files put there outside
+ * libvirt count too); an inactive one is started, since libvirt lists volumes of running pools
+ * only. A failure is thrown, never read as "no volumes"; a pool started here is stopped again then.
  */
-export async function deletePool(conn: PoolApi, pool: StoragePoolRef, opts: { readonly deleteStorage: boolean }): Promise<void> {
-  const info = await conn.storagePoolGetInfo(pool);
-  let active = info.state === VirStoragePoolState.RUNNING || info.state === VirStoragePoolState.DEGRADED;
-  if (opts.deleteStorage) {
-    if (!active) {
-      await conn.storagePoolCreate(pool, 0);
-      active = true;
-    }
-    const vols = await conn.storagePoolListAllVolumes(pool, 0);
-    await Promise.all(vols.map((v) => conn.storageVolDelete(v, 0)));
+export async function listPoolVolumes(conn: PoolApi, pool: StoragePoolRef): Promise<PoolVolumeListing> {
+  const started = !poolIsActive((await conn.storagePoolGetInfo(pool)).state);
+  if (started) await conn.storagePoolCreate(pool, 0);
+  try {
+    if (!started) await conn.storagePoolRefresh(pool, 0);
+    return { volumes: await conn.storagePoolListAllVolumes(pool, 0), started };
+  } catch (e) {
+    if (started) await conn.storagePoolDestroy(pool).catch(() => undefined);
+    throw e;
   }
-  if (active) await conn.storagePoolDestroy(pool);
-  if (opts.deleteStorage) await conn.storagePoolDelete(pool, 0);
+}
+
+/** The pool named in a confirmation is gone, or its name now belongs to another pool. */
+export class PoolChangedError extends Error {
+  constructor(readonly pool: StoragePoolRef, readonly nowUuid: string | undefined) {
+    super(
+      nowUuid === undefined
+        ? `The pool ${pool.name} no longer exists; nothing was deleted.`
+        : `The pool named ${pool.name} is not the one that was confirmed (UUID ${nowUuid}, not ${pool.uuid}); nothing was deleted.`,
+    );
+    this.name = 'PoolChangedError';
+  }
+
+  static is(e: unknown): e is PoolChangedError {
+    return e instanceof PoolChangedError;
+  }
+}
+
+/** Deleting exactly the confirmed volumes: which were deleted, and what was found besides them. */
+export interface PoolDeletion {
+  /** The pool (its storage and its definition) is gone. */
+  readonly poolDeleted: boolean;
+  readonly deletedVolumes: readonly StorageVolRef[];
+  /**
+   * Volumes in the pool that were not confirmed (created after the listing): left in place, and
+   * the pool with them, since deleting the pool's storage would destroy them.
+   */
+  readonly unconfirmed: readonly StorageVolRef[];
+}
+
+export type DeletePoolOptions =
+  /** Only the definition goes (the pool is stopped first); volumes and data stay. */
+  | { readonly deleteStorage: false }
+  /** Deletes these volumes (the list the user confirmed), then the pool's storage and definition. */
+  | { readonly deleteStorage: true; readonly volumes: readonly StorageVolRef[] };
+
+/**
+ * Deletes a pool after re-checking that it is still the confirmed one (same name, same UUID).
+ * With storage: deletes exactly `volumes` (matched by key), then, if no other volume is in the
+ * pool, its storage (storagePoolDelete: the directory, the volume group...) and its definition.
+ * A volume that was not confirmed is never deleted: the pool is then kept (stopped again if it
+ * had to be started here) and the volume reported in `unconfirmed`.
+ */
+export async function deletePool(conn: PoolApi, pool: StoragePoolRef, opts: DeletePoolOptions): Promise<PoolDeletion> {
+  const now = await conn.storagePoolLookupByName(pool.name).catch((e: unknown) => {
+    if (isNoStoragePool(e)) throw new PoolChangedError(pool, undefined);
+    throw e;
+  });
+  if (now.uuid !== pool.uuid) throw new PoolChangedError(pool, now.uuid);
+  if (!opts.deleteStorage) {
+    if (poolIsActive((await conn.storagePoolGetInfo(pool)).state)) await conn.storagePoolDestroy(pool);
+    await conn.storagePoolUndefine(pool);
+    return { poolDeleted: true, deletedVolumes: [], unconfirmed: [] };
+  }
+  const { volumes: present, started } = await listPoolVolumes(conn, pool);
+  const confirmed = new Set(opts.volumes.map((v) => v.key));
+  const deletedVolumes: StorageVolRef[] = [];
+  let unconfirmed: StorageVolRef[];
+  try {
+    for (const v of present.filter((p) => confirmed.has(p.key))) {
+      await conn.storageVolDelete(v, 0);
+      deletedVolumes.push(v);
+    }
+    await conn.storagePoolRefresh(pool, 0);
+    unconfirmed = await conn.storagePoolListAllVolumes(pool, 0);
+  } catch (e) {
+    if (started) await conn.storagePoolDestroy(pool).catch(() => undefined);
+    throw e;
+  }
+  if (unconfirmed.length > 0) {
+    if (started) await conn.storagePoolDestroy(pool);
+    return { poolDeleted: false, deletedVolumes, unconfirmed };
+  }
+  await conn.storagePoolDestroy(pool);
+  await conn.storagePoolDelete(pool, 0);
   await conn.storagePoolUndefine(pool);
+  return { poolDeleted: true, deletedVolumes, unconfirmed: [] };
 }
 
 /** The subnets of all networks of the host plus `extra` (e.g. host routes), for checks. */

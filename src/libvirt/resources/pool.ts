@@ -211,6 +211,11 @@ export const POOL_STATE_NAMES: Readonly<Record<number, string>> = {
   [VirStoragePoolState.INACCESSIBLE]: 'inaccessible',
 };
 
+/** Running (or degraded, still usable): libvirt lists and deletes volumes of such pools only. */
+export function poolIsActive(state: number): boolean {
+  return state === VirStoragePoolState.RUNNING || state === VirStoragePoolState.DEGRADED;
+}
+
 export function poolStateName(state: number): string {
   return POOL_STATE_NAMES[state] ?? `state ${state}`;
 }

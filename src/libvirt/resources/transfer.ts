@@ -1,10 +1,17 @@
 // Volume upload and download through libvirt streams (storageVolUpload/Download return a Duplex),
 // so they work over any transport, SSH included, without SFTP. Progress is reported as bytes
 // done of an expected total; an AbortSignal aborts the libvirt stream (virStreamAbort).
+// A download reads only as fast as its destination takes the bytes: the RPC stream pauses the
+// connection when its buffer is full (rpc/stream.ts), so memory stays bounded whatever the speed
+// of the disk. That pause stalls everything else on the connection, so callers download on a
+// connection of their own (ManagedConnection.openSeparate).
 
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Connection } from '../connection';
 import type { StorageVolRef } from '../refs';
@@ -66,27 +73,73 @@ export async function uploadFile(conn: TransferApi, vol: StorageVolRef, localPat
   return counter.done;
 }
 
+export type DownloadOptions = TransferOptions & {
+  /** Sizes the progress (default: the volume's allocation). */
+  readonly expectedBytes?: number;
+};
+
 /**
- * Downloads the whole volume into a local file (created or truncated); on failure or abort the
- * partial file is removed. `expectedBytes` sizes the progress (default: the volume's allocation).
+ * Downloads the whole volume into `sink`, which is ended when the volume's data is all written;
+ * returns the number of bytes. On failure or abort the libvirt stream is aborted and `sink`
+ * destroyed.
  */
-export async function downloadToFile(
-  conn: TransferApi,
-  vol: StorageVolRef,
-  localPath: string,
-  opts: TransferOptions & { readonly expectedBytes?: number } = {},
-): Promise<number> {
-  const total = opts.expectedBytes ?? (await conn.storageVolGetInfo(vol)).allocation;
-  opts.signal?.throwIfAborted();
-  const stream = await conn.storageVolDownload(vol, 0, 0, 0);
+export async function downloadTo(conn: TransferApi, vol: StorageVolRef, sink: Writable, opts: DownloadOptions = {}): Promise<number> {
+  let stream: Duplex;
+  let total: number;
+  try {
+    total = opts.expectedBytes ?? (await conn.storageVolGetInfo(vol)).allocation;
+    opts.signal?.throwIfAborted();
+    stream = await conn.storageVolDownload(vol, 0, 0, 0);
+  } catch (e) {
+    sink.destroy();
+    throw e;
+  }
   const counter = new ProgressCounter(total, opts);
   try {
-    await pipeline(stream, counter, createWriteStream(localPath), opts.signal ? { signal: opts.signal } : {});
+    await pipeline(stream, counter, sink, opts.signal ? { signal: opts.signal } : {});
     await finishStream(stream);
   } catch (e) {
     if (!stream.destroyed) stream.destroy();
-    await unlink(localPath).catch(() => undefined);
     throw e;
   }
   return counter.done;
+}
+
+/** Creates a new, empty file beside `target`, named `.<name>.partial-<random>`; fails rather than reuse one. */
+async function createPartialFile(target: string): Promise<string> {
+  const partial = path.join(path.dirname(target), `.${path.basename(target)}.partial-${randomBytes(6).toString('hex')}`);
+  await (await open(partial, 'wx')).close();
+  return partial;
+}
+
+/** Flushes a written file's data to the disk (fsync), so that a rename cannot expose an empty file after a crash. */
+async function flushToDisk(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Downloads the whole volume into a local file. The bytes go to a new temporary file in the same
+ * directory, which is flushed to disk and then renamed over `localPath` only when the download
+ * succeeded. On failure or abort only that temporary file is removed: an existing file at
+ * `localPath` stays as it was.
+ */
+export async function downloadToFile(conn: TransferApi, vol: StorageVolRef, localPath: string, opts: DownloadOptions = {}): Promise<number> {
+  opts.signal?.throwIfAborted();
+  const partial = await createPartialFile(localPath);
+  const file = createWriteStream(partial, { flags: 'r+' });
+  try {
+    const bytes = await downloadTo(conn, vol, file, opts);
+    await flushToDisk(partial);
+    await rename(partial, localPath);
+    return bytes;
+  } catch (e) {
+    if (!file.closed) await once(file, 'close').catch(() => undefined);
+    await unlink(partial).catch(() => undefined);
+    throw e;
+  }
 }

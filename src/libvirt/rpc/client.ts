@@ -1,6 +1,6 @@
 // The RPC client: serial multiplexing over one Transport, a cap on calls in flight (libvirt's
 // max_client_requests), per-call timeouts and cancellation, keepalive, server events and
-// streams. Packet layout and semantics: libvirt src/rpc/virnetprotocol.x and virnetclient.c.
+// streams, with read-side flow control for streams (see holdReading). Packet layout and semantics: libvirt src/rpc/virnetprotocol.x and virnetclient.c.
 
 import type { Transport } from '../transport/transport';
 import type { AnyProcedureInfo, ProcedureInfo } from './program';
@@ -56,6 +56,8 @@ export class RpcClient implements RpcCaller {
   private readonly eventListeners = new Set<(event: RpcEvent) => void>();
   private readonly closeListeners = new Set<(error: Error | undefined) => void>();
   private readonly drainWaiters: (() => void)[] = [];
+  /** Streams whose consumer is behind; the transport is paused while there is any. */
+  private readonly readHolds = new Set<RpcStreamImpl>();
   private nextSerial = 1;
   private isClosed = false;
   /** close() is under way: the server ending the connection now is the expected outcome. */
@@ -121,6 +123,8 @@ export class RpcClient implements RpcCaller {
   async close(): Promise<void> {
     if (this.isClosed || this.closing) return;
     this.closing = true;
+    // The goodbye's reply must be read even when a stream's consumer is behind.
+    for (const stream of [...this.readHolds]) this.holdReading(stream, false);
     const goodbye = this.goodbye;
     this.goodbye = undefined;
     if (goodbye) {
@@ -299,11 +303,30 @@ export class RpcClient implements RpcCaller {
       drain: () => new Promise<void>((resolve) => (this.isClosed ? resolve() : this.drainWaiters.push(resolve))),
       release: () => {
         if (this.streams.get(serial) === stream) this.streams.delete(serial);
+        this.holdReading(stream, false);
       },
       isClosed: () => this.isClosed,
+      pauseReading: () => this.holdReading(stream, true),
+      resumeReading: () => this.holdReading(stream, false),
     });
     this.streams.set(serial, stream);
     return stream;
+  }
+
+  /**
+   * Pauses the transport while any stream's consumer is behind and resumes it when none is.
+   * While paused, our keepalive still pings (the daemon counts that as life) but does not
+   * count the unread answers.
+   */
+  private holdReading(stream: RpcStreamImpl, hold: boolean): void {
+    const wasHeld = this.readHolds.size > 0;
+    if (hold && !this.isClosed && !this.closing) this.readHolds.add(stream);
+    else this.readHolds.delete(stream);
+    const held = this.readHolds.size > 0;
+    if (held === wasHeld) return;
+    this.keepalive.hold(held);
+    if (held) this.transport.pause();
+    else this.transport.resume();
   }
 
   private sendStreamPacket(call: PendingCall, status: number, payload: Buffer): boolean {
@@ -381,6 +404,7 @@ export class RpcClient implements RpcCaller {
     }
     for (const stream of [...this.streams.values()]) stream.fail(reason);
     this.streams.clear();
+    this.readHolds.clear();
     this.drainWaiters.splice(0).forEach((w) => w());
     for (const listener of [...this.closeListeners]) listener(error);
     this.closeListeners.clear();

@@ -64,6 +64,10 @@ export const isNoStorageVol = (e: unknown): e is LibvirtError => hasCode(e, E.NO
 export const isNoNodeDevice = (e: unknown): e is LibvirtError => hasCode(e, E.NO_NODE_DEVICE);
 export const isNoSecret = (e: unknown): e is LibvirtError => hasCode(e, E.NO_SECRET);
 export const isNoDomainSnapshot = (e: unknown): e is LibvirtError => hasCode(e, E.NO_DOMAIN_SNAPSHOT);
+/** ENOENT on Linux, the hosts libvirt's QEMU driver runs on. */
+const ENOENT = 2;
+/** A file the server tried to open does not exist (a system error carries errno in int1). */
+export const isNoSuchFile = (e: unknown): e is LibvirtError => hasCode(e, E.SYSTEM_ERROR) && (e as LibvirtError).int1 === ENOENT;
 export const isOperationInvalid = (e: unknown): e is LibvirtError => hasCode(e, E.OPERATION_INVALID);
 export const isOperationUnsupported = (e: unknown): e is LibvirtError =>
   hasCode(e, E.OPERATION_UNSUPPORTED) || hasCode(e, E.NO_SUPPORT);

@@ -6,6 +6,7 @@
 export class KeepaliveTimer {
   private timer: NodeJS.Timeout | undefined;
   private unanswered = 0;
+  private held = false;
 
   constructor(
     private readonly intervalMs: number,
@@ -26,6 +27,16 @@ export class KeepaliveTimer {
     this.timer?.refresh();
   }
 
+  /**
+   * While reading is paused on purpose (a stream's consumer is behind), the peer's answers wait
+   * unread in the socket: keep pinging (libvirtd counts any packet from us as a sign of life)
+   * but do not count the pings as unanswered. Counting starts afresh when reading resumes.
+   */
+  hold(held: boolean): void {
+    this.held = held;
+    this.unanswered = 0;
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -37,7 +48,7 @@ export class KeepaliveTimer {
       this.onDead();
       return;
     }
-    this.unanswered++;
+    if (!this.held) this.unanswered++;
     this.sendPing();
     this.timer?.refresh();
   }

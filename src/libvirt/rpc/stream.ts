@@ -5,6 +5,13 @@
 //                    from us: finish (virStreamFinish); we then wait for the server's STREAM/OK
 //   STREAM/ERROR     from the server: remote_error; from us with no payload: abort
 //   STREAM_HOLE      {hyper length; unsigned flags}, emitted as 'hole'
+//
+// Read-side flow control: libvirt streams have none of their own; the daemon sends as fast as the
+// connection takes the bytes. So when the readable buffer reaches its high-water mark (push()
+// returns false) the stream asks its connection to stop reading the transport, and asks it to
+// go on when the consumer wants more (_read). The buffer thus holds about one packet more than
+// the mark, whatever the consumer's speed. Pausing stalls every other call on that connection
+// too, so bulk reads (volume downloads) use a connection of their own.
 
 import { Duplex } from 'node:stream';
 import { MessageStatus, STREAM_PACKET_MAX } from './frame';
@@ -18,7 +25,14 @@ export interface StreamPort {
   /** The stream is done; forget its serial. */
   release(): void;
   isClosed(): boolean;
+  /** The consumer is behind: stop reading the connection until resumeReading(). */
+  pauseReading(): void;
+  /** The consumer wants more (or the stream is done): this stream no longer holds reading. */
+  resumeReading(): void;
 }
+
+/** Readable buffer above which reading pauses: one full packet. */
+export const STREAM_READ_HIGH_WATER_MARK = STREAM_PACKET_MAX;
 
 export class RpcStreamImpl extends Duplex {
   private finishCallback: ((err?: Error | null) => void) | undefined;
@@ -27,12 +41,13 @@ export class RpcStreamImpl extends Duplex {
   private settled = false;
 
   constructor(private readonly port: StreamPort) {
-    super({ allowHalfOpen: true });
+    super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_HIGH_WATER_MARK });
   }
 
   /** Incoming STREAM/CONTINUE. */
   receiveData(data: Buffer): void {
-    if (!this.dataEnded) this.push(Buffer.from(data));
+    if (this.dataEnded) return;
+    if (!this.push(Buffer.from(data))) this.port.pauseReading();
   }
 
   /** Incoming empty STREAM/CONTINUE: the server has no more data (its STREAM/OK answers our finish). */
@@ -73,7 +88,8 @@ export class RpcStreamImpl extends Duplex {
   }
 
   override _read(): void {
-    // Data is pushed as packets arrive; libvirt streams have no read-side flow control.
+    // Packets are pushed as they arrive; this only lifts a pause made when the buffer was full.
+    this.port.resumeReading();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -109,6 +125,8 @@ export class RpcStreamImpl extends Duplex {
   private endReadable(): void {
     if (this.dataEnded) return;
     this.dataEnded = true;
+    // No more data will come for this stream: it has no reason to hold the connection.
+    this.port.resumeReading();
     this.push(null);
   }
 }

@@ -1,6 +1,8 @@
 // Adapts any Node Duplex (net.Socket, tls.TLSSocket, an ssh2 channel) to the Transport seam:
 // exactly one 'end' or 'error' is reported, and close() also releases an optional resource
-// (e.g. the reference on a shared SSH session).
+// (e.g. the reference on a shared SSH session). pause() stops reading the Duplex: a socket stops
+// reading from the kernel, an ssh2 channel stops reopening its window (its buffer holds at
+// most 2 MiB), so the peer stops sending in both cases.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -41,6 +43,14 @@ export class DuplexTransport extends EventEmitter implements Transport {
   write(chunk: Buffer): boolean {
     if (this.finished || this.stream.destroyed) return true;
     return this.stream.write(chunk);
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    if (!this.finished) this.stream.resume();
   }
 
   close(): void {

@@ -1,7 +1,9 @@
 // SSH user authentication in the order of the URI's sshauth= list (libvirt's default:
 // agent, privkey, password, keyboard-interactive). Passwords, passphrases and
 // keyboard-interactive answers come from injected async callbacks (a UI prompt); nothing is
-// stored.
+// stored. A method is tried, and its prompt shown, only when the server accepts that method:
+// before the first prompt the server is asked for its list (the "none" request, as OpenSSH
+// does). The callbacks hear which typed secret logged in only after the server accepted it.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +24,18 @@ export interface SshPrompts {
     readonly instructions: string;
     readonly prompts: readonly { readonly prompt: string; readonly echo: boolean }[];
   }): Promise<string[] | undefined>;
+  /**
+   * Called once the server accepted the login, when the accepted method used a value that
+   * password() or passphrase() returned; never after a failed login. The place to offer to
+   * remember that secret.
+   */
+  loginSucceeded?(used: UsedSecret): void;
+}
+
+/** A secret a prompt returned, as used by a login. */
+export interface UsedSecret {
+  readonly kind: 'password' | 'passphrase';
+  readonly value: string;
 }
 
 export interface SshAuthSetup {
@@ -39,28 +53,66 @@ export const DEFAULT_SSH_AUTH: readonly SshAuthMethod[] = ['agent', 'privkey', '
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
-type Attempt = () => Promise<AnyAuthMethod | undefined>;
-
-function wireType(m: AnyAuthMethod): AuthenticationType {
-  return m.type === 'agent' ? 'publickey' : m.type;
+interface Offer {
+  readonly method: AnyAuthMethod;
+  /** The prompted secret this method carries. */
+  readonly secret?: UsedSecret;
 }
 
-export function createAuthHandler(setup: SshAuthSetup): AuthHandlerMiddleware {
+interface Attempt {
+  /** The method name on the wire (an agent offers public keys). */
+  readonly wire: AuthenticationType;
+  /** Whether running it may ask the user something. */
+  readonly mayPrompt: boolean;
+  readonly run: () => Promise<Offer | undefined>;
+}
+
+export interface SshAuthenticator {
+  /** ssh2's authHandler. */
+  readonly handler: AuthHandlerMiddleware;
+  /** Tells the authenticator that the server accepted the login (ssh2's 'ready'). */
+  succeeded(): void;
+}
+
+// ssh2 accepts `false` to stop: no method left (its typings omit it).
+const GIVE_UP = false as unknown as AnyAuthMethod;
+
+export function createAuthHandler(setup: SshAuthSetup): SshAuthenticator {
   const attempts = setup.methods.flatMap((m) => attemptsFor(m, setup));
   let index = 0;
-  return (authsLeft, _partialSuccess, next) => {
+  let probed = false;
+  let last: Offer | undefined;
+  const handler: AuthHandlerMiddleware = (authsLeft, _partialSuccess, next) => {
+    const offer = (o: Offer): void => {
+      last = o;
+      next(o.method);
+    };
     const tryNext = async (): Promise<void> => {
       while (index < attempts.length) {
-        const method = await attempts[index++]!();
-        if (!method) continue;
-        if (authsLeft && authsLeft.length > 0 && !authsLeft.includes(wireType(method))) continue;
-        next(method);
+        const attempt = attempts[index]!;
+        if (authsLeft === null && attempt.mayPrompt && !probed) {
+          // Learn what the server accepts before asking the user anything.
+          probed = true;
+          offer({ method: { type: 'none', username: setup.user } });
+          return;
+        }
+        index++;
+        if (authsLeft !== null && !authsLeft.includes(attempt.wire)) continue;
+        const o = await attempt.run();
+        if (!o) continue;
+        offer(o);
         return;
       }
-      // ssh2 accepts `false` to stop: no method left (its typings omit it).
-      next(false as unknown as AnyAuthMethod);
+      last = undefined;
+      next(GIVE_UP);
     };
-    tryNext().catch(() => next(false as unknown as AnyAuthMethod));
+    tryNext().catch(() => next(GIVE_UP));
+  };
+  return {
+    handler,
+    succeeded: () => {
+      if (last?.secret) setup.prompts.loginSucceeded?.(last.secret);
+    },
   };
 }
 
@@ -68,34 +120,52 @@ function attemptsFor(method: SshAuthMethod, s: SshAuthSetup): Attempt[] {
   const username = s.user;
   switch (method) {
     case 'agent':
-      return [async () => (s.agentSocket ? { type: 'agent', username, agent: s.agentSocket } : undefined)];
-    case 'privkey':
-      return keyFiles(s).map((file) => () => privateKeyAttempt(file, s));
-    case 'password':
       return [
-        async () => {
-          const password = await s.prompts.password?.({ user: username, host: s.host });
-          return password === undefined ? undefined : { type: 'password', username, password };
+        {
+          wire: 'publickey',
+          mayPrompt: false,
+          run: async () => (s.agentSocket ? { method: { type: 'agent', username, agent: s.agentSocket } } : undefined),
+        },
+      ];
+    case 'privkey':
+      return keyFiles(s).map((file) => ({ wire: 'publickey', mayPrompt: s.prompts.passphrase !== undefined, run: () => privateKeyAttempt(file, s) }));
+    case 'password':
+      if (!s.prompts.password) return [];
+      return [
+        {
+          wire: 'password',
+          mayPrompt: true,
+          run: async () => {
+            const password = await s.prompts.password!({ user: username, host: s.host });
+            if (password === undefined) return undefined;
+            return { method: { type: 'password', username, password }, secret: { kind: 'password', value: password } };
+          },
         },
       ];
     case 'keyboard-interactive':
       if (!s.prompts.keyboardInteractive) return [];
       return [
-        async () => ({
-          type: 'keyboard-interactive',
-          username,
-          prompt: (name, instructions, _lang, prompts, finish) => {
-            s.prompts
-              .keyboardInteractive!({
-                user: username,
-                host: s.host,
-                name,
-                instructions,
-                prompts: prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })),
-              })
-              .then((answers) => finish(answers ?? []), () => finish([]));
-          },
-        }),
+        {
+          wire: 'keyboard-interactive',
+          mayPrompt: true,
+          run: async () => ({
+            method: {
+              type: 'keyboard-interactive',
+              username,
+              prompt: (name, instructions, _lang, prompts, finish) => {
+                s.prompts
+                  .keyboardInteractive!({
+                    user: username,
+                    host: s.host,
+                    name,
+                    instructions,
+                    prompts: prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })),
+                  })
+                  .then((answers) => finish(answers ?? []), () => finish([]));
+              },
+            },
+          }),
+        },
       ];
   }
 }
@@ -106,7 +176,7 @@ function keyFiles(s: SshAuthSetup): string[] {
   return DEFAULT_IDENTITIES.map((n) => path.join(dir, n)).filter((f) => fs.existsSync(f));
 }
 
-async function privateKeyAttempt(file: string, s: SshAuthSetup): Promise<AnyAuthMethod | undefined> {
+async function privateKeyAttempt(file: string, s: SshAuthSetup): Promise<Offer | undefined> {
   let key: Buffer;
   try {
     key = fs.readFileSync(file);
@@ -114,10 +184,10 @@ async function privateKeyAttempt(file: string, s: SshAuthSetup): Promise<AnyAuth
     return undefined; // An unreadable key file is skipped like ssh does.
   }
   const parsed = utils.parseKey(key);
-  if (!(parsed instanceof Error)) return { type: 'publickey', username: s.user, key };
+  if (!(parsed instanceof Error)) return { method: { type: 'publickey', username: s.user, key } };
   if (!/encrypted/i.test(parsed.message) || !s.prompts.passphrase) return undefined;
   const passphrase = await s.prompts.passphrase({ keyFile: file });
   if (passphrase === undefined) return undefined;
   if (utils.parseKey(key, passphrase) instanceof Error) return undefined;
-  return { type: 'publickey', username: s.user, key, passphrase };
+  return { method: { type: 'publickey', username: s.user, key, passphrase }, secret: { kind: 'passphrase', value: passphrase } };
 }

@@ -1,12 +1,23 @@
-// One SSH connection per user@host:port, shared by everything that needs the host: the RPC
-// channel, port forwards (VNC/SPICE) and unix socket forwards. Reference counted: the
+// One SSH connection per login and host-key policy, shared by everything that needs the host:
+// the RPC channel, port forwards (VNC/SPICE) and unix socket forwards. Reference counted: the
 // connection ends when the last user releases it.
 
+import * as path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { createAuthHandler, DEFAULT_SSH_AUTH, type SshPrompts } from './sshAuth';
-import { verifyHostKey, type HostKeyPolicy } from './sshHostKey';
-import { TransportError } from './transportErrors';
+import { defaultKnownHostsFile, verifyHostKey, type HostKeyPolicy } from './sshHostKey';
+import { RemoteCommandLimitError, TransportError } from './transportErrors';
 import type { SshAuthMethod } from '../uri';
+
+/** Bounds on a remote command's output (see SshSession.output). */
+export interface OutputLimits {
+  /** Most stdout bytes accepted. */
+  readonly maxBytes: number;
+  /** Time from starting the command to its end. */
+  readonly timeoutMs: number;
+}
+
+const STDERR_KEEP = 4096;
 
 export interface SshSessionOptions {
   readonly host: string;
@@ -30,7 +41,8 @@ export class SshSession {
   private readonly closeListeners = new Set<() => void>();
 
   private constructor(
-    readonly key: string,
+    /** user@host:port, for messages. */
+    readonly label: string,
     private readonly client: Client,
   ) {
     client.on('close', () => this.markEnded());
@@ -39,8 +51,16 @@ export class SshSession {
 
   static connect(opts: SshSessionOptions): Promise<SshSession> {
     const client = new Client();
-    const key = sessionKey(opts);
+    const key = sessionLabel(opts);
     let hostKeyError: Error | undefined;
+    const auth = createAuthHandler({
+      user: opts.user,
+      host: opts.host,
+      methods: opts.auth ?? DEFAULT_SSH_AUTH,
+      keyFile: opts.keyFile,
+      agentSocket: agentSocketOf(opts),
+      prompts: opts.prompts ?? {},
+    });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         client.removeListener('ready', onReady);
@@ -52,6 +72,7 @@ export class SshSession {
       const onReady = (): void => {
         client.removeListener('error', onError);
         resolve(new SshSession(key, client));
+        auth.succeeded();
       };
       client.once('error', onError);
       client.once('ready', onReady);
@@ -73,14 +94,7 @@ export class SshSession {
             },
           );
         },
-        authHandler: createAuthHandler({
-          user: opts.user,
-          host: opts.host,
-          methods: opts.auth ?? DEFAULT_SSH_AUTH,
-          keyFile: opts.keyFile,
-          agentSocket: opts.agentSocket ?? process.env['SSH_AUTH_SOCK'],
-          prompts: opts.prompts ?? {},
-        }),
+        authHandler: auth.handler,
       });
     });
   }
@@ -114,6 +128,63 @@ export class SshSession {
     return this.open(`exec ${command.slice(0, 40)}`, (cb) => this.client.exec(command, cb));
   }
 
+  /**
+   * Runs a command and returns its stdout once it exits with status 0. Past either limit the
+   * channel is closed (the command sees its input and output end; it is also sent SIGKILL,
+   * which OpenSSH honours only for sessions under privilege separation, not root logins) and
+   * the promise rejects with RemoteCommandLimitError. Another exit status rejects with stderr.
+   */
+  async output(command: string, limits: OutputLimits): Promise<Buffer> {
+    const what = `'${command.slice(0, 60)}' on ${this.label}`;
+    const started = Date.now();
+    const channel = await this.exec(command);
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let stderr = '';
+      let exitCode: number | null = null;
+      let settled = false;
+      const finish = (err: Error | undefined, out?: Buffer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) {
+          chunks.length = 0;
+          stop();
+          reject(err);
+        } else {
+          resolve(out!);
+        }
+      };
+      const stop = (): void => {
+        try {
+          channel.signal('KILL');
+        } catch {
+          // The channel may already be closing.
+        }
+        channel.close();
+      };
+      const timer = setTimeout(
+        () => finish(new RemoteCommandLimitError(what, 'time', limits.timeoutMs)),
+        Math.max(0, limits.timeoutMs - (Date.now() - started)),
+      );
+      channel.on('data', (b: Buffer) => {
+        bytes += b.length;
+        if (bytes > limits.maxBytes) finish(new RemoteCommandLimitError(what, 'size', limits.maxBytes));
+        else chunks.push(b);
+      });
+      channel.stderr.on('data', (b: Buffer) => {
+        if (stderr.length < STDERR_KEEP) stderr += b.toString('utf8');
+      });
+      channel.on('exit', (code: number | null) => (exitCode = code));
+      channel.on('error', (err: Error) => finish(new TransportError(`${what} failed: ${err.message}`, { cause: err })));
+      channel.on('close', () => {
+        if (exitCode === 0) finish(undefined, Buffer.concat(chunks));
+        else finish(new TransportError(`${what} exited with ${exitCode ?? 'a signal'}: ${stderr.trim() || 'no error output'}`));
+      });
+    });
+  }
+
   /** A TCP connection from the SSH server to host:port (ssh -L). */
   forwardOut(host: string, port: number): Promise<ClientChannel> {
     return this.open(`forward to ${host}:${port}`, (cb) => this.client.forwardOut('127.0.0.1', 0, host, port, cb));
@@ -125,10 +196,10 @@ export class SshSession {
   }
 
   private open(what: string, start: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
-    if (this.ended) return Promise.reject(new TransportError(`SSH connection ${this.key} is closed`));
+    if (this.ended) return Promise.reject(new TransportError(`SSH connection ${this.label} is closed`));
     return new Promise((resolve, reject) => {
       start((err, channel) => {
-        if (err) reject(new TransportError(`SSH ${what} on ${this.key} failed: ${err.message}`, { cause: err }));
+        if (err) reject(new TransportError(`SSH ${what} on ${this.label} failed: ${err.message}`, { cause: err }));
         else resolve(channel);
       });
     });
@@ -143,17 +214,52 @@ export class SshSession {
   }
 }
 
-export function sessionKey(t: { user: string; host: string; port: number }): string {
+/** user@host:port, for messages; not an identity (see sessionPoolKey). */
+export function sessionLabel(t: { user: string; host: string; port: number }): string {
   return `${t.user}@${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
 }
 
-/** Shares SshSessions by user@host:port. */
+function agentSocketOf(opts: SshSessionOptions): string | undefined {
+  return opts.agentSocket ?? process.env['SSH_AUTH_SOCK'];
+}
+
+/**
+ * The identity of a session in the pool: every input that decides whom the server authenticated
+ * and which host key was accepted. Two option sets share a session only when all of these are
+ * equal: user, host, port, the authentication methods in order, the key file (or the default
+ * identities), the agent socket, the known_hosts file and the verification mode (no_verify,
+ * known_hosts_verify). A connection with a stricter policy, another known_hosts file or another
+ * key therefore gets its own session, checked under its own settings.
+ *
+ * The callbacks (prompts, confirmUnknownHost) are not part of the identity: functions cannot be
+ * compared, and they only supply answers within the policy above. A password or passphrase logs
+ * in as the same user the key names; an unknown host key that a user accepts is recorded in
+ * that same known_hosts file, so a later connect with the same policy would accept it without
+ * asking; a declined one fails the connect and leaves no session to share. Timeouts and
+ * keepalive do not decide trust and are not part of it either.
+ */
+export function sessionPoolKey(opts: SshSessionOptions): string {
+  const agent = agentSocketOf(opts);
+  return JSON.stringify([
+    opts.user,
+    opts.host,
+    opts.port,
+    opts.auth ?? DEFAULT_SSH_AUTH,
+    opts.keyFile === undefined ? null : path.resolve(opts.keyFile),
+    agent === undefined ? null : path.resolve(agent),
+    path.resolve(opts.hostKey.knownHostsFile ?? defaultKnownHostsFile()),
+    opts.hostKey.verify,
+    opts.hostKey.noVerify,
+  ]);
+}
+
+/** Shares SshSessions between users with the same sessionPoolKey. */
 export class SshSessionPool {
   private readonly sessions = new Map<string, Promise<SshSession>>();
 
   /** Returns a retained session; call release() on it when done. */
   async acquire(opts: SshSessionOptions): Promise<SshSession> {
-    const key = sessionKey(opts);
+    const key = sessionPoolKey(opts);
     let pending = this.sessions.get(key);
     if (pending) {
       const existing = await pending.catch(() => undefined);

@@ -27,10 +27,10 @@ export async function connectSshChannel(session: SshSession, command: string): P
   channel.on('exit', (code: number | null) => {
     if (code !== 0 && code !== null) {
       const detail = stderr.trim() || 'no error output';
-      exitError = new TransportError(`The remote libvirt proxy command on ${session.key} exited with status ${code}: ${detail}`);
+      exitError = new TransportError(`The remote libvirt proxy command on ${session.label} exited with status ${code}: ${detail}`);
     }
   });
-  return new DuplexTransport(channel, `ssh:${session.key}`, {
+  return new DuplexTransport(channel, `ssh:${session.label}`, {
     release: () => session.release(),
     closeError: () => exitError,
   });

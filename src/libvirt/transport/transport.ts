@@ -8,6 +8,14 @@ export interface Transport {
   /** 'end': the peer closed the connection without an error; 'drain': write() may go on. */
   on(event: 'end' | 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /**
+   * Stops delivering 'data' until resume(). Nothing more is read from the connection: the
+   * kernel's socket buffers fill (unix, tcp, tls) or the SSH channel's window is not reopened
+   * (ssh), and the peer stops sending. This is the only flow control a libvirt stream has.
+   */
+  pause(): void;
+  /** Delivers 'data' again after pause(). */
+  resume(): void;
   /** Closes the connection and releases what it holds. Idempotent. */
   close(): void;
   /** For messages and logs, e.g. "unix:/run/libvirt/libvirt-sock". */

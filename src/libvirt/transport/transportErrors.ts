@@ -60,3 +60,24 @@ export class HostKeyRejectedError extends TransportError {
     return e instanceof HostKeyRejectedError;
   }
 }
+
+/** A remote command ran past its time limit or wrote more than allowed; its channel was closed. */
+export class RemoteCommandLimitError extends TransportError {
+  constructor(
+    readonly what: string,
+    readonly limit: 'time' | 'size',
+    /** Milliseconds for 'time', bytes for 'size'. */
+    readonly value: number,
+  ) {
+    super(
+      limit === 'time'
+        ? `${what} did not finish within ${Math.round(value / 1000)} s; it was stopped`
+        : `${what} sent more than ${Math.round(value / 1048576)} MiB; it was stopped`,
+    );
+    this.name = 'RemoteCommandLimitError';
+  }
+
+  static override is(e: unknown): e is RemoteCommandLimitError {
+    return e instanceof RemoteCommandLimitError;
+  }
+}

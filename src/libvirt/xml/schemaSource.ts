@@ -4,6 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { RemoteCommandLimitError } from '../transport/transportErrors';
 
 export const LIBVIRT_SCHEMA_DIR = '/usr/share/libvirt/schemas';
 
@@ -52,22 +53,88 @@ export class MapSchemaSource implements SchemaSource {
   }
 }
 
-/** Runs a fixed argument vector on the target host and returns its stdout. */
-export type ExecFn = (argv: readonly string[]) => Promise<Buffer>;
+/** Bounds an ExecFn must keep: past either one it stops the command and rejects. */
+export interface ExecLimits {
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Runs a fixed argument vector on the target host and returns its stdout, within the limits
+ * (rejecting with RemoteCommandLimitError past them).
+ */
+export type ExecFn = (argv: readonly string[], limits: ExecLimits) => Promise<Buffer>;
+
+export interface ExecSchemaSourceOptions {
+  /** Largest archive accepted. Default 16 MiB (libvirt's schemas are about 0.5 MiB). */
+  readonly maxBytes?: number;
+  /** Time for the whole fetch. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Wait after a failed fetch before the next one; doubles per failure up to maxRetryDelayMs. */
+  readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+}
 
 /**
  * Fetches the host's schema directory with one fixed command,
  * `tar -C /usr/share/libvirt/schemas -c .` (no user input in it), and serves files from the
- * archive. The archive is fetched once per instance.
+ * archive. The archive is fetched once per instance, bounded in size and time. A failed fetch
+ * is not kept: until the retry delay has passed requests get its error at once (typing in an
+ * editor does not hammer the host), after it the next request fetches again.
  */
 export class ExecSchemaSource implements SchemaSource {
   static readonly COMMAND: readonly string[] = ['tar', '-C', LIBVIRT_SCHEMA_DIR, '-c', '.'];
   private files: Promise<Map<string, Buffer>> | undefined;
-  constructor(private readonly exec: ExecFn) {}
+  private failure: { readonly error: unknown; readonly until: number } | undefined;
+  private failures = 0;
+  private readonly limits: ExecLimits;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+
+  constructor(
+    private readonly exec: ExecFn,
+    opts: ExecSchemaSourceOptions = {},
+  ) {
+    this.limits = { maxBytes: opts.maxBytes ?? 16 * 1024 * 1024, timeoutMs: opts.timeoutMs ?? 30_000 };
+    this.retryDelayMs = opts.retryDelayMs ?? 5_000;
+    this.maxRetryDelayMs = opts.maxRetryDelayMs ?? 120_000;
+  }
 
   private load(): Promise<Map<string, Buffer>> {
-    this.files ??= this.exec(ExecSchemaSource.COMMAND).then(parseTar);
-    return this.files;
+    if (this.files) return this.files;
+    if (this.failure && Date.now() < this.failure.until) return Promise.reject(this.failure.error);
+    const files = this.fetch().then(
+      (map) => {
+        this.failures = 0;
+        this.failure = undefined;
+        return map;
+      },
+      (error: unknown) => {
+        const delay = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** this.failures++);
+        this.failure = { error, until: Date.now() + delay };
+        if (this.files === files) this.files = undefined;
+        throw error;
+      },
+    );
+    this.files = files;
+    return files;
+  }
+
+  /** The archive, within the limits even when the ExecFn does not keep them. */
+  private async fetch(): Promise<Map<string, Buffer>> {
+    const what = `Fetching the libvirt schemas (${ExecSchemaSource.COMMAND.join(' ')})`;
+    const { maxBytes, timeoutMs } = this.limits;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RemoteCommandLimitError(what, 'time', timeoutMs)), timeoutMs);
+    });
+    try {
+      const tar = await Promise.race([this.exec(ExecSchemaSource.COMMAND, this.limits), deadline]);
+      if (tar.length > maxBytes) throw new RemoteCommandLimitError(what, 'size', maxBytes);
+      return parseTar(tar);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   async listFiles(): Promise<string[]> {
     return [...(await this.load()).keys()].filter((f) => f.endsWith('.rng')).sort();

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { StoragePoolInfo, StoragePoolRef } from '../../libvirt/connection';
-import { VirStoragePoolState } from '../../libvirt/generated/libvirtConstants';
-import { poolStateName, poolSummary } from '../../libvirt/resources/pool';
+import { poolIsActive, poolStateName, poolSummary } from '../../libvirt/resources/pool';
 import { formatBytes } from '../../libvirt/resources/validation';
 import { errorMessage } from '../../ui/log';
 import { MessageNode } from '../nodes/messageNode';
@@ -28,7 +27,7 @@ export class PoolNode implements NodeBase {
   }
 
   get active(): boolean {
-    return this.info?.state === VirStoragePoolState.RUNNING || this.info?.state === VirStoragePoolState.DEGRADED;
+    return this.info !== undefined && poolIsActive(this.info.state);
   }
 
   getTreeItem(): vscode.TreeItem {

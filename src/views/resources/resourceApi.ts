@@ -3,6 +3,7 @@
 // Connection has these methods, checked once by a guard rather than a cast.
 
 import type { Connection } from '../../libvirt/connection';
+import type { TransferApi } from '../../libvirt/resources/transfer';
 import type { TreeContext } from '../treeNode';
 
 export type ResourceConnection = Pick<
@@ -60,6 +61,9 @@ export function asResourceConnection(c: unknown): ResourceConnection | undefined
   return isResourceConnection(c) ? c : undefined;
 }
 
+/** What a volume transfer needs from a connection of its own. */
+export type TransferConnection = TransferApi & Pick<Connection, 'close'>;
+
 export interface ResourceDisposable {
   dispose(): void;
 }
@@ -71,6 +75,8 @@ export interface ResourceHost {
   readonly treeContext: TreeContext;
   readonly managed: {
     onDomainEvent(listener: (e: { readonly kind: string }) => void): ResourceDisposable;
+    /** A connection of its own to the same host, closed by the caller (see ManagedConnection). */
+    openSeparate(): Promise<TransferConnection>;
   };
   connection(): unknown;
 }

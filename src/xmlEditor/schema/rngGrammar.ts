@@ -8,7 +8,12 @@
 // which values an attribute or the text content may take. Choices, optionals, repetitions,
 // interleaves and groups are flattened (union): the summary over-approximates the language, so
 // it never reports something valid as invalid, but it does not catch every invalid document
-// (missing required parts, ordering, datatype facets). The RelaxNG specification:
+// (missing required parts, ordering, datatype facets). Separately, `requirements` tells which
+// attributes and children an element needs, for completion snippets: required means outside every
+// `<optional>`/`<zeroOrMore>`; a `<choice>` requires what all its branches require, and "expects"
+// what every branch allows and some branch requires (a disk's `type` and `<source>`: optional for
+// file disks, required for others). An expected element that may contain itself (a disk's
+// `<backingStore>` chain) is left out. The RelaxNG specification:
 // https://relaxng.org/spec-20011203.html
 
 import { XmlDocument, type XmlElement } from '../../libvirt/xml/xmlDocument';
@@ -67,6 +72,51 @@ export interface ElementInfo {
   readonly text: ValueSet;
 }
 
+/** What a snippet for an element fills in: attributes and child element names, in schema order. */
+export interface ElementRequirements {
+  readonly attributes: readonly string[];
+  readonly children: readonly string[];
+}
+
+/** 0: allowed, 1: expected (required in some branch of a choice, allowed in all), 2: required. */
+type Level = 0 | 1 | 2;
+/** Keys: "@name" for attributes, "name" for elements. Undefined: the pattern matches nothing. */
+type Presence = Map<string, Level> | undefined;
+
+function seqPresence(parts: readonly Presence[]): Presence {
+  const out = new Map<string, Level>();
+  for (const p of parts) {
+    if (!p) return undefined;
+    for (const [k, l] of p) out.set(k, Math.max(out.get(k) ?? 0, l) as Level);
+  }
+  return out;
+}
+
+function optionalPresence(p: Presence): Presence {
+  const out = new Map<string, Level>();
+  for (const k of p?.keys() ?? []) out.set(k, 0);
+  return out;
+}
+
+function choicePresence(branches: readonly Presence[]): Presence {
+  const live = branches.filter((b): b is Map<string, Level> => b !== undefined);
+  if (live.length === 0) return undefined;
+  const out = new Map<string, Level>();
+  for (const b of live) {
+    for (const k of b.keys()) {
+      if (out.has(k)) continue;
+      const levels = live.map((x) => x.get(k));
+      if (levels.some((l) => l === undefined)) {
+        out.set(k, 0);
+        continue;
+      }
+      const min = Math.min(...(levels as Level[]));
+      out.set(k, min > 0 ? (min as Level) : (levels as Level[]).some((l) => l > 0) ? 1 : 0);
+    }
+  }
+  return out;
+}
+
 interface RngFile {
   readonly name: string;
   readonly doc: XmlDocument;
@@ -83,6 +133,7 @@ export class RngGrammar {
   private readonly starts: { el: XmlElement; file: RngFile }[] = [];
   private readonly defsByPattern = new Map<XmlElement, ElementDef>();
   private readonly summaries = new Map<number, ContentSummary>();
+  private readonly presences = new Map<number, Presence>();
   private nextId = 0;
 
   private constructor(readonly entry: string) {}
@@ -298,6 +349,79 @@ export class RngGrammar {
     if (patterns.length === 0) out.free = true; // <attribute name="x"/> means text
     for (const p of patterns) walk(p, file);
     return out;
+  }
+
+  /** Which attributes and elements a pattern list needs (see the header). */
+  private presence(content: readonly XmlElement[], file: RngFile): Presence {
+    const visiting = new Set<string>();
+    const walk = (el: XmlElement, f: RngFile): Presence => {
+      const all = (): Presence => seqPresence(el.elements().map((c) => walk(c, f)));
+      switch (RNG_NS_LOCAL(el)) {
+        case 'element': {
+          const def = this.defFor(el, f);
+          return new Map([...def.names].map((n) => [n, 2 as Level]));
+        }
+        case 'attribute': {
+          const name = el.attr('name');
+          return name === undefined ? new Map() : new Map([[`@${name.trim()}`, 2 as Level]]);
+        }
+        case 'ref':
+        case 'parentRef': {
+          const name = nameOf(el);
+          const defs = this.defines.get(name) ?? [];
+          if (visiting.has(name) || defs.length === 0) return new Map();
+          visiting.add(name);
+          const parts = defs.map((d) => seqPresence(d.el.elements().map((c) => walk(c, d.file))));
+          visiting.delete(name);
+          // combine="interleave" adds to the define; anything else (or an override) is an alternative.
+          return defs.every((d) => d.el.attr('combine') === 'interleave') ? seqPresence(parts) : choicePresence(parts);
+        }
+        case 'choice':
+          return choicePresence(el.elements().map((c) => walk(c, f)));
+        case 'optional':
+        case 'zeroOrMore':
+          return optionalPresence(all());
+        case 'notAllowed':
+          return undefined;
+        case 'group':
+        case 'interleave':
+        case 'oneOrMore':
+        case 'mixed':
+        case 'div':
+          return all();
+        default:
+          return new Map(); // text, data, value, list, empty, grammar, externalRef, documentation
+      }
+    };
+    return seqPresence(content.map((c) => walk(c, file)));
+  }
+
+  private presenceOf(def: ElementDef): Presence {
+    if (!this.presences.has(def.id)) {
+      const content = def.pattern.attr('name') !== undefined ? def.pattern.elements() : def.pattern.elements().slice(1);
+      this.presences.set(def.id, def.anyName ? new Map() : this.presence(content, this.fileOf(def.pattern)));
+    }
+    return this.presences.get(def.id);
+  }
+
+  /** True when a child `name` of `defs` may hold a `name` of its own (a chain). */
+  private nestsItself(defs: readonly ElementDef[], name: string): boolean {
+    const inner = this.childDefs(defs, name).defs;
+    return inner.some((d) => !d.anyName && this.summaryOf(d).children.has(name));
+  }
+
+  /** What every one of `defs` requires or expects (see the header), in schema order. */
+  requirements(defs: readonly ElementDef[]): ElementRequirements {
+    const maps = defs.map((d) => this.presenceOf(d) ?? new Map<string, Level>());
+    const first = maps[0];
+    const attributes: string[] = [];
+    const children: string[] = [];
+    for (const [k, l] of first ?? []) {
+      if (l === 0 || maps.some((m) => (m.get(k) ?? 0) === 0)) continue;
+      if (k.startsWith('@')) attributes.push(k.slice(1));
+      else if (maps.every((m) => m.get(k) === 2) || !this.nestsItself(defs, k)) children.push(k);
+    }
+    return { attributes, children };
   }
 
   private summaryOf(def: ElementDef): ContentSummary {

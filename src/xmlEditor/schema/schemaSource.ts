@@ -1,74 +1,44 @@
 // Where the RelaxNG schemas of a host come from. libvirt installs them with the daemon
 // (/usr/share/libvirt/schemas) and they change between versions, so the editor reads the
-// connected host's copy: from the local disk for a local (unix socket) connection, over the SSH
-// session's exec channel for qemu+ssh. libvirt has no RPC that returns its schemas, so a TLS or
-// TCP host falls back to this machine's copy (the caller says so). Grammars are cached per
-// source and libvirt version.
+// connected host's copy: from the local disk for a local (unix socket) connection, as one
+// bounded tar archive over the SSH session for qemu+ssh (ExecSchemaSource). libvirt has no RPC
+// that returns its schemas, so a TLS or TCP host falls back to this machine's copy (the caller
+// says so). One schema source per host, shared by completion and validation; grammars are
+// cached per source and libvirt version.
 
-import * as fs from 'node:fs/promises';
-import { parseUri } from '../../libvirt/uri';
 import { sshSessionOptionsForUri } from '../../libvirt/transport/open';
 import { sharedSshSessions } from '../../libvirt/transport/sshSession';
+import { parseUri } from '../../libvirt/uri';
+import { ExecSchemaSource, LIBVIRT_SCHEMA_DIR, LocalSchemaSource, SchemaSourceError, type ExecFn, type SchemaSource } from '../../libvirt/xml/schemaSource';
 import { RngGrammar, type RngReader } from './rngGrammar';
 
-export const SCHEMA_DIR = '/usr/share/libvirt/schemas';
-
-/** Schema file names are fixed words: never pass anything else to a remote shell. */
-const SAFE_FILE = /^[A-Za-z0-9_-]+\.rng$/;
-
-export class SchemaFileNameError extends Error {
-  constructor(readonly fileName: string) {
-    super(`Refusing to read schema "${fileName}": not a plain .rng file name`);
-    this.name = 'SchemaFileNameError';
-  }
-  static is(e: unknown): e is SchemaFileNameError {
-    return e instanceof SchemaFileNameError;
-  }
-}
-
-export function localReader(dir: string = SCHEMA_DIR): RngReader {
-  return async (name) => {
-    if (!SAFE_FILE.test(name)) throw new SchemaFileNameError(name);
-    return fs.readFile(`${dir}/${name}`, 'utf8');
-  };
-}
+/** Only plain words reach the remote shell: callers pass fixed commands. */
+const PLAIN_WORD = /^[A-Za-z0-9_./-]+$/;
 
 /**
  * Runs a fixed argument vector on the SSH host of `uri` over its shared session and returns
- * stdout. Only constant words reach the remote shell (callers pass fixed commands and
- * SAFE_FILE-checked names), so joining with spaces needs no quoting.
+ * stdout, within the limits. Plain words only, so joining with spaces needs no quoting.
  */
-export function sshExec(uri: string): (argv: readonly string[]) => Promise<Buffer> {
+export function sshExec(uri: string): ExecFn {
   const parsed = parseUri(uri);
-  return async (argv) => {
-    for (const a of argv) if (!/^[A-Za-z0-9_./-]+$/.test(a)) throw new SchemaFileNameError(a);
+  return async (argv, limits) => {
+    for (const a of argv) if (!PLAIN_WORD.test(a)) throw new SchemaSourceError(`refusing to pass '${a}' to a remote shell`);
     const session = await sharedSshSessions.acquire(sshSessionOptionsForUri(parsed));
     try {
-      const channel = await session.exec(argv.join(' '));
-      return await new Promise<Buffer>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        const errs: Buffer[] = [];
-        channel.on('data', (b: Buffer) => chunks.push(b));
-        channel.stderr.on('data', (b: Buffer) => errs.push(b));
-        channel.on('error', reject);
-        channel.on('close', (code: number | null) => {
-          if (code === 0) resolve(Buffer.concat(chunks));
-          else reject(new Error(`${argv[0] ?? ''} on ${parsed.host ?? ''} exited with ${code ?? 'a signal'}: ${Buffer.concat(errs).toString('utf8').trim()}`));
-        });
-      });
+      return await session.output(argv.join(' '), limits);
     } finally {
       session.release();
     }
   };
 }
 
-/** Reads schema files on an SSH host with `cat` over the shared session of `uri`. */
-export function sshReader(uri: string, dir: string = SCHEMA_DIR): RngReader {
-  const exec = sshExec(uri);
-  return async (name) => {
-    if (!SAFE_FILE.test(name)) throw new SchemaFileNameError(name);
-    return (await exec(['cat', `${dir}/${name}`])).toString('utf8');
-  };
+/** Reads schema files as text from a SchemaSource. */
+export function readerOf(source: SchemaSource): RngReader {
+  return async (name) => (await source.readFile(name)).toString('utf8');
+}
+
+export function localReader(dir: string = LIBVIRT_SCHEMA_DIR): RngReader {
+  return readerOf(new LocalSchemaSource(dir));
 }
 
 export interface SchemaOrigin {
@@ -82,27 +52,54 @@ export interface LoadedGrammar {
   readonly origin: SchemaOrigin;
 }
 
-function readerFor(uri: string | undefined): { key: string; read: RngReader; origin: SchemaOrigin } {
-  if (uri !== undefined) {
-    const parsed = parseUri(uri);
-    if (parsed.transport === 'ssh') return { key: `ssh:${parsed.user ?? ''}@${parsed.host ?? ''}:${parsed.port ?? ''}`, read: sshReader(uri), origin: { where: 'host', description: `schemas of ${parsed.host ?? 'the host'} (over SSH)` } };
-    if (parsed.isLocal) return { key: 'unix', read: localReader(), origin: { where: 'host', description: `schemas of this machine (${SCHEMA_DIR})` } };
-    return { key: 'local', read: localReader(), origin: { where: 'local', description: `this machine's schemas (${parsed.host ?? 'the host'} cannot send its own over ${parsed.transport})` } };
-  }
-  return { key: 'local', read: localReader(), origin: { where: 'local', description: `schemas of this machine (${SCHEMA_DIR})` } };
+export interface HostSchemas {
+  /** Identifies the source: grammars and validators are cached under it. */
+  readonly key: string;
+  readonly source: SchemaSource;
+  readonly origin: SchemaOrigin;
 }
 
-/** Grammar cache keyed by schema source, libvirt version and entry file. */
+/** Schema sources per host, and grammars cached by source, libvirt version and entry file. */
 export class SchemaCache {
   private readonly cache = new Map<string, Promise<LoadedGrammar>>();
+  /** Kept per host so that a failed fetch's retry delay holds across requests. */
+  private readonly sources = new Map<string, HostSchemas>();
+
+  /** The schemas of the host of `uri` (a libvirt URI; undefined: this machine). */
+  sourceFor(uri: string | undefined): HostSchemas {
+    const wanted = this.describe(uri);
+    let found = this.sources.get(wanted.key);
+    if (!found) {
+      found = { key: wanted.key, origin: wanted.origin, source: wanted.create() };
+      this.sources.set(wanted.key, found);
+    }
+    return found;
+  }
+
+  private describe(uri: string | undefined): { key: string; origin: SchemaOrigin; create: () => SchemaSource } {
+    const local = (): SchemaSource => new LocalSchemaSource();
+    if (uri !== undefined) {
+      const parsed = parseUri(uri);
+      if (parsed.transport === 'ssh') {
+        return { key: `ssh:${uri}`, origin: { where: 'host', description: `schemas of ${parsed.host ?? 'the host'} (over SSH)` }, create: () => new ExecSchemaSource(sshExec(uri)) };
+      }
+      if (parsed.isLocal) return { key: 'unix', origin: { where: 'host', description: `schemas of this machine (${LIBVIRT_SCHEMA_DIR})` }, create: local };
+      return {
+        key: 'local',
+        origin: { where: 'local', description: `this machine's schemas (${parsed.host ?? 'the host'} cannot send its own over ${parsed.transport})` },
+        create: local,
+      };
+    }
+    return { key: 'local', origin: { where: 'local', description: `schemas of this machine (${LIBVIRT_SCHEMA_DIR})` }, create: local };
+  }
 
   /** `uri`: the connection's libvirt URI (undefined: this machine); `version`: its libvirt version. */
   grammar(uri: string | undefined, version: number, entry: string): Promise<LoadedGrammar> {
-    const { key, read, origin } = readerFor(uri);
+    const { key, source, origin } = this.sourceFor(uri);
     const cacheKey = `${key}|${version}|${entry}`;
     let p = this.cache.get(cacheKey);
     if (!p) {
-      p = RngGrammar.load(entry, read).then((grammar) => ({ grammar, origin }));
+      p = RngGrammar.load(entry, readerOf(source)).then((grammar) => ({ grammar, origin }));
       this.cache.set(cacheKey, p);
       p.catch(() => this.cache.delete(cacheKey));
     }

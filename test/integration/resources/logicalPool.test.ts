@@ -12,9 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Connection, StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
-import { createPool, createVolume, deletePool } from '../../../src/libvirt/resources/operations';
+import { createPool, createVolume, deletePool, listPoolVolumes } from '../../../src/libvirt/resources/operations';
 import { parseFoundSources, parsePoolXml } from '../../../src/libvirt/resources/pool';
-import { openConnection, removeLeftovers, uniqueName } from './resourceEnv';
+import { deletePoolAndVolumes, openConnection, removeLeftovers, uniqueName } from './resourceEnv';
 
 describe('resources: LVM pool on a loop device (integration)', function () {
   this.timeout(120000);
@@ -35,7 +35,7 @@ describe('resources: LVM pool on a loop device (integration)', function () {
   });
 
   after(async () => {
-    if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    if (pool) await deletePoolAndVolumes(conn, pool).catch(() => undefined);
     try {
       execFileSync('vgremove', ['-f', vg], { stdio: 'ignore', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
     } catch {
@@ -66,7 +66,7 @@ describe('resources: LVM pool on a loop device (integration)', function () {
     }
     if (!created) assert.deepEqual(await conn.storagePoolListAllVolumes(pool), []);
 
-    await deletePool(conn, pool, { deleteStorage: true });
+    await deletePool(conn, pool, { deleteStorage: true, volumes: (await listPoolVolumes(conn, pool)).volumes });
     pool = undefined;
     assert.ok(!(await conn.connectListAllStoragePools()).some((p) => p.name === name));
     const vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });

@@ -2,7 +2,8 @@
 // unique `rtest-` names and removal of objects an earlier, killed run left behind.
 
 import * as crypto from 'node:crypto';
-import { Connection } from '../../../src/libvirt/connection';
+import { Connection, type StoragePoolRef } from '../../../src/libvirt/connection';
+import { deletePool, listPoolVolumes } from '../../../src/libvirt/resources/operations';
 
 export const uri = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 
@@ -18,20 +19,26 @@ export function openConnection(): Promise<Connection> {
   return Connection.open(uri);
 }
 
-/** Destroys and undefines domains, networks and pools named rtest-* (and the volumes of such pools). */
-export async function removeLeftovers(conn: Connection): Promise<void> {
+/** Cleanup: deletes a test pool with the volumes it has now. */
+export async function deletePoolAndVolumes(conn: Connection, pool: StoragePoolRef): Promise<void> {
+  const { volumes } = await listPoolVolumes(conn, pool);
+  await deletePool(conn, pool, { deleteStorage: true, volumes });
+}
+
+/** Destroys and undefines domains, networks and pools named `prefix`* (and the volumes of such pools). */
+export async function removeLeftovers(conn: Connection, prefix = PREFIX): Promise<void> {
   for (const d of await conn.connectListAllDomains()) {
-    if (!d.name.startsWith(PREFIX)) continue;
+    if (!d.name.startsWith(prefix)) continue;
     if (d.id !== -1) await conn.domainDestroy(d).catch(() => undefined);
     await conn.domainUndefine(d, 0).catch(() => undefined);
   }
   for (const n of await conn.connectListAllNetworks()) {
-    if (!n.name.startsWith(PREFIX)) continue;
+    if (!n.name.startsWith(prefix)) continue;
     await conn.networkDestroy(n).catch(() => undefined);
     await conn.networkUndefine(n).catch(() => undefined);
   }
   for (const p of await conn.connectListAllStoragePools()) {
-    if (!p.name.startsWith(PREFIX)) continue;
+    if (!p.name.startsWith(prefix)) continue;
     await conn.storagePoolCreate(p).catch(() => undefined);
     for (const v of await conn.storagePoolListAllVolumes(p).catch(() => [])) await conn.storageVolDelete(v).catch(() => undefined);
     await conn.storagePoolDestroy(p).catch(() => undefined);

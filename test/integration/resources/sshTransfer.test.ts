@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection, type StoragePoolRef } from '../../../src/libvirt/connection';
-import { createPool, createVolume, deletePool } from '../../../src/libvirt/resources/operations';
+import { createPool, createVolume } from '../../../src/libvirt/resources/operations';
 import { downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
-import { removeLeftovers, uniqueName } from './resourceEnv';
+import { deletePoolAndVolumes, removeLeftovers, uniqueName } from './resourceEnv';
 
 const ssh = {
   host: process.env['LIBVIRT_TEST_SSH_HOST'] ?? '127.0.0.1',
@@ -34,7 +34,7 @@ describe('resources: volume transfer over SSH (integration)', function () {
   });
 
   after(async () => {
-    if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    if (pool) await deletePoolAndVolumes(conn, pool).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
     await conn?.close();
   });

@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import type { Connection, StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
 import { loadDomainUsages, volumeUsers } from '../../../src/libvirt/resources/domainUsage';
-import { createPool, createVolume, deletePool, resizeThroughDomain, resizeVolume } from '../../../src/libvirt/resources/operations';
+import { createPool, createVolume, deletePool, listPoolVolumes, resizeThroughDomain, resizeVolume } from '../../../src/libvirt/resources/operations';
 import { parsePoolCapabilities, parsePoolXml, poolSummary } from '../../../src/libvirt/resources/pool';
 import { downloadToFile, uploadFile } from '../../../src/libvirt/resources/transfer';
 import { ResourceInputError } from '../../../src/libvirt/resources/validation';
 import { parseVolumeXml } from '../../../src/libvirt/resources/volume';
-import { openConnection, removeLeftovers, uniqueName } from './resourceEnv';
+import { deletePoolAndVolumes, openConnection, removeLeftovers, uniqueName } from './resourceEnv';
 
 describe('resources: dir pool and volumes on the real daemon (integration)', function () {
   this.timeout(120000);
@@ -30,7 +30,7 @@ describe('resources: dir pool and volumes on the real daemon (integration)', fun
   });
 
   after(async () => {
-    if (pool) await deletePool(conn, pool, { deleteStorage: true }).catch(() => undefined);
+    if (pool) await deletePoolAndVolumes(conn, pool).catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });
     await conn.close();
   });
@@ -168,7 +168,9 @@ describe('resources: dir pool and volumes on the real daemon (integration)', fun
   it('deletes the pool with its storage', async () => {
     assert.ok(pool);
     await createVolume(conn, pool, { name: 'left.raw', format: 'raw', capacity: 1024 ** 2 });
-    await deletePool(conn, pool, { deleteStorage: true });
+    const { volumes } = await listPoolVolumes(conn, pool);
+    assert.deepEqual(volumes.map((v) => v.name), ['left.raw']);
+    assert.equal((await deletePool(conn, pool, { deleteStorage: true, volumes })).poolDeleted, true);
     pool = undefined;
     assert.ok(!fs.existsSync(poolPath));
     assert.ok(!(await conn.connectListAllStoragePools()).some((p) => p.name === poolName));

@@ -11,9 +11,11 @@ import { RpcClient } from '../../../src/libvirt/rpc/client';
 import { openRemote } from '../../../src/libvirt/rpc/handshake';
 import { DuplexTransport } from '../../../src/libvirt/transport/duplexTransport';
 import { knownHostsName, parseKnownHosts } from '../../../src/libvirt/transport/knownHosts';
+import { sshSessionOptionsForUri } from '../../../src/libvirt/transport/open';
 import type { UnknownHostKey } from '../../../src/libvirt/transport/sshHostKey';
 import { SshSessionPool } from '../../../src/libvirt/transport/sshSession';
 import { HostKeyMismatchError, HostKeyRejectedError } from '../../../src/libvirt/transport/transportErrors';
+import { parseUri } from '../../../src/libvirt/uri';
 import { openClient, sshUri, testEnv } from './testEnv';
 
 /** The test server's real host key line, from the known_hosts testenv.sh wrote. */
@@ -114,12 +116,7 @@ describe('ssh transport (integration)', function () {
       assert.equal(pool.size, 1);
       assert.equal((await b.call(P.CONNECT_GET_URI, undefined)).uri, 'test:///default');
       // A forward through the same session to the daemon's TCP listener speaks RPC too.
-      const session = await pool.acquire({
-        host: testEnv.sshHost,
-        port: testEnv.sshPort,
-        user: testEnv.sshUser,
-        hostKey: { verify: 'ignore', noVerify: true },
-      });
+      const session = await pool.acquire(sshSessionOptionsForUri(parseUri(sshUri())));
       const [tcpHost, tcpPort] = testEnv.tcp.split(':');
       const forwarded = new RpcClient(new DuplexTransport(await session.forwardOut(tcpHost!, Number(tcpPort)), 'forward'));
       await openRemote(forwarded, { name: 'qemu:///system' });

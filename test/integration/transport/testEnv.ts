@@ -19,6 +19,10 @@ export const testEnv = {
   sshUser: process.env['LIBVIRT_TEST_SSH_USER'] ?? os.userInfo().username,
   sshKey: process.env['LIBVIRT_TEST_SSH_KEY'] ?? `${STATE}/ssh/id_ed25519`,
   sshKnownHosts: process.env['LIBVIRT_TEST_SSH_KNOWN_HOSTS'] ?? `${STATE}/ssh/known_hosts`,
+  /** The sshd that takes passwords (only), for one dedicated user. */
+  sshPasswordPort: Number(process.env['LIBVIRT_TEST_SSH_PASSWORD_PORT'] ?? 2223),
+  sshPasswordUser: process.env['LIBVIRT_TEST_SSH_PASSWORD_USER'] ?? 'libvirt-vms-sshpw',
+  sshPasswordFile: process.env['LIBVIRT_TEST_SSH_PASSWORD_FILE'] ?? `${STATE}/ssh/password`,
 };
 
 export function sshUri(extra: Record<string, string> = {}, driverPath = 'qemu', path = 'system'): string {

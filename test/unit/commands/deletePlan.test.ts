@@ -32,6 +32,35 @@ describe('deletePlan (unit)', () => {
     );
   });
 
+  it('offers a disk other VMs use unchecked, naming them and how they use it', () => {
+    const dom = (name: string) => ({ name, uuid: `uuid-${name}`, id: -1 });
+    const uses = new Map([
+      ['vda', [{ dom: dom('db1'), how: 'disk' as const }]],
+      ['vdb', [{ dom: dom('web2'), how: 'backing' as const }, { dom: dom('web3'), how: 'backing' as const }]],
+    ]);
+    const { deletable } = diskChoices(disks, inPool, (d) => uses.get(d.target) ?? []);
+    assert.deepEqual(
+      deletable.map((c) => [c.disk.target, c.picked, c.note ?? '']),
+      [
+        ['vda', false, 'used by db1'],
+        ['vdb', false, "backing file of web2's disk, backing file of web3's disk"],
+        ['vdd', true, ''],
+        ['sda', false, 'CD-ROM, may be used elsewhere'],
+      ],
+    );
+    const { detail } = describeDeletePlan({
+      vmName: 'web1',
+      forceOffFirst: false,
+      persistent: true,
+      disks: [disks[0]],
+      diskUses: new Map([[0, uses.get('vda') ?? []]]),
+      keptDisks: [],
+      tpmState: false,
+      managedSave: false,
+    });
+    assert.ok(detail.includes('• disk vda: /var/lib/libvirt/images/web.qcow2 (used by db1: it will point to a missing file)'), detail);
+  });
+
   it('names the VM, each disk, NVRAM, TPM and the forced power-off in the confirmation', () => {
     const { message, detail } = describeDeletePlan({
       vmName: 'web1',

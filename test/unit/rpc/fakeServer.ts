@@ -15,6 +15,10 @@ export class FakeServer extends EventEmitter implements Transport {
   closed = false;
   /** What write() returns: false simulates a full socket buffer until drain(). */
   writeReturns = true;
+  /** Whether the client has paused reading (pause() without resume() since). */
+  paused = false;
+  /** Every pause() and resume() call, in order. */
+  readonly flowCalls: ('pause' | 'resume')[] = [];
   private readonly parser = new FrameParser();
   private readonly waiters: { count: number; resolve: () => void }[] = [];
 
@@ -27,6 +31,16 @@ export class FakeServer extends EventEmitter implements Transport {
       }
     }
     return this.writeReturns;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.flowCalls.push('pause');
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.flowCalls.push('resume');
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { finishStream } from '../../../src/libvirt/rpc/stream';
 import { encodeToBuffer, XdrWriter } from '../../../src/libvirt/rpc/xdr';
 import { REMOTE_PROCEDURES, RemoteErrorCodec } from '../../../src/libvirt/generated/remoteProtocol';
 import { FakeServer, remoteError, sleep } from './fakeServer';
+import { KEEPALIVE_PROGRAM } from '../../../src/libvirt/generated/keepaliveProtocol';
 
 const vol = { pool: 'p', name: 'v', key: '/k' };
 
@@ -188,5 +189,88 @@ describe('RpcClient streams (unit)', () => {
   it('rejects callWithStream for a procedure without a stream', async () => {
     const { client } = setup();
     await assert.rejects(client.callWithStream(REMOTE_PROCEDURES.CONNECT_GET_HOSTNAME, undefined), TypeError);
+  });
+});
+
+describe('RpcClient stream read-side flow control (unit)', () => {
+  const packet = (byte: number): Buffer => Buffer.alloc(STREAM_PACKET_MAX, byte);
+
+  it('pauses the transport while a reader is behind and resumes when it reads', async () => {
+    const { server, client } = setup();
+    const { call, stream } = await openStream(server, client, false);
+    server.stream(call, MessageStatus.CONTINUE, packet(1));
+    assert.equal(server.paused, true, 'a full buffer pauses reading');
+    server.stream(call, MessageStatus.CONTINUE, packet(2)); // already on its way when we paused
+    assert.equal(stream.readableLength, 2 * STREAM_PACKET_MAX);
+    while (stream.read() !== null);
+    await sleep(1);
+    assert.equal(server.paused, false, 'reading resumes once the reader has taken the data');
+    assert.deepEqual(server.flowCalls, ['pause', 'resume']);
+    const got: Buffer[] = [];
+    stream.on('data', (c: Buffer) => got.push(c));
+    server.stream(call, MessageStatus.CONTINUE, packet(3));
+    server.stream(call, MessageStatus.CONTINUE);
+    await once(stream, 'end');
+    assert.equal(Buffer.concat(got).length, STREAM_PACKET_MAX);
+    assert.equal(server.paused, false, 'a flowing reader never pauses');
+  });
+
+  it('stays paused until every stream that is behind has caught up', async () => {
+    const { server, client } = setup();
+    const a = await openStream(server, client, false);
+    server.received.length = 0;
+    const b = await openStream(server, client, false);
+    server.stream(a.call, MessageStatus.CONTINUE, packet(1));
+    server.stream(b.call, MessageStatus.CONTINUE, packet(2));
+    assert.deepEqual(server.flowCalls, ['pause']);
+    while (a.stream.read() !== null);
+    await sleep(1);
+    assert.equal(server.paused, true, 'the other stream is still behind');
+    b.stream.destroy();
+    await once(b.stream, 'close');
+    assert.equal(server.paused, false, 'a destroyed stream no longer holds reading');
+  });
+
+  it('resumes when the server ends the data, even before the reader has taken it', async () => {
+    const { server, client } = setup();
+    const { call, stream } = await openStream(server, client, false);
+    server.stream(call, MessageStatus.CONTINUE, packet(1));
+    assert.equal(server.paused, true);
+    server.stream(call, MessageStatus.CONTINUE);
+    assert.equal(server.paused, false);
+    assert.equal(stream.readableLength, STREAM_PACKET_MAX);
+  });
+
+  it('keeps pinging but does not declare the peer dead while reading is paused on purpose', async () => {
+    const server = new FakeServer();
+    const client = new RpcClient(server, { keepaliveIntervalMs: 10, keepaliveCount: 2 });
+    const { call, stream } = await openStream(server, client, false);
+    const failed = once(stream, 'error');
+    server.stream(call, MessageStatus.CONTINUE, packet(1));
+    assert.equal(server.paused, true);
+    const pings = (): number => server.received.filter((f) => f.prog === KEEPALIVE_PROGRAM).length;
+    const before = pings();
+    await sleep(120);
+    assert.equal(client.closed, false, 'unanswered pings while paused are not counted');
+    assert.ok(pings() - before >= 4, `pinged ${pings() - before} times while paused`);
+    while (stream.read() !== null);
+    await sleep(120);
+    assert.equal(client.closed, true, 'after resuming, unanswered pings count again');
+    assert.ok(ConnectionClosedError.is((await failed)[0]));
+  });
+
+  it('close() lifts the pause so that the goodbye reply can be read', async () => {
+    const { server, client } = setup();
+    const { call, stream } = await openStream(server, client, false);
+    stream.on('error', () => undefined); // the stream fails with the closed connection
+    server.stream(call, MessageStatus.CONTINUE, packet(1));
+    assert.equal(server.paused, true);
+    let goodbyeSent = false;
+    client.setGoodbye(async () => {
+      goodbyeSent = true;
+      assert.equal(server.paused, false, 'paused during the goodbye');
+    });
+    await client.close();
+    assert.ok(goodbyeSent);
   });
 });

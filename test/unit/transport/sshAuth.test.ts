@@ -5,9 +5,16 @@ import * as path from 'node:path';
 import { utils, type AnyAuthMethod, type AuthenticationType } from 'ssh2';
 import { createAuthHandler, type SshAuthSetup } from '../../../src/libvirt/transport/sshAuth';
 
-/** Drives the handler like ssh2 does: returns every method offered until it gives up. */
+/**
+ * Drives the handler like ssh2 does: returns every method offered until it gives up, without
+ * the "none" probe (see the test of that below).
+ */
 async function offered(setup: SshAuthSetup, authsLeft: AuthenticationType[] | null = null): Promise<AnyAuthMethod[]> {
-  const handler = createAuthHandler(setup);
+  return (await offeredWithProbe(setup, authsLeft)).filter((m) => m.type !== 'none');
+}
+
+async function offeredWithProbe(setup: SshAuthSetup, authsLeft: AuthenticationType[] | null): Promise<AnyAuthMethod[]> {
+  const { handler } = createAuthHandler(setup);
   const out: AnyAuthMethod[] = [];
   for (let i = 0; i < 20; i++) {
     const next = await new Promise<AnyAuthMethod | false>((resolve) =>
@@ -78,6 +85,16 @@ describe('SSH authentication order (unit)', () => {
       ['password'],
     );
     assert.deepEqual(methods.map((m) => m.type), ['password']);
+  });
+
+  it('asks the server for its methods before the first prompt, and prompts only for what it accepts', async () => {
+    const asked: string[] = [];
+    const prompts = { password: async () => (asked.push('password'), 'pw'), keyboardInteractive: async () => ['a'] };
+    const first = await offeredWithProbe(base({ agentSocket: '/tmp/agent.sock', prompts }), null);
+    assert.deepEqual(first.map((m) => m.type), ['agent', 'none', 'password', 'keyboard-interactive']);
+    asked.length = 0;
+    assert.deepEqual(await offered(base({ prompts }), ['publickey']), []);
+    assert.deepEqual(asked, [], 'no password prompt for a server that does not take passwords');
   });
 
   it('passes keyboard-interactive prompts to the callback and its answers back', async () => {

@@ -1,15 +1,18 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { localReader, SchemaCache, SchemaFileNameError, sshExec, sshReader } from '../../../src/xmlEditor/schema/schemaSource';
+import { SchemaSourceError } from '../../../src/libvirt/xml/schemaSource';
+import { localReader, SchemaCache, sshExec } from '../../../src/xmlEditor/schema/schemaSource';
 
 describe('schema sources (unit)', () => {
   it('never passes anything but plain words to a remote shell', async () => {
     const exec = sshExec('qemu+ssh://user@host.invalid/system');
+    const limits = { maxBytes: 1024, timeoutMs: 1000 };
     for (const argv of [['cat', '/x; rm -rf /'], ['cat', '$(id)'], ['cat', 'a b']]) {
-      await assert.rejects(exec(argv), SchemaFileNameError, argv.join(' '));
+      await assert.rejects(exec(argv, limits), SchemaSourceError, argv.join(' '));
     }
-    await assert.rejects(sshReader('qemu+ssh://user@host.invalid/system')('../etc/passwd'), SchemaFileNameError);
-    await assert.rejects(localReader()('domain.rng; id'), SchemaFileNameError);
+    const remote = new SchemaCache().sourceFor('qemu+ssh://user@host.invalid/system').source;
+    await assert.rejects(remote.readFile('../etc/passwd'), SchemaSourceError);
+    await assert.rejects(localReader()('domain.rng; id'), SchemaSourceError);
   });
 
   it('caches a grammar per source, version and entry', async () => {

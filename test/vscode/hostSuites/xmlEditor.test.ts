@@ -14,6 +14,7 @@ import type { PickItem, PickRequest } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
 import { VirDomainSnapshotCreateFlags, VirDomainSnapshotDeleteFlags, VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
+import { hostSegment } from '../../../src/xmlEditor/xmlPath';
 import { sleep, waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
@@ -112,7 +113,8 @@ describe('XML editor (extension host, real libvirtd)', function () {
 
     const doc = await openXml('domain', vm.name);
     assert.equal(doc.uri.scheme, 'libvirt-xml');
-    assert.equal(doc.uri.path, `/${connectionId}/domain/${vm.name}.xml`);
+    assert.equal(doc.uri.path, `/${hostSegment(api.connections.get(connectionId).config.name)}/domain/${vm.name}.xml`);
+    assert.equal(new URLSearchParams(doc.uri.query).get('connection'), connectionId);
     assert.equal(doc.getText(), original, 'the tab shows the inactive definition');
     // Saving defines, so it never happens by itself: no auto-save for this language.
     assert.equal(doc.languageId, 'libvirt-xml');
@@ -309,7 +311,7 @@ describe('XML editor (extension host, real libvirtd)', function () {
       const live = (await vscode.commands.executeCommand('libvirtVms.openLiveXml', { connectionId, object: { kind: 'domain', name: vm.name } })) as vscode.TextEditor | undefined;
       assert.ok(live, 'the live XML differs, so it opens');
       assert.equal(live.document.uri.scheme, 'libvirt-xml-host');
-      assert.equal(live.document.uri.query, 'view=live');
+      assert.equal(new URLSearchParams(live.document.uri.query).get('view'), 'live');
       assert.doesNotMatch(live.document.getText(), /next boot/);
       assert.match(live.document.getText(), /<domain type='qemu' id='\d+'/, 'the live XML carries the running id');
       await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(live.document.uri, new TextEncoder().encode('<domain/>'))));
@@ -327,7 +329,7 @@ describe('XML editor (extension host, real libvirtd)', function () {
       const vol = await conn.storageVolCreateXml(pool, `<volume><name>v 1.raw</name><capacity unit='KiB'>64</capacity><target><format type='raw'/></target></volume>`);
       const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'volume', name: vol.name, parent: poolName } })) as vscode.TextEditor;
       assert.match(editor.document.getText(), /<volume type='file'>/);
-      assert.equal(editor.document.uri.path, `/${connectionId}/volume/${poolName}/v 1.raw.xml`);
+      assert.equal(editor.document.uri.path, `/${hostSegment(api.connections.get(connectionId).config.name)}/volume/${poolName}/v 1.raw.xml`);
       const stat = await vscode.workspace.fs.stat(editor.document.uri);
       assert.equal(stat.permissions, vscode.FilePermission.Readonly);
       await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(editor.document.uri, new TextEncoder().encode(editor.document.getText()))), (err: unknown) => err instanceof vscode.FileSystemError && err.code === 'NoPermissions');
@@ -347,7 +349,7 @@ describe('XML editor (extension host, real libvirtd)', function () {
     const snap = await conn.domainSnapshotCreateXml(vm, snapXml, VirDomainSnapshotCreateFlags.REDEFINE);
     const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'snapshot', name: snap.name, parent: vm.name } })) as vscode.TextEditor;
     assert.match(editor.document.getText(), /<name>before (&quot;|")upgrade(&quot;|") ü<\/name>/);
-    assert.equal(editor.document.uri.path, `/${connectionId}/snapshot/${vm.name}/before "upgrade" ü.xml`);
+    assert.equal(editor.document.uri.path, `/${hostSegment(api.connections.get(connectionId).config.name)}/snapshot/${vm.name}/before "upgrade" ü.xml`);
     assert.equal((await vscode.workspace.fs.stat(editor.document.uri)).permissions, vscode.FilePermission.Readonly);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await conn.domainSnapshotDelete(snap, VirDomainSnapshotDeleteFlags.METADATA_ONLY);

@@ -1,0 +1,291 @@
+// The details panel's model for one libvirt domain: sections built from the descriptions and the
+// host's domain capabilities, checks by the one checker, and Apply as libvirt means it: the
+// persistent definition defined with VALIDATE first (all or nothing), then the host calls (rename,
+// autostart), then on a running VM the calls that change it now (vCPUs, balloon, CD-ROM media,
+// NIC link) with the LIVE flag. What waits for the next boot is said so. No `vscode` here.
+
+import type { Connection, DomainRef } from '../libvirt/connection';
+import {
+  VirDomainDefineFlags,
+  VirDomainDeviceModifyFlags,
+  VirDomainEventType,
+  VirDomainModificationImpact,
+  VirDomainXMLFlags,
+} from '../libvirt/generated/libvirtConstants';
+import { parseDomainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
+import { checkDomain, type Problem } from '../libvirt/xml/checks';
+import { DomainXml } from '../libvirt/xml/domainXml';
+import { applyChanges, removeDevice, sectionTarget } from './apply';
+import {
+  ApplyRefusedError,
+  type ApplyOutcome,
+  type DetailsModel,
+  type DetailsSnapshot,
+  type FieldChange,
+  type FieldProblem,
+} from './formSchema';
+import { planApply, type LiveAction } from './livePlan';
+import { buildSections } from './sections';
+
+export type DetailsConnection = Pick<
+  Connection,
+  | 'domainGetXmlDesc'
+  | 'domainIsActive'
+  | 'domainGetState'
+  | 'domainDefineXml'
+  | 'domainRename'
+  | 'domainGetAutostart'
+  | 'domainSetAutostart'
+  | 'domainSetVcpusFlags'
+  | 'domainSetMemoryFlags'
+  | 'domainUpdateDeviceFlags'
+  | 'domainDetachDeviceFlags'
+  | 'domainHasManagedSaveImage'
+  | 'connectGetDomainCapabilities'
+  | 'onDomainEvent'
+>;
+
+export interface DomainDetailsOptions {
+  /** The words for a domain state ("running", "shut off"…), as the tree says them. */
+  stateLabel(state: number, hasManagedSave: boolean): string;
+  /** Domain capabilities per emulator/arch/machine/type, shared by the panels of one connection. */
+  readonly capabilitiesCache?: Map<string, Promise<DomainCapabilities | undefined>>;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function toFieldProblem(p: Problem): FieldProblem {
+  return {
+    section: p.target.section,
+    ...(p.target.field !== undefined ? { field: p.target.field } : {}),
+    severity: p.severity === 'error' ? 'error' : 'warning',
+    message: p.message,
+  };
+}
+
+/**
+ * Where a refusal by libvirt belongs: libvirt's messages name no form field, so it goes on the
+ * one changed field or section when there is only one, else on the first changed section.
+ */
+function placeRefusal(message: string, changes: readonly FieldChange[]): FieldProblem {
+  const sections = [...new Set(changes.map((c) => c.section))];
+  const only = changes.length === 1 ? changes[0] : undefined;
+  return { section: sections[0] ?? 'overview', ...(only ? { field: only.field } : {}), severity: 'error', message };
+}
+
+export class DomainDetailsModel implements DetailsModel {
+  /** The persistent XML as the panel last loaded or applied it (to tell changes made elsewhere). */
+  private lastXml: string | undefined;
+  /** While our own Apply runs, its define/rename events are not changes made elsewhere. */
+  private applying = 0;
+  private readonly capsCache: Map<string, Promise<DomainCapabilities | undefined>>;
+
+  constructor(
+    private readonly conn: DetailsConnection,
+    private dom: DomainRef,
+    private readonly opts: DomainDetailsOptions,
+  ) {
+    this.capsCache = opts.capabilitiesCache ?? new Map();
+  }
+
+  get title(): string {
+    return this.dom.name;
+  }
+
+  get domain(): DomainRef {
+    return this.dom;
+  }
+
+  async load(): Promise<DetailsSnapshot> {
+    const [xml, state, autostart, managedSave] = await Promise.all([
+      this.readXml(),
+      this.conn.domainGetState(this.dom),
+      this.conn.domainGetAutostart(this.dom).catch(() => undefined),
+      this.conn.domainHasManagedSaveImage(this.dom).catch(() => false),
+    ]);
+    this.lastXml = xml;
+    const d = DomainXml.parse(xml);
+    const caps = await this.capabilities(d);
+    const running = await this.conn.domainIsActive(this.dom);
+    const sections = buildSections(d, caps, {
+      state: this.opts.stateLabel(state.state, managedSave),
+      ...(autostart !== undefined ? { autostart } : {}),
+    });
+    return { sections, problems: checkDomain(d).map(toFieldProblem), running };
+  }
+
+  async check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]> {
+    const base = this.lastXml ?? (await this.readXml());
+    let d: DomainXml;
+    try {
+      d = applyChanges(base, changes);
+    } catch (e) {
+      if (ApplyRefusedError.is(e)) return e.problems;
+      throw e;
+    }
+    const problems = checkDomain(d).map(toFieldProblem);
+    const rename = changes.find((c) => c.section === 'overview' && c.field === 'name');
+    if (rename && rename.value !== this.dom.name) {
+      if (typeof rename.value !== 'string' || rename.value.trim() === '') problems.push({ section: 'overview', field: 'name', severity: 'error', message: 'The name cannot be empty.' });
+      else if (rename.value.includes('/')) problems.push({ section: 'overview', field: 'name', severity: 'error', message: 'The name cannot contain "/".' });
+      else if (await this.conn.domainIsActive(this.dom)) {
+        problems.push({ section: 'overview', field: 'name', severity: 'error', message: 'A running VM cannot be renamed; shut it off first.' });
+      }
+    }
+    return problems;
+  }
+
+  async apply(changes: readonly FieldChange[]): Promise<ApplyOutcome> {
+    this.applying++;
+    try {
+      return await this.applyNow(changes);
+    } finally {
+      this.applying--;
+    }
+  }
+
+  async remove(section: string): Promise<ApplyOutcome> {
+    this.applying++;
+    try {
+      return await this.removeNow(section);
+    } finally {
+      this.applying--;
+    }
+  }
+
+  onDidChangeDefinition(listener: () => void): { dispose(): void } {
+    const sub = this.conn.onDomainEvent(
+      (e) => {
+        if (e.dom.uuid !== this.dom.uuid) return;
+        if (e.kind === 'lifecycle' && e.event !== VirDomainEventType.DEFINED) return;
+        void this.readXml().then(
+          (xml) => {
+            if (this.applying > 0 || xml === this.lastXml) return;
+            this.lastXml = xml;
+            listener();
+          },
+          () => undefined,
+        );
+      },
+      { kinds: ['lifecycle', 'metadataChange', 'deviceAdded', 'deviceRemoved'] },
+    );
+    return { dispose: () => sub.dispose() };
+  }
+
+  private async applyNow(changes: readonly FieldChange[]): Promise<ApplyOutcome> {
+    const errors = (await this.check(changes)).filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new ApplyRefusedError(errors.map((p) => p.message).join(' '), errors);
+    const before = await this.readXml();
+    const running = await this.conn.domainIsActive(this.dom);
+    const liveXml = running ? await this.conn.domainGetXmlDesc(this.dom, 0) : undefined;
+    const plan = planApply(before, changes, liveXml);
+
+    // 1. The persistent definition, validated by libvirt: a refusal changes nothing.
+    if (plan.xml !== before) {
+      try {
+        await this.conn.domainDefineXml(plan.xml, VirDomainDefineFlags.VALIDATE);
+      } catch (e) {
+        throw new ApplyRefusedError(errorText(e), [placeRefusal(errorText(e), changes)]);
+      }
+    }
+    // 2. Host calls; a failure puts the definition back, so Apply stays all or nothing.
+    const hostLabels: string[] = [];
+    for (const h of plan.host) {
+      try {
+        if (h.action.call === 'domainRename') this.dom = await this.conn.domainRename(this.dom, h.action.name);
+        else await this.conn.domainSetAutostart(this.dom, h.action.autostart);
+        hostLabels.push(...h.labels);
+      } catch (e) {
+        if (plan.xml !== before) await this.conn.domainDefineXml(before).catch(() => undefined);
+        const field = h.action.call === 'domainRename' ? 'name' : 'autostart';
+        throw new ApplyRefusedError(errorText(e), [{ section: h.action.call === 'domainRename' ? 'overview' : 'boot', field, severity: 'error', message: errorText(e) }]);
+      }
+    }
+    this.lastXml = await this.readXml();
+    if (!running) return { appliedLive: changeLabels(before, changes), nextBoot: [] };
+
+    // 3. The running VM: the definition is saved already; a live call that fails waits for the next boot.
+    const appliedLive = [...hostLabels];
+    const nextBoot = [...plan.nextBoot];
+    for (const l of plan.live) {
+      try {
+        await this.runLive(l.action);
+        appliedLive.push(...l.labels);
+      } catch (e) {
+        nextBoot.push(...l.labels.map((label) => `${label} (not applied now: ${errorText(e)})`));
+      }
+    }
+    return { appliedLive, nextBoot };
+  }
+
+  private async runLive(a: LiveAction): Promise<void> {
+    const LIVE = VirDomainModificationImpact.LIVE;
+    switch (a.call) {
+      case 'domainSetVcpusFlags':
+        return this.conn.domainSetVcpusFlags(this.dom, a.count, LIVE);
+      case 'domainSetMemoryFlags':
+        return this.conn.domainSetMemoryFlags(this.dom, a.kib, LIVE);
+      case 'domainUpdateDeviceFlags':
+        return this.conn.domainUpdateDeviceFlags(this.dom, a.xml, VirDomainDeviceModifyFlags.LIVE);
+    }
+  }
+
+  private async removeNow(section: string): Promise<ApplyOutcome> {
+    const before = await this.readXml();
+    const d = DomainXml.parse(before);
+    const title = sectionTarget(d, section)?.title ?? section;
+    try {
+      removeDevice(d, section);
+    } catch (e) {
+      throw new ApplyRefusedError(errorText(e), [{ section, severity: 'error', message: errorText(e) }]);
+    }
+    try {
+      await this.conn.domainDefineXml(d.toString(), VirDomainDefineFlags.VALIDATE);
+    } catch (e) {
+      throw new ApplyRefusedError(errorText(e), [{ section, severity: 'error', message: errorText(e) }]);
+    }
+    this.lastXml = await this.readXml();
+    if (!(await this.conn.domainIsActive(this.dom))) return { appliedLive: [`Removed ${title}`], nextBoot: [] };
+    const live = DomainXml.parse(await this.conn.domainGetXmlDesc(this.dom, 0));
+    const el = sectionTarget(live, section)?.element;
+    if (!el) return { appliedLive: [`Removed ${title}`], nextBoot: [] };
+    try {
+      await this.conn.domainDetachDeviceFlags(this.dom, live.doc.source(el), VirDomainDeviceModifyFlags.LIVE);
+      return { appliedLive: [`Removed ${title}`], nextBoot: [] };
+    } catch (e) {
+      return { appliedLive: [], nextBoot: [`Removed ${title} (hot-unplug refused: ${errorText(e)})`] };
+    }
+  }
+
+  private readXml(): Promise<string> {
+    return this.conn.domainGetXmlDesc(this.dom, VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE);
+  }
+
+  private capabilities(d: DomainXml): Promise<DomainCapabilities | undefined> {
+    const emulator = d.get('emulator') ?? null;
+    const arch = d.get('arch') ?? null;
+    const machine = d.get('machine') ?? null;
+    const type = d.get('type') ?? null;
+    const key = JSON.stringify([emulator, arch, machine, type]);
+    let p = this.capsCache.get(key);
+    if (!p) {
+      p = this.conn
+        .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
+        .then(parseDomainCapabilities)
+        .catch(() => undefined);
+      this.capsCache.set(key, p);
+    }
+    return p;
+  }
+}
+
+/** "Section: Field" for each change, as the panel reports an Apply. */
+function changeLabels(xml: string, changes: readonly FieldChange[]): string[] {
+  const d = DomainXml.parse(xml);
+  return changes.map((c) => {
+    const t = sectionTarget(d, c.section);
+    return `${t?.title ?? c.section}: ${t?.fields.find((f) => f.id === c.field)?.label ?? c.field}`;
+  });
+}

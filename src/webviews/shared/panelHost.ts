@@ -24,7 +24,9 @@ export interface PanelHostOptions<From> {
   readonly assets: PageAssets;
   /** The panel's field-by-field check (its protocol.ts). */
   readonly parse: (m: unknown) => From;
-  readonly log: Pick<vscode.LogOutputChannel, 'warn'>;
+  /** Acts on a checked message. */
+  readonly handle: (m: From) => void | Promise<void>;
+  readonly log: { warn(msg: string): void; error(msg: string): void };
   /** Names the panel in log lines. */
   readonly name: string;
 }
@@ -74,7 +76,6 @@ ${links.join('\n')}
 /** A webview panel speaking a typed protocol: `To` messages out, checked `From` messages in. */
 export class PanelHost<To extends { readonly type: string }, From extends { readonly type: string }> {
   private ready = false;
-  private readonly listeners = new Set<(m: From) => void>();
   private readonly postListeners = new Set<(m: To) => void>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -85,7 +86,7 @@ export class PanelHost<To extends { readonly type: string }, From extends { read
     panel.webview.options = { enableScripts: true, localResourceRoots: resourceRoots(opts.extensionUri) };
     panel.webview.html = pageHtml(panel.webview, opts.extensionUri, opts.assets);
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       // A hidden webview is torn down; it says `ready` again when shown.
       panel.onDidChangeViewState(() => {
         if (!panel.visible && !panel.options.retainContextWhenHidden) this.ready = false;
@@ -98,23 +99,26 @@ export class PanelHost<To extends { readonly type: string }, From extends { read
     return this.ready;
   }
 
-  /** Checks a message from the webview and hands it to the listeners; a refused one is logged and dropped. */
-  receive(m: unknown): From | undefined {
+  /**
+   * Checks a message from the webview and hands it to the panel's handler; a refused message is
+   * logged and dropped, a failing handler is logged. Resolves once the handler finished (tests
+   * drive panels through this, the same path a webview message takes).
+   */
+  async receive(m: unknown): Promise<boolean> {
     let message: From;
     try {
       message = this.opts.parse(m);
     } catch (e) {
       this.opts.log.warn(`${this.opts.name}: refused a message from the webview: ${WebviewMessageError.is(e) ? e.message : String(e)}`);
-      return undefined;
+      return false;
     }
     if (message.type === 'ready') this.ready = true;
-    for (const l of [...this.listeners]) l(message);
-    return message;
-  }
-
-  onMessage(listener: (m: From) => void): vscode.Disposable {
-    this.listeners.add(listener);
-    return new vscode.Disposable(() => this.listeners.delete(listener));
+    try {
+      await this.opts.handle(message);
+    } catch (e) {
+      this.opts.log.error(`${this.opts.name}: handling ${message.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return true;
   }
 
   /** Every message actually posted (tests watch the panel through this). */
@@ -133,7 +137,6 @@ export class PanelHost<To extends { readonly type: string }, From extends { read
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
-    this.listeners.clear();
     this.postListeners.clear();
   }
 }

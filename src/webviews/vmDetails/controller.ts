@@ -9,13 +9,13 @@ import type { DetailsState, FromWebview, RequestResult, ToWebview } from './prot
 
 /** What the panel's owner provides (by injection: the tests answer the confirmation). */
 export interface DetailsCallbacks {
-  /** Opens the domain XML at this section's element. */
-  openXml(sectionId: string): void | Promise<void>;
-  addHardware(): void | Promise<void>;
+  /** Opens the domain XML at this section's element (a returned promise is awaited, as for the others). */
+  openXml(sectionId: string): unknown;
+  addHardware(): unknown;
   /** Asks before removing a device; true to go ahead. */
   confirmRemove(section: FormSection): Promise<boolean>;
   /** Shows the pending changes against the definition on the host (omit to offer no diff). */
-  showDiff?(pending: readonly FieldChange[]): void | Promise<void>;
+  showDiff?(pending: readonly FieldChange[]): unknown;
   readonly log: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
 }
 

@@ -7,7 +7,7 @@ import type { FieldProblem, FormField, FormValue } from '../../forms/formSchema'
 export function valueProblems(f: FormField, v: FormValue, section: string): FieldProblem[] {
   const problem = (message: string): FieldProblem[] => [{ section, field: f.id, severity: 'error', message }];
   if (f.widget === 'readonly') return [];
-  if (f.required && v === undefined) return problem(`${f.label} is required.`);
+  if (f.required && (v === undefined || v === '')) return problem(`${f.label} is required.`);
   if ((f.widget === 'number' || f.widget === 'size') && v !== undefined) {
     if (typeof v !== 'number') return problem('Enter a number.');
     if (f.widget === 'number' && !Number.isInteger(v)) return problem('Enter a whole number.');

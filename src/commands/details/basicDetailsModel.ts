@@ -66,6 +66,8 @@ function errorText(e: unknown): string {
 export class BasicDetailsModel implements DetailsModel {
   /** The persistent XML as the panel last saw it (to tell changes made elsewhere). */
   private lastXml: string | undefined;
+  /** While our own Apply runs, its define/rename events are not changes made elsewhere. */
+  private applying = 0;
   /** Settles once the server delivers the events of the latest onDidChangeDefinition listener. */
   eventsReady: Promise<void> = Promise.resolve();
 
@@ -119,6 +121,15 @@ export class BasicDetailsModel implements DetailsModel {
   }
 
   async apply(changes: readonly FieldChange[]): Promise<ApplyOutcome> {
+    this.applying++;
+    try {
+      return await this.applyChanges(changes);
+    } finally {
+      this.applying--;
+    }
+  }
+
+  private async applyChanges(changes: readonly FieldChange[]): Promise<ApplyOutcome> {
     const problems = (await this.check(changes)).filter((p) => p.severity === 'error');
     if (problems.length > 0) throw new ApplyRefusedError('The changes have errors.', problems);
     const before = await this.readXml();
@@ -171,7 +182,7 @@ export class BasicDetailsModel implements DetailsModel {
         if (e.kind === 'lifecycle' && e.event !== VirDomainEventType.DEFINED) return;
         void this.readXml().then(
           (xml) => {
-            if (xml === this.lastXml) return;
+            if (this.applying > 0 || xml === this.lastXml) return;
             this.lastXml = xml;
             listener();
           },

@@ -56,7 +56,7 @@ export class FieldRow {
   value(): FormValue {
     const f = this.field;
     if (f.widget === 'checkbox') return this.control.checked === true;
-    const raw = this.control.value ?? '';
+    const raw = (f.widget === 'readonly' ? this.control.textContent : this.control.value) ?? '';
     if (raw === '') return undefined;
     if (f.widget === 'number' || f.widget === 'size') {
       const n = Number(raw);
@@ -67,6 +67,7 @@ export class FieldRow {
 
   setValue(v: FormValue): void {
     if (this.field.widget === 'checkbox') this.control.checked = v === true;
+    else if (this.field.widget === 'readonly') this.control.textContent = v === undefined ? '' : String(v);
     else this.control.value = v === undefined ? '' : String(v);
   }
 
@@ -118,7 +119,8 @@ function makeControl(f: FormField, id: string): Control {
     case 'textarea':
       return el('vscode-textarea', { id, attrs: { rows: '4', resize: 'vertical' } });
     case 'readonly':
-      return el('vscode-textfield', { id, attrs: { readonly: '' } });
+      // Shown as text (selectable, reachable with Tab), not as an input that looks editable.
+      return el('div', { id, className: 'readonly-value', attrs: { role: 'textbox', 'aria-readonly': 'true', tabindex: '0' } });
     case 'number':
     case 'size': {
       const t = el('vscode-textfield', { id, attrs: { type: 'number' } });

@@ -151,22 +151,21 @@ function edited(section: string, field: FormField, value: FormValue): void {
   refresh();
 }
 
-function allProblems(): FieldProblem[] {
-  return [...edits.localProblems(), ...hostProblems];
-}
-
 /** Updates visibility, marks, problems and buttons after any change. */
 function refresh(): void {
   if (!state) return;
   const s = current();
-  const problems = allProblems();
+  const localSet = new Set<FieldProblem>(edits.localProblems());
+  const problems = [...localSet, ...hostProblems];
   if (s) {
     const shown = new Set<string>();
     for (const [id, row] of rows) {
       row.setHidden(!edits.visible(s.id, row.field));
       row.setModified(edits.isModified(s.id, id));
       row.setDisabled(busy);
-      const mine = problems.filter((p) => p.section === s.id && p.field === id);
+      // The row's own finding (e.g. out of range) stands for the host's words on the same value.
+      const local = problems.filter((p) => p.section === s.id && p.field === id && localSet.has(p));
+      const mine = local.length > 0 ? local : problems.filter((p) => p.section === s.id && p.field === id);
       row.showProblems(row.element.hidden ? [] : mine);
       if (!row.element.hidden) shown.add(id);
     }

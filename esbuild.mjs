@@ -48,6 +48,10 @@ const webviewOptions = {
 cpSync('node_modules/libxml2-wasm/lib', 'dist/libxml2-wasm', { recursive: true, filter: (f) => !/\.(map|d\.mts)$/.test(f) });
 for (const f of ['LICENSE', 'LICENSE.libxml2']) cpSync(`node_modules/libxml2-wasm/${f}`, `dist/libxml2-wasm/${f}`);
 
+// The codicon font for the webviews' <vscode-icon> (node_modules is not shipped).
+cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/webviews/codicons/codicon.css');
+cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webviews/codicons/codicon.ttf');
+
 const builds = [extensionOptions];
 if (webviewEntries.length > 0) builds.push(webviewOptions);
 

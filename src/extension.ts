@@ -11,6 +11,7 @@ import { CommandRunner } from './ui/runCommand';
 import { HostsStatusBar } from './ui/statusBar';
 import { createTreeTestApi, type TreeTestApi } from './views/treeTestApi';
 import { TREE_VIEW_ID, VmTree } from './views/vmTree';
+import { VmDetailsPanels } from './webviews/vmDetails/panels';
 import { registerXmlEditor } from './xmlEditor/register';
 
 /** What activate() returns: used by the extension-host tests. */
@@ -30,7 +31,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const secrets = new ConnectionSecrets(context.secrets, context.globalState);
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
-  const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log });
+  const details = new VmDetailsPanels(context.extensionUri);
+  context.subscriptions.push(
+    details,
+    connections.onDidChangeState((entry) => {
+      const s = entry.managed.state;
+      if (s.kind === 'connected') details.setConnected(entry.config.id, true);
+      else details.setConnected(entry.config.id, false, s.kind === 'disconnected' ? `${entry.config.name} is disconnected (${s.reason}).` : `${entry.config.name} is not connected.`);
+    }),
+  );
+  const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details });
   registerXmlEditor(context, { connections, prompts, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   return { tree: createTreeTestApi(tree), connections, secrets, prompts };

@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { ConnectionSecrets } from '../connections/connectionSecrets';
 import type { CommandRunner } from '../ui/runCommand';
 import type { VmTree } from '../views/vmTree';
+import type { VmDetailsPanels } from '../webviews/vmDetails/panels';
 import { connectionCommands } from './connectionCommands';
 import { consoleCommands } from './consoleCommands';
 import { PromptSeam, type Prompts } from './prompts';
@@ -28,6 +29,8 @@ export interface CommandDeps {
   readonly log: vscode.LogOutputChannel;
   /** Confirmations, picks and input boxes (answerable by tests, see prompts.ts). */
   readonly prompts: Prompts;
+  /** The open VM details tabs. */
+  readonly details: VmDetailsPanels;
 }
 
 /** What extension.ts passes in; a PromptSeam is made here when none is given. */

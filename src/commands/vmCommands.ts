@@ -4,6 +4,7 @@
 
 import { cloneVm } from './clone/cloneVm';
 import type { CommandHandler } from './commandHandler';
+import { openDetailsVm } from './details/openDetails';
 import { deleteVm } from './delete/deleteVm';
 import type { CommandEntry } from './registry';
 import { disableAutostartVm, enableAutostartVm } from './vm/autostart';
@@ -44,6 +45,7 @@ const table: readonly (readonly [id: string, title: string, handler: CommandHand
   ['libvirtVms.vm.delete', 'Delete VM', deleteVm],
   ['libvirtVms.vm.copyUuid', 'Copy UUID', copyUuidVm],
   ['libvirtVms.vm.copyIp', 'Copy IP Address', copyIpVm],
+  ['libvirtVms.vm.openDetails', 'Open Details', openDetailsVm],
 ];
 
 export const vmCommands: readonly CommandEntry[] = table.map(([id, title, handler]) => ({

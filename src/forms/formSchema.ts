@@ -110,6 +110,14 @@ export interface ApplyOutcome {
   readonly nextBoot: readonly string[];
 }
 
+/** What the details panel shows: the sections with their current values, and their problems. */
+export interface DetailsSnapshot {
+  readonly sections: readonly FormSection[];
+  readonly problems: readonly FieldProblem[];
+  /** The VM is running: fields that apply at next boot say so. */
+  readonly running?: boolean;
+}
+
 /**
  * The host-side model behind a VM details panel (vscode-free): the panel asks it for the sections
  * and problems, sends it changes to check while typing and to apply, and listens for changes made
@@ -117,7 +125,7 @@ export interface ApplyOutcome {
  */
 export interface DetailsModel {
   readonly title: string;
-  load(): Promise<{ readonly sections: readonly FormSection[]; readonly problems: readonly FieldProblem[] }>;
+  load(): Promise<DetailsSnapshot>;
   /** Problems the pending changes would have (the one checker plus the host's schema). */
   check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]>;
   /** Applies all changes or none; a refusal throws ApplyRefusedError and changes nothing. */

@@ -1,11 +1,11 @@
 // The graphical console tab: a webview running noVNC (app/main.ts) and the GraphicalSession
 // that feeds it. One panel per VM; the manager (src/console/consoleManager.ts) keeps them.
 
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { GraphicalSession, type GraphicalSessionUi } from '../../console/graphicalSession';
 import type { ConsoleTarget } from '../../console/consoleTarget';
 import type { ConnectionSecrets } from '../../connections/connectionSecrets';
+import { pageHtml, resourceRoots } from '../shared/panelHost';
 import { parseFromWebview, WebviewMessageError, type ConsoleState, type FromWebview, type ToWebview } from './protocol';
 
 export interface ConsolePanelDeps {
@@ -46,11 +46,8 @@ export class ConsolePanel {
       log: (level, msg) => deps.log[level](msg),
     };
     this.session = new GraphicalSession(target, ui);
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews'), vscode.Uri.joinPath(deps.extensionUri, 'media')],
-    };
-    panel.webview.html = this.html();
+    panel.webview.options = { enableScripts: true, localResourceRoots: resourceRoots(deps.extensionUri) };
+    panel.webview.html = pageHtml(panel.webview, deps.extensionUri, { script: 'dist/webviews/console.js', styles: ['media/console.css'], title: 'Console' });
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
         const message = this.accept(m);
@@ -107,35 +104,5 @@ export class ConsolePanel {
     this.panel.dispose();
     for (const l of this.disposeListeners) l();
     this.disposeListeners.clear();
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webviews', 'console.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'console.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    // Only our own constants and URIs are interpolated here; everything else is set with
-    // textContent by the script.
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Console</title>
-</head>
-<body>
-<div id="root"></div>
-<script type="module" nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
   }
 }

@@ -4,6 +4,7 @@
 // src/console/relayFraming.ts); the host posts nothing but `init` before the webview's `ready`.
 
 import { decodePayload } from '../../console/relayFraming';
+import { flag, integer, listOf, mustBeTrue, oneOf, parseMessage, text, WebviewMessageError, type FieldCheck, type MessageTable } from '../shared/messageChecks';
 
 /** What the panel shows above the display. */
 export type ConsoleState =
@@ -59,49 +60,19 @@ export type FromWebview =
   | { readonly type: 'fullscreen' }
   | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
 
-/** Why a message from the webview was refused (logged by the panel, never acted on). */
-export class WebviewMessageError extends Error {
-  override readonly name = 'WebviewMessageError';
-  static is(e: unknown): e is WebviewMessageError {
-    return e instanceof WebviewMessageError;
-  }
-}
+export { WebviewMessageError };
 
-/** Checks one field; returns the value to use (bytes are decoded here) or throws with the reason. */
-type FieldCheck = (v: unknown) => unknown;
-
-const MAX_TEXT = 16 * 1024;
 /** noVNC sends small client messages; a batch of them stays far below this. */
 const MAX_SEND_BYTES = 1024 * 1024;
 /** Larger than any framebuffer QEMU's VNC server offers. */
 const MAX_DIMENSION = 16384;
 
-const sessionId: FieldCheck = (v) => {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new WebviewMessageError('session is not a non-negative integer');
-  return v;
-};
-const flag: FieldCheck = (v) => {
-  if (typeof v !== 'boolean') throw new WebviewMessageError('expected true or false');
-  return v;
-};
-const dimension: FieldCheck = (v) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_DIMENSION) throw new WebviewMessageError(`not a size from 0 to ${MAX_DIMENSION}`);
-  return v;
-};
-const text: FieldCheck = (v) => {
-  if (typeof v !== 'string' || v.length > MAX_TEXT) throw new WebviewMessageError(`not a text of at most ${MAX_TEXT} characters`);
-  return v;
-};
-const logLevel: FieldCheck = (v) => {
-  if (v !== 'info' && v !== 'warn' && v !== 'error') throw new WebviewMessageError('unknown log level');
-  return v;
-};
-const securityTypes: FieldCheck = (v) => {
-  if (!Array.isArray(v) || v.length > 16 || !v.every((t) => typeof t === 'string' && t.length <= 64)) throw new WebviewMessageError('not a short list of credential types');
-  return v;
-};
+const sessionId = integer(0, Number.MAX_SAFE_INTEGER, 'a session number');
+const dimension = integer(0, MAX_DIMENSION, 'a size');
+const logLevel = oneOf(['info', 'warn', 'error'] as const, 'log level');
+const securityTypes = listOf(text(64), 16);
 /** The relay bytes (typed array, ArrayBuffer or base64 text), decoded and size-checked here. */
-const relayBytes: FieldCheck = (v) => {
+const relayBytes: FieldCheck<Uint8Array> = (v) => {
   if (typeof v === 'string' && v.length > Math.ceil(MAX_SEND_BYTES / 3) * 4) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
   if (Array.isArray(v) && v.length > MAX_SEND_BYTES) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
   let bytes: Uint8Array;
@@ -113,13 +84,9 @@ const relayBytes: FieldCheck = (v) => {
   if (bytes.length > MAX_SEND_BYTES) throw new WebviewMessageError(`payload larger than ${MAX_SEND_BYTES} bytes`);
   return bytes;
 };
-const mustBeTrue: FieldCheck = (v) => {
-  if (v !== true) throw new WebviewMessageError('not started by a user action');
-  return v;
-};
 
 /** Every message the webview may send, with a check for each of its fields (and no others). */
-const FROM_WEBVIEW_FIELDS: { readonly [K in FromWebview['type']]: Readonly<Record<Exclude<keyof Extract<FromWebview, { type: K }>, 'type'>, FieldCheck>> } = {
+const FROM_WEBVIEW: MessageTable<FromWebview> = {
   ready: {},
   vncSend: { session: sessionId, data: relayBytes },
   vncClose: { session: sessionId },
@@ -127,40 +94,22 @@ const FROM_WEBVIEW_FIELDS: { readonly [K in FromWebview['type']]: Readonly<Recor
   rfbDisconnected: { session: sessionId, clean: flag },
   firstFrame: { session: sessionId, blank: flag },
   credentialsRequired: { types: securityTypes },
-  securityFailure: { reason: text },
+  securityFailure: { reason: text() },
   requestPaste: { userAction: mustBeTrue },
   screenshot: {},
   reconnect: {},
   startVm: {},
   addVnc: {},
   fullscreen: {},
-  log: { level: logLevel, message: text },
+  log: { level: logLevel, message: text() },
 };
 
 /**
- * Checks every field of a message from the webview, which is untrusted input: the type must be
- * known, each of its fields present and valid, no other field present. Returns the message with
+ * Checks every field of a message from the webview (see parseMessage). Returns the message with
  * its byte payload decoded to a Uint8Array; throws WebviewMessageError saying what is wrong.
  */
 export function parseFromWebview(m: unknown): FromWebview {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new WebviewMessageError('not an object');
-  const record = m as Record<string, unknown>;
-  const type = record['type'];
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(FROM_WEBVIEW_FIELDS, type)) throw new WebviewMessageError(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
-  const fields = FROM_WEBVIEW_FIELDS[type as FromWebview['type']] as Readonly<Record<string, FieldCheck>>;
-  const out: Record<string, unknown> = { type };
-  for (const key of Object.keys(record)) {
-    if (key !== 'type' && !Object.prototype.hasOwnProperty.call(fields, key)) throw new WebviewMessageError(`${type}: unexpected field ${JSON.stringify(key.slice(0, 40))}`);
-  }
-  for (const [key, check] of Object.entries(fields)) {
-    if (!(key in record)) throw new WebviewMessageError(`${type}: missing field ${key}`);
-    try {
-      out[key] = check(record[key]);
-    } catch (e) {
-      throw new WebviewMessageError(`${type}.${key}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  return out as FromWebview;
+  return parseMessage(FROM_WEBVIEW, m);
 }
 
 export const KEY_COMBOS: readonly KeyCombo[] = [

@@ -1,0 +1,138 @@
+// The browser-side form renderer shared by the panels: one row per FormField built from
+// @vscode-elements/elements controls (label bound to its control for screen readers, help,
+// an "applies at next boot" hint, problems under the field, VS Code's modified-setting bar).
+
+import type { FieldProblem, FormField, FormValue } from '../../../forms/formSchema';
+import { el, icon } from './dom';
+
+/** What a row reports when the user changes its control. */
+export type ValueListener = (field: FormField, value: FormValue) => void;
+
+/** The element the row's value is read from and written to. */
+type Control = HTMLElement & { value?: string; checked?: boolean; invalid?: boolean; disabled?: boolean };
+
+let nextId = 0;
+
+export class FieldRow {
+  readonly element: HTMLElement;
+  private readonly control: Control;
+  private readonly problemsBox: HTMLElement;
+
+  constructor(
+    readonly field: FormField,
+    value: FormValue,
+    opts: { readonly nextBootHint: boolean; readonly onChange: ValueListener },
+  ) {
+    const id = `field-${nextId++}`;
+    this.element = el('div', { className: 'field', attrs: { 'data-field': field.id } });
+    this.control = makeControl(field, id);
+    this.setValue(value);
+    const event = field.widget === 'checkbox' || field.widget === 'select' ? 'change' : 'input';
+    this.control.addEventListener(event, () => opts.onChange(field, this.value()));
+    if (field.widget === 'checkbox') {
+      // The checkbox carries its own label (VS Code's settings show the title above it too).
+      this.element.append(el('div', { className: 'field-title', text: field.label }));
+    } else {
+      const label = el('vscode-label', { text: field.label, attrs: { for: id } });
+      if (field.required) label.setAttribute('required', '');
+      this.element.append(label);
+    }
+    if (field.help) this.element.append(el('vscode-form-helper', { className: 'help', text: field.help }));
+    const line = el('div', { className: 'control-line' });
+    line.append(this.control);
+    if (field.widget === 'size' && field.unit) line.append(el('span', { className: 'unit', text: field.unit }));
+    this.element.append(line);
+    if (opts.nextBootHint) {
+      const hint = el('div', { className: 'next-boot' });
+      hint.append(icon('debug-restart'), el('span', { text: 'Applies at the next boot' }));
+      this.element.append(hint);
+    }
+    this.problemsBox = el('div', { className: 'problems', attrs: { id: `${id}-problems`, 'aria-live': 'polite' } });
+    this.control.setAttribute('aria-describedby', `${id}-problems`);
+    this.element.append(this.problemsBox);
+  }
+
+  /** The control's value in form terms (numbers parsed; empty text means "not set"). */
+  value(): FormValue {
+    const f = this.field;
+    if (f.widget === 'checkbox') return this.control.checked === true;
+    const raw = (f.widget === 'readonly' ? this.control.textContent : this.control.value) ?? '';
+    if (raw === '') return undefined;
+    if (f.widget === 'number' || f.widget === 'size') {
+      const n = Number(raw);
+      return Number.isFinite(n) ? n : raw;
+    }
+    return raw;
+  }
+
+  setValue(v: FormValue): void {
+    if (this.field.widget === 'checkbox') this.control.checked = v === true;
+    else if (this.field.widget === 'readonly') this.control.textContent = v === undefined ? '' : String(v);
+    else this.control.value = v === undefined ? '' : String(v);
+  }
+
+  setModified(modified: boolean): void {
+    this.element.classList.toggle('modified', modified);
+  }
+
+  setHidden(hidden: boolean): void {
+    this.element.hidden = hidden;
+  }
+
+  setDisabled(disabled: boolean): void {
+    if (this.field.widget !== 'readonly') this.control.disabled = disabled;
+  }
+
+  /** Shows the problems on this field (the host's checks and valueProblems). */
+  showProblems(all: readonly FieldProblem[]): void {
+    this.problemsBox.replaceChildren(
+      ...all.map((p) => {
+        const line = el('div', { className: `problem ${p.severity}` });
+        line.append(icon(p.severity === 'error' ? 'error' : 'warning'), el('span', { text: p.message }));
+        return line;
+      }),
+    );
+    this.control.invalid = all.some((p) => p.severity === 'error');
+  }
+}
+
+function makeControl(f: FormField, id: string): Control {
+  switch (f.widget) {
+    case 'checkbox':
+      return el('vscode-checkbox', { id, text: f.label });
+    case 'select': {
+      const s = el('vscode-single-select', { id });
+      if (f.allowCustom) {
+        s.setAttribute('combobox', '');
+        s.setAttribute('creatable', '');
+      }
+      for (const o of f.options ?? []) {
+        const opt = el('vscode-option', { text: o.label, attrs: { value: o.value } });
+        if (o.disabledReason) {
+          opt.setAttribute('disabled', '');
+          opt.setAttribute('description', o.disabledReason);
+        }
+        s.append(opt);
+      }
+      return s;
+    }
+    case 'textarea':
+      return el('vscode-textarea', { id, attrs: { rows: '4', resize: 'vertical' } });
+    case 'readonly':
+      // Shown as text (selectable, reachable with Tab), not as an input that looks editable.
+      return el('div', { id, className: 'readonly-value', attrs: { role: 'textbox', 'aria-readonly': 'true', tabindex: '0' } });
+    case 'number':
+    case 'size': {
+      const t = el('vscode-textfield', { id, attrs: { type: 'number' } });
+      if (f.min !== undefined) t.setAttribute('min', String(f.min));
+      if (f.max !== undefined) t.setAttribute('max', String(f.max));
+      if (f.step !== undefined) t.setAttribute('step', String(f.step));
+      return t;
+    }
+    case 'text': {
+      const t = el('vscode-textfield', { id });
+      if (f.placeholder) t.setAttribute('placeholder', f.placeholder);
+      return t;
+    }
+  }
+}

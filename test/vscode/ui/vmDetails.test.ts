@@ -1,0 +1,134 @@
+// UI test of the VM details tab in a real VS Code (code-server + Chromium): open it from a shut-off
+// VM's context menu, change the memory in the form, Apply, and check the result through libvirt;
+// an error is shown on its field and blocks Apply; screenshots in the light, dark and
+// high-contrast themes (test-results/screenshots/details-*.png).
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Connection, type DomainRef } from '../../../src/libvirt/connection';
+import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
+import { DomainXml } from '../../../src/libvirt/xml/domainXml';
+import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
+
+const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+const PREFIX = 'uidet-';
+
+function leftoverOfDeadRun(name: string): boolean {
+  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+  if (!m) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function domainXml(name: string): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <title>Details UI test</title>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+</domain>`;
+}
+
+/** Sets workbench.colorTheme in the test workspace's settings and waits until the workbench shows it. */
+async function setTheme(wb: Workbench, theme: string, cssClass: string): Promise<void> {
+  const dir = path.join(uiSession().workspace, '.vscode');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme }, null, 2));
+  await wb.page.locator(`.monaco-workbench.${cssClass}`).waitFor({ timeout: 20_000 });
+  // The webview receives the new theme variables a moment later.
+  await wb.page.waitForTimeout(1000);
+}
+
+describe('VM details tab (UI)', function () {
+  this.timeout(180_000);
+  const name = `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  let wb: Workbench;
+  let conn: Connection;
+  let dom: DomainRef;
+  const cspViolations: string[] = [];
+
+  before(async () => {
+    conn = await Connection.open(URI);
+    for (const d of await conn.connectListAllDomains()) {
+      if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+    }
+    dom = await conn.domainDefineXml(domainXml(name));
+    wb = await openWorkbench();
+    wb.page.on('console', (m) => {
+      if (/Content Security Policy|CSP blocked/i.test(m.text())) cspViolations.push(m.text());
+    });
+  });
+
+  after(async () => {
+    fs.rmSync(path.join(uiSession().workspace, '.vscode', 'settings.json'), { force: true });
+    await wb?.close();
+    if (dom) await conn.domainUndefine(dom).catch(() => undefined);
+    await conn?.close();
+  });
+
+  it('opens from the VM context menu, changes the memory and applies it', async () => {
+    await wb.clickActivityBar('Virtual Machines');
+    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
+    await row.click({ button: 'right' });
+    const item = wb.page.getByRole('menuitem', { name: /^Open Details$/ }).first();
+    await item.waitFor({ state: 'visible' });
+    await item.hover();
+    await wb.page.waitForTimeout(300);
+    await item.click();
+    await wb.editorTab(name).waitFor({ state: 'visible' });
+    const view = wb.webview();
+    await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('.field[data-field="uuid"] .readonly-value').innerText(), dom.uuid);
+    await view.locator('vscode-tree-item', { hasText: 'Memory' }).click();
+    await view.locator('#section-title', { hasText: 'Memory' }).waitFor();
+    const memory = view.locator('.field[data-field="memory"] input');
+    assert.equal(await memory.inputValue(), '128');
+    await memory.fill('256');
+    await wb.editorTab(`● ${name}`).waitFor();
+    await view.locator('.field.modified[data-field="memory"]').waitFor();
+    await view.locator('vscode-button', { hasText: 'Apply' }).click();
+    await view.locator('#status', { hasText: 'Saved: Memory.' }).waitFor();
+    await wb.screenshot('details-applied');
+    const d = DomainXml.parse(await conn.domainGetXmlDesc(dom, VirDomainXMLFlags.INACTIVE));
+    assert.equal(d.memoryKiB, 256 * 1024);
+    await wb.editorTab(new RegExp(`^${name}$`)).waitFor();
+    assert.equal(await view.locator('.field.modified').count(), 0);
+  });
+
+  it('shows an error on its field and keeps Apply disabled', async () => {
+    const view = wb.webview();
+    await view.locator('vscode-tree-item', { hasText: 'CPUs' }).click();
+    const vcpus = view.locator('.field[data-field="vcpus"] input');
+    await vcpus.fill('0');
+    await view.locator('.field[data-field="vcpus"] .problem.error', { hasText: 'The smallest value is 1.' }).waitFor();
+    assert.equal(await view.locator('vscode-button', { hasText: 'Apply' }).getAttribute('disabled'), '');
+    await view.locator('vscode-tree-item[aria-label="CPUs, modified, has errors"]').waitFor();
+  });
+
+  for (const [theme, cssClass, file] of [
+    ['Default Light Modern', 'vs', 'light'],
+    ['Default Dark Modern', 'vs-dark', 'dark'],
+    ['Default High Contrast', 'hc-black', 'hc'],
+  ] as const) {
+    it(`looks native in ${theme}`, async () => {
+      await setTheme(wb, theme, cssClass);
+      const view = wb.webview();
+      await view.locator('vscode-tree-item', { hasText: 'Overview' }).click();
+      await view.locator('#section-title', { hasText: 'Overview' }).waitFor();
+      await wb.screenshot(`details-overview-${file}`);
+      await view.locator('vscode-tree-item', { hasText: 'CPUs' }).click();
+      await view.locator('.field[data-field="vcpus"] .problem.error').waitFor();
+      await wb.screenshot(`details-error-${file}`);
+    });
+  }
+
+  it('loaded without a Content Security Policy violation', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});

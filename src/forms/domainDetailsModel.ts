@@ -65,14 +65,26 @@ function toFieldProblem(p: Problem): FieldProblem {
   };
 }
 
+/** Lower-case words of three letters or more. */
+function words(text: string): Set<string> {
+  return new Set((text.toLowerCase().match(/[a-z][a-z0-9]{2,}/g) ?? []).map((w) => w.replace(/s$/, '')));
+}
+
 /**
- * Where a refusal by libvirt belongs: libvirt's messages name no form field, so it goes on the
- * one changed field or section when there is only one, else on the first changed section.
+ * Where a refusal by libvirt belongs. Its messages name no form field, so the change whose
+ * section title, label and id share the most words with the message gets it (libvirt's
+ * "Maximum CPUs greater than…" lands on "CPUs: Maximum vCPUs"); with no overlap, the first change.
  */
-function placeRefusal(message: string, changes: readonly FieldChange[]): FieldProblem {
-  const sections = [...new Set(changes.map((c) => c.section))];
-  const only = changes.length === 1 ? changes[0] : undefined;
-  return { section: sections[0] ?? 'overview', ...(only ? { field: only.field } : {}), severity: 'error', message };
+function placeRefusal(message: string, changes: readonly FieldChange[], labelOf: (c: FieldChange) => string): FieldProblem {
+  const said = words(message);
+  let best: FieldChange | undefined;
+  let bestScore = 0;
+  for (const c of changes) {
+    const score = [...words(`${labelOf(c)} ${c.field}`)].filter((w) => said.has(w)).length;
+    if (score > bestScore) [best, bestScore] = [c, score];
+  }
+  const at = best ?? changes[0];
+  return at ? { section: at.section, field: at.field, severity: 'error', message } : { section: 'overview', severity: 'error', message };
 }
 
 export class DomainDetailsModel implements DetailsModel {
@@ -81,6 +93,8 @@ export class DomainDetailsModel implements DetailsModel {
   /** While our own Apply runs, its define/rename events are not changes made elsewhere. */
   private applying = 0;
   private readonly capsCache: Map<string, Promise<DomainCapabilities | undefined>>;
+  /** Settles once the server delivers the events of the latest onDidChangeDefinition listener. */
+  eventsReady: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly conn: DetailsConnection,
@@ -171,7 +185,14 @@ export class DomainDetailsModel implements DetailsModel {
       },
       { kinds: ['lifecycle', 'metadataChange', 'deviceAdded', 'deviceRemoved'] },
     );
+    this.eventsReady = sub.ready;
     return { dispose: () => sub.dispose() };
+  }
+
+  /** The persistent definition on the host now, and the same with `changes` applied (for a diff). */
+  async definitionWith(changes: readonly FieldChange[]): Promise<{ readonly host: string; readonly changed: string }> {
+    const host = await this.readXml();
+    return { host, changed: applyChanges(host, changes).toString() };
   }
 
   private async applyNow(changes: readonly FieldChange[]): Promise<ApplyOutcome> {
@@ -187,7 +208,8 @@ export class DomainDetailsModel implements DetailsModel {
       try {
         await this.conn.domainDefineXml(plan.xml, VirDomainDefineFlags.VALIDATE);
       } catch (e) {
-        throw new ApplyRefusedError(errorText(e), [placeRefusal(errorText(e), changes)]);
+        const labels = changeLabels(before, changes);
+        throw new ApplyRefusedError(errorText(e), [placeRefusal(errorText(e), changes, (c) => labels[changes.indexOf(c)] ?? c.field)]);
       }
     }
     // 2. Host calls; a failure puts the definition back, so Apply stays all or nothing.

@@ -1,23 +1,61 @@
 // Open Details: the VM details tab of a VM (tree node, `{ connectionId, uuid, section? }`, or a
-// palette pick), at a section. The model behind it is BasicDetailsModel for now.
+// palette pick), at a section, over the libvirt-backed model of src/forms/domainDetailsModel.ts.
 
 import * as vscode from 'vscode';
-import type { DetailsModel } from '../../forms/formSchema';
+import { sectionTarget } from '../../forms/apply';
+import type { FieldChange } from '../../forms/formSchema';
+import { DomainXml } from '../../libvirt/xml/domainXml';
 import type { DetailsCallbacks } from '../../webviews/vmDetails/controller';
 import type { CommandHandler } from '../commandHandler';
 import type { CommandDeps } from '../registry';
 import { resolveTarget } from '../vmTargets';
-import { BasicDetailsModel } from './basicDetailsModel';
+import { DomainDetailsModel } from '../../forms/domainDetailsModel';
+import { STATE_LABEL, stateName } from '../../views/vmState';
 
 function sectionOf(arg: unknown): string | undefined {
   const s = typeof arg === 'object' && arg !== null ? (arg as { section?: unknown }).section : undefined;
   return typeof s === 'string' ? s : undefined;
 }
 
+/** A click in the tree passes `preserveFocus: true`, so the keyboard stays in the tree. */
+function preserveFocusOf(arg: unknown): boolean {
+  return typeof arg === 'object' && arg !== null && (arg as { preserveFocus?: unknown }).preserveFocus === true;
+}
+
+/** Opens the VM's XML tab with the section's element selected. */
+async function openXmlAt(connectionId: string, model: DomainDetailsModel, section: string): Promise<void> {
+  await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'domain', name: model.title } });
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return;
+  let dom: DomainXml;
+  try {
+    dom = DomainXml.parse(editor.document.getText());
+  } catch {
+    return; // An unsaved, broken edit in that tab: leave the cursor where the user has it.
+  }
+  const el = sectionTarget(dom, section)?.element;
+  if (!el) return;
+  const r = dom.doc.startTagRange(el);
+  const range = new vscode.Range(r.startLine, r.startCol, r.endLine, r.endCol);
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+/** The definition on the host beside the same with the unapplied changes, in VS Code's diff editor. */
+async function showDiff(model: DomainDetailsModel, pending: readonly FieldChange[]): Promise<void> {
+  const { host, changed } = await model.definitionWith(pending);
+  const [left, right] = await Promise.all([
+    vscode.workspace.openTextDocument({ content: host, language: 'xml' }),
+    vscode.workspace.openTextDocument({ content: changed, language: 'xml' }),
+  ]);
+  await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${model.title}: on the host ↔ with your changes`);
+}
+
 /** What the details tab of one VM may ask of the rest of the product. */
-function callbacks(deps: CommandDeps, connectionId: string, model: DetailsModel): DetailsCallbacks {
+function callbacks(deps: CommandDeps, connectionId: string, model: DomainDetailsModel): DetailsCallbacks {
   return {
-    openXml: () => vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'domain', name: model.title } }),
+    openXml: (section) => openXmlAt(connectionId, model, section),
+    showDiff: (pending) => showDiff(model, pending),
     addHardware: () => void vscode.window.showInformationMessage('Adding hardware from the details tab is not available yet; use Edit XML.'),
     confirmRemove: (section) =>
       deps.prompts.confirm({ message: `Remove ${section.title} from ${model.title}?`, detail: `${section.title} is removed from the VM's definition.`, button: 'Remove' }),
@@ -28,12 +66,14 @@ function callbacks(deps: CommandDeps, connectionId: string, model: DetailsModel)
 export const openDetailsVm: CommandHandler = async (deps, node, selected) => {
   const t = await resolveTarget(deps, node, selected, { title: 'Open Details', states: 'any', none: 'No VMs.' });
   const section = sectionOf(node);
+  let model: DomainDetailsModel | undefined;
   const panel = await deps.details.show({
     connectionId: t.host.id,
     uuid: t.dom.uuid,
-    model: () => new BasicDetailsModel(t.conn, t.dom),
-    callbacks: (model) => callbacks(deps, t.host.id, model),
+    model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)] })),
+    callbacks: () => callbacks(deps, t.host.id, model!),
     ...(section ? { section } : {}),
+    ...(preserveFocusOf(node) ? { preserveFocus: true } : {}),
   });
   return panel.key;
 };

@@ -23,6 +23,11 @@ export class HardwareNode implements NodeBase {
     item.description = this.section.description;
     item.iconPath = new vscode.ThemeIcon(this.section.icon);
     item.contextValue = `hardware.${this.section.kind}`;
+    item.command = {
+      command: 'libvirtVms.vm.openDetails',
+      title: 'Open Details',
+      arguments: [{ connectionId: this.parent.session.id, uuid: this.parent.uuid, section: this.section.key, preserveFocus: true }],
+    };
     if (this.section.details.length > 0) {
       const tooltip = new vscode.MarkdownString(undefined, true);
       tooltip.appendMarkdown(md`**${this.section.label}**\n\n`);

@@ -49,6 +49,7 @@ export class VmNode implements NodeBase {
     item.contextValue = vmContextValue(state, snap?.autostart);
     item.iconPath = vmStateIcon(state);
     item.description = vmDescription({ state, vcpus: snap?.vcpus, memoryKiB: snap?.memoryKiB });
+    item.command = { command: 'libvirtVms.vm.openDetails', title: 'Open Details', arguments: [{ connectionId: this.session.id, uuid: this.uuid, preserveFocus: true }] };
     return item;
   }
 

@@ -21,6 +21,8 @@ export interface DetailsPanelOptions {
   /** Edits to restore (kept from a tab closed with unapplied changes). */
   readonly pending?: readonly FieldChange[];
   readonly column?: vscode.ViewColumn;
+  /** Keep the keyboard focus where it is (opened by a click in the tree). */
+  readonly preserveFocus?: boolean;
 }
 
 export class VmDetailsPanel {
@@ -36,7 +38,7 @@ export class VmDetailsPanel {
     readonly key: string,
     opts: DetailsPanelOptions,
   ) {
-    const panel = vscode.window.createWebviewPanel(VM_DETAILS_VIEW_TYPE, opts.model.title, opts.column ?? vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(VM_DETAILS_VIEW_TYPE, opts.model.title, { viewColumn: opts.column ?? vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus ?? false }, {
       enableScripts: true,
       enableFindWidget: true,
     });
@@ -68,8 +70,9 @@ export class VmDetailsPanel {
     return this.host.receive(m);
   }
 
-  reveal(section?: string): void {
-    this.panel.reveal();
+  /** Shows the tab (at `section`); `preserveFocus` keeps the keyboard where it is (a tree click). */
+  reveal(section?: string, preserveFocus = false): void {
+    this.panel.reveal(undefined, preserveFocus);
     if (section) this.controller.select(section);
   }
 

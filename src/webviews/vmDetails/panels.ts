@@ -15,6 +15,8 @@ export interface VmDetailsRequest {
   /** The panel's callbacks for this VM (Edit XML, Add Hardware, confirmations, diff). */
   callbacks(model: DetailsModel): DetailsCallbacks;
   readonly section?: string;
+  /** Opened by a click in the tree: the keyboard stays there, as a single click in the Explorer. */
+  readonly preserveFocus?: boolean;
 }
 
 export function detailsKey(connectionId: string, uuid: string): string {
@@ -47,13 +49,13 @@ export class VmDetailsPanels implements vscode.Disposable {
     const key = detailsKey(req.connectionId, req.uuid);
     const existing = this.open.get(key);
     if (existing) {
-      existing.reveal(req.section);
+      existing.reveal(req.section, req.preserveFocus);
       return existing;
     }
     const model = await req.model();
     const pending = this.kept.get(key);
     this.kept.delete(key);
-    const panel = new VmDetailsPanel(key, { extensionUri: this.extensionUri, model, callbacks: req.callbacks(model), ...(req.section ? { section: req.section } : {}), ...(pending ? { pending } : {}) });
+    const panel = new VmDetailsPanel(key, { extensionUri: this.extensionUri, model, callbacks: req.callbacks(model), ...(req.section ? { section: req.section } : {}), ...(pending ? { pending } : {}), ...(req.preserveFocus ? { preserveFocus: true } : {}) });
     this.open.set(key, panel);
     panel.onDidDispose((left) => {
       if (this.open.get(key) === panel) this.open.delete(key);

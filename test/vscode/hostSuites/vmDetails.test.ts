@@ -1,5 +1,5 @@
 // The VM details tab inside a real VS Code extension host, over a real inactive domain and the
-// minimal libvirt-backed model (BasicDetailsModel): one tab per VM titled with its name, edits
+// libvirt-backed model (DomainDetailsModel): one tab per VM titled with its name, edits
 // checked while typing, Apply defines with VALIDATE (read back from libvirt), a refused Apply keeps
 // the edits and changes nothing, a change made on the host shows the banner, and a tab closed
 // with unapplied changes keeps them for the next opening. Messages go through the panel's own
@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { BasicDetailsModel } from '../../../src/commands/details/basicDetailsModel';
+import { DomainDetailsModel } from '../../../src/forms/domainDetailsModel';
 import type { DetailsModel } from '../../../src/forms/formSchema';
 import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
@@ -16,6 +16,7 @@ import type { DetailsCallbacks } from '../../../src/webviews/vmDetails/controlle
 import type { VmDetailsPanel } from '../../../src/webviews/vmDetails/panel';
 import { VmDetailsPanels } from '../../../src/webviews/vmDetails/panels';
 import type { RequestResult, ToWebview } from '../../../src/webviews/vmDetails/protocol';
+import { STATE_LABEL, stateName } from '../../../src/views/vmState';
 import { waitFor } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
@@ -49,7 +50,7 @@ describe('VM details tab (extension host, real libvirtd)', function () {
   let dom: DomainRef;
   let panels: VmDetailsPanels;
   let panel: VmDetailsPanel;
-  let model: BasicDetailsModel;
+  let model: DomainDetailsModel;
   const posted: ToWebview[] = [];
   const reopenOffers: string[] = [];
   let nextRequest = 100;
@@ -61,7 +62,7 @@ describe('VM details tab (extension host, real libvirtd)', function () {
     const p = await panels.show({
       connectionId: 'test',
       uuid: dom.uuid,
-      model: (): DetailsModel => (model = new BasicDetailsModel(conn, dom)),
+      model: (): DetailsModel => (model = new DomainDetailsModel(conn, dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)] })),
       callbacks,
       ...(section ? { section } : {}),
     });
@@ -113,7 +114,8 @@ describe('VM details tab (extension host, real libvirtd)', function () {
     assert.equal(panel.controller.selectedSection, 'memory');
     const state = [...posted].reverse().find((m) => m.type === 'state');
     assert.ok(state?.type === 'state');
-    assert.deepEqual(state.state.sections.map((s) => s.id), ['overview', 'cpus', 'memory']);
+    // The domain sections in the tree's order, then the devices by identity.
+    assert.deepEqual(state.state.sections.map((s) => s.id).slice(0, 5), ['overview', 'os', 'cpus', 'memory', 'boot']);
     assert.equal(state.state.sections.find((s) => s.id === 'memory')!.values['memory'], 128);
     const again = await panels.show({ connectionId: 'test', uuid: dom.uuid, model: () => assert.fail('a second model was built'), callbacks, section: 'cpus' });
     assert.equal(again, panel);
@@ -150,7 +152,7 @@ describe('VM details tab (extension host, real libvirtd)', function () {
       { section: 'cpus', field: 'vcpus', value: 2 },
       { section: 'memory', field: 'memory', value: 256 },
     ]);
-    assert.deepEqual(r, { ok: true, summary: 'Saved: Name, Title, Description, vCPU allocation, Memory.' });
+    assert.deepEqual(r, { ok: true, summary: 'Saved: Overview: Name, Overview: Title, Overview: Description, CPUs: Maximum vCPUs, Memory: Maximum allocation.' });
     dom = await conn.domainLookupByUuid(dom.uuid);
     assert.equal(dom.name, newName);
     const d = await inactive();

@@ -85,15 +85,15 @@ describe('VM details tab (UI)', function () {
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });
     assert.equal(await view.locator('.field[data-field="uuid"] .readonly-value').innerText(), dom.uuid);
-    await view.locator('vscode-tree-item', { hasText: 'Memory' }).click();
-    await view.locator('#section-title', { hasText: 'Memory' }).waitFor();
+    await view.locator('vscode-tree-item[data-section="memory"]').click();
+    await view.locator('#section-title', { hasText: /^Memory$/ }).waitFor();
     const memory = view.locator('.field[data-field="memory"] input');
     assert.equal(await memory.inputValue(), '128');
     await memory.fill('256');
     await wb.editorTab(`● ${name}`).waitFor();
     await view.locator('.field.modified[data-field="memory"]').waitFor();
     await view.locator('vscode-button', { hasText: 'Apply' }).click();
-    await view.locator('#status', { hasText: 'Saved: Memory.' }).waitFor();
+    await view.locator('#status', { hasText: 'Saved: Memory: Maximum allocation.' }).waitFor();
     await wb.screenshot('details-applied');
     const d = DomainXml.parse(await conn.domainGetXmlDesc(dom, VirDomainXMLFlags.INACTIVE));
     assert.equal(d.memoryKiB, 256 * 1024);

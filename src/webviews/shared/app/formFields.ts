@@ -106,6 +106,8 @@ function makeControl(f: FormField, id: string): Control {
         s.setAttribute('combobox', '');
         s.setAttribute('creatable', '');
       }
+      // A field that is not set shows "Default" (libvirt's default applies), not the first choice.
+      if (!f.required) s.append(el('vscode-option', { text: 'Default', attrs: { value: '', description: 'Not set: libvirt chooses' } }));
       for (const o of f.options ?? []) {
         const opt = el('vscode-option', { text: o.label, attrs: { value: o.value } });
         if (o.disabledReason) {

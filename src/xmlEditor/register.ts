@@ -100,6 +100,9 @@ export class XmlEditor implements vscode.Disposable {
     context.subscriptions.push(
       this,
       vscode.workspace.registerFileSystemProvider(XML_SCHEME, this.files, { isCaseSensitive: true }),
+      vscode.workspace.onWillSaveTextDocument((e) => {
+        if (e.document.uri.scheme === XML_SCHEME) this.files.noteWillSave(e.document.uri, e.reason);
+      }),
       vscode.workspace.registerFileSystemProvider(HOST_XML_SCHEME, this.hostFiles, { isCaseSensitive: true, isReadonly: new vscode.MarkdownString(HOST_VIEW_READONLY_MESSAGE) }),
       vscode.languages.registerCompletionItemProvider(SELECTOR, this.completion, '<', ' ', '"', "'", '/'),
       vscode.languages.registerHoverProvider(SELECTOR, this.completion),

@@ -128,6 +128,9 @@ export class HostXmlFileSystem extends BaseXmlFileSystem {
 
 /** Editable definitions: save = define through `save`. */
 export class XmlFileSystem extends BaseXmlFileSystem {
+  /** Tabs whose pending save VS Code started by itself (auto-save), not the user. */
+  private readonly automaticSaves = new Set<string>();
+
   constructor(
     resolver: ConnectionResolver,
     private readonly save: SaveHandler,
@@ -144,10 +147,24 @@ export class XmlFileSystem extends BaseXmlFileSystem {
     return this.entry(uri)?.base;
   }
 
+  /**
+   * Called for every save VS Code is about to make. Saving defines the object on the host, so
+   * only a save the user asked for may do it: an auto-save (after a delay, on focus change) is
+   * refused even where the language's auto-save default did not apply yet (a tab restored before
+   * the extension set its language).
+   */
+  noteWillSave(uri: vscode.Uri, reason: vscode.TextDocumentSaveReason): void {
+    if (reason === vscode.TextDocumentSaveReason.Manual) this.automaticSaves.delete(uri.toString());
+    else this.automaticSaves.add(uri.toString());
+  }
+
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const loc = this.location(uri);
     const reason = readOnlyReason(loc.object.kind);
     if (reason) throw vscode.FileSystemError.NoPermissions(reason);
+    if (this.automaticSaves.delete(uri.toString())) {
+      throw vscode.FileSystemError.NoPermissions('Not saved automatically: saving defines it on the host, so this tab saves only when you save it (Ctrl+S).');
+    }
     const text = decoder.decode(content);
     const newBase = await this.save(uri, loc, text, this.entry(uri)?.base);
     this.entries.set(uri.toString(), { base: newBase, mtime: Date.now() });

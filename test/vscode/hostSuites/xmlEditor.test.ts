@@ -148,6 +148,31 @@ describe('XML editor (extension host, real libvirtd)', function () {
     await waitFor('the tab re-read from the host', () => doc.getText() === after);
   });
 
+  it('never defines by auto-save, even in a tab whose language is not libvirt-xml yet (a restored tab)', async () => {
+    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
+    domains.push(vm);
+    const original = await conn.domainGetXmlDesc(vm, INACTIVE);
+    const doc = await openXml('domain', vm.name);
+    // A tab restored by VS Code before the extension gave it its language: plain XML, whose
+    // auto-save setting is the user's (here: after 200 ms).
+    const plain = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
+    const files = vscode.workspace.getConfiguration('files');
+    await files.update('autoSaveDelay', 200, vscode.ConfigurationTarget.Global);
+    await files.update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Global);
+    try {
+      await replaceInDoc(plain, '<on_poweroff>destroy</on_poweroff>', '<on_poweroff>restart</on_poweroff>');
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(await conn.domainGetXmlDesc(vm, INACTIVE), original, 'auto-save defined the VM');
+      assert.ok(plain.isDirty, 'the edit is kept, unsaved');
+      // An explicit save still defines.
+      assert.ok(await plain.save(), 'an explicit save works');
+      assert.match(await conn.domainGetXmlDesc(vm, INACTIVE), /<on_poweroff>restart<\/on_poweroff>/);
+    } finally {
+      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
+      await files.update('autoSaveDelay', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("uses libvirt's RelaxNG validation and the model's semantic checks (with fixes) for domain XML", async () => {
     const vm = await conn.domainDefineXml(tinyVmXml(unique()).replace('<devices>', "<devices>\n    <interface type='network'><mac address='52:54:00:12:34:56'/><source network='default'/></interface>"));
     domains.push(vm);

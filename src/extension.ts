@@ -28,11 +28,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const runner = new CommandRunner({ log, hints: connectionErrorHints });
   const connections = new ConnectionRegistry(new ConnectionStore(), createManagedFactory(context.secrets));
   const secrets = new ConnectionSecrets(context.secrets, context.globalState);
+  // Lists the local connection at once on first run, so the tree's first rows show it.
+  connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
   const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log });
   registerXmlEditor(context, { connections, prompts, log });
-  connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   return { tree: createTreeTestApi(tree), connections, secrets, prompts };
 }
 

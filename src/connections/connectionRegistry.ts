@@ -40,6 +40,7 @@ export class ConnectionRegistry implements vscode.Disposable {
   private entries = new Map<string, ConnectionEntry>();
   /** Connections being added: listed at once, while the setting is still being written. */
   private readonly adding = new Map<string, ConnectionConfig>();
+  private writing: Promise<unknown> = Promise.resolve();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionEntry>();
   private readonly stateSubs = new Map<string, { dispose(): void }>();
@@ -83,11 +84,10 @@ export class ConnectionRegistry implements vscode.Disposable {
   /** Saves a new connection; it is listed at once, and dropped again if the setting cannot be written. */
   async add(c: Omit<ConnectionConfig, 'id'>): Promise<ConnectionConfig> {
     const config: ConnectionConfig = { id: randomUUID(), ...c };
-    const saved = this.store.read();
     this.adding.set(config.id, config);
     this.sync();
     try {
-      await this.store.write([...saved, config]);
+      await this.change((saved) => [...saved, config]);
     } finally {
       this.adding.delete(config.id);
       this.sync();
@@ -96,13 +96,23 @@ export class ConnectionRegistry implements vscode.Disposable {
   }
 
   async remove(id: string): Promise<void> {
-    await this.store.write(this.store.read().filter((c) => c.id !== id));
+    await this.change((saved) => saved.filter((c) => c.id !== id));
     this.sync();
   }
 
   async update(id: string, change: Partial<Omit<ConnectionConfig, 'id'>>): Promise<void> {
-    await this.store.write(this.store.read().map((c) => (c.id === id ? { ...c, ...change } : c)));
+    await this.change((saved) => saved.map((c) => (c.id === id ? { ...c, ...change } : c)));
     this.sync();
+  }
+
+  /**
+   * Writes the setting one change at a time, each applied to what the previous one wrote: a
+   * connection listed while its add is still being written is not lost to a later change.
+   */
+  private change(edit: (saved: ConnectionConfig[]) => ConnectionConfig[]): Promise<void> {
+    const run = this.writing.then(() => this.store.write(edit(this.store.read())));
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   /** Connects on the user's request (Connect, Retry, Add Connection): prompts may be shown again. */

@@ -8,6 +8,7 @@ import { detectLocalUri } from '../connections/localConnection';
 import { required } from '../ui/cancel';
 import { GroupNode } from '../views/nodes/groupNode';
 import type { TreeNode } from '../views/treeNode';
+import { CONNECTION_STATE_LABEL } from '../views/vmState';
 import { TREE_VIEW_ID, VmTree } from '../views/vmTree';
 import type { CommandDeps, CommandEntry } from './registry';
 
@@ -42,7 +43,7 @@ async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, fi
   if (candidates.length === 1) return candidates;
   const pick = required(
     await vscode.window.showQuickPick(
-      candidates.map((e) => ({ label: e.config.name, description: e.config.uri, detail: e.managed.state.kind, entry: e })),
+      candidates.map((e) => ({ label: e.config.name, description: `${CONNECTION_STATE_LABEL[e.managed.state.kind]} · ${e.config.uri}`, entry: e })),
       { title: pickTitle, canPickMany: false },
     ),
   );

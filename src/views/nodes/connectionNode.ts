@@ -114,7 +114,8 @@ export class ConnectionNode implements NodeBase {
     if (versions.length > 0) lines.push(versions.join(' · '));
     const n = d?.node;
     if (n) {
-      const topology = n.sockets > 0 && n.cores > 0 && n.threads > 0 ? md` (${n.sockets} × ${n.cores} cores × ${n.threads} threads)` : '';
+      const count = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+      const topology = n.sockets > 0 && n.cores > 0 && n.threads > 0 ? md` (${count(n.sockets, 'socket')} × ${count(n.cores, 'core')} × ${count(n.threads, 'thread')})` : '';
       lines.push(md`CPU: ${n.model}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'}` + topology + (n.mhz > 0 ? md`, ${n.mhz} MHz` : ''));
       lines.push(md`Memory: ${formatKiB(n.memory)}`);
     }

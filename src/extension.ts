@@ -29,6 +29,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const runner = new CommandRunner({ log, hints: connectionErrorHints });
   const connections = new ConnectionRegistry(new ConnectionStore(), createManagedFactory(context.secrets));
   const secrets = new ConnectionSecrets(context.secrets, context.globalState);
+  // Lists the local connection at once on first run, so the tree's first rows show it.
+  connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   const tree = new VmTree(connections, log);
   context.subscriptions.push(log, connections, tree, new HostsStatusBar(connections, `${TREE_VIEW_ID}.focus`));
   const details = new VmDetailsPanels(context.extensionUri);
@@ -42,7 +44,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details });
   registerXmlEditor(context, { connections, prompts, log });
-  connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
   return { tree: createTreeTestApi(tree), connections, secrets, prompts };
 }
 

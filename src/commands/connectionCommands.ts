@@ -1,4 +1,4 @@
-// Connection commands: add, remove, rename, connect, retry, disconnect; and tree refresh,
+// Connection commands: add, remove, rename, connect, retry, disconnect, autoconnect; and tree refresh,
 // filter and the log. Each works from a tree node, a multi-selection, or the palette (quick pick).
 
 import * as vscode from 'vscode';
@@ -6,7 +6,9 @@ import { askNewConnection } from '../connections/addConnection';
 import type { ConnectionEntry } from '../connections/connectionRegistry';
 import { detectLocalUri } from '../connections/localConnection';
 import { required } from '../ui/cancel';
+import { GroupNode } from '../views/nodes/groupNode';
 import type { TreeNode } from '../views/treeNode';
+import { CONNECTION_STATE_LABEL } from '../views/vmState';
 import { TREE_VIEW_ID, VmTree } from '../views/vmTree';
 import type { CommandDeps, CommandEntry } from './registry';
 
@@ -41,7 +43,7 @@ async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, fi
   if (candidates.length === 1) return candidates;
   const pick = required(
     await vscode.window.showQuickPick(
-      candidates.map((e) => ({ label: e.config.name, description: e.config.uri, detail: e.managed.state.kind, entry: e })),
+      candidates.map((e) => ({ label: e.config.name, description: `${CONNECTION_STATE_LABEL[e.managed.state.kind]} · ${e.config.uri}`, entry: e })),
       { title: pickTitle, canPickMany: false },
     ),
   );
@@ -122,19 +124,28 @@ export const connectionCommands: readonly CommandEntry[] = [
       for (const e of await targets(deps, args, 'Disconnect', (x) => x.managed.state.kind !== 'idle')) deps.connections.disconnect(e.config.id);
     },
   },
-  {
-    id: 'libvirtVms.connection.toggleAutoconnect',
-    title: 'Toggle Autoconnect',
-    async run(deps, ...args) {
-      for (const e of await targets(deps, args, 'Toggle Autoconnect')) await deps.connections.update(e.config.id, { autoconnect: !e.config.autoconnect });
-    },
-  },
+  ...([true, false] as const).map(
+    (on): CommandEntry => ({
+      id: on ? 'libvirtVms.connection.enableAutoconnect' : 'libvirtVms.connection.disableAutoconnect',
+      title: on ? 'Enable Autoconnect' : 'Disable Autoconnect',
+      async run(deps, ...args) {
+        for (const e of await targets(deps, args, on ? 'Enable Autoconnect' : 'Disable Autoconnect', (x) => x.config.autoconnect !== on)) {
+          await deps.connections.update(e.config.id, { autoconnect: on });
+        }
+      },
+    }),
+  ),
   {
     id: 'libvirtVms.refresh',
     title: 'Refresh',
     async run(deps, ...args) {
-      const id = connectionIdOf(args[0]);
-      await deps.tree.refresh(id);
+      const [node] = args;
+      // A Networks / Storage Pools / Host Devices row lists its group again; anything else reloads its connection.
+      if (node instanceof GroupNode) {
+        deps.tree.provider.fire([node]);
+        return;
+      }
+      await deps.tree.refresh(connectionIdOf(node));
     },
   },
   {

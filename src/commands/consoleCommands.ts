@@ -10,6 +10,7 @@ import type { DomainRef } from '../libvirt/refs';
 import { required } from '../ui/cancel';
 import { comboLabel, KEY_COMBOS, type KeyCombo } from '../webviews/console/protocol';
 import type { CommandDeps, CommandEntry } from './registry';
+import { vmPickDescription } from './vmTargets';
 
 const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 
@@ -67,11 +68,13 @@ async function targets(deps: CommandDeps, args: unknown[], title: string, opts: 
   // Editor title buttons of a console tab pass no argument: act on that console's VM.
   const active = first === undefined ? consoleManager(deps).activeTarget() : undefined;
   if (active) return [active];
-  const candidates = deps.tree.sessions().flatMap((s) =>
+  const hosts = deps.tree.sessions().filter((s) => s.connection() !== undefined);
+  const candidates = hosts.flatMap((s) =>
     s
       .snapshots()
       .filter((vm) => !opts.runningOnly || RUNNING_STATES.has(vm.state))
-      .map((vm) => ({ label: vm.ref.name, description: s.config.name, detail: vm.state, value: { connectionId: s.id, ref: vm.ref } })),
+      .sort((a, b) => a.ref.name.localeCompare(b.ref.name))
+      .map((vm) => ({ label: vm.ref.name, description: vmPickDescription(vm.state, hosts.length > 1 ? s.config.name : undefined), value: { connectionId: s.id, ref: vm.ref } })),
   );
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(`${title}: no ${opts.runningOnly ? 'running ' : ''}VM on a connected host.`);

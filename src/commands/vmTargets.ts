@@ -77,6 +77,14 @@ export interface TargetQuery {
   readonly none: string;
 }
 
+/**
+ * How every VM picker describes a VM: its state in the tree's words (STATE_LABEL), then the host
+ * when VMs of several hosts are offered: "shut off · QEMU/KVM".
+ */
+export function vmPickDescription(state: VmStateName, hostName: string | undefined): string {
+  return hostName === undefined ? STATE_LABEL[state] : `${STATE_LABEL[state]} · ${hostName}`;
+}
+
 function pickItems(deps: CommandDeps, query: TargetQuery): PickItem<VmTarget>[] {
   const hosts = deps.tree.sessions().filter((h) => h.connection() !== undefined);
   const showHost = hosts.length > 1;
@@ -91,7 +99,7 @@ function pickItems(deps: CommandDeps, query: TargetQuery): PickItem<VmTarget>[] 
     for (const s of vms) {
       items.push({
         label: s.ref.name,
-        description: showHost ? `${STATE_LABEL[s.state]} · ${host.config.name}` : STATE_LABEL[s.state],
+        description: vmPickDescription(s.state, showHost ? host.config.name : undefined),
         value: { host, conn, dom: s.ref, state: s.state },
       });
     }

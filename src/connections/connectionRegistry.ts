@@ -38,6 +38,9 @@ export class UnknownConnectionError extends Error {
  */
 export class ConnectionRegistry implements vscode.Disposable {
   private entries = new Map<string, ConnectionEntry>();
+  /** Connections being added: listed at once, while the setting is still being written. */
+  private readonly adding = new Map<string, ConnectionConfig>();
+  private writing: Promise<unknown> = Promise.resolve();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionEntry>();
   private readonly stateSubs = new Map<string, { dispose(): void }>();
@@ -66,30 +69,50 @@ export class ConnectionRegistry implements vscode.Disposable {
     return e;
   }
 
-  /** Adds the local connection once, on first run, unless one is already saved. */
+  /**
+   * Adds the local connection once, on first run, unless one is already saved. It is listed
+   * before this returns (the settings write that follows takes a few hundred milliseconds), so the
+   * tree's first rows already show it.
+   */
   async addLocalOnFirstRun(state: vscode.Memento, exists?: (path: string) => boolean): Promise<void> {
     if (state.get<boolean>(LOCAL_OFFERED_KEY)) return;
-    await state.update(LOCAL_OFFERED_KEY, true);
-    if (this.list().some((e) => isLocalUri(e.config.uri))) return;
     const uri = detectLocalUri(exists);
-    await this.add({ name: localName(uri), uri, autoconnect: true });
+    const added = this.list().some((e) => isLocalUri(e.config.uri)) ? undefined : this.add({ name: localName(uri), uri, autoconnect: true });
+    await Promise.all([state.update(LOCAL_OFFERED_KEY, true), added]);
   }
 
+  /** Saves a new connection; it is listed at once, and dropped again if the setting cannot be written. */
   async add(c: Omit<ConnectionConfig, 'id'>): Promise<ConnectionConfig> {
     const config: ConnectionConfig = { id: randomUUID(), ...c };
-    await this.store.write([...this.store.read(), config]);
+    this.adding.set(config.id, config);
     this.sync();
+    try {
+      await this.change((saved) => [...saved, config]);
+    } finally {
+      this.adding.delete(config.id);
+      this.sync();
+    }
     return config;
   }
 
   async remove(id: string): Promise<void> {
-    await this.store.write(this.store.read().filter((c) => c.id !== id));
+    await this.change((saved) => saved.filter((c) => c.id !== id));
     this.sync();
   }
 
   async update(id: string, change: Partial<Omit<ConnectionConfig, 'id'>>): Promise<void> {
-    await this.store.write(this.store.read().map((c) => (c.id === id ? { ...c, ...change } : c)));
+    await this.change((saved) => saved.map((c) => (c.id === id ? { ...c, ...change } : c)));
     this.sync();
+  }
+
+  /**
+   * Writes the setting one change at a time, each applied to what the previous one wrote: a
+   * connection listed while its add is still being written is not lost to a later change.
+   */
+  private change(edit: (saved: ConnectionConfig[]) => ConnectionConfig[]): Promise<void> {
+    const run = this.writing.then(() => this.store.write(edit(this.store.read())));
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   /** Connects on the user's request (Connect, Retry, Add Connection): prompts may be shown again. */
@@ -129,7 +152,8 @@ export class ConnectionRegistry implements vscode.Disposable {
   }
 
   private sync(): void {
-    const configs = this.store.read();
+    const stored = this.store.read();
+    const configs = [...stored, ...[...this.adding.values()].filter((a) => !stored.some((c) => c.id === a.id))];
     const next = new Map<string, ConnectionEntry>();
     let changed = configs.length !== this.entries.size;
     for (const c of configs) {

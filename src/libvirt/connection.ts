@@ -319,6 +319,11 @@ export class Connection {
     return hyperToNumber((await this.call(P.CONNECT_GET_VERSION, undefined)).hv_ver, 'hv_ver');
   }
 
+  /** The hypervisor driver's name, e.g. "QEMU". */
+  async connectGetType(): Promise<string> {
+    return (await this.call(P.CONNECT_GET_TYPE, undefined)).type;
+  }
+
   async connectGetUri(): Promise<string> {
     return (await this.call(P.CONNECT_GET_URI, undefined)).uri;
   }

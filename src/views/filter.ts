@@ -85,3 +85,14 @@ export function matchesFilter(f: VmFilter, vm: FilterableVm): boolean {
   if (f.tags.length > 0 && !vm.tags.some((t) => f.tags.includes(t.toLowerCase()))) return false;
   return true;
 }
+
+/** The items the filter lets through (all of them for an empty filter). */
+export function applyFilter<T>(f: VmFilter, items: readonly T[], describe: (item: T) => FilterableVm): T[] {
+  return isEmptyFilter(f) ? [...items] : items.filter((i) => matchesFilter(f, describe(i)));
+}
+
+/** "3 VMs", or "1 of 3 VMs" while a filter hides some. */
+export function vmCountLabel(f: VmFilter, shown: number, total: number): string {
+  const noun = `VM${total === 1 ? '' : 's'}`;
+  return isEmptyFilter(f) ? `${total} ${noun}` : `${shown} of ${total} ${noun}`;
+}

@@ -10,13 +10,14 @@ import { errorMessage } from '../ui/log';
 import { Coalescer } from './coalescer';
 import { summarizeDomainXml, type DomainSummary } from '../libvirt/xml/summary';
 import type { Connection, DomainEvent } from '../libvirt/connection';
+import { readHostDetails, type HostDetails } from '../libvirt/hostDetails';
 import type { ConnectionState, ManagedConnection } from '../libvirt/managedConnection';
 import type { Disposable } from '../libvirt/rpc/types';
 import { ConnectionNode } from './nodes/connectionNode';
 import { GroupNode, type GroupKind } from './nodes/groupNode';
 import { VmNode } from './nodes/vmNode';
 import type { TreeContext, TreeNode } from './treeNode';
-import { stateName, type VmStateName } from './vmState';
+import { runningCount, stateName, type VmStateName } from './vmState';
 
 export interface VmSnapshot {
   readonly ref: DomainRef;
@@ -79,6 +80,7 @@ export class HostSession implements Disposable {
   private disposed = false;
   private lastFailure: Extract<ConnectionState, { kind: 'disconnected' }> | undefined;
   private shownKey: string | undefined;
+  private details: HostDetails | undefined;
 
   constructor(
     readonly config: ConnectionConfig,
@@ -127,6 +129,11 @@ export class HostSession implements Disposable {
     } else if (this.managed.state.kind === 'connected') {
       void this.refresh();
     }
+  }
+
+  /** Host name, versions, CPU and memory: read once per connect (undefined until then). */
+  get hostDetails(): HostDetails | undefined {
+    return this.details;
   }
 
   get isLoaded(): boolean {
@@ -239,8 +246,13 @@ export class HostSession implements Disposable {
     if (state.kind === 'connected') {
       this.started = true;
       this.summaries.clear();
-      void this.refresh().then(() => this.ctx.fire([this.node]));
+      const conn = state.conn;
+      const details = readHostDetails(conn).then((d) => {
+        if (this.connection() === conn) this.details = d;
+      });
+      void Promise.all([this.refresh(), details]).then(() => this.ctx.fire([this.node]));
     } else {
+      this.details = undefined;
       this.loaded = false;
       this.loadError = undefined;
       this.vms = new Map();
@@ -335,7 +347,8 @@ export class HostSession implements Disposable {
     const structural = firstLoad || prev.size !== next.size || [...next.keys()].some((k) => !prev.has(k));
     for (const uuid of prev.keys()) if (!next.has(uuid)) this.vmNodes.delete(uuid);
     if (structural && this.ctx.filter.tags.length > 0) void this.loadTagsForFilter();
-    if (structural || this.filterDependsOnState(prev, next)) {
+    // The connection row shows the running count (tooltip) and the filtered count (description).
+    if (structural || this.filterDependsOnState(prev, next) || runningCount(prev.values()) !== runningCount(next.values())) {
       this.ctx.fire([this.node]);
       for (const uuid of next.keys()) fired.add(uuid);
       return fired;

@@ -37,6 +37,13 @@ export const STATE_LABEL: Readonly<Record<VmStateName, string>> = {
   unknown: 'unknown',
 };
 
+/** How many of these VMs run (the connection row's tooltip shows it). */
+export function runningCount(vms: Iterable<{ readonly state: VmStateName }>): number {
+  let n = 0;
+  for (const v of vms) if (v.state === 'running') n++;
+  return n;
+}
+
 /** Every state name (for menus and tests). */
 export const VM_STATES: readonly VmStateName[] = Object.keys(STATE_LABEL) as VmStateName[];
 
@@ -47,4 +54,23 @@ export const VM_STATES: readonly VmStateName[] = Object.keys(STATE_LABEL) as VmS
  */
 export function vmContextValue(state: VmStateName, autostart: boolean | undefined): string {
   return autostart === undefined ? `vm.${state}` : `vm.${state}.${autostart ? 'autostart' : 'noautostart'}`;
+}
+
+export type ConnectionStateName = 'idle' | 'connecting' | 'connected' | 'disconnected';
+
+/** Words shown to the user for each connection state (tree rows and connection pickers). */
+export const CONNECTION_STATE_LABEL: Readonly<Record<ConnectionStateName, string>> = {
+  idle: 'not connected',
+  connecting: 'connecting…',
+  connected: 'connected',
+  disconnected: 'disconnected',
+};
+
+/**
+ * A connection node's contextValue: `connection.<state>.autoconnect` or
+ * `connection.<state>.noautoconnect`. package.json menus match the state with
+ * /^connection\.(state)(\.|$)/ and the marker with /\.autoconnect$/ and /\.noautoconnect$/.
+ */
+export function connectionContextValue(state: ConnectionStateName, autoconnect: boolean): string {
+  return `connection.${state}.${autoconnect ? 'autoconnect' : 'noautoconnect'}`;
 }

@@ -8,6 +8,8 @@ import { VmTreeProvider, type ConnectionSource } from './vmTreeProvider';
 
 export const TREE_VIEW_ID = 'libvirtVms.machines';
 const FILTER_CONTEXT_KEY = 'libvirtVms.filterActive';
+/** True once the extension knows there is no saved connection: package.json shows the welcome then. */
+const NO_CONNECTIONS_CONTEXT_KEY = 'libvirtVms.noConnections';
 
 /** The Virtual Machines tree view: provider, selection, filter and stats polling. */
 export class VmTree implements vscode.Disposable {
@@ -27,6 +29,9 @@ export class VmTree implements vscode.Disposable {
       }),
     );
     void vscode.commands.executeCommand('setContext', FILTER_CONTEXT_KEY, false);
+    const noConnections = (): void => void vscode.commands.executeCommand('setContext', NO_CONNECTIONS_CONTEXT_KEY, source.list().length === 0);
+    this.disposables.push(source.onDidChange(noConnections));
+    noConnections();
   }
 
   /** The selected nodes (for multi-selection commands). */

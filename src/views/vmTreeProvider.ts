@@ -67,7 +67,11 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
     if (node) return node.getChildren();
-    return this.sessionList().map((s) => s.node);
+    // The rows show now: autoconnect connections start connecting before their rows render, so the
+    // first rows already say "connecting…" instead of "not connected".
+    const sessions = this.sessionList();
+    for (const s of sessions) s.ensureStarted();
+    return sessions.map((s) => s.node);
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

@@ -4,6 +4,7 @@
 
 import { VirConnectListAllNodeDeviceFlags } from '../generated/libvirtConstants';
 import type { NodeDeviceRef } from '../refs';
+import { knownPciProduct, knownPciVendor, pciClassName, usbClassName } from './deviceNames';
 import { attr, child, children, parseXmlElement, textOf, type XmlElement } from './xmlElement';
 
 export interface PciAddress {
@@ -47,6 +48,8 @@ export interface UsbHostDevice extends DeviceCommon {
   readonly kind: 'usb';
   readonly bus: number;
   readonly device: number;
+  /** Classes of the device's interfaces (its usb interface node devices), e.g. 8 for mass storage. */
+  readonly interfaceClasses: readonly number[];
 }
 
 export type HostDevice = PciHostDevice | UsbHostDevice;
@@ -113,17 +116,56 @@ export function parseHostDeviceXml(xml: string): HostDevice | undefined {
       };
     }
     if (cap.attrs['type'] === 'usb_device') {
-      return { kind: 'usb', ...common(cap), bus: int(textOf(cap, 'bus')), device: int(textOf(cap, 'device')) };
+      return { kind: 'usb', ...common(cap), bus: int(textOf(cap, 'bus')), device: int(textOf(cap, 'device')), interfaceClasses: [] };
     }
   }
   return undefined;
 }
 
-/** "Intel Corporation 82540EM" or "8086:100e" when the host has no ID database. */
+/** A USB interface node device (capability type 'usb'): its USB device and its class. */
+export function parseUsbInterfaceXml(xml: string): { readonly parent: string; readonly cls: number } | undefined {
+  const root = parseXmlElement(xml);
+  const parent = textOf(root, 'parent');
+  const cap = children(root, 'capability').find((c) => c.attrs['type'] === 'usb');
+  const cls = cap ? textOf(cap, 'class') : undefined;
+  return parent !== undefined && cls !== undefined ? { parent, cls: int(cls) } : undefined;
+}
+
+/** "8086:100e" */
+export function hostDeviceIds(d: HostDevice): string {
+  return `${d.vendorId.replace(/^0x/, '')}:${d.productId.replace(/^0x/, '')}`;
+}
+
+/** The device's class: "Ethernet controller" (PCI class code), "Mass Storage" (USB interfaces). */
+export function hostDeviceClass(d: HostDevice): string | undefined {
+  if (d.kind === 'pci') return d.classCode === undefined ? undefined : pciClassName(d.classCode);
+  const names = [...new Set(d.interfaceClasses.map(usbClassName).filter((n): n is string => n !== undefined))];
+  return names.length > 0 ? names.join(', ') : undefined;
+}
+
+/** The vendor's name: the host's ID database's, else the known PCI vendors'. */
+export function hostDeviceVendor(d: HostDevice): string | undefined {
+  return d.vendorName ?? (d.kind === 'pci' ? knownPciVendor(d.vendorId) : undefined);
+}
+
+/** The product's name: the host's ID database's, else the known virtio devices'. */
+export function hostDeviceProduct(d: HostDevice): string | undefined {
+  return d.productName ?? (d.kind === 'pci' ? knownPciProduct(d.vendorId, d.productId) : undefined);
+}
+
+/**
+ * The best name there is: vendor and product as the host's ID database names them ("Intel
+ * Corporation 82540EM"); without one, a known virtio device ("Virtio network device"), a known
+ * vendor and the class ("Intel Host bridge"), the class ("Ethernet controller"), or the bare ids.
+ */
 export function hostDeviceLabel(d: HostDevice): string {
-  const vendor = d.vendorName ?? d.vendorId.replace(/^0x/, '');
-  const product = d.productName ?? d.productId.replace(/^0x/, '');
-  return d.vendorName || d.productName ? `${vendor} ${product}` : `${vendor}:${product}`;
+  if (d.vendorName || d.productName) return `${d.vendorName ?? d.vendorId.replace(/^0x/, '')} ${d.productName ?? d.productId.replace(/^0x/, '')}`;
+  const product = hostDeviceProduct(d);
+  if (product) return product;
+  const cls = hostDeviceClass(d);
+  const vendor = hostDeviceVendor(d);
+  if (cls) return vendor ? `${vendor} ${cls}` : cls;
+  return hostDeviceIds(d);
 }
 
 export interface HostDeviceApi {
@@ -131,15 +173,21 @@ export interface HostDeviceApi {
   nodeDeviceGetXmlDesc(dev: NodeDeviceRef, flags?: number): Promise<string>;
 }
 
-/** All PCI and USB devices of the host, sorted by kind then address. */
+/** All PCI and USB devices of the host (USB devices with their interface classes), sorted by kind then address. */
 export async function listHostDevices(conn: HostDeviceApi): Promise<HostDevice[]> {
   const F = VirConnectListAllNodeDeviceFlags;
-  const refs = await conn.connectListAllNodeDevices(F.PCI_DEV | F.USB_DEV);
+  const refs = await conn.connectListAllNodeDevices(F.PCI_DEV | F.USB_DEV | F.USB_INTERFACE);
   const xmls = await Promise.all(refs.map((r) => conn.nodeDeviceGetXmlDesc(r).catch(() => undefined)));
-  const devices = xmls.flatMap((x) => {
-    const d = x === undefined ? undefined : parseHostDeviceXml(x);
-    return d ? [d] : [];
+  const classes = new Map<string, number[]>();
+  const parsed = xmls.flatMap((x) => {
+    if (x === undefined) return [];
+    const d = parseHostDeviceXml(x);
+    if (d) return [d];
+    const usbInterface = parseUsbInterfaceXml(x);
+    if (usbInterface) classes.set(usbInterface.parent, [...(classes.get(usbInterface.parent) ?? []), usbInterface.cls]);
+    return [];
   });
+  const devices = parsed.map((d): HostDevice => (d.kind === 'usb' ? { ...d, interfaceClasses: classes.get(d.name) ?? [] } : d));
   const key = (d: HostDevice): string => (d.kind === 'pci' ? `0${formatPciAddress(d.address)}` : `1${String(d.bus).padStart(3, '0')}:${String(d.device).padStart(3, '0')}`);
   return devices.sort((a, b) => key(a).localeCompare(key(b)));
 }

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { isEmptyFilter, matchesFilter } from '../filter';
-import type { HostSession } from '../hostSession';
+import { applyFilter, vmCountLabel } from '../filter';
+import type { HostSession, VmSnapshot } from '../hostSession';
+import { CONNECTION_STATE_LABEL, connectionContextValue, runningCount } from '../vmState';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { MessageNode } from './messageNode';
 import { md } from '../markdown';
+import { formatKiB } from '../format';
 
 /** A libvirt connection: its state, then its VMs and the Networks / Storage Pools / Host Devices groups. */
 export class ConnectionNode implements NodeBase {
@@ -21,27 +23,27 @@ export class ConnectionNode implements NodeBase {
     const state = this.session.displayState;
     const item = new vscode.TreeItem(config.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
-    item.contextValue = `connection.${state.kind}`;
+    item.contextValue = connectionContextValue(state.kind, config.autoconnect);
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(md`**${config.name}**\n\n`).appendCodeblock(config.uri, 'text');
     switch (state.kind) {
       case 'idle':
         item.iconPath = new vscode.ThemeIcon('debug-disconnect');
-        item.description = 'not connected';
+        item.description = CONNECTION_STATE_LABEL.idle;
         break;
       case 'connecting':
         item.iconPath = new vscode.ThemeIcon('loading~spin');
-        item.description = state.attempt > 1 ? `connecting… (attempt ${state.attempt})` : 'connecting…';
+        item.description = state.attempt > 1 ? `${CONNECTION_STATE_LABEL.connecting} (attempt ${state.attempt})` : CONNECTION_STATE_LABEL.connecting;
         break;
       case 'connected': {
         item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
-        const n = this.session.snapshots().length;
-        item.description = this.session.isLoaded ? `${n} VM${n === 1 ? '' : 's'}` : 'connected';
+        tooltip.appendMarkdown(this.hostMarkdown());
+        item.description = this.session.isLoaded ? vmCountLabel(this.session.treeContext.filter, this.shownVms().length, this.session.snapshots().length) : CONNECTION_STATE_LABEL.connected;
         break;
       }
       case 'disconnected':
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        item.description = `disconnected: ${state.reason}`;
+        item.description = `${CONNECTION_STATE_LABEL.disconnected}: ${state.reason}`;
         tooltip.appendMarkdown(md`\n\nDisconnected: ${state.reason}`);
         if (this.session.managed.state.kind === 'connecting') tooltip.appendMarkdown('\n\nRetrying now…');
         else if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
@@ -88,7 +90,7 @@ export class ConnectionNode implements NodeBase {
       ];
     }
     const filter = s.treeContext.filter;
-    const shown = isEmptyFilter(filter) ? all : all.filter((v) => matchesFilter(filter, { name: v.ref.name, state: v.state, tags: v.tags }));
+    const shown = this.shownVms();
     shown.sort((a, b) => a.ref.name.localeCompare(b.ref.name, undefined, { numeric: true }));
     const vmNodes = shown.map((v) => s.vmNode(v.ref.uuid)).filter((n): n is NonNullable<typeof n> => n !== undefined);
     if (vmNodes.length === 0) {
@@ -101,5 +103,31 @@ export class ConnectionNode implements NodeBase {
       ];
     }
     return [...vmNodes, ...groups];
+  }
+
+  /** Host name, versions, CPU, memory and running VMs, for the tooltip (host data escaped by md). */
+  private hostMarkdown(): string {
+    const d = this.session.hostDetails;
+    const lines: string[] = [];
+    if (d?.hostname) lines.push(md`Host: ${d.hostname}`);
+    const versions = [d?.libvirtVersion ? md`libvirt ${d.libvirtVersion}` : '', d?.hypervisor ? md`${d.hypervisor}${d.hypervisorVersion ? ` ${d.hypervisorVersion}` : ''}` : ''].filter((v) => v !== '');
+    if (versions.length > 0) lines.push(versions.join(' · '));
+    const n = d?.node;
+    if (n) {
+      const count = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+      const topology = n.sockets > 0 && n.cores > 0 && n.threads > 0 ? md` (${count(n.sockets, 'socket')} × ${count(n.cores, 'core')} × ${count(n.threads, 'thread')})` : '';
+      lines.push(md`CPU: ${n.model}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'}` + topology + (n.mhz > 0 ? md`, ${n.mhz} MHz` : ''));
+      lines.push(md`Memory: ${formatKiB(n.memory)}`);
+    }
+    if (this.session.isLoaded) {
+      const all = this.session.snapshots();
+      lines.push(md`Running VMs: ${runningCount(all)} of ${all.length}`);
+    }
+    return lines.length > 0 ? `\n\n${lines.join('  \n')}` : '';
+  }
+
+  /** The VMs the tree's filter lets through. */
+  private shownVms(): VmSnapshot[] {
+    return applyFilter(this.session.treeContext.filter, this.session.snapshots(), (v) => ({ name: v.ref.name, state: v.state, tags: v.tags }));
   }
 }

@@ -77,7 +77,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       const i = api.tree.connectionItem(localId);
       return typeof i?.description === 'string' && /VMs?$/.test(i.description) ? i : undefined;
     });
-    assert.equal(item.contextValue, 'connection.connected');
+    assert.equal(item.contextValue, 'connection.connected.autoconnect');
     const children = await api.tree.connectionChildren(localId);
     assert.deepEqual(children.slice(-3), ['Networks', 'Storage Pools', 'Host Devices']);
   });
@@ -95,7 +95,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       await vscode.commands.executeCommand('libvirtVms.connection.connect', { connectionId: added.id });
       await waitFor('disconnected', () => api.tree.connectionState(added.id) === 'disconnected');
       const item = api.tree.connectionItem(added.id);
-      assert.equal(item?.contextValue, 'connection.disconnected');
+      assert.equal(item?.contextValue, 'connection.disconnected.noautoconnect');
       assert.match(String(item?.description), /^disconnected: /);
       assert.equal((item?.iconPath as vscode.ThemeIcon).id, 'error');
       const children = await api.tree.connectionChildren(added.id);
@@ -298,7 +298,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       await vscode.commands.executeCommand('libvirtVms.connection.connect', { connectionId: added.id });
       await waitFor('ssh connected', () => api.tree.connectionState(added.id) === 'connected', 30_000);
       await waitFor('the VM over ssh', () => api.tree.vmItem(added.id, name));
-      assert.equal(api.tree.connectionItem(added.id)?.contextValue, 'connection.connected');
+      assert.equal(api.tree.connectionItem(added.id)?.contextValue, 'connection.connected.noautoconnect');
     } finally {
       await api.connections.remove(added.id);
     }

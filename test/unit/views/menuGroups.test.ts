@@ -17,7 +17,7 @@ function expectedGroup(command: string): string {
   if (/(^|\.)refresh$/.test(id)) return '7_refresh';
   if (/^console\./.test(id)) return '3_console';
   if (/\.create$/.test(id)) return '5_new';
-  if (/^open|\.show/.test(id)) return '4_open';
+  if (/^open|\.show|\.openDetails$/.test(id)) return '4_open';
   if (/Autostart$|Autoconnect$|\.(rename|editTitle|editDescription|clone|resize|upload|download)$/.test(id)) return '6_manage';
   if (/\.(force\w*|sendNmi|discardSavedState)$/.test(id)) return '2_force';
   return '1_state';
@@ -80,6 +80,7 @@ describe('tree context menus in package.json (unit)', () => {
       'console.screenshot',
       'console.sendCtrlAltDel',
       'console.sendKey',
+      'vm.openDetails',
       'openXml',
       'openLiveXml',
       'vm.editTitle',

@@ -15,6 +15,8 @@ import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
 import { VirDomainSnapshotCreateFlags, VirDomainSnapshotDeleteFlags, VirDomainXMLFlags, VirNetworkXMLFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
 import { hostSegment } from '../../../src/xmlEditor/xmlPath';
+import { XmlFileSystem } from '../../../src/xmlEditor/xmlFileSystem';
+import { xmlUri } from '../../../src/xmlEditor/xmlUris';
 import { sleep, waitFor as waitForShared } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
@@ -148,29 +150,24 @@ describe('XML editor (extension host, real libvirtd)', function () {
     await waitFor('the tab re-read from the host', () => doc.getText() === after);
   });
 
-  it('never defines by auto-save, even in a tab whose language is not libvirt-xml yet (a restored tab)', async () => {
-    const vm = await conn.domainDefineXml(tinyVmXml(unique()));
-    domains.push(vm);
-    const original = await conn.domainGetXmlDesc(vm, INACTIVE);
-    const doc = await openXml('domain', vm.name);
-    // A tab restored by VS Code before the extension gave it its language: plain XML, whose
-    // auto-save setting is the user's (here: after 200 ms).
-    const plain = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
-    const files = vscode.workspace.getConfiguration('files');
-    await files.update('autoSaveDelay', 200, vscode.ConfigurationTarget.Global);
-    await files.update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Global);
-    try {
-      await replaceInDoc(plain, '<on_poweroff>destroy</on_poweroff>', '<on_poweroff>restart</on_poweroff>');
-      await new Promise((r) => setTimeout(r, 2_000));
-      assert.equal(await conn.domainGetXmlDesc(vm, INACTIVE), original, 'auto-save defined the VM');
-      assert.ok(plain.isDirty, 'the edit is kept, unsaved');
-      // An explicit save still defines.
-      assert.ok(await plain.save(), 'an explicit save works');
-      assert.match(await conn.domainGetXmlDesc(vm, INACTIVE), /<on_poweroff>restart<\/on_poweroff>/);
-    } finally {
-      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
-      await files.update('autoSaveDelay', undefined, vscode.ConfigurationTarget.Global);
+  it('never defines by auto-save: a save VS Code starts by itself is refused, an explicit one goes through', async () => {
+    // The file system the XML tabs use, with its save seam recording what would be defined.
+    const defined: string[] = [];
+    const files = new XmlFileSystem({ connection: () => Connection.open(SYSTEM_URI) }, async (_uri, _loc, text) => {
+      defined.push(text);
+      return text;
+    });
+    const uri = xmlUri({ connectionId, object: { kind: 'domain', name: unique() } }, 'QEMU/KVM');
+    const bytes = new TextEncoder().encode('<domain/>');
+    for (const reason of [vscode.TextDocumentSaveReason.AfterDelay, vscode.TextDocumentSaveReason.FocusOut]) {
+      files.noteWillSave(uri, reason);
+      await assert.rejects(Promise.resolve(files.writeFile(uri, bytes)), /Not saved automatically/);
     }
+    assert.deepEqual(defined, [], 'an automatic save defined something');
+    files.noteWillSave(uri, vscode.TextDocumentSaveReason.Manual);
+    await files.writeFile(uri, bytes);
+    assert.deepEqual(defined, ['<domain/>']);
+    files.dispose();
   });
 
   it("uses libvirt's RelaxNG validation and the model's semantic checks (with fixes) for domain XML", async () => {

@@ -13,6 +13,7 @@ import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirDomainState, VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
 import { isNoDomain } from '../../../src/libvirt/rpc/errors';
+import { leftoverOfDeadRun } from '../leftovers';
 import { waitFor } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
@@ -42,15 +43,16 @@ describe('Deleting pools and VMs safely (extension host, real libvirtd)', functi
   let n = 0;
   const unique = (kind: string): string => `${OWN}${kind}${++n}`;
 
-  /** Removes this suite's domains and pools (also a killed earlier run's), with their volumes. */
+  /** Removes this run's domains and pools, or a killed earlier run's, with their volumes. */
   async function cleanup(prefix: string): Promise<void> {
+    const mine = (name: string): boolean => (prefix === PREFIX ? leftoverOfDeadRun(name, PREFIX) : name.startsWith(prefix));
     for (const d of await conn.connectListAllDomains()) {
-      if (!d.name.startsWith(prefix)) continue;
+      if (!mine(d.name)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, 0).catch(() => undefined);
     }
     for (const p of await conn.connectListAllStoragePools()) {
-      if (!p.name.startsWith(prefix)) continue;
+      if (!mine(p.name)) continue;
       await conn.storagePoolCreate(p).catch(() => undefined);
       for (const v of await conn.storagePoolListAllVolumes(p).catch(() => [])) await conn.storageVolDelete(v).catch(() => undefined);
       await conn.storagePoolDestroy(p).catch(() => undefined);

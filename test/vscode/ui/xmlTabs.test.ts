@@ -9,6 +9,7 @@ import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
 import { openWorkbench, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'xtui-';
@@ -38,7 +39,7 @@ describe('XML tabs (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!d.name.startsWith(PREFIX)) continue;
+      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d).catch(() => undefined);
     }

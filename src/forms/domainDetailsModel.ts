@@ -6,6 +6,7 @@
 
 import type { Connection, DomainRef } from '../libvirt/connection';
 import {
+  VirConnectListAllStoragePoolsFlags,
   VirDomainDefineFlags,
   VirDomainDeviceModifyFlags,
   VirDomainEventType,
@@ -15,6 +16,10 @@ import {
 import { parseDomainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
 import { checkDomain, type Problem } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
+import { readValues } from '../libvirt/xml/kinds/access';
+import { checkCpusOnHost, type CpuHostFacts } from '../libvirt/xml/kinds/cpuTuning';
+import { cpus as cpusSection } from '../libvirt/xml/kinds/domain';
+import { osinfoOptions, type OsinfoEntry } from '../libvirt/osinfo';
 import { applyChanges, removeDevice, sectionTarget } from './apply';
 import {
   ApplyRefusedError,
@@ -22,10 +27,11 @@ import {
   type DetailsModel,
   type DetailsSnapshot,
   type FieldChange,
+  type FieldOption,
   type FieldProblem,
 } from './formSchema';
 import { planApply, type LiveAction } from './livePlan';
-import { buildSections } from './sections';
+import { buildSections, type OptionLists } from './sections';
 
 export type DetailsConnection = Pick<
   Connection,
@@ -43,6 +49,9 @@ export type DetailsConnection = Pick<
   | 'domainHasManagedSaveImage'
   | 'connectGetDomainCapabilities'
   | 'onDomainEvent'
+  | 'nodeGetInfo'
+  | 'connectListAllStoragePools'
+  | 'storagePoolListAllVolumes'
 >;
 
 export interface DomainDetailsOptions {
@@ -50,6 +59,8 @@ export interface DomainDetailsOptions {
   stateLabel(state: number, hasManagedSave: boolean): string;
   /** Domain capabilities per emulator/arch/machine/type, shared by the panels of one connection. */
   readonly capabilitiesCache?: Map<string, Promise<DomainCapabilities | undefined>>;
+  /** libosinfo's OS list for this host (the OS field offers it); absent: free text. */
+  readonly osinfo?: { entries(): Promise<readonly OsinfoEntry[] | undefined> };
 }
 
 function errorText(e: unknown): string {
@@ -93,6 +104,7 @@ export class DomainDetailsModel implements DetailsModel {
   /** While our own Apply runs, its define/rename events are not changes made elsewhere. */
   private applying = 0;
   private readonly capsCache: Map<string, Promise<DomainCapabilities | undefined>>;
+  private hostCpus: Promise<number | undefined> | undefined;
   /** Settles once the server delivers the events of the latest onDidChangeDefinition listener. */
   eventsReady: Promise<void> = Promise.resolve();
 
@@ -121,13 +133,17 @@ export class DomainDetailsModel implements DetailsModel {
     ]);
     this.lastXml = xml;
     const d = DomainXml.parse(xml);
-    const caps = await this.capabilities(d);
-    const running = await this.conn.domainIsActive(this.dom);
-    const sections = buildSections(d, caps, {
-      state: this.opts.stateLabel(state.state, managedSave),
-      ...(autostart !== undefined ? { autostart } : {}),
-    });
-    return { sections, problems: checkDomain(d).map(toFieldProblem), running };
+    const [caps, running, lists] = await Promise.all([this.capabilities(d), this.conn.domainIsActive(this.dom), this.optionLists()]);
+    const sections = buildSections(
+      d,
+      caps,
+      {
+        state: this.opts.stateLabel(state.state, managedSave),
+        ...(autostart !== undefined ? { autostart } : {}),
+      },
+      lists,
+    );
+    return { sections, problems: [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))], running };
   }
 
   async check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]> {
@@ -139,7 +155,7 @@ export class DomainDetailsModel implements DetailsModel {
       if (ApplyRefusedError.is(e)) return e.problems;
       throw e;
     }
-    const problems = checkDomain(d).map(toFieldProblem);
+    const problems = [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))];
     const rename = changes.find((c) => c.section === 'overview' && c.field === 'name');
     if (rename && rename.value !== this.dom.name) {
       if (typeof rename.value !== 'string' || rename.value.trim() === '') problems.push({ section: 'overview', field: 'name', severity: 'error', message: 'The name cannot be empty.' });
@@ -279,6 +295,33 @@ export class DomainDetailsModel implements DetailsModel {
     } catch (e) {
       return { appliedLive: [], nextBoot: [`Removed ${title} (hot-unplug refused: ${errorText(e)})`] };
     }
+  }
+
+  /** The host's CPU count and CPU feature names, for the CPUs section's checks. */
+  private async hostProblems(d: DomainXml): Promise<FieldProblem[]> {
+    this.hostCpus ??= this.conn.nodeGetInfo().then(
+      (i) => i.cpus,
+      () => undefined,
+    );
+    const [hostCpus, caps] = await Promise.all([this.hostCpus, this.capabilities(d)]);
+    const facts: CpuHostFacts = { ...(hostCpus !== undefined ? { hostCpus } : {}), ...(caps ? { knownFeatures: caps.cpu.hostModel.features } : {}) };
+    return checkCpusOnHost(readValues(cpusSection.fields, d, d.element), facts).map((r) => ({ section: 'cpus', field: r.field, severity: r.severity ?? 'error', message: r.message }));
+  }
+
+  /** The OS list and the paths of the volumes of the host's active pools (one listing per load). */
+  private async optionLists(): Promise<OptionLists> {
+    const [os, volumes] = await Promise.all([this.opts.osinfo?.entries().catch(() => undefined), this.volumePaths().catch(() => undefined)]);
+    return { ...(os ? { osinfo: osinfoOptions(os) } : {}), ...(volumes && volumes.length > 0 ? { volumes } : {}) };
+  }
+
+  /** Volumes whose key is their path (directory, file system and logical pools). */
+  private async volumePaths(): Promise<FieldOption[]> {
+    const pools = await this.conn.connectListAllStoragePools(VirConnectListAllStoragePoolsFlags.ACTIVE);
+    const vols = (await Promise.all(pools.map((p) => this.conn.storagePoolListAllVolumes(p).catch(() => [])))).flat();
+    return vols
+      .filter((v) => v.key.startsWith('/'))
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map((v) => ({ value: v.key, label: v.key, detail: `${v.name} in pool ${v.pool}` }));
   }
 
   private readXml(): Promise<string> {

@@ -22,6 +22,8 @@ export interface FieldOption {
   readonly label: string;
   /** Offered but not selectable, with the reason (e.g. a CPU model the host cannot run). */
   readonly disabledReason?: string;
+  /** A second line shown for the option (an OS's libosinfo id, a volume's pool). */
+  readonly detail?: string;
 }
 
 /** A field's value as the form holds it; undefined means "not set" (the XML default applies). */

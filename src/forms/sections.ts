@@ -6,7 +6,7 @@ import type { DomainXml } from '../libvirt/xml/domainXml';
 import { isField, readValues } from '../libvirt/xml/kinds/access';
 import { DOMAIN_SECTIONS } from '../libvirt/xml/kinds/domain';
 import { describedDevices } from '../libvirt/xml/kinds/registry';
-import type { FieldDescription, Values } from '../libvirt/xml/kinds/types';
+import type { FieldDescription, OptionListName, Values } from '../libvirt/xml/kinds/types';
 import { summarizeParsed } from '../libvirt/xml/summary';
 import { type FieldOption, type FormField, type FormSection, type FormValue, holds } from './formSchema';
 
@@ -17,12 +17,16 @@ export interface HostFacts {
   readonly autostart?: boolean;
 }
 
+/** Option lists gathered from the host for `optionsFrom: { list }` fields (absent: free text). */
+export type OptionLists = Readonly<Partial<Record<OptionListName, readonly FieldOption[]>>>;
+
 const plain = (values: readonly string[]): FieldOption[] => values.map((value) => ({ value, label: value }));
 
 /** The options a field offers on this host (capability lists replace static ones when the host has any). */
-export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | undefined): readonly FieldOption[] | undefined {
+export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | undefined, lists: OptionLists = {}): readonly FieldOption[] | undefined {
   const base = f.options ?? (isField(f.xml) && f.xml.values ? plain(f.xml.values) : undefined);
   const src = f.optionsFrom;
+  if (src && 'list' in src) return lists[src.list] ?? base;
   if (!src || !caps) return base;
   const labelled = (values: readonly string[]): FieldOption[] => values.map((value) => base?.find((o) => o.value === value) ?? { value, label: value });
   if ('device' in src) {
@@ -57,8 +61,8 @@ export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | u
 }
 
 /** The serialisable field of a description, over the section's current values. */
-export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined): FormField {
-  let options = resolveOptions(f, caps);
+export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined, lists: OptionLists = {}): FormField {
+  let options = resolveOptions(f, caps, lists);
   // The current value is always offered, even when the host does not list it.
   const cur = values[f.id];
   if (options && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
@@ -87,19 +91,19 @@ function withHost(fields: readonly FieldDescription[], values: Values, host: Hos
 }
 
 /** The details panel's sections: Overview, OS, CPUs, Memory, Boot Options, then the devices in the tree's order. */
-export function buildSections(dom: DomainXml, caps?: DomainCapabilities, host: HostFacts = {}): FormSection[] {
+export function buildSections(dom: DomainXml, caps?: DomainCapabilities, host: HostFacts = {}, lists: OptionLists = {}): FormSection[] {
   const summary = summarizeParsed(dom);
   const byKey = new Map(summary.sections.map((s) => [s.key, s]));
   const out: FormSection[] = [];
   for (const s of DOMAIN_SECTIONS) {
     const values = withHost(s.fields, readValues(s.fields, dom, dom.element), host);
-    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps)), values, removable: false });
+    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps, lists)), values, removable: false });
   }
   const devices = new Map(describedDevices(dom).map((d) => [d.id, d]));
   for (const row of summary.sections) {
     const d = devices.get(row.key);
     if (!d) continue;
-    out.push({ id: d.id, title: row.label, icon: row.icon, description: row.description, fields: d.description.fields.map((f) => formField(f, d.values, caps)), values: d.values, removable: true });
+    out.push({ id: d.id, title: row.label, icon: row.icon, description: row.description, fields: d.description.fields.map((f) => formField(f, d.values, caps, lists)), values: d.values, removable: true });
   }
   return out;
 }

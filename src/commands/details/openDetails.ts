@@ -70,7 +70,7 @@ export const openDetailsVm: CommandHandler = async (deps, node, selected) => {
   const panel = await deps.details.show({
     connectionId: t.host.id,
     uuid: t.dom.uuid,
-    model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)] })),
+    model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)], osinfo: deps.osinfo.forHost(t.host.config.uri) })),
     callbacks: () => callbacks(deps, t.host.id, model!),
     ...(section ? { section } : {}),
     ...(preserveFocusOf(node) ? { preserveFocus: true } : {}),

@@ -5,6 +5,7 @@ import { DOMAIN_FIELDS } from '../domainXml';
 import { int, readField, writeField } from '../fields';
 import { formatKiB } from '../units';
 import { accessor } from './access';
+import { checkCpuTuning, copyHostCpu, cpuFeatures, EMULATOR_PIN, numaTopology, vcpuPinning } from './cpuTuning';
 import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
 import { describedDevices } from './registry';
 import type { CheckResult, FieldDescription, SectionDescription } from './types';
@@ -182,6 +183,7 @@ export const os: SectionDescription = {
     field('osinfo', 'Operating system', 'The libosinfo id of the guest OS (e.g. http://debian.org/debian/12); virt-manager and virt-install pick defaults from it.', osinfo, samples('http://debian.org/debian/12'), {
       widget: 'select',
       allowCustom: true,
+      optionsFrom: { list: 'osinfo' },
       placeholder: 'http://debian.org/debian/12',
     }),
   ],
@@ -204,13 +206,18 @@ export const cpus: SectionDescription = {
       optionsFrom: { caps: 'cpuModes' },
     }),
     field('cpuModel', 'Model', 'The named CPU model; models this host cannot run are marked.', D.cpuModel, samplesWith({ cpuMode: 'custom' }, 'pentium3'), { widget: 'select', allowCustom: true, when: eq('cpuMode', 'custom'), optionsFrom: { caps: 'cpuModels' } }),
+    field('copyHost', 'Copy host CPU configuration', 'Give the guest a migratable copy of the host CPU (mode host-model), as virt-manager\'s checkbox does; unchecking drops host-model.', copyHostCpu, { samples: [true] }, { widget: 'checkbox' }),
+    field('cpuFeatures', 'CPU features', 'Features to add or remove, as name:policy separated by ";" (policies: require, optional, disable, forbid, force), like vmx:require; svm:disable. Not for host-passthrough.', cpuFeatures, samplesWith({ cpuMode: 'host-model' }, 'vmx:disable; svm:disable'), { placeholder: 'vmx:require; svm:disable' }),
     field('vcpuCpuset', 'Allowed host CPUs', 'Host CPUs the vCPUs may run on, like 0-3,6; empty for all.', D.vcpuCpuset, samples('0'), { placeholder: '0-3,6' }),
     field('topologySockets', 'Sockets', TOPOLOGY, D.topologySockets, samplesWith(without('topologySockets'), 1), { min: 1 }),
     field('topologyDies', 'Dies', TOPOLOGY, D.topologyDies, samplesWith(without('topologyDies'), 1), { min: 1 }),
     field('topologyCores', 'Cores', TOPOLOGY, D.topologyCores, samplesWith(without('topologyCores'), 2), { min: 1 }),
     field('topologyThreads', 'Threads', TOPOLOGY, D.topologyThreads, samplesWith(without('topologyThreads'), 2), { min: 1 }),
+    field('vcpuPin', 'vCPU pinning', 'Host CPUs for each vCPU, as vCPU:host CPUs separated by ";", like 0:0-1; 1:2-3; empty for none.', vcpuPinning, samplesWith({ vcpus: 2 }, '0:0; 1:1'), { placeholder: '0:0-1; 1:2-3' }),
+    field('emulatorPin', 'Emulator pinning', 'Host CPUs for the emulator\'s own threads (I/O, timers), like 0-1; empty for the same as the vCPUs.', EMULATOR_PIN, samples('0-1'), { placeholder: '0-1' }),
+    field('numaCells', 'NUMA cells', 'Guest NUMA nodes, as vCPUs:memory in MiB separated by ";", like 0-1:512; 2-3:512 (cell ids in order). The cells must hold every vCPU once and add up to the maximum memory.', numaTopology, { samples: ['0-1:256', '0:128; 1:128'], with: { vcpus: 2 } }, { placeholder: '0-1:512; 2-3:512' }),
   ],
-  check: (v, el) => {
+  check: (v, el, dom) => {
     const out: CheckResult[] = [];
     const max = typeof v.vcpus === 'number' ? v.vcpus : undefined;
     const topology = el.find(['cpu', 'topology']);
@@ -230,6 +237,7 @@ export const cpus: SectionDescription = {
         });
       }
     }
+    out.push(...checkCpuTuning(v, dom));
     if (typeof v.vcpuCurrent === 'number' && max !== undefined && v.vcpuCurrent > max) {
       out.push({ field: 'vcpuCurrent', code: 'vcpu-current-above-max', message: `Current vCPUs (${v.vcpuCurrent}) exceed the maximum (${max})`, fix: { title: `Set current vCPUs to ${max}`, edit: (d) => d.set('vcpuCurrent', max) } });
     }
@@ -257,6 +265,9 @@ export const memory: SectionDescription = {
   },
 };
 
+/** Kernel, initrd and DTB: a path picked from the host's pool volumes, or typed. */
+const BOOT_FILE = { widget: 'select', allowCustom: true, optionsFrom: { list: 'volumes' }, placeholder: '/var/lib/libvirt/boot/vmlinuz' } as const;
+
 export const boot: SectionDescription = {
   id: 'boot',
   title: 'Boot Options',
@@ -271,10 +282,10 @@ export const boot: SectionDescription = {
     field('bootMenu', 'Boot menu', 'Show the firmware\'s boot menu at start.', D.bootMenu, samples(true, false)),
     field('bootMenuTimeout', 'Menu timeout (ms)', 'How long the boot menu waits.', D.bootMenuTimeout, samplesWith({ bootMenu: true }, 3000), { min: 0, max: 65535, when: eq('bootMenu', true) }),
     field('bootOrder', 'Boot order', 'The devices to boot from, first to last (disks, NICs, host devices); one device id per line.', bootOrder, samples('disk:vda'), { widget: 'textarea' }),
-    field('kernel', 'Kernel path', 'Boot this kernel directly instead of through the firmware.', D.kernel, samples('/var/lib/libvirt/boot/forms-vmlinuz')),
-    field('initrd', 'Initrd path', 'The initial ramdisk for the kernel.', D.initrd, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms-initrd'), { when: { field: 'kernel', set: true } }),
+    field('kernel', 'Kernel path', 'Boot this kernel directly instead of through the firmware.', D.kernel, samples('/var/lib/libvirt/boot/forms-vmlinuz'), BOOT_FILE),
+    field('initrd', 'Initrd path', 'The initial ramdisk for the kernel.', D.initrd, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms-initrd'), { ...BOOT_FILE, when: { field: 'kernel', set: true } }),
     field('cmdline', 'Kernel arguments', 'The kernel command line.', D.cmdline, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, 'console=ttyS0 root=/dev/vda1'), { when: { field: 'kernel', set: true } }),
-    field('dtb', 'DTB path', 'A device tree for the kernel (ARM and other non-x86 guests).', D.dtb, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms.dtb'), { when: { field: 'kernel', set: true } }),
+    field('dtb', 'DTB path', 'A device tree for the kernel (ARM and other non-x86 guests).', D.dtb, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms.dtb'), { ...BOOT_FILE, when: { field: 'kernel', set: true } }),
   ],
 };
 

@@ -26,7 +26,11 @@ export interface Accessor {
  */
 export type CapsSource =
   | { readonly device: string; readonly enum: string }
-  | { readonly caps: 'firmware' | 'cpuModes' | 'cpuModels' | 'machine' | 'memorySourceTypes' };
+  | { readonly caps: 'firmware' | 'cpuModes' | 'cpuModels' | 'machine' | 'memorySourceTypes' }
+  /** Lists the panel's model gathers from the host: libosinfo's OS list, the host's pool volumes. */
+  | { readonly list: OptionListName };
+
+export type OptionListName = 'osinfo' | 'volumes';
 
 /**
  * How the integration test generated from the descriptions exercises a field on a real inactive

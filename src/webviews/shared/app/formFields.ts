@@ -110,10 +110,8 @@ function makeControl(f: FormField, id: string): Control {
       if (!f.required) s.append(el('vscode-option', { text: 'Default', attrs: { value: '', description: 'Not set: libvirt chooses' } }));
       for (const o of f.options ?? []) {
         const opt = el('vscode-option', { text: o.label, attrs: { value: o.value } });
-        if (o.disabledReason) {
-          opt.setAttribute('disabled', '');
-          opt.setAttribute('description', o.disabledReason);
-        }
+        if (o.disabledReason) opt.setAttribute('disabled', '');
+        if (o.disabledReason ?? o.detail) opt.setAttribute('description', o.disabledReason ?? o.detail ?? '');
         s.append(opt);
       }
       return s;

@@ -25,6 +25,8 @@ export interface ExtensionApi {
   readonly secrets: ConnectionSecrets;
   /** Answers the VM commands' confirmations and picks in tests (see src/commands/prompts.ts). */
   readonly prompts: PromptSeam;
+  /** The open VM details tabs (tests drive a tab opened by the command). */
+  readonly details: VmDetailsPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -48,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details, osinfo });
   registerXmlEditor(context, { connections, prompts, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
-  return { tree: createTreeTestApi(tree), connections, secrets, prompts };
+  return { tree: createTreeTestApi(tree), connections, secrets, prompts, details };
 }
 
 export function deactivate(): void {

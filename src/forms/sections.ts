@@ -59,9 +59,9 @@ export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | u
 /** The serialisable field of a description, over the section's current values. */
 export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined, domainOptions?: readonly FieldOption[]): FormField {
   let options = f.widget === 'order' ? domainOptions : resolveOptions(f, caps);
-  // The current value is always offered, even when the host does not list it.
+  // The current value is always offered, even when the host does not list it (an order's value is a list of options).
   const cur = values[f.id];
-  if (options && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
+  if (options && f.widget !== 'order' && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
   const live = f.apply === 'live' || (f.liveWhen !== undefined && holds(f.liveWhen, values));
   return {
     id: f.id,

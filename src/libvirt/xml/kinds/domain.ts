@@ -275,7 +275,9 @@ export const boot: SectionDescription = {
   icon: 'rocket',
   describe: (dom, v) => {
     const fw = dom.get('firmware') ?? (dom.get('loader') !== undefined ? 'custom loader' : 'BIOS');
-    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').join(', ') : '');
+    // Per-device orders by the devices' names in the tree; the old <os><boot dev> list as libvirt words it.
+    const titles = new Map(bootableDevices(dom).map((d) => [d.id, d.description.title(d.values, d.nth, d.element)]));
+    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').map((id) => titles.get(id) ?? id).join(', ') : '');
     return `${fw === 'efi' ? 'UEFI' : fw}${order ? ` · ${order}` : ''}`;
   },
   fields: [

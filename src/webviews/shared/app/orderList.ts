@@ -24,20 +24,21 @@ export class OrderList extends HTMLElement {
   private readonly announcer = el('div', { className: 'sr-only', attrs: { 'aria-live': 'assertive' } });
   private dragged: Row | undefined;
   private isDisabled = false;
-
-  constructor() {
-    super();
-    this.className = 'order-list';
-    this.append(this.list, this.announcer);
-    this.list.addEventListener('dragover', (e) => this.dragOver(e));
-    this.list.addEventListener('dragleave', (e) => {
-      if (!this.list.contains(e.relatedTarget as Node | null)) this.clearDropMarks();
-    });
-    this.list.addEventListener('drop', (e) => this.drop(e));
-  }
+  private built = false;
 
   /** The options to order (replaces the list; the value is kept where the options still exist). */
   setOptions(options: readonly FieldOption[], label: string): void {
+    // Built here, not in the constructor: a custom element made by createElement may not gain children there.
+    if (!this.built) {
+      this.built = true;
+      this.classList.add('order-list');
+      this.append(this.list, this.announcer);
+      this.list.addEventListener('dragover', (e) => this.dragOver(e));
+      this.list.addEventListener('dragleave', (e) => {
+        if (!this.list.contains(e.relatedTarget as Node | null)) this.clearDropMarks();
+      });
+      this.list.addEventListener('drop', (e) => this.drop(e));
+    }
     const value = this.value;
     this.list.setAttribute('aria-label', label);
     this.rows = options.map((o) => this.makeRow(o));

@@ -1,6 +1,6 @@
 // UI test of the VM details tab's Memory, CPUs and Boot Options in a real VS Code (code-server +
 // Chromium): a shut-off VM whose boot order is the old `<os><boot dev>` list is opened from the
-// tree; memory, vCPUs and the boot order (a checkbox, drag and drop, Alt+Up) are changed, Apply
+// tree's context menu; memory, vCPUs and the boot order (a checkbox, drag and drop, Alt+Up) are changed, Apply
 // is pressed, and libvirt's definition is read back: per-device `<boot order>`, no `<os><boot>`.
 // Screenshots of the boot order in the light, dark and high-contrast themes
 // (test-results/screenshots/details-boot-order-*.png).
@@ -92,7 +92,12 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
   it('opens from the tree, changes memory, vCPUs and the boot order, applies them', async () => {
     await wb.clickActivityBar('Virtual Machines');
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click();
+    await row.click({ button: 'right' });
+    const open = wb.page.getByRole('menuitem', { name: /^Open Details$/ }).first();
+    await open.waitFor({ state: 'visible' });
+    await open.hover();
+    await wb.page.waitForTimeout(300);
+    await open.click();
     await wb.editorTab(name).waitFor({ state: 'visible', timeout: 30_000 });
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });

@@ -4,7 +4,7 @@
 import { DomainCapabilities, deviceEnum } from '../libvirt/xml/capabilities';
 import type { DomainXml } from '../libvirt/xml/domainXml';
 import { isField, readValues } from '../libvirt/xml/kinds/access';
-import { DOMAIN_SECTIONS } from '../libvirt/xml/kinds/domain';
+import { bootableDevices, DOMAIN_SECTIONS } from '../libvirt/xml/kinds/domain';
 import { describedDevices } from '../libvirt/xml/kinds/registry';
 import type { FieldDescription, OptionListName, Values } from '../libvirt/xml/kinds/types';
 import { summarizeParsed } from '../libvirt/xml/summary';
@@ -61,11 +61,11 @@ export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | u
 }
 
 /** The serialisable field of a description, over the section's current values. */
-export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined, lists: OptionLists = {}): FormField {
-  let options = resolveOptions(f, caps, lists);
-  // The current value is always offered, even when the host does not list it.
+export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined, lists: OptionLists = {}, domainOptions?: readonly FieldOption[]): FormField {
+  let options = f.widget === 'order' ? domainOptions : resolveOptions(f, caps, lists);
+  // The current value is always offered, even when the host does not list it (an order's value is a list of options).
   const cur = values[f.id];
-  if (options && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
+  if (options && f.widget !== 'order' && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
   const live = f.apply === 'live' || (f.liveWhen !== undefined && holds(f.liveWhen, values));
   return {
     id: f.id,
@@ -81,6 +81,7 @@ export function formField(f: FieldDescription, values: Values, caps: DomainCapab
     ...(f.required ? { required: true } : {}),
     ...(f.when ? { when: f.when } : {}),
     apply: live ? 'live' : 'next-boot',
+    ...(f.action ? { action: { id: f.action.id, label: f.action.label, ...(f.action.icon ? { icon: f.action.icon } : {}) } } : {}),
   };
 }
 
@@ -95,9 +96,14 @@ export function buildSections(dom: DomainXml, caps?: DomainCapabilities, host: H
   const summary = summarizeParsed(dom);
   const byKey = new Map(summary.sections.map((s) => [s.key, s]));
   const out: FormSection[] = [];
+  // What an 'order' widget orders: the devices the VM can boot from, as the tree names them.
+  const bootChoices = bootableDevices(dom).map((d): FieldOption => {
+    const row = byKey.get(d.id);
+    return { value: d.id, label: row?.label ?? d.id, ...(row?.description ? { detail: row.description } : {}) };
+  });
   for (const s of DOMAIN_SECTIONS) {
     const values = withHost(s.fields, readValues(s.fields, dom, dom.element), host);
-    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps, lists)), values, removable: false });
+    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps, lists, bootChoices)), values, removable: false });
   }
   const devices = new Map(describedDevices(dom).map((d) => [d.id, d]));
   for (const row of summary.sections) {

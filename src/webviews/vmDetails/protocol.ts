@@ -23,7 +23,8 @@ export interface DetailsState {
 }
 
 export type RequestResult =
-  | { readonly ok: true; readonly summary: string }
+  /** `value`: the new value of a field action ("Generate new MAC"). */
+  | { readonly ok: true; readonly summary: string; readonly value?: FormValue }
   | { readonly ok: false; readonly message: string; readonly problems: readonly FieldProblem[] };
 
 export type ToWebview =
@@ -43,6 +44,8 @@ export type FromWebview =
   | { readonly type: 'edit'; readonly changes: readonly FieldChange[] }
   | { readonly type: 'apply'; readonly requestId: number; readonly changes: readonly FieldChange[] }
   | { readonly type: 'remove'; readonly requestId: number; readonly section: string }
+  /** A field's action button: the host answers with the field's new value (the webview makes it an edit). */
+  | { readonly type: 'fieldAction'; readonly requestId: number; readonly section: string; readonly field: string; readonly changes: readonly FieldChange[] }
   /** Drop the pending changes and show the definition as it is now. */
   | { readonly type: 'reload' }
   | { readonly type: 'showDiff' }
@@ -71,6 +74,7 @@ const FROM_WEBVIEW: MessageTable<FromWebview> = {
   edit: { changes },
   apply: { requestId, changes },
   remove: { requestId, section: sectionId },
+  fieldAction: { requestId, section: sectionId, field: text(ID_LENGTH), changes },
   reload: {},
   showDiff: {},
   openXml: { section: sectionId },

@@ -1,13 +1,13 @@
 // The domain's own sections (virt-manager's Overview, OS information, CPUs, Memory and Boot
 // Options), described like the device kinds.
 
-import { DOMAIN_FIELDS } from '../domainXml';
+import { DOMAIN_FIELDS, type DomainXml } from '../domainXml';
 import { int, readField, writeField } from '../fields';
 import { formatKiB } from '../units';
 import { accessor } from './access';
 import { checkCpuTuning, copyHostCpu, cpuFeatures, EMULATOR_PIN, numaTopology, vcpuPinning } from './cpuTuning';
 import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
-import { describedDevices } from './registry';
+import { describedDevices, type DescribedDevice } from './registry';
 import type { CheckResult, FieldDescription, SectionDescription } from './types';
 
 const D = DOMAIN_FIELDS;
@@ -84,15 +84,24 @@ const hypervFields: FieldDescription[] = HYPERV.map(([name, label, help, extra])
 
 // ---------------------------------------------------------------- boot order
 
+/** Device kinds libvirt can boot from (`<boot order>` is allowed on them). */
+export const BOOTABLE_KINDS: readonly string[] = ['disk', 'interface', 'hostdev', 'redirdev'];
+
+/** The devices the boot order can name, in document order. */
+export function bootableDevices(dom: DomainXml): DescribedDevice[] {
+  return describedDevices(dom).filter((d) => BOOTABLE_KINDS.includes(d.description.kind));
+}
+
 /**
  * The boot order as device identities, one per line: per-device `<boot order>` when the domain
  * has them, else converted from `<os><boot dev>` (hd: the disks, cdrom: the CD-ROMs, network:
- * the NICs, fd: the floppies). Writing always stores per-device orders and drops `<os><boot>`.
+ * the NICs, fd: the floppies). Writing always stores per-device orders and drops `<os><boot>`
+ * (libvirt refuses both at once).
  */
 const BOOT = int('boot', 'order');
 const bootOrder = accessor(
   (dom) => {
-    const devs = describedDevices(dom);
+    const devs = bootableDevices(dom);
     const ordered = devs
       .map((d) => ({ id: d.id, order: readField(dom.doc, d.element, BOOT) }))
       .filter((x): x is { id: string; order: number } => x.order !== undefined)
@@ -107,8 +116,11 @@ const bootOrder = accessor(
   },
   (dom, _el, v) => {
     const ids = str(v).split('\n').map((s) => s.trim()).filter((s) => s !== '');
-    const devs = describedDevices(dom);
-    for (const id of ids) if (!devs.some((d) => d.id === id)) throw new RangeError(`Boot order: no device '${id}' in this VM`);
+    const devs = bootableDevices(dom);
+    for (const id of ids) {
+      if (!devs.some((d) => d.id === id)) throw new RangeError(describedDevices(dom).some((d) => d.id === id) ? `Boot order: '${id}' is not a device the VM can boot from` : `Boot order: no device '${id}' in this VM`);
+      if (ids.indexOf(id) !== ids.lastIndexOf(id)) throw new RangeError(`Boot order: '${id}' is listed twice`);
+    }
     dom.bootDevices = [];
     for (const d of devs) {
       const i = ids.indexOf(d.id);
@@ -274,14 +286,16 @@ export const boot: SectionDescription = {
   icon: 'rocket',
   describe: (dom, v) => {
     const fw = dom.get('firmware') ?? (dom.get('loader') !== undefined ? 'custom loader' : 'BIOS');
-    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').join(', ') : '');
+    // Per-device orders by the devices' names in the tree; the old <os><boot dev> list as libvirt words it.
+    const titles = new Map(bootableDevices(dom).map((d) => [d.id, d.description.title(d.values, d.nth, d.element)]));
+    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').map((id) => titles.get(id) ?? id).join(', ') : '');
     return `${fw === 'efi' ? 'UEFI' : fw}${order ? ` · ${order}` : ''}`;
   },
   fields: [
     field('autostart', 'Start on host boot', 'Start the VM when the host starts.', none, exempt('a host value (virDomainSetAutostart), not in the XML'), { widget: 'checkbox', hostValue: 'autostart', apply: 'live' }),
     field('bootMenu', 'Boot menu', 'Show the firmware\'s boot menu at start.', D.bootMenu, samples(true, false)),
     field('bootMenuTimeout', 'Menu timeout (ms)', 'How long the boot menu waits.', D.bootMenuTimeout, samplesWith({ bootMenu: true }, 3000), { min: 0, max: 65535, when: eq('bootMenu', true) }),
-    field('bootOrder', 'Boot order', 'The devices to boot from, first to last (disks, NICs, host devices); one device id per line.', bootOrder, samples('disk:vda'), { widget: 'textarea' }),
+    field('bootOrder', 'Boot order', 'Check the devices to boot from and drag them (or use Alt+Up/Down) into the order to try them: disks, NICs and host devices.', bootOrder, samples('disk:vda'), { widget: 'order' }),
     field('kernel', 'Kernel path', 'Boot this kernel directly instead of through the firmware.', D.kernel, samples('/var/lib/libvirt/boot/forms-vmlinuz'), BOOT_FILE),
     field('initrd', 'Initrd path', 'The initial ramdisk for the kernel.', D.initrd, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms-initrd'), { ...BOOT_FILE, when: { field: 'kernel', set: true } }),
     field('cmdline', 'Kernel arguments', 'The kernel command line.', D.cmdline, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, 'console=ttyS0 root=/dev/vda1'), { when: { field: 'kernel', set: true } }),

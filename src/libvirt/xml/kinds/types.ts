@@ -71,6 +71,8 @@ export interface FieldDescription {
   readonly liveWhen?: Condition;
   /** A value the host keeps, not the XML (shown; changes go through their own call). */
   readonly hostValue?: 'state' | 'autostart';
+  /** A button beside the field that computes a new value from the domain ("Generate new MAC"). */
+  readonly action?: { readonly id: string; readonly label: string; readonly icon?: string; run(dom: DomainXml, el: XmlElement): FormValue };
   readonly roundTrip: RoundTrip;
 }
 

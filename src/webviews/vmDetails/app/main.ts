@@ -138,7 +138,14 @@ function renderForm(): void {
   }
   const values = edits.values(s.id);
   for (const f of s.fields) {
-    rows.set(f.id, new FieldRow(f, values[f.id], { nextBootHint: state?.running === true && f.apply === 'next-boot', onChange: (field, v) => edited(s.id, field, v) }));
+    rows.set(
+      f.id,
+      new FieldRow(f, values[f.id], {
+        nextBootHint: state?.running === true && f.apply === 'next-boot',
+        onChange: (field, v) => edited(s.id, field, v),
+        onAction: (field) => void fieldAction(s.id, field),
+      }),
+    );
   }
   fieldsBox.replaceChildren(...[...rows.values()].map((r) => r.element));
   refresh();
@@ -213,6 +220,20 @@ async function run(request: Promise<ToWebview>): Promise<void> {
 
 async function apply(): Promise<void> {
   await run(channel.request({ type: 'apply', changes: edits.changes() }));
+}
+
+/** A field's action button: the host computes the value, which becomes an edit like a typed one. */
+async function fieldAction(section: string, field: FormField): Promise<void> {
+  const reply = await channel.request({ type: 'fieldAction', section, field: field.id, changes: edits.changes() });
+  if (reply.type !== 'result') return;
+  if (!reply.result.ok) {
+    status.textContent = reply.result.message;
+    status.className = 'error';
+    return;
+  }
+  const value = reply.result.value;
+  if (state?.selected === section) rows.get(field.id)?.setValue(value);
+  edited(section, field, value);
 }
 
 async function remove(): Promise<void> {

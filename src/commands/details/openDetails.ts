@@ -52,7 +52,9 @@ async function showDiff(model: DomainDetailsModel, pending: readonly FieldChange
 }
 
 /** What the details tab of one VM may ask of the rest of the product. */
-function callbacks(deps: CommandDeps, connectionId: string, model: DomainDetailsModel): DetailsCallbacks {
+function callbacks(deps: CommandDeps, connectionId: string, uuid: string, model: DomainDetailsModel): DetailsCallbacks {
+  // The charts follow the tree's bulk stats of this connection; no call of their own.
+  const perf = deps.tree.session(connectionId)?.perfSource(uuid);
   return {
     openXml: (section) => openXmlAt(connectionId, model, section),
     showDiff: (pending) => showDiff(model, pending),
@@ -60,6 +62,7 @@ function callbacks(deps: CommandDeps, connectionId: string, model: DomainDetails
     confirmRemove: (section) =>
       deps.prompts.confirm({ message: `Remove ${section.title} from ${model.title}?`, detail: `${section.title} is removed from the VM's definition.`, button: 'Remove' }),
     log: deps.log,
+    ...(perf ? { perf } : {}),
   };
 }
 
@@ -71,7 +74,7 @@ export const openDetailsVm: CommandHandler = async (deps, node, selected) => {
     connectionId: t.host.id,
     uuid: t.dom.uuid,
     model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)] })),
-    callbacks: () => callbacks(deps, t.host.id, model!),
+    callbacks: () => callbacks(deps, t.host.id, t.dom.uuid, model!),
     ...(section ? { section } : {}),
     ...(preserveFocusOf(node) ? { preserveFocus: true } : {}),
   });

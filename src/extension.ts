@@ -22,6 +22,8 @@ export interface ExtensionApi {
   readonly secrets: ConnectionSecrets;
   /** Answers the VM commands' confirmations and picks in tests (see src/commands/prompts.ts). */
   readonly prompts: PromptSeam;
+  /** The open VM details tabs. */
+  readonly details: VmDetailsPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -43,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details });
   registerXmlEditor(context, { connections, prompts, log });
   connections.addLocalOnFirstRun(context.globalState).catch((err: unknown) => log.error(`Adding the local connection failed: ${errorMessage(err)}`));
-  return { tree: createTreeTestApi(tree), connections, secrets, prompts };
+  return { tree: createTreeTestApi(tree), connections, secrets, prompts, details };
 }
 
 export function deactivate(): void {

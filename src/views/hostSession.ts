@@ -3,7 +3,8 @@
 
 import type * as vscode from 'vscode';
 import type { ConnectionConfig } from '../connections/connectionConfig';
-import { VirConnectListAllDomainsFlags, VirDomainEventType, VirDomainStatsTypes } from '../libvirt/generated/libvirtConstants';
+import { VirConnectListAllDomainsFlags, VirDomainEventType } from '../libvirt/generated/libvirtConstants';
+import { PERF_STATS, TREE_STATS } from './statsGroups';
 import type { DomainRef } from '../libvirt/refs';
 import type { TypedParams } from '../libvirt/typedParams';
 import { perfCounters, PerfTracker, type PerfCounters, type PerfSource, type PerfUpdate } from '../libvirt/domainPerf';
@@ -32,16 +33,6 @@ export interface VmSnapshot {
   /** Whether libvirtd starts the VM when it starts (from the bulk AUTOSTART listing). */
   readonly autostart: boolean;
 }
-
-/** Stats groups of the one bulk call per refresh (virDomainStatsTypes). */
-export const TREE_STATS = VirDomainStatsTypes.STATE | VirDomainStatsTypes.CPU_TOTAL | VirDomainStatsTypes.BALLOON | VirDomainStatsTypes.VCPU;
-
-/**
- * Added to the same bulk call while a details panel shows a VM's performance: disk and network
- * bytes. Left out otherwise, since for every VM they cost a monitor query (running) or a look at
- * each disk image (shut off); bench/detailsBench.ts measures the difference.
- */
-export const PERF_STATS = VirDomainStatsTypes.BLOCK | VirDomainStatsTypes.INTERFACE;
 
 type DomainEventKind = DomainEvent['kind'];
 /** Event kinds that change the domain XML (so the hardware list and tooltip must reload). */

@@ -76,13 +76,16 @@ async function confirmRemove(deps: CommandDeps, vm: string, section: FormSection
 }
 
 /** What the details tab of one VM may ask of the rest of the product. */
-function callbacks(deps: CommandDeps, connectionId: string, model: DomainDetailsModel): DetailsCallbacks {
+function callbacks(deps: CommandDeps, connectionId: string, uuid: string, model: DomainDetailsModel): DetailsCallbacks {
+  // The charts follow the tree's bulk stats of this connection; no call of their own.
+  const perf = deps.tree.session(connectionId)?.perfSource(uuid);
   return {
     openXml: (section) => openXmlAt(connectionId, model, section),
     showDiff: (pending) => showDiff(model, pending),
     addHardware: () => void vscode.window.showInformationMessage('Adding hardware from the details tab is not available yet; use Edit XML.'),
     confirmRemove: (section, storage) => confirmRemove(deps, model.title, section, storage),
     log: deps.log,
+    ...(perf ? { perf } : {}),
   };
 }
 
@@ -94,7 +97,7 @@ export const openDetailsVm: CommandHandler = async (deps, node, selected) => {
     connectionId: t.host.id,
     uuid: t.dom.uuid,
     model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)], osinfo: deps.osinfo.forHost(t.host.config.uri) })),
-    callbacks: () => callbacks(deps, t.host.id, model!),
+    callbacks: () => callbacks(deps, t.host.id, t.dom.uuid, model!),
     ...(section ? { section } : {}),
     ...(preserveFocusOf(node) ? { preserveFocus: true } : {}),
   });

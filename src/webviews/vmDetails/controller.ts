@@ -5,6 +5,7 @@
 // the host. panel.ts connects it to a webview; unit tests drive it directly.
 
 import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type DeviceStorage, type FieldChange, type FieldProblem, type FormSection } from '../../forms/formSchema';
+import type { PerfSource } from '../../libvirt/domainPerf';
 import type { DetailsState, FromWebview, RequestResult, ToWebview } from './protocol';
 
 /** What the panel's owner provides (by injection: the tests answer the confirmation). */
@@ -20,6 +21,8 @@ export interface DetailsCallbacks {
   /** Shows the pending changes against the definition on the host (omit to offer no diff). */
   showDiff?(pending: readonly FieldChange[]): unknown;
   readonly log: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+  /** The VM's performance for the Overview charts, fed by the tree's bulk stats (omit: no charts). */
+  readonly perf?: PerfSource;
 }
 
 export type RemoveAnswer = boolean | 'deleteStorage';
@@ -63,6 +66,9 @@ export class DetailsController {
   private editVersion = 0;
   private readonly dirtyListeners = new Set<(dirty: boolean) => void>();
   private readonly subscription: { dispose(): void };
+  private readonly perfSubscription: { dispose(): void } | undefined;
+  private perfActive: boolean | undefined;
+  private readonly shownListeners = new Set<(section: string, fields: number) => void>();
   private disposed = false;
 
   constructor(
@@ -72,6 +78,17 @@ export class DetailsController {
     private readonly checkDelayMs = CHECK_DELAY_MS,
   ) {
     this.subscription = model.onDidChangeDefinition(() => void this.definitionChanged());
+    const perf = callbacks.perf;
+    this.perfSubscription = perf?.watch((u) => {
+      if (u.active !== this.perfActive) this.postPerf();
+      else if (u.sample) this.post({ type: 'perfSample', sample: u.sample });
+    });
+  }
+
+  /** Called each time the webview has drawn a section's form (the benchmark waits for it). */
+  onDidShowForm(listener: (section: string, fields: number) => void): { dispose(): void } {
+    this.shownListeners.add(listener);
+    return { dispose: () => this.shownListeners.delete(listener) };
   }
 
   get pending(): readonly FieldChange[] {
@@ -138,6 +155,10 @@ export class DetailsController {
     switch (m.type) {
       case 'ready':
         this.postState();
+        this.postPerf();
+        return;
+      case 'shown':
+        for (const l of [...this.shownListeners]) l(m.section, m.fields);
         return;
       case 'select':
         this.selected = m.section;
@@ -177,11 +198,21 @@ export class DetailsController {
     this.disposed = true;
     if (this.checkTimer) clearTimeout(this.checkTimer);
     this.subscription.dispose();
+    this.perfSubscription?.dispose();
     this.dirtyListeners.clear();
+    this.shownListeners.clear();
   }
 
   private postState(): void {
     if (!this.disposed) this.post({ type: 'state', state: this.state() });
+  }
+
+  /** The whole performance history, when the panel has a source for it. */
+  private postPerf(): void {
+    const perf = this.callbacks.perf;
+    if (!perf || this.disposed) return;
+    this.perfActive = perf.active();
+    this.post({ type: 'perf', perf: { active: this.perfActive, samples: perf.samples() } });
   }
 
   private reply(inReplyTo: number, result: RequestResult): void {

@@ -166,7 +166,8 @@ function renderForm(): void {
       }),
     );
   }
-  fieldsBox.replaceChildren(...[...rows.values()].map((r) => r.element), ...(s.id === 'overview' ? [perfCharts.element] : []));
+  // The performance charts open the Overview, above its long list of settings (virt-manager's Performance page).
+  fieldsBox.replaceChildren(...(s.id === 'overview' ? [perfCharts.element] : []), ...[...rows.values()].map((r) => r.element));
   refresh();
   channel.send({ type: 'shown', section: s.id, fields: rows.size });
 }

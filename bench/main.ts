@@ -9,7 +9,7 @@
 // it as JSON; virsh prints none, so it only has whole-process times), with ratios against
 // python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time next
 // to python3-libvirt's warm time for the same call, the time to a usable SSH connection, and the
-// other benchmarks in this directory (among them the memory of a 2 GiB download to a slow sink). The domains are removed again (pipelined) even when
+// other benchmarks in this directory (among them the memory of a 2 GiB download to a slow sink, and the VM details tab's opening and Apply in VS Code). The domains are removed again (pipelined) even when
 // something fails.
 
 import { spawn } from 'node:child_process';
@@ -27,6 +27,7 @@ import { benchConsoleRelay, formatConsoleBench } from './console';
 import { benchPoolListing, formatPoolListingBench } from './resources';
 import { benchDownloadMemory, formatDownloadMemoryBench } from './transferMemory';
 import { benchTree, formatTreeBench } from './treeBench';
+import { benchDetails, formatDetailsBench } from './detailsBench';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
@@ -429,6 +430,12 @@ async function main(): Promise<void> {
     section('tree in VS Code (bench/treeBench.ts)', formatTreeBench(await benchTree({ uri: URI, domains: DOMAINS, runs: RUNS })));
   } catch (e) {
     section('tree in VS Code (bench/treeBench.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    failed ??= e;
+  }
+  try {
+    section('VM details tab in VS Code (bench/detailsBench.ts)', formatDetailsBench(await benchDetails({ uri: URI, runs: RUNS })));
+  } catch (e) {
+    section('VM details tab in VS Code (bench/detailsBench.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
     failed ??= e;
   }
   process.stdout.write(`\ntotal benchmark time: ${((now() - started) / 1000).toFixed(1)} s\n`);

@@ -27,7 +27,7 @@ SSH_PASSWORD_PORT=2223
 SSH_PASSWORD_USER=libvirt-vms-sshpw
 SYSTEM_URI="qemu:///system"
 PKG_LIST=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
-  dnsmasq-base libxml2-utils netcat-openbsd openssh-server python3-libvirt openssl lvm2)
+  dnsmasq-base libxml2-utils netcat-openbsd openssh-server python3-libvirt openssl lvm2 osinfo-db)
 
 log() { printf '[testenv] %s\n' "$*" >&2; }
 die() { printf '[testenv] ERROR: %s\n' "$*" >&2; exit 1; }

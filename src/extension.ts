@@ -6,6 +6,8 @@ import { ConnectionSecrets } from './connections/connectionSecrets';
 import { ConnectionStore } from './connections/connectionStore';
 import { connectionErrorHints } from './connections/errorHints';
 import { createManagedFactory } from './connections/managedFactory';
+import { OsinfoCatalogs } from './libvirt/osinfo';
+import { parseUri } from './libvirt/uri';
 import { createLog, errorMessage } from './ui/log';
 import { CommandRunner } from './ui/runCommand';
 import { HostsStatusBar } from './ui/statusBar';
@@ -13,6 +15,7 @@ import { createTreeTestApi, type TreeTestApi } from './views/treeTestApi';
 import { TREE_VIEW_ID, VmTree } from './views/vmTree';
 import { VmDetailsPanels } from './webviews/vmDetails/panels';
 import { registerXmlEditor } from './xmlEditor/register';
+import { sshExec } from './xmlEditor/schema/schemaSource';
 
 /** What activate() returns: used by the extension-host tests. */
 export interface ExtensionApi {
@@ -22,6 +25,8 @@ export interface ExtensionApi {
   readonly secrets: ConnectionSecrets;
   /** Answers the VM commands' confirmations and picks in tests (see src/commands/prompts.ts). */
   readonly prompts: PromptSeam;
+  /** The open VM details tabs (tests drive a tab opened by the command). */
+  readonly details: VmDetailsPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -42,9 +47,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       else details.setConnected(entry.config.id, false, s.kind === 'disconnected' ? `${entry.config.name} is disconnected (${s.reason}).` : `${entry.config.name} is not connected.`);
     }),
   );
-  const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details });
+  // The OS lists are read when a details tab first needs one: this machine's osinfo-db, else the host's over SSH.
+  const osinfo = new OsinfoCatalogs((uri) => (parseUri(uri).transport === 'ssh' ? sshExec(uri) : undefined), undefined, (m) => log.warn(m));
+  const { prompts } = registerCommands(context, { context, tree, connections, secrets, runner, log, details, osinfo });
   registerXmlEditor(context, { connections, prompts, log });
-  return { tree: createTreeTestApi(tree), connections, secrets, prompts };
+  return { tree: createTreeTestApi(tree), connections, secrets, prompts, details };
 }
 
 export function deactivate(): void {

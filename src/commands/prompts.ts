@@ -17,6 +17,14 @@ export interface ConfirmRequest {
   readonly button: string;
 }
 
+/** A modal question with several confirming buttons (and Cancel). */
+export interface ChoiceRequest {
+  readonly message: string;
+  readonly detail: string;
+  /** The buttons, the usual choice first. */
+  readonly buttons: readonly string[];
+}
+
 export interface PickRequest<T> {
   readonly title: string;
   readonly placeHolder?: string;
@@ -34,6 +42,8 @@ export interface InputRequest {
 export interface Prompts {
   /** Modal confirmation; true only when the user pressed the named button. */
   confirm(req: ConfirmRequest): Promise<boolean>;
+  /** Modal question; the pressed button, or undefined for Cancel. */
+  choose(req: ChoiceRequest): Promise<string | undefined>;
   pickOne<T>(req: PickRequest<T>): Promise<PickItem<T> | undefined>;
   /** Items with `picked: true` start selected. */
   pickMany<T>(req: PickRequest<T>): Promise<readonly PickItem<T>[] | undefined>;
@@ -43,6 +53,7 @@ export interface Prompts {
 /** Test answers; a missing method falls back to the real UI. */
 export interface PromptResponder {
   confirm?(req: ConfirmRequest): boolean | Promise<boolean>;
+  choose?(req: ChoiceRequest): string | undefined | Promise<string | undefined>;
   pickOne?(req: PickRequest<unknown>): PickItem<unknown> | undefined | Promise<PickItem<unknown> | undefined>;
   pickMany?(req: PickRequest<unknown>): readonly PickItem<unknown>[] | undefined | Promise<readonly PickItem<unknown>[] | undefined>;
   input?(req: InputRequest): string | undefined | Promise<string | undefined>;
@@ -50,6 +61,7 @@ export interface PromptResponder {
 
 export type PromptRecord =
   | { readonly kind: 'confirm'; readonly req: ConfirmRequest }
+  | { readonly kind: 'choose'; readonly req: ChoiceRequest }
   | { readonly kind: 'pickOne' | 'pickMany'; readonly req: PickRequest<unknown> }
   | { readonly kind: 'input'; readonly req: InputRequest };
 
@@ -69,6 +81,9 @@ export const vscodePrompts: Prompts = {
   async confirm(req) {
     const choice = await vscode.window.showWarningMessage(req.message, { modal: true, detail: req.detail }, req.button);
     return choice === req.button;
+  },
+  async choose(req) {
+    return vscode.window.showWarningMessage(req.message, { modal: true, detail: req.detail }, ...req.buttons);
   },
   async pickOne<T>(req: PickRequest<T>) {
     return vscode.window.showQuickPick([...req.items], { title: req.title, placeHolder: req.placeHolder, matchOnDescription: true });
@@ -115,6 +130,15 @@ export class PromptSeam implements Prompts {
     this.history.push({ kind: 'confirm', req });
     const r = this.responder;
     return r?.confirm ? r.confirm(req) : this.ui.confirm(req);
+  }
+
+  async choose(req: ChoiceRequest): Promise<string | undefined> {
+    this.history.push({ kind: 'choose', req });
+    const r = this.responder;
+    if (!r?.choose) return this.ui.choose(req);
+    const answer = await r.choose(req);
+    if (answer !== undefined && !req.buttons.includes(answer)) throw new Error(`The test responder pressed "${answer}", which was not offered`);
+    return answer;
   }
 
   async pickOne<T>(req: PickRequest<T>): Promise<PickItem<T> | undefined> {

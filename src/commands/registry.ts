@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { ConnectionSecrets } from '../connections/connectionSecrets';
 import type { CommandRunner } from '../ui/runCommand';
 import type { VmTree } from '../views/vmTree';
+import type { OsinfoCatalogs } from '../libvirt/osinfo';
 import type { VmDetailsPanels } from '../webviews/vmDetails/panels';
 import { connectionCommands } from './connectionCommands';
 import { consoleCommands } from './consoleCommands';
@@ -31,6 +32,8 @@ export interface CommandDeps {
   readonly prompts: Prompts;
   /** The open VM details tabs. */
   readonly details: VmDetailsPanels;
+  /** libosinfo's OS lists per host (read on first use). */
+  readonly osinfo: OsinfoCatalogs;
 }
 
 /** What extension.ts passes in; a PromptSeam is made here when none is given. */

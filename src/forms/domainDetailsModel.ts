@@ -6,6 +6,7 @@
 
 import type { Connection, DomainRef } from '../libvirt/connection';
 import {
+  VirConnectListAllStoragePoolsFlags,
   VirDomainDefineFlags,
   VirDomainDeviceModifyFlags,
   VirDomainEventType,
@@ -15,17 +16,27 @@ import {
 import { parseDomainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
 import { checkDomain, type Problem } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
+import { readValues } from '../libvirt/xml/kinds/access';
+import { checkCpusOnHost, type CpuHostFacts } from '../libvirt/xml/kinds/cpuTuning';
+import { cpus as cpusSection } from '../libvirt/xml/kinds/domain';
+import { osinfoOptions, type OsinfoEntry } from '../libvirt/osinfo';
+import { describedDevices } from '../libvirt/xml/kinds/registry';
 import { applyChanges, removeDevice, sectionTarget } from './apply';
+import { deleteRemovedStorage, describeVolume, deviceStorage, sameVolume, type StorageConnection } from './deviceStorage';
+import { readHostInfo, withHostInfo, type HostInfoConnection } from './hostInfo';
 import {
   ApplyRefusedError,
   type ApplyOutcome,
   type DetailsModel,
   type DetailsSnapshot,
+  type DeviceStorage,
   type FieldChange,
+  type FieldOption,
+  type FormValue,
   type FieldProblem,
 } from './formSchema';
 import { planApply, type LiveAction } from './livePlan';
-import { buildSections } from './sections';
+import { buildSections, type OptionLists } from './sections';
 
 export type DetailsConnection = Pick<
   Connection,
@@ -43,13 +54,20 @@ export type DetailsConnection = Pick<
   | 'domainHasManagedSaveImage'
   | 'connectGetDomainCapabilities'
   | 'onDomainEvent'
->;
+  | 'nodeGetInfo'
+  | 'connectListAllStoragePools'
+  | 'storagePoolListAllVolumes'
+> &
+  StorageConnection &
+  HostInfoConnection;
 
 export interface DomainDetailsOptions {
   /** The words for a domain state ("running", "shut off"…), as the tree says them. */
   stateLabel(state: number, hasManagedSave: boolean): string;
   /** Domain capabilities per emulator/arch/machine/type, shared by the panels of one connection. */
   readonly capabilitiesCache?: Map<string, Promise<DomainCapabilities | undefined>>;
+  /** libosinfo's OS list for this host (the OS field offers it); absent: free text. */
+  readonly osinfo?: { entries(): Promise<readonly OsinfoEntry[] | undefined> };
 }
 
 function errorText(e: unknown): string {
@@ -93,6 +111,7 @@ export class DomainDetailsModel implements DetailsModel {
   /** While our own Apply runs, its define/rename events are not changes made elsewhere. */
   private applying = 0;
   private readonly capsCache: Map<string, Promise<DomainCapabilities | undefined>>;
+  private hostCpus: Promise<number | undefined> | undefined;
   /** Settles once the server delivers the events of the latest onDidChangeDefinition listener. */
   eventsReady: Promise<void> = Promise.resolve();
 
@@ -121,13 +140,21 @@ export class DomainDetailsModel implements DetailsModel {
     ]);
     this.lastXml = xml;
     const d = DomainXml.parse(xml);
-    const caps = await this.capabilities(d);
-    const running = await this.conn.domainIsActive(this.dom);
-    const sections = buildSections(d, caps, {
-      state: this.opts.stateLabel(state.state, managedSave),
-      ...(autostart !== undefined ? { autostart } : {}),
-    });
-    return { sections, problems: checkDomain(d).map(toFieldProblem), running };
+    const [caps, running, lists] = await Promise.all([this.capabilities(d), this.conn.domainIsActive(this.dom), this.optionLists()]);
+    const host = await readHostInfo(this.conn, this.dom, running);
+    const sections = withHostInfo(
+      buildSections(
+        d,
+        caps,
+        {
+          state: this.opts.stateLabel(state.state, managedSave),
+          ...(autostart !== undefined ? { autostart } : {}),
+        },
+        lists,
+      ),
+      host,
+    );
+    return { sections, problems: [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))], running };
   }
 
   async check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]> {
@@ -139,7 +166,12 @@ export class DomainDetailsModel implements DetailsModel {
       if (ApplyRefusedError.is(e)) return e.problems;
       throw e;
     }
-    const problems = checkDomain(d).map(toFieldProblem);
+    // A change of a device's identity (its MAC, its target) must not move its problems elsewhere:
+    // they stay on the section the panel shows.
+    const renamed = identityRenames(DomainXml.parse(base), d);
+    const problems = [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))].map((p) =>
+      renamed.has(p.section) ? { ...p, section: renamed.get(p.section)! } : p,
+    );
     const rename = changes.find((c) => c.section === 'overview' && c.field === 'name');
     if (rename && rename.value !== this.dom.name) {
       if (typeof rename.value !== 'string' || rename.value.trim() === '') problems.push({ section: 'overview', field: 'name', severity: 'error', message: 'The name cannot be empty.' });
@@ -160,13 +192,26 @@ export class DomainDetailsModel implements DetailsModel {
     }
   }
 
-  async remove(section: string): Promise<ApplyOutcome> {
+  async remove(section: string, opts: { readonly deleteStorage?: DeviceStorage } = {}): Promise<ApplyOutcome> {
     this.applying++;
     try {
-      return await this.removeNow(section);
+      return await this.removeNow(section, opts.deleteStorage);
     } finally {
       this.applying--;
     }
+  }
+
+  async storageOf(section: string): Promise<DeviceStorage | undefined> {
+    return deviceStorage(this.conn, this.dom, DomainXml.parse(await this.readXml()), section);
+  }
+
+  async fieldAction(section: string, field: string, changes: readonly FieldChange[]): Promise<FormValue> {
+    // Over the pending changes, so a generated value does not collide with an edited one.
+    const d = applyChanges(this.lastXml ?? (await this.readXml()), changes);
+    const t = sectionTarget(d, section);
+    const action = t?.fields.find((f) => f.id === field)?.action;
+    if (!t || !action) throw new ApplyRefusedError(`${t?.title ?? section} has no action on '${field}'`, [{ section, field, severity: 'error', message: 'No action here' }]);
+    return action.run(d, t.element);
   }
 
   onDidChangeDefinition(listener: () => void): { dispose(): void } {
@@ -254,10 +299,28 @@ export class DomainDetailsModel implements DetailsModel {
     }
   }
 
-  private async removeNow(section: string): Promise<ApplyOutcome> {
+  private async removeNow(section: string, deleteStorage: DeviceStorage | undefined): Promise<ApplyOutcome> {
     const before = await this.readXml();
     const d = DomainXml.parse(before);
     const title = sectionTarget(d, section)?.title ?? section;
+    if (deleteStorage) {
+      // Checked again after the confirmation: still this device's storage, still used by nobody else.
+      const now = await deviceStorage(this.conn, this.dom, d, section);
+      const refuse = (why: string): never => {
+        throw new ApplyRefusedError(`${why} (checked again after the confirmation)`, [{ section, severity: 'error', message: why }]);
+      };
+      if (!now || !sameVolume(now, deleteStorage) || !deleteStorage.volume) refuse(`${title} no longer uses ${deleteStorage.label}`);
+      else if (now.keepReason !== undefined) refuse(`${deleteStorage.label} cannot be deleted: ${now.keepReason}`);
+    }
+    const removed = await this.removeDevice(section, d, title);
+    if (!deleteStorage?.volume) return removed;
+    const running = await this.conn.domainIsActive(this.dom);
+    const kept = await deleteRemovedStorage(this.conn, this.dom, deleteStorage, await this.readXml(), running ? await this.conn.domainGetXmlDesc(this.dom, 0) : undefined).catch((e: unknown) => `deleting it failed: ${errorText(e)}`);
+    const what = describeVolume(deleteStorage.volume);
+    return kept === undefined ? { ...removed, appliedLive: [...removed.appliedLive, `Deleted ${what}`] } : { ...removed, nextBoot: [...removed.nextBoot, `Kept ${what}: ${kept}`] };
+  }
+
+  private async removeDevice(section: string, d: DomainXml, title: string): Promise<ApplyOutcome> {
     try {
       removeDevice(d, section);
     } catch (e) {
@@ -281,6 +344,33 @@ export class DomainDetailsModel implements DetailsModel {
     }
   }
 
+  /** The host's CPU count and CPU feature names, for the CPUs section's checks. */
+  private async hostProblems(d: DomainXml): Promise<FieldProblem[]> {
+    this.hostCpus ??= this.conn.nodeGetInfo().then(
+      (i) => i.cpus,
+      () => undefined,
+    );
+    const [hostCpus, caps] = await Promise.all([this.hostCpus, this.capabilities(d)]);
+    const facts: CpuHostFacts = { ...(hostCpus !== undefined ? { hostCpus } : {}), ...(caps ? { knownFeatures: caps.cpu.hostModel.features } : {}) };
+    return checkCpusOnHost(readValues(cpusSection.fields, d, d.element), facts).map((r) => ({ section: 'cpus', field: r.field, severity: r.severity ?? 'error', message: r.message }));
+  }
+
+  /** The OS list and the paths of the volumes of the host's active pools (one listing per load). */
+  private async optionLists(): Promise<OptionLists> {
+    const [os, volumes] = await Promise.all([this.opts.osinfo?.entries().catch(() => undefined), this.volumePaths().catch(() => undefined)]);
+    return { ...(os ? { osinfo: osinfoOptions(os) } : {}), ...(volumes && volumes.length > 0 ? { volumes } : {}) };
+  }
+
+  /** Volumes whose key is their path (directory, file system and logical pools). */
+  private async volumePaths(): Promise<FieldOption[]> {
+    const pools = await this.conn.connectListAllStoragePools(VirConnectListAllStoragePoolsFlags.ACTIVE);
+    const vols = (await Promise.all(pools.map((p) => this.conn.storagePoolListAllVolumes(p).catch(() => [])))).flat();
+    return vols
+      .filter((v) => v.key.startsWith('/'))
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map((v) => ({ value: v.key, label: v.key, detail: `${v.name} in pool ${v.pool}` }));
+  }
+
   private readXml(): Promise<string> {
     return this.conn.domainGetXmlDesc(this.dom, VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE);
   }
@@ -301,6 +391,19 @@ export class DomainDetailsModel implements DetailsModel {
     }
     return p;
   }
+}
+
+/** New device identity -> the identity before the changes (changes neither add nor remove devices). */
+function identityRenames(before: DomainXml, after: DomainXml): Map<string, string> {
+  const a = describedDevices(before);
+  const b = describedDevices(after);
+  const out = new Map<string, string>();
+  if (a.length !== b.length) return out;
+  b.forEach((d, i) => {
+    const was = a[i]?.id;
+    if (was !== undefined && was !== d.id) out.set(d.id, was);
+  });
+  return out;
 }
 
 /** "Section: Field" for each change, as the panel reports an Apply. */

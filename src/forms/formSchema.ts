@@ -14,6 +14,11 @@ export type WidgetKind =
   /** One of `options` (or free text when `allowCustom`). */
   | 'select'
   | 'textarea'
+  /**
+   * Some of `options`, in an order the user chooses (the boot order): checkboxes to choose, drag
+   * and drop or Alt+Up/Down to order. The value is the chosen option values, first to last, one per line.
+   */
+  | 'order'
   /** Shown, never edited (UUID, state, host device address…). */
   | 'readonly';
 
@@ -22,6 +27,16 @@ export interface FieldOption {
   readonly label: string;
   /** Offered but not selectable, with the reason (e.g. a CPU model the host cannot run). */
   readonly disabledReason?: string;
+  /** A second, dimmer line (a disk's path, a NIC's network, an OS's libosinfo id). */
+  readonly detail?: string;
+}
+
+/** A button next to a field that asks the host for a new value ("Generate new MAC"). */
+export interface FieldAction {
+  readonly id: string;
+  readonly label: string;
+  /** A codicon name (without `codicon-`). */
+  readonly icon?: string;
 }
 
 /** A field's value as the form holds it; undefined means "not set" (the XML default applies). */
@@ -60,6 +75,7 @@ export interface FormField {
   /** Shown (and applied) only while the condition holds over the section's current values. */
   readonly when?: Condition;
   readonly apply: ApplyMode;
+  readonly action?: FieldAction;
 }
 
 /** One entry of the details panel's list: a domain section (Overview, CPUs…) or one device. */
@@ -130,10 +146,27 @@ export interface DetailsModel {
   check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]>;
   /** Applies all changes or none; a refusal throws ApplyRefusedError and changes nothing. */
   apply(changes: readonly FieldChange[]): Promise<ApplyOutcome>;
-  /** Removes a device (hot-unplug on a running VM where libvirt allows). */
-  remove(section: string): Promise<ApplyOutcome>;
+  /**
+   * Removes a device (hot-unplug on a running VM where libvirt allows); with `deleteStorage`, also
+   * deletes that volume, after checking again that it is still the device's and nobody uses it.
+   */
+  remove(section: string, opts?: { readonly deleteStorage?: DeviceStorage }): Promise<ApplyOutcome>;
+  /** The storage a device uses (a disk's image), with whether it could be deleted with it. */
+  storageOf?(section: string): Promise<DeviceStorage | undefined>;
+  /** Runs a field's action ("Generate new MAC") over the pending changes; returns the field's new value. */
+  fieldAction?(section: string, field: string, changes: readonly FieldChange[]): Promise<FormValue>;
   /** Fires when the definition changed outside the panel. */
   onDidChangeDefinition(listener: () => void): { dispose(): void };
+}
+
+/** The storage behind a device (a disk's image file or volume), as a removal offers to delete it. */
+export interface DeviceStorage {
+  /** How the user knows it: the path, or pool/volume. */
+  readonly label: string;
+  /** The storage pool volume it is, when it is one (only such storage can be deleted). */
+  readonly volume?: { readonly pool: string; readonly name: string; readonly path?: string };
+  /** Why it is kept even if asked (not in a pool, another VM uses it, shareable…); undefined when it can go. */
+  readonly keepReason?: string;
 }
 
 /** An Apply that libvirt or the checks refused: nothing was changed on the host. */

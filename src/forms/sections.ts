@@ -4,9 +4,9 @@
 import { DomainCapabilities, deviceEnum } from '../libvirt/xml/capabilities';
 import type { DomainXml } from '../libvirt/xml/domainXml';
 import { isField, readValues } from '../libvirt/xml/kinds/access';
-import { DOMAIN_SECTIONS } from '../libvirt/xml/kinds/domain';
+import { bootableDevices, DOMAIN_SECTIONS } from '../libvirt/xml/kinds/domain';
 import { describedDevices } from '../libvirt/xml/kinds/registry';
-import type { FieldDescription, Values } from '../libvirt/xml/kinds/types';
+import type { FieldDescription, OptionListName, Values } from '../libvirt/xml/kinds/types';
 import { summarizeParsed } from '../libvirt/xml/summary';
 import { type FieldOption, type FormField, type FormSection, type FormValue, holds } from './formSchema';
 
@@ -17,12 +17,16 @@ export interface HostFacts {
   readonly autostart?: boolean;
 }
 
+/** Option lists gathered from the host for `optionsFrom: { list }` fields (absent: free text). */
+export type OptionLists = Readonly<Partial<Record<OptionListName, readonly FieldOption[]>>>;
+
 const plain = (values: readonly string[]): FieldOption[] => values.map((value) => ({ value, label: value }));
 
 /** The options a field offers on this host (capability lists replace static ones when the host has any). */
-export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | undefined): readonly FieldOption[] | undefined {
+export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | undefined, lists: OptionLists = {}): readonly FieldOption[] | undefined {
   const base = f.options ?? (isField(f.xml) && f.xml.values ? plain(f.xml.values) : undefined);
   const src = f.optionsFrom;
+  if (src && 'list' in src) return lists[src.list] ?? base;
   if (!src || !caps) return base;
   const labelled = (values: readonly string[]): FieldOption[] => values.map((value) => base?.find((o) => o.value === value) ?? { value, label: value });
   if ('device' in src) {
@@ -57,11 +61,11 @@ export function resolveOptions(f: FieldDescription, caps: DomainCapabilities | u
 }
 
 /** The serialisable field of a description, over the section's current values. */
-export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined): FormField {
-  let options = resolveOptions(f, caps);
-  // The current value is always offered, even when the host does not list it.
+export function formField(f: FieldDescription, values: Values, caps: DomainCapabilities | undefined, lists: OptionLists = {}, domainOptions?: readonly FieldOption[]): FormField {
+  let options = f.widget === 'order' ? domainOptions : resolveOptions(f, caps, lists);
+  // The current value is always offered, even when the host does not list it (an order's value is a list of options).
   const cur = values[f.id];
-  if (options && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
+  if (options && f.widget !== 'order' && cur !== undefined && typeof cur === 'string' && !options.some((o) => o.value === cur)) options = [...options, { value: cur, label: cur }];
   const live = f.apply === 'live' || (f.liveWhen !== undefined && holds(f.liveWhen, values));
   return {
     id: f.id,
@@ -77,6 +81,7 @@ export function formField(f: FieldDescription, values: Values, caps: DomainCapab
     ...(f.required ? { required: true } : {}),
     ...(f.when ? { when: f.when } : {}),
     apply: live ? 'live' : 'next-boot',
+    ...(f.action ? { action: { id: f.action.id, label: f.action.label, ...(f.action.icon ? { icon: f.action.icon } : {}) } } : {}),
   };
 }
 
@@ -87,19 +92,24 @@ function withHost(fields: readonly FieldDescription[], values: Values, host: Hos
 }
 
 /** The details panel's sections: Overview, OS, CPUs, Memory, Boot Options, then the devices in the tree's order. */
-export function buildSections(dom: DomainXml, caps?: DomainCapabilities, host: HostFacts = {}): FormSection[] {
+export function buildSections(dom: DomainXml, caps?: DomainCapabilities, host: HostFacts = {}, lists: OptionLists = {}): FormSection[] {
   const summary = summarizeParsed(dom);
   const byKey = new Map(summary.sections.map((s) => [s.key, s]));
   const out: FormSection[] = [];
+  // What an 'order' widget orders: the devices the VM can boot from, as the tree names them.
+  const bootChoices = bootableDevices(dom).map((d): FieldOption => {
+    const row = byKey.get(d.id);
+    return { value: d.id, label: row?.label ?? d.id, ...(row?.description ? { detail: row.description } : {}) };
+  });
   for (const s of DOMAIN_SECTIONS) {
     const values = withHost(s.fields, readValues(s.fields, dom, dom.element), host);
-    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps)), values, removable: false });
+    out.push({ id: s.id, title: s.title, icon: s.icon, description: byKey.get(s.id)?.description ?? '', fields: s.fields.map((f) => formField(f, values, caps, lists, bootChoices)), values, removable: false });
   }
   const devices = new Map(describedDevices(dom).map((d) => [d.id, d]));
   for (const row of summary.sections) {
     const d = devices.get(row.key);
     if (!d) continue;
-    out.push({ id: d.id, title: row.label, icon: row.icon, description: row.description, fields: d.description.fields.map((f) => formField(f, d.values, caps)), values: d.values, removable: true });
+    out.push({ id: d.id, title: row.label, icon: row.icon, description: row.description, fields: d.description.fields.map((f) => formField(f, d.values, caps, lists)), values: d.values, removable: true });
   }
   return out;
 }

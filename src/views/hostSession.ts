@@ -3,9 +3,11 @@
 
 import type * as vscode from 'vscode';
 import type { ConnectionConfig } from '../connections/connectionConfig';
-import { VirConnectListAllDomainsFlags, VirDomainEventType, VirDomainStatsTypes } from '../libvirt/generated/libvirtConstants';
+import { VirConnectListAllDomainsFlags, VirDomainEventType } from '../libvirt/generated/libvirtConstants';
+import { PERF_STATS, TREE_STATS } from './statsGroups';
 import type { DomainRef } from '../libvirt/refs';
 import type { TypedParams } from '../libvirt/typedParams';
+import { perfCounters, PerfTracker, type PerfCounters, type PerfSource, type PerfUpdate } from '../libvirt/domainPerf';
 import { errorMessage } from '../ui/log';
 import { Coalescer } from './coalescer';
 import { summarizeDomainXml, type DomainSummary } from '../libvirt/xml/summary';
@@ -32,9 +34,6 @@ export interface VmSnapshot {
   /** Whether libvirtd starts the VM when it starts (from the bulk AUTOSTART listing). */
   readonly autostart: boolean;
 }
-
-/** Stats groups of the one bulk call per refresh (virDomainStatsTypes). */
-export const TREE_STATS = VirDomainStatsTypes.STATE | VirDomainStatsTypes.CPU_TOTAL | VirDomainStatsTypes.BALLOON | VirDomainStatsTypes.VCPU;
 
 type DomainEventKind = DomainEvent['kind'];
 /** Event kinds that change the domain XML (so the hardware list and tooltip must reload). */
@@ -81,6 +80,8 @@ export class HostSession implements Disposable {
   private lastFailure: Extract<ConnectionState, { kind: 'disconnected' }> | undefined;
   private shownKey: string | undefined;
   private details: HostDetails | undefined;
+  private readonly perf = new PerfTracker();
+  private readonly perfWatchers = new Map<string, Set<(u: PerfUpdate) => void>>();
 
   constructor(
     readonly config: ConnectionConfig,
@@ -160,6 +161,36 @@ export class HostSession implements Disposable {
       this.vmNodes.set(uuid, node);
     }
     return node;
+  }
+
+  /** Whether a details panel shows the performance of one of this connection's VMs. */
+  get perfWatched(): boolean {
+    return this.perfWatchers.size > 0;
+  }
+
+  /** The performance of one VM, fed by this session's bulk stats refreshes (never a call of its own). */
+  perfSource(uuid: string): PerfSource {
+    return {
+      samples: () => this.perf.samples(uuid),
+      active: () => (this.vms.get(uuid)?.ref.id ?? -1) !== -1,
+      watch: (listener) => {
+        const first = !this.perfWatched;
+        let set = this.perfWatchers.get(uuid);
+        if (!set) this.perfWatchers.set(uuid, (set = new Set()));
+        set.add(listener);
+        this.ctx.statsDemandChanged();
+        // Read the disk and network counters now, so the first rates come one interval later.
+        if (first) void this.refresh();
+        return {
+          dispose: () => {
+            const s = this.perfWatchers.get(uuid);
+            if (!s?.delete(listener)) return;
+            if (s.size === 0) this.perfWatchers.delete(uuid);
+            this.ctx.statsDemandChanged();
+          },
+        };
+      },
+    };
   }
 
   /** When this window saw the VM start (libvirt reports no uptime). */
@@ -306,9 +337,10 @@ export class HostSession implements Disposable {
     const conn = this.connection();
     if (!conn) return fired;
     let next: Map<string, VmSnapshot>;
+    const readings = new Map<string, PerfCounters>();
     try {
       const [stats, saved, autostart] = await Promise.all([
-        conn.connectGetAllDomainStats(TREE_STATS, 0),
+        conn.connectGetAllDomainStats(TREE_STATS | (this.perfWatched ? PERF_STATS : 0), 0),
         conn.connectListAllDomains(VirConnectListAllDomainsFlags.MANAGEDSAVE),
         conn.connectListAllDomains(VirConnectListAllDomainsFlags.AUTOSTART),
       ]);
@@ -329,6 +361,7 @@ export class HostSession implements Disposable {
           tags: this.tags.get(dom.uuid) ?? [],
           autostart: autostartSet.has(dom.uuid),
         });
+        readings.set(dom.uuid, perfCounters(params, Date.now(), dom.id !== -1));
       }
     } catch (err) {
       if (this.connection() !== conn || this.disposed) return fired;
@@ -344,6 +377,7 @@ export class HostSession implements Disposable {
     this.vms = next;
     this.loaded = true;
     this.loadError = undefined;
+    this.updatePerf(readings);
     const structural = firstLoad || prev.size !== next.size || [...next.keys()].some((k) => !prev.has(k));
     for (const uuid of prev.keys()) if (!next.has(uuid)) this.vmNodes.delete(uuid);
     if (structural && this.ctx.filter.tags.length > 0) void this.loadTagsForFilter();
@@ -364,6 +398,14 @@ export class HostSession implements Disposable {
     }
     if (changed.length > 0) this.ctx.fire(changed);
     return fired;
+  }
+
+  private updatePerf(readings: ReadonlyMap<string, PerfCounters>): void {
+    const added = this.perf.update(readings);
+    for (const [uuid, listeners] of this.perfWatchers) {
+      const update: PerfUpdate = { active: readings.get(uuid)?.active ?? false, sample: added.get(uuid) };
+      for (const l of [...listeners]) l(update);
+    }
   }
 
   /** With a state, tag or name filter, a change can move a VM in or out of the list. */

@@ -4,8 +4,10 @@ import type { HostSession } from './hostSession';
 export const STATS_INTERVAL_SETTING = 'libvirtVms.statsInterval';
 
 /**
- * Refreshes the bulk stats (vCPUs, memory, state) of every connected host at the configured
- * interval, only while the tree is visible. Events keep state current in between.
+ * Refreshes the bulk stats (vCPUs, memory, state; disk and network bytes while a details panel
+ * shows performance) at the configured interval: every connected host while the tree is visible,
+ * and while it is hidden only the hosts whose VMs a details panel shows. Still one bulk call per
+ * host per interval, whoever needs it. Events keep state current in between.
  */
 export class StatsPoller implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -14,9 +16,13 @@ export class StatsPoller implements vscode.Disposable {
   constructor(
     private readonly view: vscode.TreeView<unknown>,
     private readonly sessions: () => readonly HostSession[],
+    onDidChangeDemand: vscode.Event<void>,
   ) {
     this.disposables.push(
       view.onDidChangeVisibility(() => this.reschedule()),
+      onDidChangeDemand(() => {
+        if (this.timer === undefined) this.reschedule();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(STATS_INTERVAL_SETTING)) this.reschedule();
       }),
@@ -29,17 +35,23 @@ export class StatsPoller implements vscode.Disposable {
     return typeof s === 'number' && Number.isFinite(s) && s > 0 ? Math.max(1, s) * 1000 : 0;
   }
 
+  /** The sessions to refresh now. */
+  private due(): HostSession[] {
+    const connected = this.sessions().filter((s) => s.connection() !== undefined);
+    return this.view.visible ? connected : connected.filter((s) => s.perfWatched);
+  }
+
   private reschedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const ms = this.intervalMs();
-    if (!this.view.visible || ms === 0) return;
+    if (ms === 0 || (!this.view.visible && !this.sessions().some((s) => s.perfWatched))) return;
     this.timer = setTimeout(() => void this.tick(), ms);
   }
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    await Promise.all(this.sessions().filter((s) => s.connection() !== undefined).map((s) => s.refresh()));
+    await Promise.all(this.due().map((s) => s.refresh()));
     if (this.timer === undefined) this.reschedule();
   }
 

@@ -29,4 +29,6 @@ export interface TreeContext {
   fire(nodes: readonly TreeNode[] | undefined): void;
   readonly filter: VmFilter;
   readonly log: vscode.LogOutputChannel;
+  /** A session started or stopped needing stats refreshes while the tree is hidden (details panels). */
+  statsDemandChanged(): void;
 }

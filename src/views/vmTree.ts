@@ -23,7 +23,7 @@ export class VmTree implements vscode.Disposable {
     this.disposables.push(
       this.provider,
       this.view,
-      new StatsPoller(this.view, () => this.provider.sessionList()),
+      new StatsPoller(this.view, () => this.provider.sessionList(), this.provider.onDidChangeStatsDemand),
       this.view.onDidChangeVisibility((e) => {
         if (e.visible) for (const s of this.provider.sessionList()) s.ensureStarted();
       }),

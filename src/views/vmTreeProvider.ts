@@ -20,6 +20,9 @@ export interface ConnectionSource {
 export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeContext, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
+  private readonly demandEmitter = new vscode.EventEmitter<void>();
+  /** Fires when a session starts or stops needing stats while the tree is hidden. */
+  readonly onDidChangeStatsDemand = this.demandEmitter.event;
   private readonly sessions = new Map<string, HostSession>();
   private readonly subscription: vscode.Disposable;
   private currentFilter: VmFilter = parseFilter('');
@@ -61,6 +64,10 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     this.emitter.fire(nodes === undefined ? undefined : [...nodes]);
   }
 
+  statsDemandChanged(): void {
+    this.demandEmitter.fire();
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return node.getTreeItem();
   }
@@ -87,6 +94,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     for (const s of this.sessions.values()) s.dispose();
     this.sessions.clear();
     this.emitter.dispose();
+    this.demandEmitter.dispose();
   }
 
   /** Keeps one session per saved connection; a renamed or replaced connection gets a new one. */

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { DomainRef, StorageVolRef } from '../../libvirt/connection';
 import { VirDomainState, VirDomainXMLFlags } from '../../libvirt/generated/libvirtConstants';
-import { isNoStorageVol, isNoSuchFile } from '../../libvirt/rpc/errors';
+import { diskVolumeOf } from '../../libvirt/resources/domainUsage';
+import { isNoSuchFile } from '../../libvirt/rpc/errors';
 import { UserCancelledError } from '../../ui/cancel';
 import { errorMessage } from '../../ui/log';
 import type { CommandHandler } from '../commandHandler';
@@ -68,17 +69,8 @@ async function notCopyable(t: CloneSource, disk: DomainDisk): Promise<Error> {
 }
 
 /** The storage volume behind a disk, looked up by path (or pool/volume for type='volume'). */
-export async function diskVolume(t: CloneSource, disk: DomainDisk): Promise<StorageVolRef | undefined> {
-  try {
-    if (disk.pool !== undefined && disk.volume !== undefined) {
-      return await t.conn.storageVolLookupByName(await t.conn.storagePoolLookupByName(disk.pool), disk.volume);
-    }
-    if (disk.path !== undefined) return await t.conn.storageVolLookupByPath(disk.path);
-    return undefined;
-  } catch (err) {
-    if (isNoStorageVol(err)) return undefined;
-    throw err;
-  }
+export function diskVolume(t: CloneSource, disk: DomainDisk): Promise<StorageVolRef | undefined> {
+  return diskVolumeOf(t.conn, disk);
 }
 
 export interface CloneResult {

@@ -5,7 +5,7 @@
 
 import { DomainDisk, diskHasSource, diskIsPrivate, diskLabel } from '../domainXmlFacts';
 import { VirDomainUndefineFlagsValues as DomainUndefine } from '../../libvirt/generated/libvirtConstants';
-import type { VolumeUse } from '../../libvirt/resources/domainUsage';
+import { describeUses, type VolumeUse } from '../../libvirt/resources/domainUsage';
 
 export interface DiskChoice {
   readonly disk: DomainDisk;
@@ -22,10 +22,7 @@ export interface DiskChoices {
   readonly unmanaged: DomainDisk[];
 }
 
-/** "used by vm-x, backing file of vm-y's disk". */
-export function describeUses(uses: readonly VolumeUse[]): string {
-  return uses.map((u) => (u.how === 'disk' ? `used by ${u.dom.name}` : `backing file of ${u.dom.name}'s disk`)).join(', ');
-}
+export { describeUses };
 
 export function diskChoices(
   disks: readonly DomainDisk[],

@@ -3,9 +3,10 @@
 
 import * as vscode from 'vscode';
 import { sectionTarget } from '../../forms/apply';
-import type { FieldChange } from '../../forms/formSchema';
+import { describeVolume } from '../../forms/deviceStorage';
+import type { DeviceStorage, FieldChange, FormSection } from '../../forms/formSchema';
 import { DomainXml } from '../../libvirt/xml/domainXml';
-import type { DetailsCallbacks } from '../../webviews/vmDetails/controller';
+import type { DetailsCallbacks, RemoveAnswer } from '../../webviews/vmDetails/controller';
 import type { CommandHandler } from '../commandHandler';
 import type { CommandDeps } from '../registry';
 import { resolveTarget } from '../vmTargets';
@@ -51,15 +52,40 @@ async function showDiff(model: DomainDetailsModel, pending: readonly FieldChange
   await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${model.title}: on the host ↔ with your changes`);
 }
 
+export const REMOVE = 'Remove';
+export const REMOVE_AND_DELETE = 'Remove and Delete Storage';
+
+/**
+ * The removal's question. A disk whose storage can be deleted gets a second button that names the
+ * volume; otherwise the question says what is kept and why.
+ */
+async function confirmRemove(deps: CommandDeps, vm: string, section: FormSection, storage: DeviceStorage | undefined): Promise<RemoveAnswer> {
+  const message = `Remove ${section.title} from ${vm}?`;
+  const removed = `${section.title} is removed from the VM's definition${section.id.startsWith('disk:') || section.id.startsWith('interface:') ? ' (and unplugged if the VM is running)' : ''}.`;
+  if (!storage?.volume || storage.keepReason !== undefined) {
+    const kept = storage ? `\nIts storage ${storage.label} is kept${storage.keepReason !== undefined ? `: ${storage.keepReason}` : ''}.` : '';
+    return deps.prompts.confirm({ message, detail: `${removed}${kept}`, button: REMOVE });
+  }
+  const detail = [
+    removed,
+    `"${REMOVE}" keeps its storage: ${storage.label}.`,
+    `"${REMOVE_AND_DELETE}" also deletes ${describeVolume(storage.volume)} for good. It is checked again first: nothing is deleted if another VM uses it or the running VM still has it attached.`,
+  ].join('\n');
+  const choice = await deps.prompts.choose({ message, detail, buttons: [REMOVE, REMOVE_AND_DELETE] });
+  return choice === REMOVE_AND_DELETE ? 'deleteStorage' : choice === REMOVE;
+}
+
 /** What the details tab of one VM may ask of the rest of the product. */
-function callbacks(deps: CommandDeps, connectionId: string, model: DomainDetailsModel): DetailsCallbacks {
+function callbacks(deps: CommandDeps, connectionId: string, uuid: string, model: DomainDetailsModel): DetailsCallbacks {
+  // The charts follow the tree's bulk stats of this connection; no call of their own.
+  const perf = deps.tree.session(connectionId)?.perfSource(uuid);
   return {
     openXml: (section) => openXmlAt(connectionId, model, section),
     showDiff: (pending) => showDiff(model, pending),
     addHardware: () => void vscode.window.showInformationMessage('Adding hardware from the details tab is not available yet; use Edit XML.'),
-    confirmRemove: (section) =>
-      deps.prompts.confirm({ message: `Remove ${section.title} from ${model.title}?`, detail: `${section.title} is removed from the VM's definition.`, button: 'Remove' }),
+    confirmRemove: (section, storage) => confirmRemove(deps, model.title, section, storage),
     log: deps.log,
+    ...(perf ? { perf } : {}),
   };
 }
 
@@ -70,8 +96,8 @@ export const openDetailsVm: CommandHandler = async (deps, node, selected) => {
   const panel = await deps.details.show({
     connectionId: t.host.id,
     uuid: t.dom.uuid,
-    model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)] })),
-    callbacks: () => callbacks(deps, t.host.id, model!),
+    model: () => (model = new DomainDetailsModel(t.conn, t.dom, { stateLabel: (st, saved) => STATE_LABEL[stateName(st, saved)], osinfo: deps.osinfo.forHost(t.host.config.uri) })),
+    callbacks: () => callbacks(deps, t.host.id, t.dom.uuid, model!),
     ...(section ? { section } : {}),
     ...(preserveFocusOf(node) ? { preserveFocus: true } : {}),
   });

@@ -139,6 +139,21 @@ export type VolumeChainApi = {
   storageVolGetXmlDesc(vol: StorageVolRef, flags?: number): Promise<string>;
 };
 
+/**
+ * The storage pool volume a disk uses (by pool and volume name, else by path), or undefined when
+ * it is none (no pool holds it); other failures are thrown.
+ */
+export async function diskVolumeOf(conn: VolumeChainApi, disk: Pick<DiskUse, 'path' | 'pool' | 'volume'>): Promise<StorageVolRef | undefined> {
+  try {
+    if (disk.pool !== undefined && disk.volume !== undefined) return await conn.storageVolLookupByName(await conn.storagePoolLookupByName(disk.pool), disk.volume);
+    if (disk.path !== undefined) return await conn.storageVolLookupByPath(disk.path);
+    return undefined;
+  } catch (err) {
+    if (isNoStorageVol(err)) return undefined;
+    throw err;
+  }
+}
+
 /** Longest backing chain followed (a loop or a very deep chain stops there). */
 const MAX_CHAIN = 16;
 
@@ -212,6 +227,11 @@ export function volumeUses(usages: readonly DomainUsage[], vol: VolumeIdentity):
     const how = useOf(u, vol);
     return how === undefined ? [] : [{ dom: u.dom, how }];
   });
+}
+
+/** "used by vm-x, backing file of vm-y's disk". */
+export function describeUses(uses: readonly VolumeUse[]): string {
+  return uses.map((u) => (u.how === 'disk' ? `used by ${u.dom.name}` : `backing file of ${u.dom.name}'s disk`)).join(', ');
 }
 
 /** Domains whose disks (or backing chains) use the volume, matched by path or by pool+name. */

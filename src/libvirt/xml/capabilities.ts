@@ -32,7 +32,8 @@ export interface DomainCapabilities {
   cpu: {
     hostPassthrough: boolean;
     maximum: boolean;
-    hostModel: { supported: boolean; model: string | undefined };
+    /** `features`: the names the host-model CPU lists beyond its model (what "copy host CPU" adds). */
+    hostModel: { supported: boolean; model: string | undefined; features: string[] };
     custom: { supported: boolean; models: CpuModel[] };
   };
   memoryBacking: { supported: boolean; sourceTypes: string[] };
@@ -105,7 +106,11 @@ export function parseDomainCapabilities(xml: string): DomainCapabilities {
     cpu: {
       hostPassthrough: yes(mode('host-passthrough')),
       maximum: yes(mode('maximum')),
-      hostModel: { supported: yes(hostModel), model: hostModel?.child('model') ? doc.textContent(hostModel.child('model')!).trim() : undefined },
+      hostModel: {
+        supported: yes(hostModel),
+        model: hostModel?.child('model') ? doc.textContent(hostModel.child('model')!).trim() : undefined,
+        features: (hostModel?.elements('feature') ?? []).map((f) => f.attr('name')).filter((n): n is string => n !== undefined),
+      },
       custom: {
         supported: yes(custom),
         models: (custom?.elements('model') ?? []).map((m) => ({ name: doc.textContent(m).trim(), usable: m.attr('usable') === 'yes', deprecated: m.attr('deprecated') === 'yes', vendor: m.attr('vendor') })),

@@ -147,8 +147,13 @@ export class ExecSchemaSource implements SchemaSource {
   }
 }
 
-/** Regular files of a POSIX (ustar/GNU) tar archive, by base name. */
+/** Regular files at the top of a POSIX (ustar/GNU) tar archive, by base name. */
 export function parseTar(buf: Buffer): Map<string, Buffer> {
+  return new Map([...parseTarEntries(buf)].filter(([name]) => !name.includes('/')));
+}
+
+/** Regular files of a POSIX (ustar/GNU) tar archive, by path (without a leading ./). */
+export function parseTarEntries(buf: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   let off = 0;
   let longName: string | undefined;
@@ -161,14 +166,13 @@ export function parseTar(buf: Buffer): Map<string, Buffer> {
     const type = str(156, 1);
     const magic = str(257, 6);
     const prefix = magic.startsWith('ustar') ? str(345, 155) : '';
-    let name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
+    const name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
     longName = undefined;
     const data = buf.subarray(off + 512, off + 512 + size);
     if (data.length < size) throw new SchemaSourceError('truncated tar archive');
     if (type === 'L') longName = data.toString('utf8').replace(/\0.*$/s, '');
     else if (type === '0' || type === '' || type === '7') {
-      name = name.replace(/^\.\//, '');
-      if (!name.includes('/')) out.set(name, Buffer.from(data));
+      out.set(name.replace(/^\.\//, ''), Buffer.from(data));
     }
     off += 512 + Math.ceil(size / 512) * 512;
   }

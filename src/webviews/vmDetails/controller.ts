@@ -4,7 +4,8 @@
 // refusal keeps the edits), removes devices after a confirmation, and follows changes made on
 // the host. panel.ts connects it to a webview; unit tests drive it directly.
 
-import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type FieldChange, type FieldProblem, type FormSection } from '../../forms/formSchema';
+import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type DeviceStorage, type FieldChange, type FieldProblem, type FormSection } from '../../forms/formSchema';
+import type { PerfSource } from '../../libvirt/domainPerf';
 import type { DetailsState, FromWebview, RequestResult, ToWebview } from './protocol';
 
 /** What the panel's owner provides (by injection: the tests answer the confirmation). */
@@ -12,12 +13,19 @@ export interface DetailsCallbacks {
   /** Opens the domain XML at this section's element (a returned promise is awaited, as for the others). */
   openXml(sectionId: string): unknown;
   addHardware(): unknown;
-  /** Asks before removing a device; true to go ahead. */
-  confirmRemove(section: FormSection): Promise<boolean>;
+  /**
+   * Asks before removing a device, naming its storage when it has any: false to cancel, true to
+   * remove the device, 'deleteStorage' to delete `storage` as well (offered only when it can be).
+   */
+  confirmRemove(section: FormSection, storage?: DeviceStorage): Promise<RemoveAnswer>;
   /** Shows the pending changes against the definition on the host (omit to offer no diff). */
   showDiff?(pending: readonly FieldChange[]): unknown;
   readonly log: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+  /** The VM's performance for the Overview charts, fed by the tree's bulk stats (omit: no charts). */
+  readonly perf?: PerfSource;
 }
+
+export type RemoveAnswer = boolean | 'deleteStorage';
 
 /** How long typing pauses before the checks run. */
 export const CHECK_DELAY_MS = 250;
@@ -58,6 +66,9 @@ export class DetailsController {
   private editVersion = 0;
   private readonly dirtyListeners = new Set<(dirty: boolean) => void>();
   private readonly subscription: { dispose(): void };
+  private readonly perfSubscription: { dispose(): void } | undefined;
+  private perfActive: boolean | undefined;
+  private readonly shownListeners = new Set<(section: string, fields: number) => void>();
   private disposed = false;
 
   constructor(
@@ -67,6 +78,17 @@ export class DetailsController {
     private readonly checkDelayMs = CHECK_DELAY_MS,
   ) {
     this.subscription = model.onDidChangeDefinition(() => void this.definitionChanged());
+    const perf = callbacks.perf;
+    this.perfSubscription = perf?.watch((u) => {
+      if (u.active !== this.perfActive) this.postPerf();
+      else if (u.sample) this.post({ type: 'perfSample', sample: u.sample });
+    });
+  }
+
+  /** Called each time the webview has drawn a section's form (the benchmark waits for it). */
+  onDidShowForm(listener: (section: string, fields: number) => void): { dispose(): void } {
+    this.shownListeners.add(listener);
+    return { dispose: () => this.shownListeners.delete(listener) };
   }
 
   get pending(): readonly FieldChange[] {
@@ -133,6 +155,10 @@ export class DetailsController {
     switch (m.type) {
       case 'ready':
         this.postState();
+        this.postPerf();
+        return;
+      case 'shown':
+        for (const l of [...this.shownListeners]) l(m.section, m.fields);
         return;
       case 'select':
         this.selected = m.section;
@@ -145,6 +171,9 @@ export class DetailsController {
         return;
       case 'remove':
         this.reply(m.requestId, await this.remove(m.section));
+        return;
+      case 'fieldAction':
+        this.reply(m.requestId, await this.fieldAction(m.section, m.field, m.changes));
         return;
       case 'reload':
         this.changedOnHost = false;
@@ -169,11 +198,21 @@ export class DetailsController {
     this.disposed = true;
     if (this.checkTimer) clearTimeout(this.checkTimer);
     this.subscription.dispose();
+    this.perfSubscription?.dispose();
     this.dirtyListeners.clear();
+    this.shownListeners.clear();
   }
 
   private postState(): void {
     if (!this.disposed) this.post({ type: 'state', state: this.state() });
+  }
+
+  /** The whole performance history, when the panel has a source for it. */
+  private postPerf(): void {
+    const perf = this.callbacks.perf;
+    if (!perf || this.disposed) return;
+    this.perfActive = perf.active();
+    this.post({ type: 'perf', perf: { active: this.perfActive, samples: perf.samples() } });
   }
 
   private reply(inReplyTo: number, result: RequestResult): void {
@@ -236,17 +275,37 @@ export class DetailsController {
     return { ok: true, summary };
   }
 
+  private async fieldAction(section: string, field: string, changes: readonly FieldChange[]): Promise<RequestResult> {
+    const f = this.sections.find((s) => s.id === section)?.fields.find((x) => x.id === field);
+    if (!f?.action || !this.model.fieldAction) return { ok: false, message: `${field} has no action.`, problems: [] };
+    try {
+      const value = await this.model.fieldAction(section, field, changes);
+      return { ok: true, summary: '', value };
+    } catch (e) {
+      return { ok: false, message: `${f.action.label} failed: ${errorText(e)}`, problems: ApplyRefusedError.is(e) ? e.problems : [] };
+    }
+  }
+
   private async remove(sectionId: string): Promise<RequestResult> {
     const section = this.sections.find((s) => s.id === sectionId);
     if (!section || !section.removable) return { ok: false, message: `${sectionId} cannot be removed.`, problems: [] };
     if (this.disconnected !== undefined) return { ok: false, message: `Cannot remove: ${this.disconnected}`, problems: [] };
-    if (!(await this.callbacks.confirmRemove(section))) return { ok: false, message: 'Removal cancelled.', problems: [] };
-    // The definition may have changed while the question was open: remove only what still exists.
+    let storage: DeviceStorage | undefined;
+    try {
+      storage = await this.model.storageOf?.(sectionId);
+    } catch (e) {
+      this.callbacks.log.warn(`reading the storage of ${section.title} failed: ${errorText(e)}`);
+    }
+    const answer = await this.callbacks.confirmRemove(section, storage);
+    if (answer === false) return { ok: false, message: 'Removal cancelled.', problems: [] };
+    const deleteStorage = answer === 'deleteStorage' && storage?.volume !== undefined && storage.keepReason === undefined ? storage : undefined;
+    // The definition may have changed while the question was open: remove only what still exists
+    // (the model checks the storage again itself).
     const now = await this.model.load();
     if (!now.sections.some((s) => s.id === sectionId && s.removable)) return { ok: false, message: `${section.title} is no longer part of the VM.`, problems: [] };
     let outcome: ApplyOutcome;
     try {
-      outcome = await this.model.remove(sectionId);
+      outcome = await this.model.remove(sectionId, deleteStorage ? { deleteStorage } : {});
     } catch (e) {
       return { ok: false, message: `${section.title} was not removed: ${errorText(e)}`, problems: ApplyRefusedError.is(e) ? e.problems : [] };
     }

@@ -44,7 +44,7 @@ export class VmDetailsPanel {
     });
     this.host = new PanelHost<ToWebview, FromWebview>(panel, {
       extensionUri: opts.extensionUri,
-      assets: { script: 'dist/webviews/vmDetails.js', styles: ['media/vmDetails.css'], codicons: true, title: 'VM Details' },
+      assets: { script: 'dist/webviews/vmDetails.js', styles: ['media/vmDetails.css', 'media/formWidgets.css'], codicons: true, title: 'VM Details' },
       parse: parseFromWebview,
       handle: (m) => this.controller.handle(m),
       log: opts.callbacks.log,

@@ -77,6 +77,10 @@ class TestPrompts implements Prompts {
     this.asked.push(`confirm:${req.button}`);
     return this.confirmAnswer;
   }
+  async choose(req: { buttons: readonly string[] }): Promise<string | undefined> {
+    this.asked.push(`choose:${req.buttons.join('|')}`);
+    return this.confirmAnswer ? req.buttons[0] : undefined;
+  }
   async pickOne<T>(req: PickRequest<T>): Promise<PickItem<T> | undefined> {
     this.asked.push(`pick:${req.title}`);
     return req.items[0];

@@ -1,12 +1,13 @@
 // The domain's own sections (virt-manager's Overview, OS information, CPUs, Memory and Boot
 // Options), described like the device kinds.
 
-import { DOMAIN_FIELDS } from '../domainXml';
+import { DOMAIN_FIELDS, type DomainXml } from '../domainXml';
 import { int, readField, writeField } from '../fields';
 import { formatKiB } from '../units';
 import { accessor } from './access';
+import { checkCpuTuning, copyHostCpu, cpuFeatures, EMULATOR_PIN, numaTopology, vcpuPinning } from './cpuTuning';
 import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
-import { describedDevices } from './registry';
+import { describedDevices, type DescribedDevice } from './registry';
 import type { CheckResult, FieldDescription, SectionDescription } from './types';
 
 const D = DOMAIN_FIELDS;
@@ -83,15 +84,24 @@ const hypervFields: FieldDescription[] = HYPERV.map(([name, label, help, extra])
 
 // ---------------------------------------------------------------- boot order
 
+/** Device kinds libvirt can boot from (`<boot order>` is allowed on them). */
+export const BOOTABLE_KINDS: readonly string[] = ['disk', 'interface', 'hostdev', 'redirdev'];
+
+/** The devices the boot order can name, in document order. */
+export function bootableDevices(dom: DomainXml): DescribedDevice[] {
+  return describedDevices(dom).filter((d) => BOOTABLE_KINDS.includes(d.description.kind));
+}
+
 /**
  * The boot order as device identities, one per line: per-device `<boot order>` when the domain
  * has them, else converted from `<os><boot dev>` (hd: the disks, cdrom: the CD-ROMs, network:
- * the NICs, fd: the floppies). Writing always stores per-device orders and drops `<os><boot>`.
+ * the NICs, fd: the floppies). Writing always stores per-device orders and drops `<os><boot>`
+ * (libvirt refuses both at once).
  */
 const BOOT = int('boot', 'order');
 const bootOrder = accessor(
   (dom) => {
-    const devs = describedDevices(dom);
+    const devs = bootableDevices(dom);
     const ordered = devs
       .map((d) => ({ id: d.id, order: readField(dom.doc, d.element, BOOT) }))
       .filter((x): x is { id: string; order: number } => x.order !== undefined)
@@ -106,8 +116,11 @@ const bootOrder = accessor(
   },
   (dom, _el, v) => {
     const ids = str(v).split('\n').map((s) => s.trim()).filter((s) => s !== '');
-    const devs = describedDevices(dom);
-    for (const id of ids) if (!devs.some((d) => d.id === id)) throw new RangeError(`Boot order: no device '${id}' in this VM`);
+    const devs = bootableDevices(dom);
+    for (const id of ids) {
+      if (!devs.some((d) => d.id === id)) throw new RangeError(describedDevices(dom).some((d) => d.id === id) ? `Boot order: '${id}' is not a device the VM can boot from` : `Boot order: no device '${id}' in this VM`);
+      if (ids.indexOf(id) !== ids.lastIndexOf(id)) throw new RangeError(`Boot order: '${id}' is listed twice`);
+    }
     dom.bootDevices = [];
     for (const d of devs) {
       const i = ids.indexOf(d.id);
@@ -182,6 +195,7 @@ export const os: SectionDescription = {
     field('osinfo', 'Operating system', 'The libosinfo id of the guest OS (e.g. http://debian.org/debian/12); virt-manager and virt-install pick defaults from it.', osinfo, samples('http://debian.org/debian/12'), {
       widget: 'select',
       allowCustom: true,
+      optionsFrom: { list: 'osinfo' },
       placeholder: 'http://debian.org/debian/12',
     }),
   ],
@@ -204,13 +218,18 @@ export const cpus: SectionDescription = {
       optionsFrom: { caps: 'cpuModes' },
     }),
     field('cpuModel', 'Model', 'The named CPU model; models this host cannot run are marked.', D.cpuModel, samplesWith({ cpuMode: 'custom' }, 'pentium3'), { widget: 'select', allowCustom: true, when: eq('cpuMode', 'custom'), optionsFrom: { caps: 'cpuModels' } }),
+    field('copyHost', 'Copy host CPU configuration', 'Give the guest a migratable copy of the host CPU (mode host-model), as virt-manager\'s checkbox does; unchecking drops host-model.', copyHostCpu, { samples: [true] }, { widget: 'checkbox' }),
+    field('cpuFeatures', 'CPU features', 'Features to add or remove, as name:policy separated by ";" (policies: require, optional, disable, forbid, force), like vmx:require; svm:disable. Not for host-passthrough.', cpuFeatures, samplesWith({ cpuMode: 'host-model' }, 'vmx:disable; svm:disable'), { placeholder: 'vmx:require; svm:disable' }),
     field('vcpuCpuset', 'Allowed host CPUs', 'Host CPUs the vCPUs may run on, like 0-3,6; empty for all.', D.vcpuCpuset, samples('0'), { placeholder: '0-3,6' }),
     field('topologySockets', 'Sockets', TOPOLOGY, D.topologySockets, samplesWith(without('topologySockets'), 1), { min: 1 }),
     field('topologyDies', 'Dies', TOPOLOGY, D.topologyDies, samplesWith(without('topologyDies'), 1), { min: 1 }),
     field('topologyCores', 'Cores', TOPOLOGY, D.topologyCores, samplesWith(without('topologyCores'), 2), { min: 1 }),
     field('topologyThreads', 'Threads', TOPOLOGY, D.topologyThreads, samplesWith(without('topologyThreads'), 2), { min: 1 }),
+    field('vcpuPin', 'vCPU pinning', 'Host CPUs for each vCPU, as vCPU:host CPUs separated by ";", like 0:0-1; 1:2-3; empty for none.', vcpuPinning, samplesWith({ vcpus: 2 }, '0:0; 1:1'), { placeholder: '0:0-1; 1:2-3' }),
+    field('emulatorPin', 'Emulator pinning', 'Host CPUs for the emulator\'s own threads (I/O, timers), like 0-1; empty for the same as the vCPUs.', EMULATOR_PIN, samples('0-1'), { placeholder: '0-1' }),
+    field('numaCells', 'NUMA cells', 'Guest NUMA nodes, as vCPUs:memory in MiB separated by ";", like 0-1:512; 2-3:512 (cell ids in order). The cells must hold every vCPU once and add up to the maximum memory.', numaTopology, { samples: ['0-1:256', '0:128; 1:128'], with: { vcpus: 2 } }, { placeholder: '0-1:512; 2-3:512' }),
   ],
-  check: (v, el) => {
+  check: (v, el, dom) => {
     const out: CheckResult[] = [];
     const max = typeof v.vcpus === 'number' ? v.vcpus : undefined;
     const topology = el.find(['cpu', 'topology']);
@@ -230,6 +249,7 @@ export const cpus: SectionDescription = {
         });
       }
     }
+    out.push(...checkCpuTuning(v, dom));
     if (typeof v.vcpuCurrent === 'number' && max !== undefined && v.vcpuCurrent > max) {
       out.push({ field: 'vcpuCurrent', code: 'vcpu-current-above-max', message: `Current vCPUs (${v.vcpuCurrent}) exceed the maximum (${max})`, fix: { title: `Set current vCPUs to ${max}`, edit: (d) => d.set('vcpuCurrent', max) } });
     }
@@ -257,24 +277,29 @@ export const memory: SectionDescription = {
   },
 };
 
+/** Kernel, initrd and DTB: a path picked from the host's pool volumes, or typed. */
+const BOOT_FILE = { widget: 'select', allowCustom: true, optionsFrom: { list: 'volumes' }, placeholder: '/var/lib/libvirt/boot/vmlinuz' } as const;
+
 export const boot: SectionDescription = {
   id: 'boot',
   title: 'Boot Options',
   icon: 'rocket',
   describe: (dom, v) => {
     const fw = dom.get('firmware') ?? (dom.get('loader') !== undefined ? 'custom loader' : 'BIOS');
-    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').join(', ') : '');
+    // Per-device orders by the devices' names in the tree; the old <os><boot dev> list as libvirt words it.
+    const titles = new Map(bootableDevices(dom).map((d) => [d.id, d.description.title(d.values, d.nth, d.element)]));
+    const order = dom.bootDevices.join(', ') || (v.bootOrder !== undefined ? str(v.bootOrder).split('\n').map((id) => titles.get(id) ?? id).join(', ') : '');
     return `${fw === 'efi' ? 'UEFI' : fw}${order ? ` · ${order}` : ''}`;
   },
   fields: [
     field('autostart', 'Start on host boot', 'Start the VM when the host starts.', none, exempt('a host value (virDomainSetAutostart), not in the XML'), { widget: 'checkbox', hostValue: 'autostart', apply: 'live' }),
     field('bootMenu', 'Boot menu', 'Show the firmware\'s boot menu at start.', D.bootMenu, samples(true, false)),
     field('bootMenuTimeout', 'Menu timeout (ms)', 'How long the boot menu waits.', D.bootMenuTimeout, samplesWith({ bootMenu: true }, 3000), { min: 0, max: 65535, when: eq('bootMenu', true) }),
-    field('bootOrder', 'Boot order', 'The devices to boot from, first to last (disks, NICs, host devices); one device id per line.', bootOrder, samples('disk:vda'), { widget: 'textarea' }),
-    field('kernel', 'Kernel path', 'Boot this kernel directly instead of through the firmware.', D.kernel, samples('/var/lib/libvirt/boot/forms-vmlinuz')),
-    field('initrd', 'Initrd path', 'The initial ramdisk for the kernel.', D.initrd, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms-initrd'), { when: { field: 'kernel', set: true } }),
+    field('bootOrder', 'Boot order', 'Check the devices to boot from and drag them (or use Alt+Up/Down) into the order to try them: disks, NICs and host devices.', bootOrder, samples('disk:vda'), { widget: 'order' }),
+    field('kernel', 'Kernel path', 'Boot this kernel directly instead of through the firmware.', D.kernel, samples('/var/lib/libvirt/boot/forms-vmlinuz'), BOOT_FILE),
+    field('initrd', 'Initrd path', 'The initial ramdisk for the kernel.', D.initrd, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms-initrd'), { ...BOOT_FILE, when: { field: 'kernel', set: true } }),
     field('cmdline', 'Kernel arguments', 'The kernel command line.', D.cmdline, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, 'console=ttyS0 root=/dev/vda1'), { when: { field: 'kernel', set: true } }),
-    field('dtb', 'DTB path', 'A device tree for the kernel (ARM and other non-x86 guests).', D.dtb, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms.dtb'), { when: { field: 'kernel', set: true } }),
+    field('dtb', 'DTB path', 'A device tree for the kernel (ARM and other non-x86 guests).', D.dtb, samplesWith({ kernel: '/var/lib/libvirt/boot/forms-vmlinuz' }, '/var/lib/libvirt/boot/forms.dtb'), { ...BOOT_FILE, when: { field: 'kernel', set: true } }),
   ],
 };
 

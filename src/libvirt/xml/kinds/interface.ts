@@ -25,7 +25,11 @@ export const iface: DeviceDescription = {
     field('sourceBridge', 'Bridge', 'The host bridge device, e.g. br0.', F.sourceBridge, samplesWith({ type: 'bridge' }, 'br-forms'), { when: eq('type', 'bridge') }),
     field('sourceDev', 'Host device', 'The host interface macvtap attaches to.', F.sourceDev, samplesWith({ type: 'direct' }, 'eth9'), { when: eq('type', 'direct') }),
     field('sourceMode', 'Source mode', 'macvtap mode; "bridge" lets guests on the same device talk to each other.', F.sourceMode, samplesWith({ type: 'direct', sourceDev: 'eth9' }, 'vepa', 'private'), { when: eq('type', 'direct') }),
-    field('mac', 'MAC address', 'The NIC\'s hardware address; unicast, six hex pairs like 52:54:00:12:34:56. It also identifies the NIC.', F.mac, samples('52:54:00:fa:ce:01'), { required: true, placeholder: '52:54:00:12:34:56' }),
+    field('mac', 'MAC address', 'The NIC\'s hardware address; unicast, six hex pairs like 52:54:00:12:34:56. It also identifies the NIC.', F.mac, samples('52:54:00:fa:ce:01'), {
+      required: true,
+      placeholder: '52:54:00:12:34:56',
+      action: { id: 'generateMac', label: 'Generate New MAC', icon: 'refresh', run: (dom) => allocateMac(dom) },
+    }),
     field('model', 'Device model', 'The NIC model the guest sees; VirtIO is fastest, e1000e for guests without VirtIO drivers.', F.model, samples('e1000e', 'rtl8139'), {
       widget: 'select',
       allowCustom: true,

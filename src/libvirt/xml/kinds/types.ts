@@ -26,7 +26,11 @@ export interface Accessor {
  */
 export type CapsSource =
   | { readonly device: string; readonly enum: string }
-  | { readonly caps: 'firmware' | 'cpuModes' | 'cpuModels' | 'machine' | 'memorySourceTypes' };
+  | { readonly caps: 'firmware' | 'cpuModes' | 'cpuModels' | 'machine' | 'memorySourceTypes' }
+  /** Lists the panel's model gathers from the host: libosinfo's OS list, the host's pool volumes. */
+  | { readonly list: OptionListName };
+
+export type OptionListName = 'osinfo' | 'volumes';
 
 /**
  * How the integration test generated from the descriptions exercises a field on a real inactive
@@ -67,6 +71,8 @@ export interface FieldDescription {
   readonly liveWhen?: Condition;
   /** A value the host keeps, not the XML (shown; changes go through their own call). */
   readonly hostValue?: 'state' | 'autostart';
+  /** A button beside the field that computes a new value from the domain ("Generate new MAC"). */
+  readonly action?: { readonly id: string; readonly label: string; readonly icon?: string; run(dom: DomainXml, el: XmlElement): FormValue };
   readonly roundTrip: RoundTrip;
 }
 

@@ -4,9 +4,14 @@
 
 import type { FieldProblem, FormField, FormValue } from '../../../forms/formSchema';
 import { el, icon } from './dom';
+import './orderList';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 
 /** What a row reports when the user changes its control. */
 export type ValueListener = (field: FormField, value: FormValue) => void;
+
+/** A press of the field's action button (e.g. "Generate new MAC"). */
+export type ActionListener = (field: FormField) => void;
 
 /** The element the row's value is read from and written to. */
 type Control = HTMLElement & { value?: string; checked?: boolean; invalid?: boolean; disabled?: boolean };
@@ -17,11 +22,12 @@ export class FieldRow {
   readonly element: HTMLElement;
   private readonly control: Control;
   private readonly problemsBox: HTMLElement;
+  private actionButton: HTMLElementTagNameMap['vscode-button'] | undefined;
 
   constructor(
     readonly field: FormField,
     value: FormValue,
-    opts: { readonly nextBootHint: boolean; readonly onChange: ValueListener },
+    opts: { readonly nextBootHint: boolean; readonly onChange: ValueListener; readonly onAction?: ActionListener },
   ) {
     const id = `field-${nextId++}`;
     this.element = el('div', { className: 'field', attrs: { 'data-field': field.id } });
@@ -41,6 +47,14 @@ export class FieldRow {
     const line = el('div', { className: 'control-line' });
     line.append(this.control);
     if (field.widget === 'size' && field.unit) line.append(el('span', { className: 'unit', text: field.unit }));
+    const action = field.action;
+    if (action && opts.onAction) {
+      const b = el('vscode-button', { className: 'field-action', text: action.label, attrs: { secondary: '', 'aria-label': `${action.label} for ${field.label}` } });
+      if (action.icon) b.setAttribute('icon', action.icon);
+      b.addEventListener('click', () => opts.onAction?.(field));
+      this.actionButton = b;
+      line.append(b);
+    }
     this.element.append(line);
     if (opts.nextBootHint) {
       const hint = el('div', { className: 'next-boot' });
@@ -81,6 +95,7 @@ export class FieldRow {
 
   setDisabled(disabled: boolean): void {
     if (this.field.widget !== 'readonly') this.control.disabled = disabled;
+    if (this.actionButton) this.actionButton.disabled = disabled;
   }
 
   /** Shows the problems on this field (the host's checks and valueProblems). */
@@ -110,16 +125,19 @@ function makeControl(f: FormField, id: string): Control {
       if (!f.required) s.append(el('vscode-option', { text: 'Default', attrs: { value: '', description: 'Not set: libvirt chooses' } }));
       for (const o of f.options ?? []) {
         const opt = el('vscode-option', { text: o.label, attrs: { value: o.value } });
-        if (o.disabledReason) {
-          opt.setAttribute('disabled', '');
-          opt.setAttribute('description', o.disabledReason);
-        }
+        if (o.disabledReason) opt.setAttribute('disabled', '');
+        if (o.disabledReason ?? o.detail) opt.setAttribute('description', o.disabledReason ?? o.detail ?? '');
         s.append(opt);
       }
       return s;
     }
     case 'textarea':
       return el('vscode-textarea', { id, attrs: { rows: '4', resize: 'vertical' } });
+    case 'order': {
+      const o = el('lv-order-list', { id });
+      o.setOptions(f.options ?? [], f.label);
+      return o;
+    }
     case 'readonly':
       // Shown as text (selectable, reachable with Tab), not as an input that looks editable.
       return el('div', { id, className: 'readonly-value', attrs: { role: 'textbox', 'aria-readonly': 'true', tabindex: '0' } });

@@ -19,7 +19,8 @@ import { el } from '../../shared/app/dom';
 import { FieldRow } from '../../shared/app/formFields';
 import { HostChannel } from '../../shared/app/hostChannel';
 import { Edits } from '../edits';
-import type { DetailsState, FromWebview, RequestResult, ToWebview } from '../protocol';
+import { parsePerfMessage, type DetailsState, type PerfMessage, type FromWebview, type RequestResult, type ToWebview } from '../protocol';
+import { PerfCharts } from './perfCharts';
 import { SectionList } from './sectionList';
 
 type Button = HTMLElementTagNameMap['vscode-button'];
@@ -41,6 +42,7 @@ const diffButton = button('Show Diff', 'Compare your changes with the current de
 changedBanner.append(reloadButton, diffButton);
 const disconnectedBanner = banner('disconnected-banner', 'info', '');
 const list = new SectionList((id) => selectSection(id));
+const perfCharts = new PerfCharts();
 const formPane = el('main', { id: 'form', attrs: { 'aria-labelledby': 'section-title' } });
 const sectionTitle = el('h2', { id: 'section-title' });
 const sectionDescription = el('p', { className: 'section-description' });
@@ -109,7 +111,24 @@ function onMessage(m: ToWebview): void {
       return;
     case 'result':
       return; // answers arrive through channel.request
+    case 'perf':
+    case 'perfSample':
+      perfMessage(m);
+      return;
   }
+}
+
+/** Draws only a performance message whose every field checks out. */
+function perfMessage(raw: unknown): void {
+  let m: PerfMessage;
+  try {
+    m = parsePerfMessage(raw);
+  } catch (e) {
+    channel.send({ type: 'log', level: 'warn', message: `refused a performance message: ${e instanceof Error ? e.message : String(e)}` });
+    return;
+  }
+  if (m.type === 'perf') perfCharts.set(m.perf);
+  else perfCharts.add(m.sample);
 }
 
 function current(): FormSection | undefined {
@@ -138,10 +157,19 @@ function renderForm(): void {
   }
   const values = edits.values(s.id);
   for (const f of s.fields) {
-    rows.set(f.id, new FieldRow(f, values[f.id], { nextBootHint: state?.running === true && f.apply === 'next-boot', onChange: (field, v) => edited(s.id, field, v) }));
+    rows.set(
+      f.id,
+      new FieldRow(f, values[f.id], {
+        nextBootHint: state?.running === true && f.apply === 'next-boot',
+        onChange: (field, v) => edited(s.id, field, v),
+        onAction: (field) => void fieldAction(s.id, field),
+      }),
+    );
   }
-  fieldsBox.replaceChildren(...[...rows.values()].map((r) => r.element));
+  // The performance charts open the Overview, above its long list of settings (virt-manager's Performance page).
+  fieldsBox.replaceChildren(...(s.id === 'overview' ? [perfCharts.element] : []), ...[...rows.values()].map((r) => r.element));
   refresh();
+  channel.send({ type: 'shown', section: s.id, fields: rows.size });
 }
 
 function edited(section: string, field: FormField, value: FormValue): void {
@@ -213,6 +241,20 @@ async function run(request: Promise<ToWebview>): Promise<void> {
 
 async function apply(): Promise<void> {
   await run(channel.request({ type: 'apply', changes: edits.changes() }));
+}
+
+/** A field's action button: the host computes the value, which becomes an edit like a typed one. */
+async function fieldAction(section: string, field: FormField): Promise<void> {
+  const reply = await channel.request({ type: 'fieldAction', section, field: field.id, changes: edits.changes() });
+  if (reply.type !== 'result') return;
+  if (!reply.result.ok) {
+    status.textContent = reply.result.message;
+    status.className = 'error';
+    return;
+  }
+  const value = reply.result.value;
+  if (state?.selected === section) rows.get(field.id)?.setValue(value);
+  edited(section, field, value);
 }
 
 async function remove(): Promise<void> {

@@ -1,8 +1,10 @@
 // Read-only facts the VM commands need from a domain XML: disks, NVRAM, TPM state, MACs.
 // Element and attribute names follow libvirt's domain XML format (see formatdomain.rst:
-// "Hard drives, floppy disks, CDROMs", "BIOS bootloader" <nvram>, "TPM device"). Parsing uses
-// the project's lossless XML document (src/libvirt/xml/xmlDocument.ts).
+// "Hard drives, floppy disks, CDROMs", "BIOS bootloader" <nvram>, "TPM device"). Devices are read
+// through the domain model's device views (src/libvirt/xml/domainXml.ts, devices.ts).
 
+import type { DiskDevice } from '../libvirt/xml/devices';
+import { DomainXml } from '../libvirt/xml/domainXml';
 import { XmlValueError } from '../libvirt/xml/fields';
 import { XmlDocument, type XmlElement } from '../libvirt/xml/xmlDocument';
 
@@ -37,23 +39,26 @@ function domainRoot(xml: string): { doc: XmlDocument; root: XmlElement } {
   return parseRoot(xml, 'domain');
 }
 
-function diskFromElement(disk: XmlElement, index: number): DomainDisk {
-  const source = disk.child('source');
-  const type = disk.attr('type') ?? 'file';
-  const path = source ? (type === 'block' ? source.attr('dev') : source.attr('file')) : undefined;
-  const format = disk.child('driver')?.attr('type');
-  const pool = source?.attr('pool');
-  const volume = source?.attr('volume');
+function domainModel(xml: string): DomainXml {
+  return DomainXml.fromDocument(domainRoot(xml).doc);
+}
+
+function diskFromDevice(disk: DiskDevice, index: number): DomainDisk {
+  const type = disk.get('type') ?? 'file';
+  const path = type === 'block' ? disk.get('sourceDev') : disk.get('sourceFile');
+  const format = disk.get('driverType');
+  const pool = disk.get('sourcePool');
+  const volume = disk.get('sourceVolume');
   return {
     index,
-    device: disk.attr('device') ?? 'disk',
+    device: disk.get('device') ?? 'disk',
     type,
-    target: disk.child('target')?.attr('dev') ?? '',
+    target: disk.get('target') ?? '',
     ...(path ? { path } : {}),
     ...(type === 'volume' && pool !== undefined && volume !== undefined ? { pool, volume } : {}),
     ...(format ? { format } : {}),
-    readonly: disk.child('readonly') !== undefined,
-    shareable: disk.child('shareable') !== undefined,
+    readonly: disk.get('readonly') === true,
+    shareable: disk.get('shareable') === true,
   };
 }
 
@@ -62,7 +67,7 @@ export function diskElements(domain: XmlElement): XmlElement[] {
 }
 
 export function domainDisks(xml: string): DomainDisk[] {
-  return diskElements(domainRoot(xml).root).map(diskFromElement);
+  return domainModel(xml).devicesOf('disk').map(diskFromDevice);
 }
 
 /** True when a disk has something on the host that could be copied or deleted. */
@@ -93,19 +98,17 @@ export function domainNvramPath(xml: string): string | undefined {
 
 /** True when the VM has an emulated TPM, whose state libvirt keeps on the host. */
 export function domainHasTpmState(xml: string): boolean {
-  const devices = domainRoot(xml).root.child('devices');
-  return (devices?.elements('tpm') ?? []).some((tpm) => tpm.child('backend')?.attr('type') === 'emulator');
+  return domainModel(xml).devicesOf('tpm').some((tpm) => tpm.get('backendType') === 'emulator');
 }
 
 /** MAC addresses of the VM's network interfaces, in document order. */
 export function domainMacs(xml: string): string[] {
-  const devices = domainRoot(xml).root.child('devices');
-  const macs: string[] = [];
-  for (const iface of devices?.elements('interface') ?? []) {
-    const address = iface.child('mac')?.attr('address');
-    if (address) macs.push(address.toLowerCase());
-  }
-  return macs;
+  return domainModel(xml)
+    .devicesOf('interface')
+    .flatMap((iface) => {
+      const address = iface.get('mac');
+      return address ? [address.toLowerCase()] : [];
+    });
 }
 
 export function domainUuidFromXml(xml: string): string | undefined {
@@ -122,7 +125,6 @@ export function domainNameFromXml(xml: string): string | undefined {
 
 /** True for a UEFI VM (firmware autoselection or a pflash loader), which has an NVRAM file. */
 export function domainUsesUefi(xml: string): boolean {
-  const os = domainRoot(xml).root.child('os');
-  if (!os) return false;
-  return os.attr('firmware') === 'efi' || os.child('loader')?.attr('type') === 'pflash';
+  const dom = domainModel(xml);
+  return dom.get('firmware') === 'efi' || dom.get('loaderType') === 'pflash';
 }

@@ -1,9 +1,11 @@
 // What a domain offers for consoles, read from its live XML: graphics displays (VNC/SPICE) and
 // character devices that libvirt's DOMAIN_OPEN_CONSOLE can attach to. Element and attribute
 // names: libvirt's formatdomain documentation, sections "Graphical framebuffers" and
-// "Consoles, serial, parallel & channel devices".
+// "Consoles, serial, parallel & channel devices". Devices are read through the domain model's
+// device views (src/libvirt/xml/domainXml.ts, devices.ts).
 
-import { XMLParser } from 'fast-xml-parser';
+import type { GraphicsDevice } from '../libvirt/xml/devices';
+import { DomainXml } from '../libvirt/xml/domainXml';
 
 export type VncListen =
   | { readonly kind: 'address'; readonly address: string; readonly port: number }
@@ -38,35 +40,6 @@ export interface DomainConsoles {
   readonly consoles: readonly CharDevice[];
 }
 
-type XmlNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  isArray: (name) => ['graphics', 'listen', 'serial', 'console', 'parallel', 'channel'].includes(name),
-});
-
-function node(v: unknown): XmlNode | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as XmlNode) : undefined;
-}
-
-function nodes(v: unknown): XmlNode[] {
-  return Array.isArray(v) ? v.map(node).filter((n): n is XmlNode => n !== undefined) : [];
-}
-
-function attr(n: XmlNode | undefined, name: string): string | undefined {
-  const v = n?.[`@${name}`];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function intAttr(n: XmlNode | undefined, name: string): number | undefined {
-  const s = attr(n, name);
-  if (s === undefined || !/^-?\d+$/.test(s)) return undefined;
-  return Number(s);
-}
-
 export class DomainXmlError extends Error {
   override readonly name = 'DomainXmlError';
   static is(e: unknown): e is DomainXmlError {
@@ -74,50 +47,45 @@ export class DomainXmlError extends Error {
   }
 }
 
-function vncListen(g: XmlNode): VncListen | undefined {
-  const port = intAttr(g, 'port');
-  const listens = nodes(g['listen']);
-  const sock = listens.find((l) => attr(l, 'type') === 'socket');
-  const sockPath = attr(sock, 'socket') ?? attr(g, 'socket');
+function vncListen(g: GraphicsDevice): VncListen | undefined {
+  const port = g.get('port');
+  const listens = g.element.elements('listen');
+  const sockPath = listens.find((l) => l.attr('type') === 'socket')?.attr('socket') ?? g.element.attr('socket');
   if (sockPath) return { kind: 'socket', path: sockPath };
   // port -1 means "not allocated yet" (inactive domain with autoport).
   if (port === undefined || port <= 0) return undefined;
-  const addrListen = listens.find((l) => attr(l, 'type') === 'address' || attr(l, 'type') === 'network');
-  const address = attr(addrListen, 'address') ?? attr(g, 'listen') ?? '127.0.0.1';
+  const addrListen = listens.find((l) => l.attr('type') === 'address' || l.attr('type') === 'network');
+  const address = addrListen?.attr('address') ?? g.get('listen') ?? '127.0.0.1';
   return { kind: 'address', address, port };
 }
 
 export function parseDomainConsoles(xml: string): DomainConsoles {
-  let doc: XmlNode;
+  let dom: DomainXml;
   try {
-    doc = parser.parse(xml) as XmlNode;
+    dom = DomainXml.parse(xml);
   } catch (e) {
     throw new DomainXmlError(`cannot parse domain XML: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const domain = node(doc['domain']);
-  if (!domain) throw new DomainXmlError('not a domain XML document (no <domain> root)');
-  const devices = node(domain['devices']) ?? {};
   const vnc: VncGraphics[] = [];
   const otherGraphics: OtherGraphics[] = [];
-  for (const g of nodes(devices['graphics'])) {
-    const type = attr(g, 'type') ?? '';
-    if (type === 'vnc') vnc.push({ type: 'vnc', listen: vncListen(g), password: attr(g, 'passwd') });
+  for (const g of dom.devicesOf('graphics')) {
+    const type = g.element.attr('type') ?? '';
+    if (type === 'vnc') vnc.push({ type: 'vnc', listen: vncListen(g), password: g.get('passwd') });
     else otherGraphics.push({ type });
   }
   const consoles: CharDevice[] = [];
   const seen = new Set<string>();
-  for (const element of ['serial', 'console', 'parallel', 'channel']) {
-    for (const d of nodes(devices[element])) {
-      const type = attr(d, 'type') ?? '';
+  for (const element of ['serial', 'console', 'parallel', 'channel'] as const) {
+    for (const d of dom.devicesOf(element)) {
+      const type = d.get('type');
       if (type !== 'pty') continue;
-      const alias = attr(node(d['alias']), 'name');
+      const alias = d.get('alias');
       // <console> that mirrors serial0 carries the same alias: offer the device once.
       if (alias !== undefined) {
         if (seen.has(alias)) continue;
         seen.add(alias);
       }
-      const target = node(d['target']);
-      consoles.push({ element, alias, type, targetType: attr(target, 'type'), port: intAttr(target, 'port') });
+      consoles.push({ element, alias, type, targetType: d.get('targetType'), port: d.get('targetPort') });
     }
   }
   return { vnc, otherGraphics, consoles };

@@ -5,7 +5,7 @@
 // No vscode here: the text is wrapped in a SnippetString by xmlCompletion.ts.
 
 import { hostValues, type HostEnums } from './hostEnums';
-import type { ElementDef, RngGrammar, ValueSet } from './schema/rngGrammar';
+import type { ElementDef, RngGrammar, ValueSet } from '../libvirt/xml/rngGrammar';
 
 export type Quote = "'" | '"';
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { describeElement } from './descriptions';
 import { attributeSnippet, elementSnippet, offeredValues, preferredQuote, type SnippetSource } from './elementSnippet';
 import { hostValues } from './hostEnums';
-import type { ElementDef, RngGrammar } from './schema/rngGrammar';
+import type { ElementDef, RngGrammar } from '../libvirt/xml/rngGrammar';
 import { cursorContext, wordAt } from './schema/xmlContext';
 import { isEditorDocument, type SchemaService } from './schemaService';
 import { md } from '../views/markdown';

@@ -9,7 +9,8 @@ import { isNoStoragePool, isNoStorageVol } from '../rpc/errors';
 import type { PciAddress } from './hostDevice';
 import { samePciAddress } from './hostDevice';
 import { parseVolumeXml } from './volume';
-import { attr, child, children, descendants, parseXmlElement } from './xmlElement';
+import { DomainXml } from '../xml/domainXml';
+import type { XmlElement } from '../xml/xmlDocument';
 
 export interface DiskUse {
   /** File or block device path, when the disk has one. */
@@ -42,44 +43,44 @@ function num(s: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** The resource references in one domain XML. */
+/** Every <backingStore> in a disk's chain (each nests the next). */
+function backingStores(el: XmlElement): XmlElement[] {
+  return el.elements().flatMap((c) => (c.name === 'backingStore' ? [c, ...backingStores(c)] : backingStores(c)));
+}
+
+/** The resource references in one domain XML, read through the domain model's device views. */
 export function parseDomainUsage(dom: DomainRef, xml: string): DomainUsage {
-  const root = parseXmlElement(xml);
-  const devices = child(root, 'devices');
-  const disks = children(devices, 'disk').map((d): DiskUse => {
-    const src = child(d, 'source');
-    return {
-      path: attr(src, 'file') ?? attr(src, 'dev'),
-      pool: attr(src, 'pool'),
-      volume: attr(src, 'volume'),
-      target: attr(child(d, 'target'), 'dev'),
-    };
-  });
-  const backingPaths = children(devices, 'disk').flatMap((d) =>
-    descendants(d, 'backingStore').flatMap((b) => {
-      const p = attr(child(b, 'source'), 'file') ?? attr(child(b, 'source'), 'dev');
+  const model = DomainXml.parse(xml);
+  const diskViews = model.devicesOf('disk');
+  const disks = diskViews.map((d): DiskUse => ({
+    path: d.get('sourceFile') ?? d.get('sourceDev'),
+    pool: d.get('sourcePool'),
+    volume: d.get('sourceVolume'),
+    target: d.get('target'),
+  }));
+  const backingPaths = diskViews.flatMap((d) =>
+    backingStores(d.element).flatMap((b) => {
+      const src = b.child('source');
+      const p = src?.attr('file') ?? src?.attr('dev');
       return p ? [p] : [];
     }),
   );
-  const networks = children(devices, 'interface')
-    .filter((i) => i.attrs['type'] === 'network')
+  const networks = model
+    .devicesOf('interface')
+    .filter((i) => i.get('type') === 'network')
     .flatMap((i) => {
-      const n = attr(child(i, 'source'), 'network');
+      const n = i.get('sourceNetwork');
       return n ? [n] : [];
     });
-  const hostdevs = children(devices, 'hostdev').flatMap((h): HostdevUse[] => {
-    const src = child(h, 'source');
-    const type = h.attrs['type'];
+  const hostdevs = model.devicesOf('hostdev').flatMap((h): HostdevUse[] => {
+    const type = h.get('type');
     if (type === 'pci') {
-      const a = child(src, 'address');
-      return a ? [{ kind: 'pci', address: { domain: num(a.attrs['domain']) ?? 0, bus: num(a.attrs['bus']) ?? 0, slot: num(a.attrs['slot']) ?? 0, function: num(a.attrs['function']) ?? 0 } }] : [];
+      if (!h.element.find(['source', 'address'])) return [];
+      return [{ kind: 'pci', address: { domain: num(h.get('sourceDomain')) ?? 0, bus: num(h.get('sourceBus')) ?? 0, slot: num(h.get('sourceSlot')) ?? 0, function: num(h.get('sourceFunction')) ?? 0 } }];
     }
-    if (type === 'usb') {
-      const a = child(src, 'address');
-      return [{ kind: 'usb', vendorId: attr(child(src, 'vendor'), 'id'), productId: attr(child(src, 'product'), 'id'), bus: num(a?.attrs['bus']), device: num(a?.attrs['device']) }];
-    }
+    if (type === 'usb') return [{ kind: 'usb', vendorId: h.get('vendorId'), productId: h.get('productId'), bus: num(h.get('sourceBus')), device: num(h.get('sourceDevice')) }];
     if (type === 'mdev') {
-      const uuid = attr(child(src, 'address'), 'uuid');
+      const uuid = h.get('mdevUuid');
       return uuid ? [{ kind: 'mdev', uuid }] : [];
     }
     return [];

@@ -238,23 +238,9 @@ export const buildGuestAgentChannelXml = (): string => "<channel type='unix'>\n 
 export const buildSpiceAgentChannelXml = (): string => "<channel type='spicevmc'>\n  <target type='virtio' name='com.redhat.spice.0'/>\n</channel>";
 export const buildVideoXml = (model: 'virtio' | 'qxl' | 'vga' | 'bochs' | 'ramfb' = 'virtio', accel3d = false): string =>
   accel3d ? `<video>\n  <model type='${model}' heads='1' primary='yes'>\n    <acceleration accel3d='yes'/>\n  </model>\n</video>` : `<video>\n  <model type='${model}' heads='1' primary='yes'/>\n</video>`;
-export const buildSoundXml = (model = 'ich9'): string => `<sound model='${a(model)}'/>`;
 export const buildTpmXml = (model: 'tpm-crb' | 'tpm-tis' = 'tpm-crb', version: '2.0' | '1.2' = '2.0'): string =>
   `<tpm model='${model}'>\n  <backend type='emulator' version='${version}'/>\n</tpm>`;
 export const buildRngXml = (source = '/dev/urandom'): string => `<rng model='virtio'>\n  <backend model='random'>${t(source)}</backend>\n</rng>`;
-export const buildWatchdogXml = (model: 'i6300esb' | 'ib700' | 'itco' = 'i6300esb', action = 'reset'): string => `<watchdog model='${model}' action='${a(action)}'/>`;
-export const buildPanicXml = (model = 'isa'): string => `<panic model='${a(model)}'/>`;
-export const buildVsockXml = (): string => "<vsock model='virtio'>\n  <cid auto='yes'/>\n</vsock>";
-export const buildSerialXml = (): string => "<serial type='pty'>\n  <target port='0'/>\n</serial>";
-export const buildConsoleXml = (): string => "<console type='pty'>\n  <target type='serial' port='0'/>\n</console>";
-export const buildRedirdevXml = (): string => "<redirdev bus='usb' type='spicevmc'/>";
-export const buildSmartcardXml = (): string => "<smartcard mode='passthrough' type='spicevmc'/>";
-export const buildFilesystemXml = (source: string, target: string, driver: 'virtiofs' | '9p' = 'virtiofs'): string =>
-  driver === 'virtiofs'
-    ? `<filesystem type='mount' accessmode='passthrough'>\n  <driver type='virtiofs'/>\n  <source dir='${a(source)}'/>\n  <target dir='${a(target)}'/>\n</filesystem>`
-    : `<filesystem type='mount' accessmode='mapped'>\n  <source dir='${a(source)}'/>\n  <target dir='${a(target)}'/>\n</filesystem>`;
-export const buildUsbHostdevXml = (vendor: string, product: string): string =>
-  `<hostdev mode='subsystem' type='usb' managed='yes'>\n  <source>\n    <vendor id='${a(vendor)}'/>\n    <product id='${a(product)}'/>\n  </source>\n</hostdev>`;
 
 /** PCI address text like 0000:01:00.0. */
 export const PCI_ADDR_RE = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;

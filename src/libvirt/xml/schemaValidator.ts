@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Diagnostic, fixFromTexts } from './diagnostics';
-import { closestValue, SchemaValueIndex } from './schemaValues';
+import { RngGrammar } from './rngGrammar';
 import { SchemaSource } from './schemaSource';
 import { XmlDocument, XmlElement } from './xmlDocument';
 
@@ -110,7 +110,7 @@ export class DomainSchemaValidator {
     private readonly validator: LxValidator,
     readonly hash: string,
     readonly compileMs: number,
-    private readonly values: SchemaValueIndex,
+    private readonly grammar: RngGrammar,
   ) {}
 
   /** Compiles domain.rng from `source`, once per distinct schema set (cached by content hash). */
@@ -135,7 +135,12 @@ export class DomainSchemaValidator {
     try {
       rngDoc = lx.XmlDocument.fromBuffer(main, { url: `${SCHEME}${hash}/domain.rng` });
       const v = lx.RelaxNGValidator.fromDoc(rngDoc);
-      return new DomainSchemaValidator(lx, v, hash, performance.now() - t0, SchemaValueIndex.build(files));
+      const grammar = await RngGrammar.load('domain.rng', async (name) => {
+        const b = files.get(name);
+        if (!b) throw new SchemaError(`the schema set has no ${name}`);
+        return b.toString('utf8');
+      });
+      return new DomainSchemaValidator(lx, v, hash, performance.now() - t0, grammar);
     } catch (e) {
       const d = errorDetails(e);
       throw new SchemaError(`cannot compile domain.rng: ${d?.map((x) => x.message.trim()).join('; ') ?? String(e)}`);
@@ -183,7 +188,7 @@ export class DomainSchemaValidator {
     let fix: Diagnostic['fix'];
     if (culprit.attr !== undefined) {
       const a = culprit.el.attributes.find((x) => x.name === culprit.attr)!;
-      const allowed = this.values.allowed(culprit.el.name, a.name, culprit.el.parent?.name);
+      const allowed = this.grammar.enumeratedValues(elementPath(culprit.el), a.name);
       message = `Invalid value '${a.value}' for attribute '${a.name}' of <${culprit.el.name}>${allowed ? `: expected one of ${allowed.join(', ')}` : ''} (libvirt schema)`;
       range = doc.range(a.start, a.end);
       const best = allowed ? closestValue(a.value, allowed) : undefined;
@@ -214,7 +219,7 @@ export class DomainSchemaValidator {
       }
       // A required attribute cannot be removed: look for a value outside its enumeration.
       for (const a of el.attributes) {
-        const allowed = this.values.allowed(el.name, a.name, el.parent?.name);
+        const allowed = this.grammar.enumeratedValues(elementPath(el), a.name);
         if (allowed && !allowed.includes(a.value)) return { el, attr: a.name };
       }
       return { el };
@@ -246,4 +251,36 @@ export function resolveXPath(root: XmlElement, xpath: string): XmlElement | unde
     el = el.elements().filter((c) => c.name === name || c.localName === name)[idx];
   }
   return el;
+}
+
+/** Element names from the root down to `el`. */
+function elementPath(el: XmlElement): string[] {
+  const out: string[] = [];
+  for (let e: XmlElement | undefined = el; e; e = e.parent) out.unshift(e.name);
+  return out;
+}
+
+/** The allowed value closest to `value` (edit distance <= 2, or a case-only difference). */
+export function closestValue(value: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const a of allowed) {
+    const d = a.toLowerCase() === value.toLowerCase() ? 0 : distance(value, a);
+    if (d < bestD) [best, bestD] = [a, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
 }

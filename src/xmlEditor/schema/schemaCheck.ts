@@ -3,7 +3,7 @@
 // carries the exact offsets of the faulty element name, attribute or value.
 
 import type { XmlDocument, XmlElement } from '../../libvirt/xml/xmlDocument';
-import type { ElementDef, RngGrammar } from './rngGrammar';
+import type { ElementDef, RngGrammar } from '../../libvirt/xml/rngGrammar';
 
 export type SchemaProblemCode = 'unexpected-root' | 'unexpected-element' | 'unknown-attribute' | 'bad-attribute-value' | 'bad-text-value';
 

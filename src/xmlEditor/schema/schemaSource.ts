@@ -10,7 +10,7 @@ import { sshSessionOptionsForUri } from '../../libvirt/transport/open';
 import { sharedSshSessions } from '../../libvirt/transport/sshSession';
 import { parseUri } from '../../libvirt/uri';
 import { ExecSchemaSource, LIBVIRT_SCHEMA_DIR, LocalSchemaSource, SchemaSourceError, type ExecFn, type SchemaSource } from '../../libvirt/xml/schemaSource';
-import { RngGrammar, type RngReader } from './rngGrammar';
+import { RngGrammar, type RngReader } from '../../libvirt/xml/rngGrammar';
 
 /** Only plain words reach the remote shell: callers pass fixed commands. */
 const PLAIN_WORD = /^[A-Za-z0-9_./-]+$/;

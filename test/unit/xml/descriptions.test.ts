@@ -6,7 +6,7 @@ import { isField } from '../../../src/libvirt/xml/kinds/access';
 import { DOMAIN_SECTIONS } from '../../../src/libvirt/xml/kinds/domain';
 import { DEVICE_DESCRIPTIONS } from '../../../src/libvirt/xml/kinds/registry';
 import type { FieldDescription } from '../../../src/libvirt/xml/kinds/types';
-import { RngGrammar } from '../../../src/xmlEditor/schema/rngGrammar';
+import { RngGrammar } from '../../../src/libvirt/xml/rngGrammar';
 import { localReader } from '../../../src/xmlEditor/schema/schemaSource';
 import { addDevice, applyChanges } from '../../../src/forms/apply';
 import { ApplyRefusedError } from '../../../src/forms/formSchema';

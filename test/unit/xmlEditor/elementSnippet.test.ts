@@ -2,7 +2,7 @@
 // optional, choices from the host first, and escaping of snippet syntax in names and values.
 import * as assert from 'node:assert/strict';
 import { attributeSnippet, elementSnippet, escapeSnippetText, preferredQuote, type SnippetSource } from '../../../src/xmlEditor/elementSnippet';
-import { RngGrammar } from '../../../src/xmlEditor/schema/rngGrammar';
+import { RngGrammar } from '../../../src/libvirt/xml/rngGrammar';
 
 const GRAMMAR = `<grammar xmlns="http://relaxng.org/ns/structure/1.0">
   <start><element name="root"><zeroOrMore><ref name="dev"/></zeroOrMore></element></start>

@@ -2,7 +2,7 @@
 // (/usr/share/libvirt/schemas, package libvirt0: the test fails when they are missing).
 import * as assert from 'node:assert/strict';
 import { XmlDocument } from '../../../src/libvirt/xml/xmlDocument';
-import { RngGrammar, RngLoadError } from '../../../src/xmlEditor/schema/rngGrammar';
+import { RngGrammar, RngLoadError } from '../../../src/libvirt/xml/rngGrammar';
 import { checkAgainstSchema } from '../../../src/xmlEditor/schema/schemaCheck';
 import { localReader } from '../../../src/xmlEditor/schema/schemaSource';
 

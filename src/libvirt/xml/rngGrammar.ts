@@ -16,7 +16,7 @@
 // `<backingStore>` chain) is left out. The RelaxNG specification:
 // https://relaxng.org/spec-20011203.html
 
-import { XmlDocument, type XmlElement } from '../../libvirt/xml/xmlDocument';
+import { XmlDocument, type XmlElement } from './xmlDocument';
 
 /** Reads a schema file by its file name (e.g. "domaincommon.rng"). */
 export type RngReader = (fileName: string) => Promise<string>;
@@ -482,6 +482,16 @@ export class RngGrammar {
       defs = next.defs;
     }
     return defs.length > 0 ? defs : undefined;
+  }
+
+  /**
+   * The values an attribute of the element at `path` may take when they are a plain enumeration;
+   * undefined when any text is accepted there or the path leaves the schema.
+   */
+  enumeratedValues(path: readonly string[], attribute: string): string[] | undefined {
+    const defs = this.defsForPath(path);
+    const v = defs ? this.info(defs).attributes.get(attribute) : undefined;
+    return v && !v.free && v.values.size > 0 ? [...v.values] : undefined;
   }
 
   info(defs: readonly ElementDef[]): ElementInfo {

@@ -128,6 +128,21 @@ describe('VM details tab (UI)', function () {
     });
   }
 
+  it('opens from a click on the VM row, and at its section from a click on a hardware row', async () => {
+    await wb.runCommand('View: Close All Editors');
+    await wb.editorTab(new RegExp(name)).first().waitFor({ state: 'detached' });
+    const row = await wb.waitForTreeItem(new RegExp(`^${name}`));
+    await row.click();
+    await wb.editorTab(new RegExp(name)).first().waitFor({ state: 'visible' });
+    await wb.webview().locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });
+    // The keyboard stayed in the tree (as a single click in the Explorer): expand the VM.
+    await wb.page.keyboard.press('ArrowRight');
+    const memoryRow = await wb.waitForTreeItem(/^Memory(?! Balloon)/);
+    await memoryRow.click();
+    await wb.webview().locator('#section-title', { hasText: /^Memory$/ }).waitFor();
+    assert.equal(await wb.editorTab(new RegExp(name)).count(), 1, 'one tab per VM');
+  });
+
   it('loaded without a Content Security Policy violation', () => {
     assert.deepEqual(cspViolations, []);
   });

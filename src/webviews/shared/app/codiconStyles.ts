@@ -12,6 +12,8 @@ import codiconCss from '@vscode/codicons/dist/codicon.css';
 
 const glyphs = new CSSStyleSheet();
 glyphs.replaceSync(codiconCss.replace(/@font-face\s*\{[^}]*\}/g, ''));
-VscodeIcon.elementStyles.push(glyphs);
+// First: the element's own styles must win over codicon.css, as they did over its <link>
+// (adopted stylesheets come after a shadow root's linked ones in the cascade).
+VscodeIcon.elementStyles.unshift(glyphs);
 // No <link> in the shadow root (its href stays unset, so nothing is requested).
 Object.defineProperty(VscodeIcon.prototype, '_getStylesheetConfig', { value: () => ({ href: undefined, nonce: undefined }) });

@@ -1,7 +1,7 @@
 // Bundles the extension host code (CJS, Node) and the webview apps (ESM, browser).
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -37,8 +37,13 @@ const webviewOptions = {
   platform: 'browser',
   target: 'es2022',
   outdir: 'dist/webviews',
+  // Always minified: the page's script is fetched through the webview's service worker and parsed
+  // on every opening of a tab (the source map, external and only in development builds, keeps it
+  // debuggable).
+  minify: true,
+  // A stylesheet imported by an app is its text (see src/webviews/shared/app/codiconStyles.ts).
+  loader: { '.css': 'text' },
   sourcemap: !production,
-  minify: production,
   logLevel: 'warning',
 };
 
@@ -48,9 +53,18 @@ const webviewOptions = {
 cpSync('node_modules/libxml2-wasm/lib', 'dist/libxml2-wasm', { recursive: true, filter: (f) => !/\.(map|d\.mts)$/.test(f) });
 for (const f of ['LICENSE', 'LICENSE.libxml2']) cpSync(`node_modules/libxml2-wasm/${f}`, `dist/libxml2-wasm/${f}`);
 
-// The codicon font for the webviews' <vscode-icon> (node_modules is not shipped).
-cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/webviews/codicons/codicon.css');
-cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webviews/codicons/codicon.ttf');
+// The codicon font for the webviews' <vscode-icon> (node_modules is not shipped), embedded in its
+// stylesheet as a data: URI. As a file it is fetched through VS Code's webview service worker, and
+// Chromium cancels and restarts that font fetch while <vscode-icon>s link the stylesheet again in
+// their shadow roots; the cancelled fetch stays pending in the worker until its 30 s timeout, and
+// the next webview opened (a new worker registration) waits for it before loading anything.
+const codiconCss = readFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'utf8');
+const codiconFont = readFileSync('node_modules/@vscode/codicons/dist/codicon.ttf').toString('base64');
+const fontUrl = /url\("\.\/codicon\.ttf(\?[^"]*)?"\)/;
+if (!fontUrl.test(codiconCss)) throw new Error('codicon.css no longer names ./codicon.ttf: update esbuild.mjs');
+mkdirSync('dist/webviews/codicons', { recursive: true });
+writeFileSync('dist/webviews/codicons/codicon.css', codiconCss.replace(fontUrl, `url("data:font/ttf;base64,${codiconFont}")`));
+rmSync('dist/webviews/codicons/codicon.ttf', { force: true });
 
 const builds = [extensionOptions];
 if (webviewEntries.length > 0) builds.push(webviewOptions);

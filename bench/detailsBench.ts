@@ -79,7 +79,7 @@ function median(xs: readonly number[]): number {
 function isResult(x: unknown): x is DetailsBenchResult {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;
-  return ['openMs', 'applyMs', 'applyDrawnMs'].every((k) => Array.isArray(r[k])) && typeof r['fields'] === 'number';
+  return ['openMs', 'openPhases', 'applyMs', 'applyDrawnMs'].every((k) => Array.isArray(r[k])) && typeof r['fields'] === 'number';
 }
 
 async function timeStats(conn: Connection, groups: number, runs: number): Promise<number> {
@@ -152,7 +152,18 @@ export function formatDetailsBench(r: DetailsBenchReport): string {
     ['bulk stats call with disk and network groups (a details panel open), median', ms(r.statsPerfMs)],
   ];
   const w = Math.max(...rows.map(([l]) => l.length));
-  return [...rows.map(([l, v]) => `${l.padEnd(w)}  ${v}`), `(each run: open ${h.openMs.map((x) => x.toFixed(0)).join(', ')} ms; apply ${h.applyMs.map((x) => x.toFixed(0)).join(', ')} ms)`].join('\n');
+  const n = (v: number): string => v.toFixed(0);
+  const phases = h.openPhases.map(
+    (p, i) =>
+      `  open ${i + 1}: tab ${n(p.tab)}, model loaded ${n(p.loaded)}, webview ready ${n(p.ready)}, state posted ${n(p.statePosted)}, form drawn ${n(p.drawn)} ms` +
+      (p.page ? ` (page: script started ${n(p.page.scriptMs)}, ready ${n(p.page.readyMs)}, form drawn ${n(p.page.drawnMs)} ms after the webview document began loading)` : ''),
+  );
+  return [
+    ...rows.map(([l, v]) => `${l.padEnd(w)}  ${v}`),
+    `(each run: open ${h.openMs.map(n).join(', ')} ms; apply ${h.applyMs.map(n).join(', ')} ms)`,
+    'Where each opening went, in ms since Open Details ran:',
+    ...phases,
+  ].join('\n');
 }
 
 if (require.main === module) {

@@ -10,17 +10,31 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../src/extension';
 import type { VmDetailsPanel } from '../src/webviews/vmDetails/panel';
-import type { ToWebview } from '../src/webviews/vmDetails/protocol';
+import type { PageTiming, ToWebview } from '../src/webviews/vmDetails/protocol';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
+
+/**
+ * One opening, in ms since Open Details ran: the tab existed, its model was loaded, the webview
+ * said ready, the first state was posted, the first form was drawn; and the page's own clock
+ * (ms since the webview document began loading) at its script start, ready and first form drawn.
+ */
+export interface OpenPhases {
+  readonly tab: number;
+  readonly loaded: number;
+  readonly ready: number;
+  readonly statePosted: number;
+  readonly drawn: number;
+  readonly page?: PageTiming;
+}
 
 export interface DetailsBenchResult {
   readonly devices: number;
   readonly fields: number;
   /** Open Details to the first form drawn, each run (the first is the session's first panel). */
   readonly openMs: readonly number[];
-  /** Per run: ms until the tab existed, its model was loaded, the webview said ready. */
-  readonly openPhases: readonly { readonly tab: number; readonly loaded: number; readonly ready: number }[];
+  /** Per run: where the opening time goes. */
+  readonly openPhases: readonly OpenPhases[];
   /** Apply request to the reloaded state posted (the answer follows it at once). */
   readonly applyMs: readonly number[];
   /** Apply request to the webview's redraw of the reloaded form. */
@@ -45,13 +59,13 @@ async function poll<T>(what: string, timeoutMs: number, fn: () => T | undefined,
   }
 }
 
-/** Resolves with the field count of the next form the webview draws of `section`. */
-function nextDrawn(panel: VmDetailsPanel, section: string): Promise<number> {
+/** Resolves with the field count (and the page's timing) of the next form the webview draws of `section`. */
+function nextDrawn(panel: VmDetailsPanel, section: string): Promise<{ fields: number; timing?: PageTiming }> {
   return new Promise((resolve) => {
-    const sub = panel.controller.onDidShowForm((s, fields) => {
+    const sub = panel.controller.onDidShowForm((s, fields, timing) => {
       if (s !== section) return;
       sub.dispose();
-      resolve(fields);
+      resolve({ fields, ...(timing ? { timing } : {}) });
     });
   });
 }
@@ -74,7 +88,7 @@ export async function run(): Promise<void> {
   await poll('the VM in the tree', 60_000, () => api.tree.vmItem(id, name), 50);
 
   const openMs: number[] = [];
-  const openPhases: { tab: number; loaded: number; ready: number }[] = [];
+  const openPhases: OpenPhases[] = [];
   let fields = 0;
   let panel: VmDetailsPanel | undefined;
   for (let i = 0; i < runs; i++) {
@@ -87,10 +101,17 @@ export async function run(): Promise<void> {
     const drawn = nextDrawn(p, 'overview');
     let loaded = 0;
     void p.loaded.then(() => (loaded = performance.now() - t0));
+    let statePosted = 0;
+    const postSub = p.host.onDidPost((m) => {
+      if (m.type === 'state' && statePosted === 0) statePosted = performance.now() - t0;
+    });
     const ready = poll('the webview ready', 60_000, () => (p.host.isReady ? performance.now() - t0 : undefined));
-    fields = await drawn;
-    openPhases.push({ tab, loaded, ready: await ready });
-    openMs.push(performance.now() - t0);
+    const shown = await drawn;
+    const drawnAt = performance.now() - t0;
+    postSub.dispose();
+    fields = shown.fields;
+    openPhases.push({ tab, loaded, ready: await ready, statePosted, drawn: drawnAt, ...(shown.timing ? { page: shown.timing } : {}) });
+    openMs.push(drawnAt);
     await opened;
     if (i < runs - 1) {
       // Closed as the user closes a tab.

@@ -49,7 +49,8 @@ export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, asse
     `img-src ${webview.cspSource} data:`,
     `style-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
+    // The codicon font is embedded in its stylesheet (see esbuild.mjs).
+    `font-src ${webview.cspSource} data:`,
   ].join('; ');
   const links = [
     // <vscode-icon> finds the codicon stylesheet by this id and links it again inside its shadow root.

@@ -6,7 +6,7 @@
 
 import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type DeviceStorage, type FieldChange, type FieldProblem, type FormSection } from '../../forms/formSchema';
 import type { PerfSource } from '../../libvirt/domainPerf';
-import type { DetailsState, FromWebview, RequestResult, ToWebview } from './protocol';
+import type { DetailsState, FromWebview, PageTiming, RequestResult, ToWebview } from './protocol';
 
 /** What the panel's owner provides (by injection: the tests answer the confirmation). */
 export interface DetailsCallbacks {
@@ -68,7 +68,7 @@ export class DetailsController {
   private readonly subscription: { dispose(): void };
   private readonly perfSubscription: { dispose(): void } | undefined;
   private perfActive: boolean | undefined;
-  private readonly shownListeners = new Set<(section: string, fields: number) => void>();
+  private readonly shownListeners = new Set<(section: string, fields: number, timing?: PageTiming) => void>();
   private disposed = false;
 
   constructor(
@@ -86,7 +86,7 @@ export class DetailsController {
   }
 
   /** Called each time the webview has drawn a section's form (the benchmark waits for it). */
-  onDidShowForm(listener: (section: string, fields: number) => void): { dispose(): void } {
+  onDidShowForm(listener: (section: string, fields: number, timing?: PageTiming) => void): { dispose(): void } {
     this.shownListeners.add(listener);
     return { dispose: () => this.shownListeners.delete(listener) };
   }
@@ -158,7 +158,7 @@ export class DetailsController {
         this.postPerf();
         return;
       case 'shown':
-        for (const l of [...this.shownListeners]) l(m.section, m.fields);
+        for (const l of [...this.shownListeners]) l(m.section, m.fields, m.timing);
         return;
       case 'select':
         this.selected = m.section;

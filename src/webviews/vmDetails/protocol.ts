@@ -64,7 +64,17 @@ export type FromWebview =
   | { readonly type: 'addHardware' }
   | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
   /** The webview has drawn a section's form (`fields` rows), after a `state` or a selection. */
-  | { readonly type: 'shown'; readonly section: string; readonly fields: number };
+  | { readonly type: 'shown'; readonly section: string; readonly fields: number; readonly timing?: PageTiming };
+
+/** Page-side times of a form drawn, in ms since the webview document began loading. */
+export interface PageTiming {
+  /** The page's script started. */
+  readonly scriptMs: number;
+  /** The page said `ready`. */
+  readonly readyMs: number;
+  /** This form was drawn. */
+  readonly drawnMs: number;
+}
 
 /** More than any VM has fields; bounds what one message can make the host check. */
 export const MAX_CHANGES = 2000;
@@ -93,7 +103,7 @@ const FROM_WEBVIEW: MessageTable<FromWebview> = {
   openXml: { section: sectionId },
   addHardware: {},
   log: { level: oneOf(['info', 'warn', 'error'] as const, 'log level'), message: text() },
-  shown: { section: sectionId, fields: integer(0, MAX_CHANGES, 'a number of fields') },
+  shown: { section: sectionId, fields: integer(0, MAX_CHANGES, 'a number of fields'), timing: optional(record<PageTiming>({ scriptMs: finite, readyMs: finite, drawnMs: finite })) },
 };
 
 /** Checks every field of a message from the details webview; throws WebviewMessageError. */

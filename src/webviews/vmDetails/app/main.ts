@@ -3,10 +3,12 @@
 // connection. The user's edits live here (and are mirrored to the host on every change, which
 // checks them and keeps them if the tab is recreated). See ../protocol.ts.
 
+import { scriptStartMs } from '../../shared/app/pageClock';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
+import '../../shared/app/codiconStyles';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -32,6 +34,7 @@ const edits = new Edits();
 let rows = new Map<string, FieldRow>();
 
 const channel = new HostChannel<ToWebview, FromWebview>(onMessage);
+const readyMs = performance.now();
 document.addEventListener('securitypolicyviolation', (e) => channel.send({ type: 'log', level: 'error', message: `CSP blocked ${e.violatedDirective}: ${e.blockedURI}` }));
 
 // ------------------------------------------------------------------ layout
@@ -169,7 +172,7 @@ function renderForm(): void {
   // The performance charts open the Overview, above its long list of settings (virt-manager's Performance page).
   fieldsBox.replaceChildren(...(s.id === 'overview' ? [perfCharts.element] : []), ...[...rows.values()].map((r) => r.element));
   refresh();
-  channel.send({ type: 'shown', section: s.id, fields: rows.size });
+  channel.send({ type: 'shown', section: s.id, fields: rows.size, timing: { scriptMs: scriptStartMs, readyMs, drawnMs: performance.now() } });
 }
 
 function edited(section: string, field: FormField, value: FormValue): void {

@@ -24,6 +24,7 @@ import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues, VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
 import { sleep, waitFor as waitForShared } from './wait';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hcons-';
@@ -33,17 +34,6 @@ const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 /** VM names carry the creating process id, so a run only removes leftovers of dead runs. */
 function ownName(): string {
   return `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
-}
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
@@ -172,7 +162,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     extensionUri = ext.extensionUri;
     conn = await Connection.open(SYSTEM_URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name)) continue;
+      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, VirDomainUndefineFlagsValues.NVRAM).catch(() => undefined);
     }

@@ -13,7 +13,7 @@ import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirDomainState, VirStoragePoolState } from '../../../src/libvirt/generated/libvirtConstants';
 import { isNoDomain } from '../../../src/libvirt/rpc/errors';
-import { leftoverOfDeadRun } from '../leftovers';
+import { leftoverOfDeadRun } from '../../leftovers';
 import { waitFor } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';

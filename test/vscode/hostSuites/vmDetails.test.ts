@@ -18,21 +18,11 @@ import { VmDetailsPanels } from '../../../src/webviews/vmDetails/panels';
 import type { RequestResult, ToWebview } from '../../../src/webviews/vmDetails/protocol';
 import { STATE_LABEL, stateName } from '../../../src/views/vmState';
 import { waitFor } from './wait';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hdet-';
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function domainXml(name: string): string {
   return `<domain type='qemu'>
@@ -90,7 +80,7 @@ describe('VM details tab (extension host, real libvirtd)', function () {
     await ext.activate();
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+      if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
     }
     dom = await conn.domainDefineXml(domainXml(name));
     panels = new VmDetailsPanels(ext.extensionUri, async (title) => {

@@ -10,22 +10,12 @@ import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstan
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import type { ToWebview } from '../../../src/webviews/vmDetails/protocol';
 import { waitFor } from './wait';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hdos-';
 const SYSTEM_URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DEBIAN = 'http://debian.org/debian/11';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('VM details: the OS field from libosinfo (extension host, real libvirtd)', function () {
   this.timeout(90_000);
@@ -41,7 +31,7 @@ describe('VM details: the OS field from libosinfo (extension host, real libvirtd
     assert.ok(ext, 'extension not found');
     api = await ext.activate();
     conn = await Connection.open(SYSTEM_URI);
-    for (const d of await conn.connectListAllDomains()) if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+    for (const d of await conn.connectListAllDomains()) if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
     dom = await conn.domainDefineXml(`<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`);
     let entry = await waitFor('the local connection', () => api.connections.list().find((e) => e.config.uri === SYSTEM_URI), 5_000).catch(() => undefined);
     if (!entry) {

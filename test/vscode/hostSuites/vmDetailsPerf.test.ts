@@ -13,21 +13,11 @@ import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainStatsTypes, VirDomainUndefineFlagsValues } from '../../../src/libvirt/generated/libvirtConstants';
 import { parsePerfMessage, type ToWebview } from '../../../src/webviews/vmDetails/protocol';
 import { waitFor } from './wait';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'hperf-';
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /** A TCG VM whose firmware reads its disk and sends PXE requests on its NIC (no guest OS needed). */
 function domainXml(name: string, disk: string): string {
@@ -85,7 +75,7 @@ describe('VM details performance charts (extension host, real libvirtd)', functi
     api = await ext.activate();
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name)) continue;
+      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, VirDomainUndefineFlagsValues.NVRAM).catch(() => undefined);
     }

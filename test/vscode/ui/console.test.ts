@@ -7,22 +7,12 @@ import * as crypto from 'node:crypto';
 import { Connection } from '../../../src/libvirt/connection';
 import type { DomainRef } from '../../../src/libvirt/refs';
 import { openWorkbench, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uicons-';
 
 /** VM names carry the creating process id, so a run only removes leftovers of dead runs. */
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 function domainXml(name: string): string {
   return `<domain type='qemu'>
   <name>${name}</name>
@@ -74,7 +64,7 @@ describe('Graphical console (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name)) continue;
+      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d).catch(() => undefined);
     }

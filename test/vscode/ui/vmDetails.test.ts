@@ -10,20 +10,10 @@ import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uidet-';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function domainXml(name: string): string {
   return `<domain type='qemu'>
@@ -56,7 +46,7 @@ describe('VM details tab (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+      if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
     }
     dom = await conn.domainDefineXml(domainXml(name));
     wb = await openWorkbench();

@@ -11,21 +11,11 @@ import * as path from 'node:path';
 import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uiboot-';
 const MAC = '52:54:00:b0:07:01';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 function domainXml(name: string): string {
   return `<domain type='qemu'>
@@ -73,7 +63,7 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+      if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
     }
     dom = await conn.domainDefineXml(domainXml(name));
     wb = await openWorkbench();

@@ -8,20 +8,10 @@ import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { openWorkbench, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uicpuos-';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 const domainXml = (name: string): string => `<domain type='qemu'>
   <name>${name}</name>
@@ -50,7 +40,7 @@ describe('VM details tab: CPUs and OS (UI)', function () {
 
   before(async () => {
     conn = await Connection.open(URI);
-    for (const d of await conn.connectListAllDomains()) if (leftoverOfDeadRun(d.name)) await conn.domainUndefine(d).catch(() => undefined);
+    for (const d of await conn.connectListAllDomains()) if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d).catch(() => undefined);
     dom = await conn.domainDefineXml(domainXml(name));
     wb = await openWorkbench();
   });

@@ -10,20 +10,10 @@ import * as path from 'node:path';
 import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues } from '../../../src/libvirt/generated/libvirtConstants';
 import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uiperf-';
-
-function leftoverOfDeadRun(name: string): boolean {
-  const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /** A TCG VM whose firmware reads its disk and sends PXE requests (no guest OS needed). */
 function domainXml(name: string, disk: string): string {
@@ -60,7 +50,7 @@ describe('VM details performance charts (UI)', function () {
   before(async () => {
     conn = await Connection.open(URI);
     for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name)) continue;
+      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, VirDomainUndefineFlagsValues.NVRAM).catch(() => undefined);
     }

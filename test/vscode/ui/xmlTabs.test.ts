@@ -9,7 +9,7 @@ import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
 import { openWorkbench, type Workbench } from '../harness/workbench';
-import { leftoverOfDeadRun } from '../leftovers';
+import { leftoverOfDeadRun } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'xtui-';

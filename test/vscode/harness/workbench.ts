@@ -82,6 +82,19 @@ export class Workbench {
     return this.page.locator('.tabs-container .tab', { hasText: name });
   }
 
+  /**
+   * Writes the test workspace's settings with `workbench.colorTheme` (plus `extra`) and waits until
+   * the workbench shows the theme (`cssClass`, e.g. vs, vs-dark, hc-black) and a webview has it too.
+   */
+  async setTheme(theme: string, cssClass: string, extra: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    const dir = path.join(this.session.workspace, '.vscode');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme, ...extra }, null, 2));
+    await this.page.locator(`.monaco-workbench.${cssClass}`).waitFor({ timeout: 20_000 });
+    // The webview receives the new theme variables a moment later.
+    await this.page.waitForTimeout(1000);
+  }
+
   /** The content frame of the visible webview panel. */
   webview(): ReturnType<Page['frameLocator']> {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');

@@ -25,16 +25,6 @@ function domainXml(name: string): string {
 </domain>`;
 }
 
-/** Sets workbench.colorTheme in the test workspace's settings and waits until the workbench shows it. */
-async function setTheme(wb: Workbench, theme: string, cssClass: string): Promise<void> {
-  const dir = path.join(uiSession().workspace, '.vscode');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme }, null, 2));
-  await wb.page.locator(`.monaco-workbench.${cssClass}`).waitFor({ timeout: 20_000 });
-  // The webview receives the new theme variables a moment later.
-  await wb.page.waitForTimeout(1000);
-}
-
 describe('VM details tab (UI)', function () {
   this.timeout(180_000);
   const name = `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
@@ -107,7 +97,7 @@ describe('VM details tab (UI)', function () {
     ['Default High Contrast', 'hc-black', 'hc'],
   ] as const) {
     it(`looks native in ${theme}`, async () => {
-      await setTheme(wb, theme, cssClass);
+      await wb.setTheme(theme, cssClass);
       const view = wb.webview();
       await view.locator('vscode-tree-item', { hasText: 'Overview' }).click();
       await view.locator('#section-title', { hasText: 'Overview' }).waitFor();

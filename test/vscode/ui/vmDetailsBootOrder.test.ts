@@ -32,15 +32,6 @@ function domainXml(name: string): string {
 </domain>`;
 }
 
-/** Sets workbench.colorTheme in the test workspace's settings and waits until the workbench shows it. */
-async function setTheme(wb: Workbench, theme: string, cssClass: string): Promise<void> {
-  const dir = path.join(uiSession().workspace, '.vscode');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme }, null, 2));
-  await wb.page.locator(`.monaco-workbench.${cssClass}`).waitFor({ timeout: 20_000 });
-  await wb.page.waitForTimeout(1000);
-}
-
 /** `<boot order>` of each device that has one, by the device's own element text. */
 function bootOrders(xml: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -146,7 +137,7 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
     ['Default High Contrast', 'hc-black', 'hc'],
   ] as const) {
     it(`shows the boot order natively in ${theme}`, async () => {
-      await setTheme(wb, theme, cssClass);
+      await wb.setTheme(theme, cssClass);
       const view = wb.webview();
       await view.locator('#section-title', { hasText: 'Boot Options' }).waitFor();
       await item('disk:vda').locator('vscode-checkbox').click();

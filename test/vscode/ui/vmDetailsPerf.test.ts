@@ -30,15 +30,6 @@ function domainXml(name: string, disk: string): string {
 </domain>`;
 }
 
-/** Workspace settings: the theme, and stats every second so the charts fill quickly. */
-async function setTheme(wb: Workbench, theme: string, cssClass: string): Promise<void> {
-  const dir = path.join(uiSession().workspace, '.vscode');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme, 'libvirtVms.statsInterval': 1 }, null, 2));
-  await wb.page.locator(`.monaco-workbench.${cssClass}`).waitFor({ timeout: 20_000 });
-  await wb.page.waitForTimeout(1000);
-}
-
 describe('VM details performance charts (UI)', function () {
   this.timeout(180_000);
   const name = `${PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
@@ -76,7 +67,7 @@ describe('VM details performance charts (UI)', function () {
   });
 
   it('draws CPU, memory, disk and network charts of a running VM, with the values as text', async () => {
-    await setTheme(wb, 'Default Dark Modern', 'vs-dark');
+    await wb.setTheme('Default Dark Modern', 'vs-dark', { 'libvirtVms.statsInterval': 1 });
     await wb.clickActivityBar('Virtual Machines');
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await row.click({ button: 'right' });
@@ -112,7 +103,7 @@ describe('VM details performance charts (UI)', function () {
     ['Default High Contrast', 'hc-black', 'hc'],
   ] as const) {
     it(`draws the charts in ${theme}`, async () => {
-      await setTheme(wb, theme, cssClass);
+      await wb.setTheme(theme, cssClass, { 'libvirtVms.statsInterval': 1 });
       const view = wb.webview();
       await view.locator('#performance').scrollIntoViewIfNeeded();
       await wb.page.waitForTimeout(1500);

@@ -61,9 +61,15 @@ export class Workbench {
   /** Runs a command by its palette title (without the "> "), e.g. "Virtual Machines: Refresh". */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const widget = this.page.locator('.quick-input-widget');
-    await this.page.keyboard.press('F1');
     const input = widget.locator('input.input');
-    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    // F1 is sometimes swallowed (focus moving between editors or inside a webview): press again.
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      const shown = await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (Date.now() > end) throw new HarnessError(`the command palette did not open to run "${title}"`);
+    }
     await input.fill(`>${title}`);
     const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });

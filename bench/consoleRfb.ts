@@ -18,8 +18,8 @@ export class RfbProtocolError extends Error {
   override readonly name = 'RfbProtocolError';
 }
 
-/** Buffers incoming bytes and hands out exact-length reads. */
-class ByteQueue {
+/** Buffers incoming bytes and hands out exact-length reads (the SPICE bench client uses it too). */
+export class ByteQueue {
   private chunks: Buffer[] = [];
   private length = 0;
   private waiter: { n: number; resolve: (b: Buffer) => void } | undefined;
@@ -31,7 +31,7 @@ class ByteQueue {
   }
 
   read(n: number): Promise<Buffer> {
-    if (this.waiter) throw new RfbProtocolError('concurrent reads');
+    if (this.waiter) throw new Error('concurrent reads');
     return new Promise((resolve) => {
       this.waiter = { n, resolve };
       this.serve();

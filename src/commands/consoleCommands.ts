@@ -5,12 +5,14 @@
 import * as vscode from 'vscode';
 import type { ConsoleTarget } from '../console/consoleTarget';
 import { ConsoleManager } from '../console/consoleManager';
-import { vncRouteForUri } from '../console/vncRoute';
+import { chooseDisplayRoute, type ClearTextChoice, type ClearTextQuestion, type DisplayRouteStore } from '../console/displayRoutePolicy';
+import { KeyCombinationError, parseKeyCombination } from '../console/keyCombination';
+import type { Prompts } from './prompts';
 import type { DomainRef } from '../libvirt/refs';
 import { required } from '../ui/cancel';
 import { comboLabel, KEY_COMBOS, type KeyCombo } from '../webviews/console/protocol';
 import type { CommandDeps, CommandEntry } from './registry';
-import { vmPickDescription } from './vmTargets';
+import { isVmArg, vmPickDescription } from './vmTargets';
 
 const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 
@@ -44,14 +46,49 @@ function vmOf(v: unknown): { connectionId: string; ref: DomainRef } | undefined 
   return isDomainRef(ref) ? { connectionId: v['connectionId'], ref } : undefined;
 }
 
-export function consoleTarget(deps: Pick<CommandDeps, 'connections'>, connectionId: string, dom: DomainRef): ConsoleTarget {
+const ROUTE_CHOICE_KEY = 'libvirtVms.displayRoute';
+
+/** The per-host clear-text/tunnel choices, kept in global state (host names only, no secrets). */
+export function displayRouteStore(state: vscode.Memento): DisplayRouteStore {
+  const all = (): Record<string, ClearTextChoice> => state.get<Record<string, ClearTextChoice>>(ROUTE_CHOICE_KEY) ?? {};
+  return {
+    get: (host) => {
+      const v = all()[host.toLowerCase()];
+      return v === 'tunnel' || v === 'clearText' ? v : undefined;
+    },
+    set: async (host, choice) => state.update(ROUTE_CHOICE_KEY, { ...all(), [host.toLowerCase()]: choice }),
+  };
+}
+
+const TUNNEL = 'Tunnel through SSH';
+const CLEAR_TEXT = 'Connect Unencrypted';
+
+/** The modal question before a clear-text display connection over the network. */
+export async function askClearText(prompts: Prompts, q: ClearTextQuestion): Promise<ClearTextChoice | undefined> {
+  const answer = await prompts.choose({
+    message: `The display of this VM on ${q.host} is not encrypted.`,
+    detail: q.sshConnectionName
+      ? `Its screen, keystrokes and display password would cross the network in clear text. "${TUNNEL}" carries it over your SSH connection "${q.sshConnectionName}" instead. The choice is remembered for ${q.host}.`
+      : `Its screen, keystrokes and display password would cross the network in clear text. Add an SSH connection to ${q.host} to tunnel the display through it. The choice is remembered for ${q.host}.`,
+    buttons: q.sshConnectionName ? [TUNNEL, CLEAR_TEXT] : [CLEAR_TEXT],
+  });
+  return answer === TUNNEL ? 'tunnel' : answer === CLEAR_TEXT ? 'clearText' : undefined;
+}
+
+export function consoleTarget(deps: Pick<CommandDeps, 'connections' | 'context' | 'prompts'>, connectionId: string, dom: DomainRef): ConsoleTarget {
   const entry = deps.connections.get(connectionId);
   return {
     connectionId,
     uri: entry.config.uri,
     dom,
     connection: () => deps.connections.get(connectionId).managed.connect(),
-    vncRoute: () => Promise.resolve(vncRouteForUri(deps.connections.get(connectionId).config.uri)),
+    vncRoute: (opts) =>
+      chooseDisplayRoute(deps.connections.get(connectionId).config.uri, {
+        encrypted: opts?.encrypted === true,
+        saved: () => deps.connections.list().map((e) => ({ name: e.config.name ?? e.config.uri, uri: e.config.uri })),
+        store: displayRouteStore(deps.context.globalState),
+        ask: (q) => askClearText(deps.prompts, q),
+      }),
   };
 }
 
@@ -61,9 +98,20 @@ const RUNNING_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'shutt
 async function targets(deps: CommandDeps, args: unknown[], title: string, opts: { many: boolean; runningOnly: boolean }): Promise<ConsoleTarget[]> {
   const [first, selection] = args;
   if (isConsoleTarget(first)) return [first];
-  const picked = (opts.many && Array.isArray(selection) && selection.length > 0 ? selection : first !== undefined ? [first] : [])
-    .map(vmOf)
-    .filter((v): v is { connectionId: string; ref: DomainRef } => v !== undefined);
+  const named = opts.many && Array.isArray(selection) && selection.length > 0 ? (selection as unknown[]) : first !== undefined ? [first] : [];
+  const picked: { connectionId: string; ref: DomainRef }[] = [];
+  for (const a of named) {
+    const v = vmOf(a);
+    if (v) picked.push(v);
+    // The plain `{ connectionId, uuid }` ref every VM command takes (the New VM wizard and alert
+    // notifications pass one): looked up on the host when the tree does not list it (yet: a VM
+    // made a moment ago), over the console's own connection, as consoleTarget uses.
+    else if (isVmArg(a)) {
+      const listed = deps.tree.session(a.connectionId)?.snapshot(a.uuid)?.ref;
+      const ref = listed?.name ? listed : await (await deps.connections.get(a.connectionId).managed.connect()).domainLookupByUuid(a.uuid);
+      picked.push({ connectionId: a.connectionId, ref });
+    }
+  }
   if (picked.length > 0) return picked.map((v) => consoleTarget(deps, v.connectionId, v.ref));
   // Editor title buttons of a console tab pass no argument: act on that console's VM.
   const active = first === undefined ? consoleManager(deps).activeTarget() : undefined;
@@ -124,14 +172,32 @@ export const consoleCommands: readonly CommandEntry[] = [
     title: 'Send Key',
     async run(deps, ...args) {
       const pick = required(
-        await deps.prompts.pickOne({
+        await deps.prompts.pickOne<KeyCombo | 'typed'>({
           title: 'Send Key',
           placeHolder: 'Key combination to send to the VM',
-          items: KEY_COMBOS.map((c) => ({ label: comboLabel(c), value: c })),
+          items: [...KEY_COMBOS.map((c) => ({ label: comboLabel(c), value: c })), { label: 'Type a Key Combination…', value: 'typed' as const }],
         }),
         'key pick',
       );
-      await sendCombo(deps, args, pick.value);
+      if (pick.value !== 'typed') {
+        await sendCombo(deps, args, pick.value);
+        return;
+      }
+      const validate = (v: string): string | undefined => {
+        try {
+          parseKeyCombination(v);
+          return undefined;
+        } catch (e) {
+          return KeyCombinationError.is(e) ? e.message : String(e);
+        }
+      };
+      const typed = required(await deps.prompts.input({ title: 'Send Key', prompt: 'Keys joined by "+", e.g. ctrl+alt+f2, alt+sysrq+h, super+l', validate }), 'key combination');
+      const combo = parseKeyCombination(typed);
+      // Through libvirt's send-key: it reaches the guest whatever its display (or none).
+      for (const t of await targets(deps, args, `Send ${combo.label}`, { many: true, runningOnly: true })) {
+        const conn = await t.connection();
+        await conn.domainSendKey(t.dom, 0 /* VIR_KEYCODE_SET_LINUX */, 0, combo.keycodes);
+      }
     },
   },
   {

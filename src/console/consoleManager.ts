@@ -4,7 +4,16 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { CONSOLE_VIEW_TYPE, ConsolePanel } from '../webviews/console/consolePanel';
-import type { ConsoleState, KeyCombo } from '../webviews/console/protocol';
+import type { ConsoleState, DisplayEncryption, KeyCombo } from '../webviews/console/protocol';
+
+/** The status bar item's tooltip after "Graphical console of VM". */
+const ENCRYPTION_TOOLTIP: Record<DisplayEncryption, string> = {
+  tls: ' (encrypted: TLS to the display)',
+  ssh: ' (encrypted: through the SSH connection)',
+  local: ' (on this machine)',
+  none: ' (not encrypted: the display is reached in clear text over the network)',
+};
+import type { GraphicalSessionOptions } from './graphicalSession';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
 import { describeCharDevice, parseDomainConsoles } from './domainConsoles';
 import { vscodePrompts, type Prompts } from '../commands/prompts';
@@ -62,7 +71,7 @@ export class ConsoleManager implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: ConnectionSecrets },
+    private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: ConnectionSecrets; readonly session?: GraphicalSessionOptions },
     private readonly log: vscode.LogOutputChannel,
     private readonly prompts: Prompts = vscodePrompts,
   ) {
@@ -91,7 +100,9 @@ export class ConsoleManager implements vscode.Disposable {
       extensionUri: this.ctx.extensionUri,
       secrets: this.ctx.secrets,
       log: this.log,
+      prompts: this.prompts,
       screenshot: (t) => void this.screenshotInteractive(t),
+      ...(this.ctx.session ? { session: this.ctx.session } : {}),
     });
     this.panels.set(key, panel);
     const stateSub = panel.session.onState((s) => {
@@ -252,19 +263,19 @@ export class ConsoleManager implements vscode.Disposable {
         case 'connecting':
           return ['$(sync~spin)', 'connecting'];
         case 'connected':
-          return ['$(vm-active)', 'connected'];
+          return [s.encryption === 'tls' || s.encryption === 'ssh' ? '$(lock)' : s.encryption === 'none' ? '$(unlock)' : '$(vm-active)', s.protocol === 'spice' ? 'connected (SPICE)' : 'connected'];
         case 'disconnected':
           return ['$(debug-disconnect)', s.retrying ? 'disconnected, retrying' : 'disconnected'];
         case 'vmOff':
           return ['$(vm-outline)', 'VM off'];
-        case 'noVnc':
-          return ['$(warning)', 'no VNC display'];
+        case 'noDisplay':
+          return ['$(warning)', 'no display'];
         case 'error':
           return ['$(error)', 'error'];
       }
     })();
     this.statusItem.text = `${icon} ${name}: ${text}`;
-    this.statusItem.tooltip = `Graphical console of ${name}${s.kind === 'error' ? `: ${s.message}` : ''}`;
+    this.statusItem.tooltip = `Graphical console of ${name}${s.kind === 'error' ? `: ${s.message}` : s.kind === 'connected' ? ENCRYPTION_TOOLTIP[s.encryption] : ''}`;
     this.statusItem.command = { title: 'Reconnect', command: 'libvirtVms.console.reconnect', arguments: [panel.target] };
     this.statusItem.show();
   }

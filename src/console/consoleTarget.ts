@@ -44,8 +44,11 @@ export interface ConsoleTarget {
   readonly dom: DomainRef;
   /** The live connection (after a reconnect, a new one). */
   connection(): Promise<ConsoleConnection>;
-  /** How to reach the VM's VNC server from this process. */
-  vncRoute(): Promise<VncRoute>;
+  /**
+   * How to reach the VM's display from this process. `encrypted`: the display will be reached
+   * with TLS (SPICE's TLS port), so a direct network route needs no clear-text question.
+   */
+  vncRoute(opts?: { readonly encrypted?: boolean }): Promise<VncRoute>;
 }
 
 export function consoleKey(t: Pick<ConsoleTarget, 'connectionId' | 'dom'>): string {

@@ -1,23 +1,28 @@
-// The extension-host side of one graphical console: finds the VM's VNC display, relays its
-// bytes to the webview, answers noVNC's password request, and reconnects while the VM runs
-// (a guest reboot keeps QEMU's VNC server; a shutdown + start gives a new one). No VS Code
-// import: the panel (src/webviews/console/consolePanel.ts) supplies the UI callbacks, and tests
-// and the benchmark drive a session directly.
+// The extension-host side of one graphical console: finds the VM's display (the first VNC or
+// SPICE <graphics>, as virt-manager shows), relays its streams to the webview (one for VNC, one
+// per SPICE channel), answers the password requests, and reconnects while the VM runs (a guest
+// reboot keeps QEMU's display server; a shutdown + start gives a new one). No VS Code import:
+// the panel (src/webviews/console/consolePanel.ts) supplies the UI callbacks, and tests and the
+// benchmark drive a session directly.
 
 import { VirDomainEventType, VirDomainState, VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
-import type { ConsoleState, FromWebview, ToWebview } from '../webviews/console/protocol';
+import type { ConsoleState, DisplayEncryption, FromWebview, ToWebview } from '../webviews/console/protocol';
+import type { Duplex } from 'node:stream';
 import { lifecycleEvent, type ConsoleConnection, type ConsoleDisposable, type ConsoleTarget } from './consoleTarget';
-import { parseDomainConsoles, withVncDisplay, type VncGraphics } from './domainConsoles';
+import { DisplayTlsError, displayTlsForUri, startDisplayTls } from './displayTls';
+import { negotiateVncSecurity, type PreparedDisplayStream } from './vncSecurity';
+import { DisplayRouteDeclinedError } from './displayRoutePolicy';
+import { parseDomainConsoles, withVncDisplay, type DisplayGraphics, type VncListen } from './domainConsoles';
 import { decodePayload, type BatcherOptions } from './relayFraming';
-import { openVncStream } from './vncEndpoint';
-import { VncRelay } from './vncRelay';
+import { RelayStreams } from './relayStreams';
+import { isLoopback, openVncStream, type VncRoute } from './vncEndpoint';
 
 export interface GraphicalSessionUi {
   /** Delivers a message to the webview; a returned promise settles when it was handed over. */
   post(m: ToWebview): Promise<unknown>;
-  /** Asks the user for the VNC password; undefined = cancelled. */
+  /** Asks the user for the display password; undefined = cancelled. */
   askPassword(prompt: string): Promise<string | undefined>;
-  /** Where this VM's VNC password is remembered (SecretStorage, bound to connection and VM). */
+  /** Where this VM's display password is remembered (SecretStorage, bound to connection and VM). */
   readonly password: {
     get(): Promise<string | undefined>;
     store(value: string): Promise<void>;
@@ -34,16 +39,80 @@ export interface GraphicalSessionOptions {
   readonly batch?: BatcherOptions;
   /** Reconnect attempts while the VM runs before the panel shows an error (default 30). */
   readonly maxReconnectAttempts?: number;
+  /** The display's handshake (VNC security, TLS) timeout in ms (default 10 s). */
+  readonly tlsTimeoutMs?: number;
+  /**
+   * How long the viewer may take from the start of a connection to a finished handshake (RFB, or
+   * SPICE's main channel) before it is dropped and tried again (default 30 s; time spent at a
+   * password prompt does not count).
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+/** spice-html5 gives its channel link 30 s (SPICE_CONNECT_TIMEOUT); the whole handshake gets as long. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export interface SessionTimings {
   /** ms since the session was created, per milestone of the latest connection. */
   readonly relayOpen?: number;
-  readonly rfbConnected?: number;
+  /** The viewer's handshake finished (RFB, or SPICE's main channel). */
+  readonly displayConnected?: number;
   readonly firstFrame?: number;
 }
 
-/** Domain states in which QEMU (and so its VNC server) is alive. */
+/**
+ * Opens one stream to the display: VNC with the host's part of the handshake (VeNCrypt TLS when
+ * the server requires it, vncSecurity.ts); SPICE to its TLS port with TLS from the first byte
+ * (SPICE has no STARTTLS) or to its plain port. The webview's viewers always see plain bytes.
+ */
+export async function openDisplayStream(display: DisplayGraphics, route: VncRoute, target: Pick<ConsoleTarget, 'uri' | 'dom'>, timeoutMs?: number): Promise<Duplex | PreparedDisplayStream> {
+  const what = `the ${PROTOCOL_NAME[display.type]} display of ${target.dom.name}`;
+  if (display.type === 'spice') {
+    if (display.spiceTls && display.tlsListen) {
+      return startDisplayTls(await openVncStream(display.tlsListen, route), displayTlsForUri(target.uri), what, timeoutMs);
+    }
+    return openVncStream(display.listen!, route);
+  }
+  const prepared = await negotiateVncSecurity(await openVncStream(display.listen!, route), {
+    tls: () => displayTlsForUri(target.uri),
+    what,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  if (prepared.encrypted) return prepared;
+  // No VeNCrypt: noVNC gets a fresh connection and does the whole handshake with the server
+  // itself, exactly as before TLS support (the probe said only the RFB version).
+  prepared.socket.destroy();
+  return openVncStream(display.listen!, route);
+}
+
+/** What protects a display stream: its own TLS first, else the route's transport. */
+export function displayEncryption(display: DisplayGraphics, route: VncRoute, stream: Duplex | PreparedDisplayStream): DisplayEncryption {
+  const tls = display.type === 'spice' ? display.spiceTls && display.tlsListen !== undefined : 'skipClientBytes' in stream && stream.encrypted;
+  if (tls) return 'tls';
+  if (route.kind === 'ssh') return 'ssh';
+  return route.kind === 'local' || isLoopback(route.host) ? 'local' : 'none';
+}
+
+class TlsRequired extends Error {}
+
+/** True when the VNC server at `listen` offers VeNCrypt; false when not, or when unreachable. */
+async function vncRequiresTls(listen: VncListen, route: VncRoute): Promise<boolean> {
+  try {
+    const prepared = await negotiateVncSecurity(await openVncStream(listen, route), {
+      tls: () => {
+        throw new TlsRequired();
+      },
+      what: 'the VNC display',
+      timeoutMs: 5000,
+    });
+    prepared.socket.destroy();
+    return false;
+  } catch (e) {
+    return e instanceof TlsRequired;
+  }
+}
+
+/** Domain states in which QEMU (and so its display server) is alive. */
 function qemuAlive(state: number): boolean {
   return (
     state === VirDomainState.RUNNING ||
@@ -58,24 +127,32 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const PROTOCOL_NAME = { vnc: 'VNC', spice: 'SPICE' } as const;
+
 export class GraphicalSession {
-  private relay: VncRelay | undefined;
+  private streams: RelayStreams | undefined;
+  /** The stream whose end ends the session: VNC's only one, SPICE's main channel (the first). */
+  private primaryStream: number | undefined;
   private sessionId = 0;
   private ready = false;
   private disposed = false;
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Drops a connection whose handshake has not finished in time (see connectTimeoutMs). */
+  private handshakeTimer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
   private connectAgain = false;
   private eventSub: ConsoleDisposable | undefined;
   private subscribedConn: ConsoleConnection | undefined;
-  private vnc: VncGraphics | undefined;
-  /** A password typed at the prompt, remembered only once the VNC login with it succeeded. */
+  private display: DisplayGraphics | undefined;
+  /** What protects the current session's primary stream, known once it opened. */
+  private encryption: DisplayEncryption = 'none';
+  /** A password typed at the prompt, remembered only once the login with it succeeded. */
   private pendingPassword: string | undefined;
   /** The remembered password was refused: ask instead of offering it again. */
   private storedRefused = false;
   private readonly created = Date.now();
-  private timingsMut: { relayOpen?: number; rfbConnected?: number; firstFrame?: number } = {};
+  private timingsMut: { relayOpen?: number; displayConnected?: number; firstFrame?: number } = {};
   private stateListeners = new Set<(s: ConsoleState) => void>();
   state: ConsoleState = { kind: 'connecting' };
 
@@ -102,21 +179,30 @@ export class GraphicalSession {
         this.ready = true;
         this.reconnectNow();
         break;
-      case 'vncSend':
-        if (m.session === this.sessionId) this.relay?.write(decodePayload(m.data));
+      case 'streamConnect':
+        if (m.session === this.sessionId) this.connectStream(m.stream);
         break;
-      case 'vncClose':
-        if (m.session === this.sessionId) this.dropRelay('the viewer closed the connection');
+      case 'streamSend':
+        if (m.session === this.sessionId) this.streams?.write(m.stream, decodePayload(m.data));
         break;
-      case 'rfbConnected':
+      case 'streamClose':
         if (m.session !== this.sessionId) break;
+        if (m.stream === this.primaryStream) this.dropRelay('the viewer closed the connection');
+        else this.streams?.closeStream(m.stream);
+        break;
+      case 'displayConnected':
+        if (m.session !== this.sessionId || !this.display) break;
+        this.clearHandshakeTimer();
         this.attempts = 0;
-        this.timingsMut.rfbConnected = Date.now() - this.created;
-        this.setState({ kind: 'connected' });
+        this.timingsMut.displayConnected = Date.now() - this.created;
+        this.setState({ kind: 'connected', protocol: this.display.type, encryption: this.encryption, heads: this.display.heads });
         this.rememberPendingPassword();
         break;
-      case 'rfbDisconnected':
-        if (m.session === this.sessionId) this.dropRelay(m.clean ? 'the display closed' : 'the display connection was lost');
+      case 'displayDisconnected':
+        if (m.session === this.sessionId) {
+          const what = m.reason ? `: ${m.reason}` : '';
+          this.dropRelay(m.clean ? `the display closed${what}` : `the display connection was lost${what}`);
+        }
         break;
       case 'firstFrame':
         if (m.session === this.sessionId && this.timingsMut.firstFrame === undefined) this.timingsMut.firstFrame = Date.now() - this.created;
@@ -125,11 +211,7 @@ export class GraphicalSession {
         void this.answerCredentials();
         break;
       case 'securityFailure':
-        void this.ui.password.delete();
-        this.storedRefused = true;
-        this.pendingPassword = undefined;
-        this.closeRelay();
-        this.setState({ kind: 'error', message: `VNC authentication failed: ${m.reason}` });
+        void this.securityFailure(m.reason);
         break;
       case 'requestPaste':
         this.ui.requestPaste();
@@ -171,15 +253,21 @@ export class GraphicalSession {
     if (this.disposed) return;
     this.disposed = true;
     this.clearRetry();
+    this.clearHandshakeTimer();
     this.closeRelay();
     this.eventSub?.dispose();
     this.eventSub = undefined;
     this.stateListeners.clear();
   }
 
-  /** Bytes relayed so far by the current connection (for the benchmark). */
+  /** Bytes relayed so far by the current connection, all its streams (for the benchmark). */
   get relayBytes(): { in: number; out: number } {
-    return { in: this.relay?.bytesIn ?? 0, out: this.relay?.bytesOut ?? 0 };
+    return this.streams?.bytes ?? { in: 0, out: 0 };
+  }
+
+  /** Streams of the current connection with an open socket (SPICE: one per channel). */
+  get openStreams(): readonly number[] {
+    return this.streams?.openStreams ?? [];
   }
 
   // ------------------------------------------------------------------------------------------
@@ -222,59 +310,132 @@ export class GraphicalSession {
       }
       const xml = await conn.domainGetXmlDesc(this.target.dom, VirDomainXMLFlags.SECURE).catch(() => conn.domainGetXmlDesc(this.target.dom, 0));
       const consoles = parseDomainConsoles(xml);
-      const vnc = consoles.vnc[0];
-      if (!vnc) {
+      const display = consoles.displays[0];
+      if (!display) {
         const inactive = parseDomainConsoles(await conn.domainGetXmlDesc(this.target.dom, VirDomainXMLFlags.INACTIVE).catch(() => xml));
-        this.setState({ kind: 'noVnc', graphics: consoles.otherGraphics.map((g) => g.type), pendingRestart: inactive.vnc.length > 0 });
+        this.setState({ kind: 'noDisplay', graphics: consoles.otherGraphics.map((g) => g.type), pendingRestart: inactive.displays.length > 0 });
         return;
       }
-      if (!vnc.listen) throw new Error('the VNC display has no port yet');
-      this.vnc = vnc;
-      const listen = vnc.listen;
-      const route = await this.target.vncRoute();
+      if (!display.listen && !display.spiceTls) throw new Error(`the ${PROTOCOL_NAME[display.type]} display has no port yet`);
+      const route = await this.displayRoute(display);
+      const password = display.type === 'spice' ? await this.spicePassword(display) : '';
       if (this.disposed) return;
+      this.display = display;
       this.clearRetry();
       this.closeRelay();
-      const id = ++this.sessionId;
-      const relay = await VncRelay.start(
-        () => openVncStream(listen, route),
-        (frame) => this.ui.post({ type: 'vncData', session: id, seq: frame.seq, data: frame.data }),
-        { ...(this.opts.batch ? { batch: this.opts.batch } : {}), onClosed: (err) => this.relayClosed(relay, id, err) },
-      );
-      if (this.disposed || id !== this.sessionId) {
-        relay.close();
-        return;
-      }
-      this.relay = relay;
-      this.timingsMut = { relayOpen: Date.now() - this.created };
-      void this.ui.post({ type: 'vncOpen', session: id });
+      this.openSession(display, route, password);
     } catch (e) {
       this.ui.log('warn', `console of ${this.target.dom.name}: ${message(e)}`);
-      this.scheduleRetry(message(e));
+      // The user declined a clear-text connection: no retries (Retry asks again).
+      if (DisplayRouteDeclinedError.is(e)) this.setState({ kind: 'error', message: message(e) });
+      else this.scheduleRetry(message(e));
     }
   }
 
-  private relayClosed(relay: VncRelay, id: number, err: Error | undefined): void {
-    // `relay` is assigned before any socket event can arrive (events need an event-loop turn).
-    if (this.relay !== relay) return;
-    this.relay = undefined;
-    void this.ui.post({ type: 'vncClosed', session: id, reason: err ? err.message : 'closed' });
-    this.scheduleRetry(err ? err.message : 'the VNC server closed the connection');
+  /**
+   * The route to the display. A SPICE display reached through its TLS port is encrypted, and so
+   * is a VNC display that requires VeNCrypt: neither needs the clear-text question (or the SSH
+   * tunnel) of a network route. Whether a VNC display requires TLS shows only in its handshake,
+   * so on a network route it is asked first: a connection that says its RFB version and reads
+   * the security types, then closes (nothing secret crosses).
+   */
+  private async displayRoute(display: DisplayGraphics): Promise<VncRoute> {
+    if (display.type === 'spice') return this.target.vncRoute({ encrypted: display.spiceTls });
+    const direct = await this.target.vncRoute({ encrypted: true });
+    if (direct.kind !== 'remote' || !display.listen) return direct;
+    return (await vncRequiresTls(display.listen, direct)) ? direct : this.target.vncRoute();
+  }
+
+  /** A new session: the webview starts its viewer, which asks for its streams. */
+  private openSession(display: DisplayGraphics, route: VncRoute, password: string): void {
+    const id = ++this.sessionId;
+    this.primaryStream = undefined;
+    this.encryption = 'none';
+    let first = true;
+    const open = async (): Promise<Duplex | PreparedDisplayStream> => {
+      const stream = await openDisplayStream(display, route, this.target, this.opts.tlsTimeoutMs);
+      if (first && this.sessionId === id) {
+        first = false;
+        this.encryption = displayEncryption(display, route, stream);
+      }
+      return stream;
+    };
+    const streams = new RelayStreams(id, open, (m) => this.ui.post(m), {
+      ...(this.opts.batch ? { batch: this.opts.batch } : {}),
+      onStreamOpened: () => {
+        if (this.streams === streams && this.timingsMut.relayOpen === undefined) this.timingsMut.relayOpen = Date.now() - this.created;
+      },
+      onStreamEnded: (stream, err) => {
+        if (this.streams !== streams || stream !== this.primaryStream) return;
+        this.clearHandshakeTimer();
+        this.streams = undefined;
+        streams.close();
+        this.scheduleRetry(err ? err.message : `the ${PROTOCOL_NAME[display.type]} server closed the connection`);
+      },
+    });
+    this.streams = streams;
+    this.timingsMut = {};
+    this.armHandshakeTimer(id, display);
+    void this.ui.post({ type: 'displayOpen', session: id, protocol: display.type, password });
+  }
+
+  /**
+   * A viewer can stall between its streams and a finished handshake (spice-html5 waits for the
+   * main channel's first message without a limit once the ticket is accepted; a webview can be
+   * slow to start the viewer): the panel would say Connecting forever. After connectTimeoutMs
+   * the connection is dropped and tried again, as after any other loss.
+   */
+  private armHandshakeTimer(session: number, display: DisplayGraphics): void {
+    this.clearHandshakeTimer();
+    const ms = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    this.handshakeTimer = setTimeout(() => {
+      this.handshakeTimer = undefined;
+      if (this.disposed || this.sessionId !== session || !this.streams) return;
+      const reason = `the ${PROTOCOL_NAME[display.type]} display did not finish connecting within ${ms / 1000} s`;
+      this.ui.log('warn', `console of ${this.target.dom.name}: ${reason}; connecting again`);
+      this.dropRelay(reason);
+    }, ms);
+    this.handshakeTimer.unref?.();
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+  }
+
+  private connectStream(stream: number): void {
+    const streams = this.streams;
+    if (!streams) return;
+    if (this.primaryStream === undefined) this.primaryStream = stream;
+    const primary = stream === this.primaryStream;
+    streams.connect(stream).catch((e: unknown) => {
+      // streamClosed already told the viewer; without its first stream the session is over.
+      if (primary && this.streams === streams && DisplayTlsError.is(e) && e.lasting) {
+        // Missing credentials or a certificate that does not verify: reconnecting cannot help.
+        this.ui.log('warn', `console of ${this.target.dom.name}: ${e.message}`);
+        this.closeRelay();
+        this.clearRetry();
+        this.setState({ kind: 'error', message: `cannot connect to the display: ${e.message}` });
+      } else if (primary && this.streams === streams) this.dropRelay(message(e));
+      else this.ui.log('warn', `console of ${this.target.dom.name}: stream ${stream}: ${message(e)}`);
+    });
   }
 
   /** The viewer gave up on the current connection: close it and try again. */
   private dropRelay(reason: string): void {
-    const relay = this.relay;
-    if (!relay) return;
-    this.relay = undefined;
-    relay.close();
+    this.clearHandshakeTimer();
+    const streams = this.streams;
+    if (!streams) return;
+    this.streams = undefined;
+    streams.close();
     this.scheduleRetry(reason);
   }
 
   private closeRelay(): void {
-    const relay = this.relay;
-    this.relay = undefined;
-    relay?.close();
+    this.clearHandshakeTimer();
+    const streams = this.streams;
+    this.streams = undefined;
+    streams?.close();
   }
 
   private scheduleRetry(reason: string): void {
@@ -317,13 +478,51 @@ export class GraphicalSession {
     });
   }
 
+  /**
+   * SPICE sends its ticket when each channel links, so the password is decided before
+   * connecting: the one in the secure XML, one typed at the prompt, the remembered one, or none.
+   */
+  private async spicePassword(display: DisplayGraphics): Promise<string> {
+    if (display.password !== undefined) return display.password;
+    if (this.pendingPassword !== undefined) return this.pendingPassword;
+    if (!this.storedRefused) return (await this.ui.password.get()) ?? '';
+    return '';
+  }
+
+  private async securityFailure(reason: string): Promise<void> {
+    const display = this.display;
+    const protocol = PROTOCOL_NAME[display?.type ?? 'vnc'];
+    const hadPending = this.pendingPassword !== undefined;
+    void this.ui.password.delete();
+    this.storedRefused = true;
+    this.pendingPassword = undefined;
+    this.closeRelay();
+    // noVNC asks for a password itself (credentialsRequired); spice-html5 learns of one only
+    // when the server refuses the ticket: ask once, then connect again with the answer.
+    if (display?.type === 'spice' && display.password === undefined && !hadPending) {
+      this.setState({ kind: 'connecting', detail: 'waiting for the password' });
+      const typed = await this.ui.askPassword(`SPICE password for ${this.target.dom.name}`);
+      if (typed !== undefined && !this.disposed) {
+        this.pendingPassword = typed;
+        this.reconnectNow();
+        return;
+      }
+    }
+    this.setState({ kind: 'error', message: `${protocol} authentication failed: ${reason}` });
+  }
+
   private async answerCredentials(): Promise<void> {
-    let password = this.vnc?.password;
+    let password = this.display?.password;
     if (password === undefined) password = this.pendingPassword;
     if (password === undefined && !this.storedRefused) password = await this.ui.password.get();
     if (password === undefined) {
+      // The time the user takes to answer is not the display's: the handshake timer starts again after.
+      const session = this.sessionId;
+      const display = this.display;
+      this.clearHandshakeTimer();
       password = await this.ui.askPassword(`VNC password for ${this.target.dom.name}`);
       this.pendingPassword = password;
+      if (display && session === this.sessionId && this.streams) this.armHandshakeTimer(session, display);
     }
     void this.ui.post({ type: 'credentials', password: password ?? '' });
   }
@@ -333,7 +532,7 @@ export class GraphicalSession {
     if (password === undefined) return;
     this.pendingPassword = undefined;
     this.storedRefused = false;
-    this.ui.password.store(password).catch((err: unknown) => this.ui.log('warn', `console: the VNC password could not be remembered: ${err instanceof Error ? err.message : String(err)}`));
+    this.ui.password.store(password).catch((err: unknown) => this.ui.log('warn', `console: the display password could not be remembered: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async startVm(): Promise<void> {
@@ -356,7 +555,7 @@ export class GraphicalSession {
       const inactive = await conn.domainGetXmlDesc(this.target.dom, VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE);
       await conn.domainDefineXml(withVncDisplay(inactive));
       this.ui.log('info', `added a VNC display to the configuration of ${this.target.dom.name}`);
-      this.setState({ kind: 'noVnc', graphics: [], pendingRestart: true });
+      this.setState({ kind: 'noDisplay', graphics: [], pendingRestart: true });
     } catch (e) {
       this.setState({ kind: 'error', message: `cannot add a VNC display: ${message(e)}` });
     }

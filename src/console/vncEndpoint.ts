@@ -26,7 +26,8 @@ export class VncUnreachableError extends Error {
   }
 }
 
-function isLoopback(address: string): boolean {
+/** A loopback address: the bytes never leave the machine. */
+export function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
 

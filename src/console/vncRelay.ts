@@ -5,6 +5,7 @@
 
 import type { Duplex } from 'node:stream';
 import { ChunkBatcher, DEFAULT_BATCH_OPTIONS, type BatcherOptions, type RelayFrame } from './relayFraming';
+import type { PreparedDisplayStream } from './vncSecurity';
 
 export type RelaySink = (frame: RelayFrame) => Promise<unknown> | unknown;
 
@@ -27,6 +28,11 @@ export class VncRelay {
   private inFlight = 0;
   private paused = false;
   private closed = false;
+  /** The viewer's first bytes still to drop (its part of a handshake the host already did). */
+  private skipClientBytes = 0;
+  private clientBytesSeen = 0;
+  /** Sent to the viewer once it has written `afterClientBytes` bytes (a prepared stream's next step). */
+  private reply: PreparedDisplayStream['reply'];
   bytesIn = 0;
   bytesOut = 0;
 
@@ -46,10 +52,23 @@ export class VncRelay {
     socket.on('error', (err: Error) => this.finish(err));
   }
 
-  /** Opens the socket with `open` and starts relaying; rejects if the socket cannot be opened. */
-  static async start(open: () => Promise<Duplex>, sink: RelaySink, opts: VncRelayOptions = {}): Promise<VncRelay> {
-    const socket = await open();
-    return new VncRelay(socket, sink, opts);
+  /**
+   * Opens the socket with `open` and starts relaying; rejects if the socket cannot be opened.
+   * A prepared stream (vncSecurity.ts: the host did the start of the handshake, maybe TLS) first
+   * delivers its greeting and drops the viewer's first bytes that answer it.
+   */
+  static async start(open: () => Promise<Duplex | PreparedDisplayStream>, sink: RelaySink, opts: VncRelayOptions = {}): Promise<VncRelay> {
+    const opened = await open();
+    if (!('greeting' in opened)) return new VncRelay(opened, sink, opts);
+    const relay = new VncRelay(opened.socket, sink, opts);
+    relay.skipClientBytes = opened.skipClientBytes;
+    relay.reply = opened.reply;
+    // The server may speak first once TLS is up (X509None's SecurityResult): its bytes wait
+    // until the viewer has its replayed security list.
+    if (opened.reply) opened.socket.pause();
+    // Delivered at the end of this turn, after the caller reported the stream open.
+    if (opened.greeting.length > 0) relay.batcher.push(opened.greeting);
+    return relay;
   }
 
   get isClosed(): boolean {
@@ -58,6 +77,18 @@ export class VncRelay {
 
   write(bytes: Uint8Array): void {
     if (this.closed) return;
+    if (this.skipClientBytes > 0) {
+      const skip = Math.min(this.skipClientBytes, bytes.length);
+      this.skipClientBytes -= skip;
+      this.clientBytesSeen += skip;
+      bytes = bytes.subarray(skip);
+      if (this.reply && this.clientBytesSeen >= this.reply.afterClientBytes) {
+        this.batcher.push(this.reply.bytes);
+        this.reply = undefined;
+        if (!this.paused) this.socket.resume();
+      }
+      if (bytes.length === 0) return;
+    }
     this.bytesOut += bytes.length;
     this.socket.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }

@@ -2,9 +2,10 @@
 // that feeds it. One panel per VM; the manager (src/console/consoleManager.ts) keeps them.
 
 import * as vscode from 'vscode';
-import { GraphicalSession, type GraphicalSessionUi } from '../../console/graphicalSession';
+import { GraphicalSession, type GraphicalSessionOptions, type GraphicalSessionUi } from '../../console/graphicalSession';
 import type { ConsoleTarget } from '../../console/consoleTarget';
 import type { ConnectionSecrets } from '../../connections/connectionSecrets';
+import type { Prompts } from '../../commands/prompts';
 import { pageHtml, resourceRoots } from '../shared/panelHost';
 import { parseFromWebview, WebviewMessageError, type ConsoleState, type FromWebview, type ToWebview } from './protocol';
 
@@ -12,8 +13,12 @@ export interface ConsolePanelDeps {
   readonly extensionUri: vscode.Uri;
   readonly secrets: ConnectionSecrets;
   readonly log: vscode.LogOutputChannel;
+  /** Asks for display passwords (an input box that hides the text). */
+  readonly prompts: Prompts;
   /** Saves a screenshot of the target (the "Screenshot" toolbar button). */
   screenshot(target: ConsoleTarget): void;
+  /** Reconnect and timeout settings of the session (defaults otherwise). */
+  readonly session?: GraphicalSessionOptions;
 }
 
 export const CONSOLE_VIEW_TYPE = 'libvirtVms.console';
@@ -23,6 +28,7 @@ export class ConsolePanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeListeners = new Set<() => void>();
   private disposed = false;
+  private fullScreen = false;
 
   constructor(
     readonly target: ConsoleTarget,
@@ -31,8 +37,7 @@ export class ConsolePanel {
   ) {
     const ui: GraphicalSessionUi = {
       post: (m) => Promise.resolve(this.post(m)),
-      askPassword: async (prompt) =>
-        vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true, title: `Console: ${target.dom.name}` }),
+      askPassword: (prompt) => deps.prompts.input({ title: `Console: ${target.dom.name}`, prompt, password: true }),
       password: deps.secrets.vncPassword(target.connectionId, target.dom.uuid),
       requestPaste: () => {
         void vscode.env.clipboard.readText().then((text) => {
@@ -40,14 +45,12 @@ export class ConsolePanel {
         });
       },
       screenshot: () => deps.screenshot(target),
-      maximize: () => {
-        void vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
-      },
+      maximize: () => void this.toggleFullScreen(),
       log: (level, msg) => deps.log[level](msg),
     };
-    this.session = new GraphicalSession(target, ui);
+    this.session = new GraphicalSession(target, ui, deps.session);
     panel.webview.options = { enableScripts: true, localResourceRoots: resourceRoots(deps.extensionUri) };
-    panel.webview.html = pageHtml(panel.webview, deps.extensionUri, { script: 'dist/webviews/console.js', styles: ['media/console.css'], title: 'Console' });
+    panel.webview.html = pageHtml(panel.webview, deps.extensionUri, { script: 'dist/webviews/console.js', title: 'Console' });
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
         const message = this.accept(m);
@@ -76,6 +79,31 @@ export class ConsolePanel {
       return undefined;
     }
     return message;
+  }
+
+  /**
+   * Full screen, as virt-manager's Ctrl+Alt+F: the side bars and the panel hidden, this editor
+   * group maximized, and VS Code's full screen; the second press restores them. (Maximizing the
+   * editor group alone does nothing with one group; Zen Mode centres the editor at half width.)
+   */
+  private async toggleFullScreen(): Promise<void> {
+    const run = (command: string): Thenable<unknown> => vscode.commands.executeCommand(command);
+    try {
+      if (!this.fullScreen) {
+        this.fullScreen = true;
+        await run('workbench.action.maximizeEditorHideSidebar');
+        await run('workbench.action.closePanel');
+        await run('workbench.action.toggleFullScreen');
+      } else {
+        this.fullScreen = false;
+        await run('workbench.action.toggleFullScreen');
+        await run('workbench.action.evenEditorWidths');
+        await run('workbench.action.toggleSidebarVisibility');
+        this.panel.reveal();
+      }
+    } catch (e) {
+      this.deps.log.warn(`console ${this.target.dom.name}: full screen: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   get state(): ConsoleState {

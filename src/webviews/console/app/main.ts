@@ -1,21 +1,22 @@
-// The console webview: noVNC drawing into #screen, a toolbar, and a status line. Bytes of the
-// VNC connection come from the extension host (see ../protocol.ts); nothing here opens a
-// network connection, so it works the same when the extension host is remote.
+// The console webview: a viewer (noVNC for VNC, spice-html5 for SPICE) drawing into #screen, a
+// toolbar, and a status line. The display's bytes come from the extension host over numbered
+// streams (see ../protocol.ts); nothing here opens a network connection, so it works the same
+// when the extension host is remote.
 
-import RFB from '@novnc/novnc';
-import { decodePayload } from '../../../console/relayFraming';
-import {
-  charKeysym,
-  comboKeys,
-  comboLabel,
-  KEY_COMBOS,
-  type ConsoleState,
-  type FromWebview,
-  type KeyCombo,
-  type ScaleMode,
-  type ToWebview,
-} from '../protocol';
-import { PostMessageChannel } from './postMessageChannel';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '@vscode-elements/elements/dist/vscode-toolbar-container/index.js';
+import type { VscodeToolbarButton } from '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '../../shared/app/codiconStyles';
+import consoleCss from '../../../../media/console.css';
+import { adoptStyles } from '../../shared/app/pageStyles';
+import { connectedText, nextZoom, zoomLabel, type ConsoleState, type DisplayProtocol, type FromWebview, type KeyCombo, type ScaleMode, type ToWebview } from '../protocol';
+import { StreamMux } from '../streamMux';
+import type { PostMessageChannel } from './postMessageChannel';
+import { startSpice } from './spiceViewer';
+import type { Viewer, ViewerEvents } from './viewer';
+import { startVnc } from './vncViewer';
+
+adoptStyles(consoleCss);
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -34,13 +35,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: 
   return e;
 }
 
-function button(label: string, title: string, onClick: (e: MouseEvent) => void, id?: string): HTMLButtonElement {
-  const b = el('button', { text: label, title, className: 'tb-button', ...(id ? { id } : {}) });
-  b.type = 'button';
-  b.addEventListener('click', onClick);
-  return b;
-}
-
 // ------------------------------------------------------------------ layout
 const root = document.getElementById('root')!;
 const toolbar = el('div', { className: 'toolbar', id: 'toolbar' });
@@ -53,89 +47,89 @@ overlay.append(overlayText, overlayButton);
 const screen = el('div', { className: 'screen', id: 'screen' });
 root.append(toolbar, statusLine, screen, overlay);
 
-let rfb: RFB | undefined;
-let channel: PostMessageChannel | undefined;
+let viewer: Viewer | undefined;
+let mux: StreamMux<PostMessageChannel> | undefined;
 let session = -1;
 let scale: ScaleMode = 'fit';
+/** The zoom of the 'native' mode (1 = 1:1). */
+let zoom = 1;
 let viewOnly = false;
 let overlayAction: FromWebview | undefined;
 
-function withRfb(fn: (r: RFB) => void): void {
-  if (rfb) fn(rfb);
-}
-
 function sendCombo(combo: KeyCombo): void {
-  withRfb((r) => {
-    const keys = comboKeys(combo);
-    for (const k of keys) r.sendKey(k.keysym, k.code, true);
-    for (const k of [...keys].reverse()) r.sendKey(k.keysym, k.code, false);
-    r.focus();
-  });
+  viewer?.sendCombo(combo);
 }
 
 function typeText(text: string): void {
-  withRfb((r) => {
-    for (const ch of text) {
-      const ks = charKeysym(ch);
-      if (ks !== undefined) r.sendKey(ks, null);
-    }
-  });
+  viewer?.typeText(text);
 }
 
-const cadButton = button('Ctrl+Alt+Del', 'Send Ctrl+Alt+Del', () => sendCombo('ctrl-alt-del'), 'send-cad');
-const keySelect = el('select', { title: 'Send a key combination', id: 'send-key' });
-keySelect.append(el('option', { text: 'Send Key…' }));
-for (const c of KEY_COMBOS) {
-  const o = el('option', { text: comboLabel(c) });
-  o.value = c;
-  keySelect.append(o);
+// Native toolbar controls (codicons, @vscode-elements). Screenshot, Send Key (any listed
+// combination) and Reconnect are the editor title's actions: not repeated here.
+function toolButton(id: string, icon: string, text: string, title: string, onClick: (e: MouseEvent) => void): VscodeToolbarButton {
+  const b = document.createElement('vscode-toolbar-button');
+  b.id = id;
+  b.icon = icon;
+  b.label = title;
+  b.title = title;
+  b.textContent = text;
+  b.addEventListener('click', (e) => {
+    if (b.getAttribute('aria-disabled') !== 'true') onClick(e);
+  });
+  return b;
 }
-keySelect.addEventListener('change', () => {
-  const v = keySelect.value;
-  keySelect.selectedIndex = 0;
-  const combo = KEY_COMBOS.find((c) => c === v);
-  if (combo) sendCombo(combo);
-});
+
+const cadButton = toolButton('send-cad', 'keyboard', 'Ctrl+Alt+Del', 'Send Ctrl+Alt+Del', () => sendCombo('ctrl-alt-del'));
 // Only a real click (not a scripted one) asks the host for the clipboard.
-const pasteButton = button('Paste', 'Type the clipboard text as keystrokes', (e) => {
+const pasteButton = toolButton('paste', 'clippy', 'Paste', 'Type the clipboard text as keystrokes', (e) => {
   if (e.isTrusted) post({ type: 'requestPaste', userAction: true });
-}, 'paste');
-const screenshotButton = button('Screenshot', 'Save a screenshot as PNG', () => post({ type: 'screenshot' }), 'screenshot');
-const scaleButton = button('1:1', 'Show the display at its native size', () => setScale(scale === 'fit' ? 'native' : 'fit'), 'scale');
-const viewOnlyButton = button('View Only', 'Stop sending keyboard and mouse input', () => setViewOnly(!viewOnly), 'view-only');
-toolbar.append(
+});
+const scaleButton = toolButton('scale', 'screen-normal', '1:1', 'Show the display at its native size', () => setScale(scale === 'fit' ? 'native' : 'fit', 1));
+// Zoom steps from the size the display has now (fitted or zoomed), as a browser's zoom does.
+const zoomBy = (direction: 1 | -1): void => setScale('native', nextZoom(scale === 'fit' ? (viewer?.currentScale() ?? 1) : zoom, direction));
+const zoomOutButton = toolButton('zoom-out', 'zoom-out', '', 'Zoom out', () => zoomBy(-1));
+const zoomLevel = el('span', { className: 'zoom-level', id: 'zoom-level' });
+zoomLevel.setAttribute('aria-live', 'polite');
+const zoomInButton = toolButton('zoom-in', 'zoom-in', '', 'Zoom in', () => zoomBy(1));
+const viewOnlyButton = toolButton('view-only', 'eye', 'View Only', 'Stop sending keyboard and mouse input', () => setViewOnly(!viewOnly));
+viewOnlyButton.toggleable = true;
+const toolbarRow = document.createElement('vscode-toolbar-container');
+toolbarRow.append(
   cadButton,
-  keySelect,
   pasteButton,
   el('span', { className: 'sep' }),
   scaleButton,
-  button('Maximize', 'Maximize the console', () => post({ type: 'fullscreen' }), 'fullscreen'),
+  zoomOutButton,
+  zoomLevel,
+  zoomInButton,
+  toolButton('fullscreen', 'screen-full', 'Full Screen', 'Full screen (Ctrl+Alt+F)', () => post({ type: 'fullscreen' })),
   viewOnlyButton,
-  el('span', { className: 'sep' }),
-  screenshotButton,
-  button('Reconnect', 'Reconnect to the display', () => post({ type: 'reconnect' }), 'reconnect'),
 );
+toolbar.append(toolbarRow);
 
-const inputControls: (HTMLButtonElement | HTMLSelectElement)[] = [cadButton, keySelect, pasteButton, screenshotButton];
+const inputControls: VscodeToolbarButton[] = [cadButton, pasteButton];
 
-function setScale(mode: ScaleMode): void {
+function setScale(mode: ScaleMode, z = zoom): void {
   scale = mode;
+  zoom = mode === 'fit' ? 1 : z;
+  zoomLevel.textContent = mode === 'fit' ? 'Fit' : zoomLabel(zoom);
+  zoomLevel.title = mode === 'fit' ? 'The display is scaled to fit the panel' : `The display is shown at ${zoomLabel(zoom)}`;
   scaleButton.textContent = mode === 'fit' ? '1:1' : 'Fit';
+  scaleButton.icon = mode === 'fit' ? 'screen-normal' : 'screen-full';
   scaleButton.title = mode === 'fit' ? 'Show the display at its native size' : 'Scale the display to fit the panel';
-  withRfb((r) => {
-    r.scaleViewport = mode === 'fit';
-    r.clipViewport = false;
-  });
+  scaleButton.label = scaleButton.title;
+  viewer?.setScale(mode, zoom);
   screen.classList.toggle('native', mode === 'native');
 }
 
 function setViewOnly(on: boolean): void {
   viewOnly = on;
-  viewOnlyButton.classList.toggle('active', on);
+  viewOnlyButton.checked = on;
   viewOnlyButton.setAttribute('aria-pressed', String(on));
-  withRfb((r) => (r.viewOnly = on));
+  viewer?.setViewOnly(on);
 }
 
+/** Said after "Connected": how the display's bytes are protected (nothing to say on this machine). */
 function showState(state: ConsoleState): void {
   document.body.dataset['state'] = state.kind;
   overlayAction = undefined;
@@ -147,7 +141,8 @@ function showState(state: ConsoleState): void {
       text = state.detail ? `Connecting… ${state.detail}` : 'Connecting…';
       break;
     case 'connected':
-      text = 'Connected';
+      text = connectedText(state);
+      document.body.dataset['encryption'] = state.encryption;
       break;
     case 'disconnected':
       text = `Disconnected: ${state.reason}${state.retrying ? ' — reconnecting…' : ''}`;
@@ -158,12 +153,12 @@ function showState(state: ConsoleState): void {
       actionLabel = 'Start VM';
       overlayAction = { type: 'startVm' };
       break;
-    case 'noVnc':
-      text = 'No VNC display';
+    case 'noDisplay':
+      text = 'No display';
       overlayMsg = state.pendingRestart
         ? 'A VNC display was added to the configuration. It appears after the VM is shut down and started again.'
         : state.graphics.length > 0
-          ? `This VM's display is ${state.graphics.join(', ').toUpperCase()}, which this console cannot show. Add a VNC display (used from the next boot on).`
+          ? `This VM's display is ${state.graphics.join(', ').toUpperCase()}, which this console cannot show (it shows VNC and SPICE). Add a VNC display (used from the next boot on).`
           : 'This VM has no graphical display. Add a VNC display (used from the next boot on).';
       if (!state.pendingRestart) {
         actionLabel = 'Add VNC Display';
@@ -185,7 +180,7 @@ function showState(state: ConsoleState): void {
   statusLine.className = `status status-${state.kind}`;
   // Input and screenshots need a running display; Reconnect, scaling and view-only stay usable.
   const live = state.kind === 'connected';
-  for (const control of inputControls) control.disabled = !live;
+  for (const control of inputControls) control.setAttribute('aria-disabled', String(!live));
   overlay.classList.toggle('hidden', overlayMsg === undefined);
   overlayText.textContent = overlayMsg ?? '';
   overlayButton.textContent = actionLabel ?? '';
@@ -196,20 +191,23 @@ overlayButton.addEventListener('click', () => {
   if (overlayAction) post(overlayAction);
 });
 
-// ------------------------------------------------------------------ noVNC session
+// ------------------------------------------------------------------ the viewer's session
 function firstFrameWatch(forSession: number): void {
   const started = Date.now();
   const tick = (): void => {
-    if (session !== forSession || !rfb) return;
+    if (session !== forSession || !viewer) return;
     let lit = false;
     try {
-      const img = rfb.getImageData();
-      const d = img.data;
-      const step = Math.max(4, Math.floor(d.length / 4 / 4096) * 4);
-      for (let i = 0; i < d.length; i += step) {
-        if (d[i]! > 16 || d[i + 1]! > 16 || d[i + 2]! > 16) {
-          lit = true;
-          break;
+      const c = viewer.canvas();
+      const ctx = c && c.width > 0 && c.height > 0 ? c.getContext('2d') : null;
+      if (c && ctx) {
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        const step = Math.max(4, Math.floor(d.length / 4 / 4096) * 4);
+        for (let i = 0; i < d.length; i += step) {
+          if (d[i]! > 16 || d[i + 1]! > 16 || d[i + 2]! > 16) {
+            lit = true;
+            break;
+          }
         }
       }
     } catch {
@@ -226,54 +224,62 @@ function firstFrameWatch(forSession: number): void {
 }
 
 function teardown(): void {
-  const old = rfb;
-  rfb = undefined;
-  channel = undefined;
-  if (old) {
-    try {
-      old.disconnect();
-    } catch {
-      // already gone
-    }
-  }
+  const old = viewer;
+  viewer = undefined;
+  mux?.close();
+  mux = undefined;
+  old?.stop();
   screen.replaceChildren();
 }
 
-function startSession(id: number): void {
+function viewerEvents(id: number): ViewerEvents {
+  const current = (): boolean => session === id;
+  return {
+    connected: (width, height) => {
+      if (!current()) return;
+      post({ type: 'displayConnected', session: id, width, height });
+      firstFrameWatch(id);
+      viewer?.focus();
+    },
+    disconnected: (clean, reason) => {
+      if (current()) post({ type: 'displayDisconnected', session: id, clean, reason: reason.slice(0, 1000) });
+    },
+    credentialsRequired: (types) => {
+      if (current()) post({ type: 'credentialsRequired', types: [...types] });
+    },
+    securityFailure: (reason) => {
+      if (current()) post({ type: 'securityFailure', reason });
+    },
+    log: (level, message) => post({ type: 'log', level, message }),
+  };
+}
+
+function startSession(id: number, protocol: DisplayProtocol, password: string): void {
   teardown();
   session = id;
   delete document.body.dataset['firstFrame'];
-  const ch = new PostMessageChannel(
-    (bytes) => post({ type: 'vncSend', session: id, data: bytes }),
-    () => post({ type: 'vncClose', session: id }),
-  );
-  channel = ch;
-  ch.hostOpened();
-  const r = new RFB(screen, ch, { shared: true });
-  rfb = r;
-  r.background = 'var(--vscode-editor-background)';
-  setScale(scale);
-  setViewOnly(viewOnly);
-  r.addEventListener('connect', () => {
-    if (session !== id) return;
-    const canvas = screen.querySelector('canvas');
-    post({ type: 'rfbConnected', session: id, width: canvas?.width ?? 0, height: canvas?.height ?? 0 });
-    firstFrameWatch(id);
-    r.focus();
-  });
-  r.addEventListener('disconnect', (e) => {
-    if (session !== id) return;
-    const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean ?? false;
-    post({ type: 'rfbDisconnected', session: id, clean });
-  });
-  r.addEventListener('credentialsrequired', (e) => {
-    const types = (e as CustomEvent<{ types: string[] }>).detail?.types ?? ['password'];
-    post({ type: 'credentialsRequired', types });
-  });
-  r.addEventListener('securityfailure', (e) => {
-    const reason = (e as CustomEvent<{ status: number; reason?: string }>).detail?.reason ?? 'authentication failed';
-    post({ type: 'securityFailure', reason });
-  });
+  document.body.dataset['protocol'] = protocol;
+  const m = new StreamMux<PostMessageChannel>(id, post);
+  mux = m;
+  const events = viewerEvents(id);
+  const started = (v: Viewer): void => {
+    if (session !== id) {
+      v.stop();
+      return;
+    }
+    viewer = v;
+    setScale(scale);
+    setViewOnly(viewOnly);
+  };
+  if (protocol === 'vnc') {
+    started(startVnc(screen, m, events));
+  } else {
+    startSpice(screen, m, password, events).then(started, (err: unknown) => {
+      if (session !== id) return;
+      events.log('error', `cannot start the SPICE viewer: ${err instanceof Error ? err.message : String(err)}`);
+      events.disconnected(false, 'the SPICE viewer failed to start');
+    });
+  }
 }
 
 // ------------------------------------------------------------------ messages from the host
@@ -287,17 +293,16 @@ function handle(m: ToWebview): void {
     case 'state':
       showState(m.state);
       break;
-    case 'vncOpen':
-      startSession(m.session);
+    case 'displayOpen':
+      startSession(m.session, m.protocol, m.password);
       break;
-    case 'vncData':
-      if (m.session === session) channel?.hostData(decodePayload(m.data));
-      break;
-    case 'vncClosed':
-      if (m.session === session) channel?.hostClosed(m.reason);
+    case 'streamOpen':
+    case 'streamData':
+    case 'streamClosed':
+      mux?.accept(m);
       break;
     case 'credentials':
-      withRfb((r) => r.sendCredentials({ password: m.password }));
+      viewer?.sendCredentials(m.password);
       break;
     case 'typeText':
       typeText(m.text);
@@ -321,6 +326,20 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
     post({ type: 'log', level: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 });
+
+// Ctrl+Alt+F toggles full screen, as in virt-manager. Caught before the viewers (capture phase):
+// noVNC and spice-html5 stop every key event on their canvas and send it to the guest.
+window.addEventListener(
+  'keydown',
+  (e) => {
+    if (e.ctrlKey && e.altKey && !e.shiftKey && !e.metaKey && e.code === 'KeyF') {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (!e.repeat) post({ type: 'fullscreen' });
+    }
+  },
+  true,
+);
 
 window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: String(e.message) }));
 

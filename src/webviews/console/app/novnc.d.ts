@@ -18,5 +18,11 @@ declare module '@novnc/novnc' {
     sendCtrlAltDel(): void;
     focus(): void;
     getImageData(): ImageData;
+    // Internals of noVNC 1.7.0 (core/rfb.js, core/display.js) used for zoom levels, which its API
+    // lacks: the display's scale (mouse positions are divided by it), the method that resets that
+    // scale on every resize (replaced per instance so a zoom survives resizes), and the scroll fix.
+    readonly _display: { scale: number };
+    _updateScale(): void;
+    _fixScrollbars(): void;
   }
 }

@@ -1,6 +1,8 @@
-// A WebSocket-shaped channel for noVNC (`new RFB(target, channel)`, see core/websock.js of
-// @novnc/novnc: it needs send, close, binaryType, protocol, readyState and the on* handlers).
-// Bytes go to the extension host through postMessage; the host relays them to the VNC server.
+// A WebSocket-shaped channel for the viewers: noVNC takes it as `new RFB(target, channel)` (see
+// core/websock.js of @novnc/novnc: send, close, binaryType, protocol, readyState, the on*
+// handlers), spice-html5 constructs it as its `WebSocket` (addEventListener with the socket as
+// `this`, `url` for the channels it opens next). Bytes go to the extension host through
+// postMessage (one stream of the StreamMux); the host relays them to the display.
 
 type Handler<E> = ((ev: E) => void) | null;
 
@@ -23,6 +25,8 @@ export class PostMessageChannel {
 
   binaryType: BinaryType = 'arraybuffer';
   readonly protocol = '';
+  /** What spice-html5 passes on to the channels it opens after the main one. */
+  readonly url: string = 'relay:';
   readyState: number = CONNECTING;
   onopen: Handler<Event> = null;
   onclose: Handler<ChannelCloseEvent> = null;
@@ -44,17 +48,25 @@ export class PostMessageChannel {
 
   set onmessage(h: Handler<MessageEvent<ArrayBuffer>>) {
     this.messageHandler = h;
-    if (h && this.queued.length > 0) {
-      const q = this.queued;
-      this.queued = [];
-      for (const b of q) this.dispatchData(b);
-    }
+    this.flushQueued();
+  }
+
+  private hasMessageReceiver(): boolean {
+    return this.messageHandler !== null || (this.listeners.get('message')?.size ?? 0) > 0;
+  }
+
+  private flushQueued(): void {
+    if (!this.hasMessageReceiver() || this.queued.length === 0) return;
+    const q = this.queued;
+    this.queued = [];
+    for (const b of q) this.dispatchData(b);
   }
 
   addEventListener(type: string, fn: (ev: unknown) => void): void {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
     set.add(fn);
+    if (type === 'message') this.flushQueued();
   }
 
   removeEventListener(type: string, fn: (ev: unknown) => void): void {
@@ -86,7 +98,7 @@ export class PostMessageChannel {
   hostData(bytes: Uint8Array): void {
     if (this.readyState !== OPEN) return;
     this.bytesReceived += bytes.length;
-    if (!this.messageHandler) {
+    if (!this.hasMessageReceiver()) {
       this.queued.push(bytes);
       return;
     }
@@ -107,7 +119,8 @@ export class PostMessageChannel {
 
   private fire(type: 'open' | 'close' | 'message' | 'error', ev: unknown): void {
     const h = type === 'open' ? this.onopen : type === 'close' ? this.onclose : type === 'message' ? this.messageHandler : this.onerror;
-    if (h) (h as (e: unknown) => void)(ev);
-    for (const fn of this.listeners.get(type) ?? []) fn(ev);
+    // spice-html5's listeners read the socket from `this`.
+    if (h) (h as (e: unknown) => void).call(this, ev);
+    for (const fn of [...(this.listeners.get(type) ?? [])]) fn.call(this, ev);
   }
 }

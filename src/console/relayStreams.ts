@@ -1,0 +1,151 @@
+// The extension-host end of one display connection's streams. A VNC viewer uses one stream, a
+// SPICE viewer one per channel (main, display, inputs, cursor, playback...), each its own TCP
+// connection to the same port. The webview numbers its streams; each stream is a VncRelay (one
+// socket, batched frames with their own sequence numbers, back-pressure), and every message
+// carries the session and stream numbers so that the webview sends each frame to its viewer
+// socket. No VS Code import: the console panel, the tests and the benchmark use it alike.
+
+import type { Duplex } from 'node:stream';
+import type { BatcherOptions } from './relayFraming';
+import { VncRelay } from './vncRelay';
+import type { PreparedDisplayStream } from './vncSecurity';
+
+/** What the streams post to the webview (a subset of ToWebview in webviews/console/protocol.ts). */
+export type StreamMessage =
+  | { readonly type: 'streamOpen'; readonly session: number; readonly stream: number }
+  | { readonly type: 'streamData'; readonly session: number; readonly stream: number; readonly seq: number; readonly data: Uint8Array | string }
+  | { readonly type: 'streamClosed'; readonly session: number; readonly stream: number; readonly reason: string };
+
+export interface RelayStreamsOptions {
+  readonly batch?: BatcherOptions;
+  /** Streams open at the same time (a SPICE session uses about 5; more is a misbehaving viewer). */
+  readonly maxStreams?: number;
+  /** Called when a stream ends on its own (server closed, network error), not when closed by us. */
+  readonly onStreamEnded?: (stream: number, error: Error | undefined) => void;
+  /** Called when a stream's socket is open. */
+  readonly onStreamOpened?: (stream: number) => void;
+}
+
+export class RelayStreamsError extends Error {
+  override readonly name = 'RelayStreamsError';
+  static is(e: unknown): e is RelayStreamsError {
+    return e instanceof RelayStreamsError;
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class RelayStreams {
+  private readonly relays = new Map<number, VncRelay>();
+  /** Streams the webview asked for whose socket is still being opened. */
+  private readonly opening = new Set<number>();
+  /** Stream numbers used once in this session: a number is never reused. */
+  private readonly used = new Set<number>();
+  private closed = false;
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
+
+  constructor(
+    readonly session: number,
+    private readonly open: () => Promise<Duplex | PreparedDisplayStream>,
+    private readonly post: (m: StreamMessage) => Promise<unknown> | unknown,
+    private readonly opts: RelayStreamsOptions = {},
+  ) {}
+
+  /** Opens stream `stream` to the display; posts streamOpen, or streamClosed with the reason. */
+  async connect(stream: number): Promise<void> {
+    if (this.closed) return;
+    const max = this.opts.maxStreams ?? 16;
+    // A reused number names a stream the viewer has (or had): reporting it closed would close that one.
+    if (this.used.has(stream)) throw new RelayStreamsError(`stream ${stream} was already used in this session`);
+    if (this.relays.size + this.opening.size >= max) {
+      const refusal = `more than ${max} streams open`;
+      this.used.add(stream);
+      void this.post({ type: 'streamClosed', session: this.session, stream, reason: refusal });
+      throw new RelayStreamsError(refusal);
+    }
+    this.used.add(stream);
+    this.opening.add(stream);
+    let relay: VncRelay;
+    try {
+      relay = await VncRelay.start(this.open, (frame) => this.post({ type: 'streamData', session: this.session, stream, seq: frame.seq, data: frame.data }), {
+        ...(this.opts.batch ? { batch: this.opts.batch } : {}),
+        onClosed: (err) => this.ended(stream, relay, err),
+      });
+    } catch (e) {
+      this.opening.delete(stream);
+      if (!this.closed) void this.post({ type: 'streamClosed', session: this.session, stream, reason: message(e) });
+      throw e;
+    }
+    this.opening.delete(stream);
+    if (this.closed) {
+      relay.close();
+      return;
+    }
+    this.relays.set(stream, relay);
+    void this.post({ type: 'streamOpen', session: this.session, stream });
+    this.opts.onStreamOpened?.(stream);
+  }
+
+  /** Bytes from the webview for `stream`; ignored when the stream is not open (already closed). */
+  write(stream: number, bytes: Uint8Array): boolean {
+    const relay = this.relays.get(stream);
+    if (!relay) return false;
+    relay.write(bytes);
+    return true;
+  }
+
+  /** The webview closed `stream`: close its socket without reporting back. */
+  closeStream(stream: number): void {
+    const relay = this.relays.get(stream);
+    if (!relay) return;
+    this.forget(stream, relay);
+    relay.close();
+  }
+
+  /** Closes every stream (a new session, the panel closed). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [stream, relay] of [...this.relays]) {
+      this.forget(stream, relay);
+      relay.close();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get openStreams(): readonly number[] {
+    return [...this.relays.keys()];
+  }
+
+  /** Bytes relayed by this session's streams, closed ones included. */
+  get bytes(): { in: number; out: number } {
+    let bytesIn = this.closedBytesIn;
+    let bytesOut = this.closedBytesOut;
+    for (const r of this.relays.values()) {
+      bytesIn += r.bytesIn;
+      bytesOut += r.bytesOut;
+    }
+    return { in: bytesIn, out: bytesOut };
+  }
+
+  private forget(stream: number, relay: VncRelay): void {
+    if (this.relays.get(stream) !== relay) return;
+    this.relays.delete(stream);
+    this.closedBytesIn += relay.bytesIn;
+    this.closedBytesOut += relay.bytesOut;
+  }
+
+  private ended(stream: number, relay: VncRelay, err: Error | undefined): void {
+    // A relay closed by closeStream()/close() was forgotten first: nothing to report.
+    if (this.relays.get(stream) !== relay) return;
+    this.forget(stream, relay);
+    void this.post({ type: 'streamClosed', session: this.session, stream, reason: err ? err.message : 'closed by the display' });
+    this.opts.onStreamEnded?.(stream, err);
+  }
+}

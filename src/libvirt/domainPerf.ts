@@ -29,9 +29,17 @@ export interface PerfCounters {
   readonly memoryKiB: number | undefined;
   /** Memory in use: current minus the guest's unused memory, else the QEMU process's RSS. */
   readonly memoryUsedKiB: number | undefined;
+  /**
+   * Where memoryUsedKiB came from: the guest's balloon statistics, QEMU's RSS, or nothing better
+   * than the memory the guest has (then a "memory in use" percentage would always say 100).
+   */
+  readonly memoryUsedFrom?: 'guest' | 'rss' | 'current';
   /** Sums over every disk and every interface. */
   readonly diskReadBytes: number | undefined;
   readonly diskWriteBytes: number | undefined;
+  /** Read and write requests (`block.<i>.rd.reqs`, `wr.reqs`). */
+  readonly diskReadReqs: number | undefined;
+  readonly diskWriteReqs: number | undefined;
   readonly netRxBytes: number | undefined;
   readonly netTxBytes: number | undefined;
 }
@@ -75,9 +83,10 @@ export function perfCounters(params: TypedParams, at: number, active: boolean): 
   const unused = num(params, 'balloon.unused');
   const rss = num(params, 'balloon.rss');
   let used: number | undefined;
-  if (current !== undefined && unused !== undefined) used = Math.max(0, current - unused);
-  else if (rss !== undefined) used = current !== undefined ? Math.min(rss, current) : rss;
-  else used = current;
+  let usedFrom: PerfCounters['memoryUsedFrom'];
+  if (current !== undefined && unused !== undefined) [used, usedFrom] = [Math.max(0, current - unused), 'guest'];
+  else if (rss !== undefined) [used, usedFrom] = [current !== undefined ? Math.min(rss, current) : rss, 'rss'];
+  else [used, usedFrom] = [current, 'current'];
   return {
     at,
     active,
@@ -85,8 +94,11 @@ export function perfCounters(params: TypedParams, at: number, active: boolean): 
     vcpus: num(params, 'vcpu.current'),
     memoryKiB: current,
     memoryUsedKiB: used,
+    memoryUsedFrom: usedFrom,
     diskReadBytes: sumOver(params, 'block', 'rd.bytes'),
     diskWriteBytes: sumOver(params, 'block', 'wr.bytes'),
+    diskReadReqs: sumOver(params, 'block', 'rd.reqs'),
+    diskWriteReqs: sumOver(params, 'block', 'wr.reqs'),
     netRxBytes: sumOver(params, 'net', 'rx.bytes'),
     netTxBytes: sumOver(params, 'net', 'tx.bytes'),
   };
@@ -116,6 +128,8 @@ export function perfRates(prev: PerfCounters, next: PerfCounters): PerfSample | 
     memoryKiB: next.memoryKiB,
     diskReadBps: rate(prev.diskReadBytes, next.diskReadBytes, seconds),
     diskWriteBps: rate(prev.diskWriteBytes, next.diskWriteBytes, seconds),
+    diskReadIops: rate(prev.diskReadReqs, next.diskReadReqs, seconds),
+    diskWriteIops: rate(prev.diskWriteReqs, next.diskWriteReqs, seconds),
     netRxBps: rate(prev.netRxBytes, next.netRxBytes, seconds),
     netTxBps: rate(prev.netTxBytes, next.netTxBytes, seconds),
   };

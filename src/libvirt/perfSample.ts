@@ -10,6 +10,9 @@ export interface PerfSample {
   readonly memoryKiB: number | undefined;
   readonly diskReadBps: number | undefined;
   readonly diskWriteBps: number | undefined;
+  /** Disk read and write requests per second, summed over every disk. */
+  readonly diskReadIops: number | undefined;
+  readonly diskWriteIops: number | undefined;
   readonly netRxBps: number | undefined;
   readonly netTxBps: number | undefined;
 }

@@ -5,9 +5,11 @@ export const STATS_INTERVAL_SETTING = 'libvirtVms.statsInterval';
 
 /**
  * Refreshes the bulk stats (vCPUs, memory, state; disk and network bytes while a details panel
- * shows performance) at the configured interval: every connected host while the tree is visible,
- * and while it is hidden only the hosts whose VMs a details panel shows. Still one bulk call per
- * host per interval, whoever needs it. Events keep state current in between.
+ * shows performance or the history records) at the configured interval: every connected host
+ * while the tree is visible, and while it is hidden the hosts whose VMs a details panel shows or
+ * whose samples someone records (the performance history records while VS Code runs, seen or
+ * not). Still one bulk call per host per interval, whoever needs it. Events keep state current in
+ * between.
  */
 export class StatsPoller implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -38,14 +40,14 @@ export class StatsPoller implements vscode.Disposable {
   /** The sessions to refresh now. */
   private due(): HostSession[] {
     const connected = this.sessions().filter((s) => s.connection() !== undefined);
-    return this.view.visible ? connected : connected.filter((s) => s.perfWatched);
+    return this.view.visible ? connected : connected.filter((s) => s.samplingWanted);
   }
 
   private reschedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const ms = this.intervalMs();
-    if (ms === 0 || (!this.view.visible && !this.sessions().some((s) => s.perfWatched))) return;
+    if (ms === 0 || (!this.view.visible && !this.sessions().some((s) => s.samplingWanted))) return;
     this.timer = setTimeout(() => void this.tick(), ms);
   }
 

@@ -4,7 +4,10 @@
 import type { NetworkRef, StoragePoolRef, StorageVolRef } from '../../libvirt/connection';
 import { UserCancelledError } from '../../ui/cancel';
 import type { HostSession } from '../../views/hostSession';
+import type { GroupKind } from '../../views/nodes/groupNode';
 import { HostDeviceNode } from '../../views/resources/hostDeviceNode';
+import { HostInterfaceNode } from '../../views/resources/hostInterfaceNode';
+import { SecretNode } from '../../views/resources/secretNode';
 import { NetworkResourceNode } from '../../views/resources/networkResourceNode';
 import { PoolNode } from '../../views/resources/poolNode';
 import { asResourceConnection, type ResourceConnection, type ResourceHost } from '../../views/resources/resourceApi';
@@ -26,14 +29,14 @@ export function connectionOf(host: ResourceHost): ResourceConnection {
   return conn;
 }
 
-function groupsOf(deps: CommandDeps, host: ResourceHost, group: 'pools' | 'networks' | 'devices'): TreeNode[] {
+function groupsOf(deps: CommandDeps, host: ResourceHost, group: GroupKind): TreeNode[] {
   const s: HostSession | undefined = deps.tree.session(host.id);
   return s ? [s.groups[group]] : [];
 }
 
 /** A connected host: the node's, or picked when there are several. */
 export async function pickHost(deps: CommandDeps, node: unknown, title: string): Promise<ResourceHost> {
-  if (node instanceof PoolNode || node instanceof NetworkResourceNode || node instanceof HostDeviceNode) return node.host;
+  if (node instanceof PoolNode || node instanceof NetworkResourceNode || node instanceof HostDeviceNode || node instanceof SecretNode || node instanceof HostInterfaceNode) return node.host;
   if (node instanceof VolumeNode) return node.parent.host;
   const n = node as { kind?: unknown; session?: unknown } | undefined;
   if (n && (n.kind === 'group' || n.kind === 'connection')) {
@@ -98,7 +101,7 @@ export async function networkTarget(deps: CommandDeps, node: unknown, title: str
   return { host, conn, ref: pick.value, refresh: groupsOf(deps, host, 'networks') };
 }
 
-export function hostTargetFor(deps: CommandDeps, host: ResourceHost, group: 'pools' | 'networks' | 'devices'): HostTarget {
+export function hostTargetFor(deps: CommandDeps, host: ResourceHost, group: GroupKind): HostTarget {
   return { host, conn: connectionOf(host), refresh: groupsOf(deps, host, group) };
 }
 

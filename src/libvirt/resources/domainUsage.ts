@@ -22,7 +22,8 @@ export interface DiskUse {
 }
 
 export type HostdevUse =
-  | { readonly kind: 'pci'; readonly address: PciAddress }
+  /** A <hostdev type='pci'>, or an <interface type='hostdev'> (an SR-IOV VF as a NIC) when `nic`. */
+  | { readonly kind: 'pci'; readonly address: PciAddress; readonly nic?: boolean }
   | { readonly kind: 'usb'; readonly vendorId?: string; readonly productId?: string; readonly bus?: number; readonly device?: number }
   | { readonly kind: 'mdev'; readonly uuid: string };
 
@@ -32,9 +33,29 @@ export interface DomainUsage {
   readonly disks: readonly DiskUse[];
   /** Networks of <interface type='network'>. */
   readonly networks: readonly string[];
+  /** The port groups those interfaces name (`<source network=… portgroup=…>`). */
+  readonly portGroups: readonly { readonly network: string; readonly portGroup: string }[];
   /** Backing-chain paths (<backingStore><source file=...>) of the disks, live XML only. */
   readonly backingPaths: readonly string[];
   readonly hostdevs: readonly HostdevUse[];
+  /**
+   * Host interfaces the domain's NICs attach to directly, not through a libvirt network:
+   * `<interface type='bridge'><source bridge=…>` and macvtap `<interface type='direct'><source dev=…>`.
+   * Open vSwitch bridges (`<virtualport type='openvswitch'>`) are left out: libvirt's interface
+   * driver does not list them (its udev backend skips OVS ports, seen here), so they could only
+   * ever look missing.
+   */
+  readonly hostInterfaces: readonly string[];
+  /** UUIDs of the libvirt secrets the domain refers to (disk encryption and auth, vTPM state). */
+  readonly secrets: readonly string[];
+}
+
+/** Every `<secret uuid=…>` below an element (disk `<encryption>`/`<auth>`), plus vTPM `<encryption secret=…>`. */
+function secretUuids(el: XmlElement): string[] {
+  return el.elements().flatMap((c) => {
+    const own = c.name === 'secret' ? c.attr('uuid') : c.name === 'encryption' ? c.attr('secret') : undefined;
+    return [...(own ? [own] : []), ...secretUuids(c)];
+  });
 }
 
 function num(s: string | undefined): number | undefined {
@@ -65,13 +86,19 @@ export function parseDomainUsage(dom: DomainRef, xml: string): DomainUsage {
       return p ? [p] : [];
     }),
   );
+  // A running VM's live XML shows the actual type (bridge, direct, hostdev) of an interface on a
+  // bridge, macvtap or hostdev network, with the network still named in <source network=…>.
   const networks = model
     .devicesOf('interface')
-    .filter((i) => i.get('type') === 'network')
     .flatMap((i) => {
       const n = i.get('sourceNetwork');
       return n ? [n] : [];
     });
+  const portGroups = model.devicesOf('interface').flatMap((i) => {
+    const network = i.get('sourceNetwork');
+    const portGroup = i.get('portgroup');
+    return network && portGroup ? [{ network, portGroup }] : [];
+  });
   const hostdevs = model.devicesOf('hostdev').flatMap((h): HostdevUse[] => {
     const type = h.get('type');
     if (type === 'pci') {
@@ -85,7 +112,25 @@ export function parseDomainUsage(dom: DomainRef, xml: string): DomainUsage {
     }
     return [];
   });
-  return { dom, running: dom.id >= 0, disks, networks, backingPaths, hostdevs };
+  for (const i of model.devicesOf('interface')) {
+    const a = i.get('type') === 'hostdev' ? i.element.find(['source', 'address']) : undefined;
+    if (!a) continue;
+    const n = (k: string): number => num(a.attr(k)) ?? 0;
+    hostdevs.push({ kind: 'pci', address: { domain: n('domain'), bus: n('bus'), slot: n('slot'), function: n('function') }, nic: true });
+  }
+  const hostInterfaces = [
+    ...new Set(
+      model.devicesOf('interface').flatMap((i) => {
+        if (i.get('sourceNetwork') !== undefined) return [];
+        const type = i.get('type');
+        if (type === 'bridge' && i.get('virtualportType') === 'openvswitch') return [];
+        const dev = type === 'bridge' ? i.get('sourceBridge') : type === 'direct' ? i.get('sourceDev') : undefined;
+        return dev ? [dev] : [];
+      }),
+    ),
+  ];
+  const secrets = [...new Set([...diskViews, ...model.devicesOf('tpm')].flatMap((d) => secretUuids(d.element)))];
+  return { dom, running: dom.id >= 0, disks, networks, portGroups, backingPaths, hostdevs, hostInterfaces, secrets };
 }
 
 export interface DomainListApi {
@@ -246,19 +291,28 @@ export function poolUsers(usages: readonly DomainUsage[], pool: StoragePoolRef, 
   return usages.filter((u) => u.disks.some((d) => d.pool === pool.name || (prefix !== undefined && d.path !== undefined && d.path.startsWith(prefix))));
 }
 
+/** VMs with an interface on this port group of the network. */
+export function portGroupUsers(usages: readonly DomainUsage[], network: string, portGroup: string): DomainUsage[] {
+  return usages.filter((u) => u.portGroups.some((p) => p.network === network && p.portGroup === portGroup));
+}
+
 export function networkUsers(usages: readonly DomainUsage[], network: string): DomainUsage[] {
   return usages.filter((u) => u.networks.includes(network));
 }
 
-/** Domains with a <hostdev> for this PCI address or USB device. */
+/** Domains with a <hostdev> (or a hostdev NIC) for this PCI address, USB device or mediated device. */
 export function hostDeviceUsers(
   usages: readonly DomainUsage[],
-  dev: { readonly kind: 'pci'; readonly address: PciAddress } | { readonly kind: 'usb'; readonly vendorId: string; readonly productId: string; readonly bus: number; readonly device: number },
+  dev:
+    | { readonly kind: 'pci'; readonly address: PciAddress }
+    | { readonly kind: 'usb'; readonly vendorId: string; readonly productId: string; readonly bus: number; readonly device: number }
+    | { readonly kind: 'mdev'; readonly uuid: string },
 ): DomainUsage[] {
   const norm = (s: string | undefined): string => (s ?? '').toLowerCase().replace(/^0x/, '').padStart(4, '0');
   return usages.filter((u) =>
     u.hostdevs.some((h) => {
       if (dev.kind === 'pci') return h.kind === 'pci' && samePciAddress(h.address, dev.address);
+      if (dev.kind === 'mdev') return h.kind === 'mdev' && h.uuid.toLowerCase() === dev.uuid.toLowerCase();
       if (h.kind !== 'usb') return false;
       if (h.bus !== undefined && h.device !== undefined) return h.bus === dev.bus && h.device === dev.device;
       return norm(h.vendorId) === norm(dev.vendorId) && norm(h.productId) === norm(dev.productId);

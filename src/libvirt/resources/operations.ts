@@ -10,6 +10,7 @@ import { buildNetworkXml, checkNetworkSpec, parseNetworkXml, takenByNetworks, ty
 import { buildPoolXml, checkPoolSpec, poolIsActive, poolNeedsBuild, type PoolSpec } from './pool';
 import { buildVolumeXml, checkVolumeSpec, planResize, type VolumeSpec } from './volume';
 import { formatBytes, ResourceInputError, throwIfErrors } from './validation';
+import { startNetwork } from './networkStart';
 
 export type PoolApi = Pick<
   Connection,
@@ -190,7 +191,7 @@ export async function createNetwork(
   const undo: (() => Promise<unknown>)[] = [() => conn.networkUndefine(net)];
   try {
     if (opts.start ?? true) {
-      await conn.networkCreate(net);
+      await startNetwork(conn, net);
       undo.push(() => conn.networkDestroy(net));
     }
     if (opts.autostart) await conn.networkSetAutostart(net, true);

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Connection } from '../connection';
 import type { StorageVolRef } from '../refs';
@@ -61,6 +61,15 @@ class ProgressCounter extends Transform {
   get done(): number {
     return this.bytes;
   }
+}
+
+/** Uploads bytes made here (a cloud-init seed image) into the volume from offset 0. */
+export async function uploadBytes(conn: TransferApi, vol: StorageVolRef, data: Uint8Array, opts: TransferOptions = {}): Promise<number> {
+  opts.signal?.throwIfAborted();
+  const stream = await conn.storageVolUpload(vol, 0, data.length, 0);
+  const counter = new ProgressCounter(data.length, opts);
+  await pipeline(Readable.from([Buffer.from(data)]), counter, stream, opts.signal ? { signal: opts.signal } : {});
+  return counter.done;
 }
 
 /** Uploads a local file into the volume from offset 0; returns the number of bytes sent. */
@@ -142,4 +151,30 @@ export async function downloadToFile(conn: TransferApi, vol: StorageVolRef, loca
     await unlink(partial).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Reads `length` bytes of a volume from `offset` (fewer when the volume ends first) into memory:
+ * for a look at a few blocks (an ISO's volume descriptors) without downloading the volume.
+ */
+export async function readVolumeRange(conn: Pick<Connection, 'storageVolDownload'>, vol: StorageVolRef, offset: number, length: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length <= 0 || length > 16 * 1024 * 1024) {
+    throw new RangeError(`readVolumeRange: offset ${offset} and length ${length} must be whole numbers, the length at most 16 MiB`);
+  }
+  const stream = await conn.storageVolDownload(vol, offset, length, 0);
+  const chunks: Buffer[] = [];
+  let got = 0;
+  try {
+    // Not destroyed at the end of the data: the stream is still to be finished (virStreamFinish).
+    for await (const c of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      chunks.push(c);
+      got += c.length;
+      if (got > length) throw new Error(`the host sent ${got} bytes for a read of ${length}`);
+    }
+    await finishStream(stream);
+  } catch (e) {
+    if (!stream.destroyed) stream.destroy();
+    throw e;
+  }
+  return Buffer.concat(chunks);
 }

@@ -14,6 +14,8 @@ export interface VolumeDescription {
   readonly allocation?: number;
   readonly backingPath?: string;
   readonly backingFormat?: string;
+  /** `<encryption format=…>` of the volume (luks), and the secret holding its passphrase. */
+  readonly encryption?: { readonly format: string; readonly secretUuid?: string };
 }
 
 export function parseVolumeXml(xml: string): VolumeDescription {
@@ -28,6 +30,7 @@ export function parseVolumeXml(xml: string): VolumeDescription {
     allocation: bytesOf(root, 'allocation'),
     backingPath: textOf(root, 'backingStore/path'),
     backingFormat: attr(child(root, 'backingStore/format'), 'type'),
+    ...(child(root, 'target/encryption') ? { encryption: { format: attr(child(root, 'target/encryption'), 'format') ?? 'default', secretUuid: attr(child(root, 'target/encryption/secret'), 'uuid') } } : {}),
   };
 }
 
@@ -42,6 +45,8 @@ export interface VolumeSpec {
   /** A backing volume (qcow2 only): its path and format. */
   readonly backingPath?: string;
   readonly backingFormat?: string;
+  /** LUKS-encrypt the volume with the passphrase in this libvirt secret (qcow2 or raw). */
+  readonly luksSecretUuid?: string;
 }
 
 export function volumeFileName(name: string, format: string): string {
@@ -65,6 +70,11 @@ export function checkVolumeSpec(spec: VolumeSpec, poolAvailable?: number, existi
   else if (alloc > spec.capacity) errors.push(new ResourceInputError('allocation', `The allocation (${formatBytes(alloc)}) is larger than the size (${formatBytes(spec.capacity)}).`));
   if (spec.backingPath !== undefined && spec.format !== 'qcow2') {
     errors.push(new ResourceInputError('backingPath', `A backing volume needs the qcow2 format, not ${spec.format}.`));
+  }
+  if (spec.luksSecretUuid !== undefined) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(spec.luksSecretUuid)) errors.push(new ResourceInputError('luksSecretUuid', `${JSON.stringify(spec.luksSecretUuid)} is not a secret UUID.`));
+    if (spec.format !== 'qcow2' && spec.format !== 'raw') errors.push(new ResourceInputError('format', `LUKS encryption needs a qcow2 or raw volume, not ${spec.format}.`));
+    if (spec.backingPath !== undefined) errors.push(new ResourceInputError('backingPath', 'An encrypted volume cannot have a backing volume here (its backing image would need its own secret).'));
   }
   if (poolAvailable !== undefined && errors.length === 0) {
     const sparse = alloc < spec.capacity;
@@ -90,6 +100,7 @@ export function buildVolumeXml(spec: VolumeSpec): string {
     `  <allocation unit="bytes">${spec.allocation ?? 0}</allocation>`,
     '  <target>',
     `    <format${attrs({ type: spec.format })}/>`,
+    ...(spec.luksSecretUuid !== undefined ? ['    <encryption format="luks">', `      <secret${attrs({ type: 'passphrase', uuid: spec.luksSecretUuid })}/>`, '    </encryption>'] : []),
     '  </target>',
   ];
   if (spec.backingPath !== undefined) {

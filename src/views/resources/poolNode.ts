@@ -9,6 +9,7 @@ import type { NodeBase, TreeNode } from '../treeNode';
 import { resourceConnection, type ResourceHost } from './resourceApi';
 import { VolumeNode } from './volumeNode';
 import { md } from '../markdown';
+import { compareNatural } from '../../libvirt/naturalOrder';
 
 /** A storage pool: state, free space, autostart; its volumes load only when it is expanded. */
 export class PoolNode implements NodeBase {
@@ -53,7 +54,7 @@ export class PoolNode implements NodeBase {
     try {
       const vols = await conn.storagePoolListAllVolumes(this.ref, 0);
       const infos = await Promise.all(vols.map((v) => conn.storageVolGetInfo(v).catch(() => undefined)));
-      const nodes = vols.map((v, i) => new VolumeNode(this, v, infos[i])).sort((a, b) => a.ref.name.localeCompare(b.ref.name, undefined, { numeric: true }));
+      const nodes = vols.map((v, i) => new VolumeNode(this, v, infos[i])).sort((a, b) => compareNatural(a.ref.name, b.ref.name));
       if (nodes.length > 0) return nodes;
       return [new MessageNode(this, `${this.id}/msg:empty`, 'No volumes', { icon: new vscode.ThemeIcon('info') })];
     } catch (err) {

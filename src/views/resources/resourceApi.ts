@@ -48,6 +48,15 @@ export type ResourceConnection = Pick<
   | 'domainGetXmlDesc'
   | 'connectGetUri'
   | 'domainBlockResize'
+  | 'networkUpdate'
+  | 'connectListAllInterfaces'
+  | 'interfaceGetXmlDesc'
+  | 'connectListAllSecrets'
+  | 'secretGetXmlDesc'
+  | 'secretDefineXml'
+  | 'secretSetValue'
+  | 'secretUndefine'
+  | 'secretLookupByUuid'
 >;
 
 function isResourceConnection(c: unknown): c is ResourceConnection {

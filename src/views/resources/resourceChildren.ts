@@ -4,18 +4,23 @@
 
 import { hostDeviceUsers, networkUsers, type DomainUsage } from '../../libvirt/resources/domainUsage';
 import { listHostDevices } from '../../libvirt/resources/hostDevice';
-import { parseNetworkXml } from '../../libvirt/resources/network';
+import { hostInterfaceNames, joinHostInterfaces, loadHostInterfaceFacts } from '../../libvirt/resources/hostInterface';
+import { checkableHostInterfaces, parseNetworkXml } from '../../libvirt/resources/network';
+import { listSecrets, secretVmUsers } from '../../libvirt/resources/secret';
 import type { GroupNode } from '../nodes/groupNode';
 import type { TreeNode } from '../treeNode';
 import { HostDeviceNode } from './hostDeviceNode';
+import { HostInterfaceNode } from './hostInterfaceNode';
+import { SecretNode } from './secretNode';
 import { NetworkResourceNode } from './networkResourceNode';
 import { PoolNode } from './poolNode';
 import { resourceConnection, type ResourceConnection, type ResourceHost } from './resourceApi';
 import { resourceState } from './resourceState';
+import { compareNatural } from '../../libvirt/naturalOrder';
 
-export type ResourceGroupKind = 'networks' | 'pools' | 'devices';
+export type ResourceGroupKind = 'networks' | 'pools' | 'devices' | 'interfaces' | 'secrets';
 
-const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { numeric: true });
+const byName = (a: string, b: string): number => compareNatural(a, b);
 
 async function usages(host: ResourceHost): Promise<DomainUsage[]> {
   return resourceState(host).usage.get().catch(() => []);
@@ -38,10 +43,16 @@ async function networks(group: GroupNode, host: ResourceHost, conn: ResourceConn
     Promise.all(refs.map((r) => conn.networkGetAutostart(r).catch(() => false))),
     usages(host),
   ]);
+  const descs = xmls.map((x) => (x === undefined ? undefined : parseNetworkXml(x)));
+  // Bridges and NICs the networks sit on that the host lacks: one more call, and only when a
+  // network names one (bridge, macvtap, SR-IOV, forward dev).
+  const named = descs.some((d) => d !== undefined && checkableHostInterfaces(d).length > 0);
+  const existing = named ? await hostInterfaceNames(conn) : undefined;
   return refs.map((r, i) => {
-    const xml = xmls[i];
+    const desc = descs[i];
     const users = networkUsers(used, r.name).map((u) => u.dom.name);
-    return new NetworkResourceNode(group, host, r, xml === undefined ? undefined : parseNetworkXml(xml), actives[i] ?? false, autos[i] ?? false, users);
+    const missing = existing && desc ? checkableHostInterfaces(desc).filter((n) => !existing.has(n)) : [];
+    return new NetworkResourceNode(group, host, r, desc, actives[i] ?? false, autos[i] ?? false, users, missing);
   });
 }
 
@@ -52,6 +63,25 @@ async function devices(group: GroupNode, host: ResourceHost, conn: ResourceConne
     const users = hostDeviceUsers(used, d.kind === 'pci' ? { kind: 'pci', address: d.address } : { kind: 'usb', vendorId: d.vendorId, productId: d.productId, bus: d.bus, device: d.device });
     return new HostDeviceNode(group, host, d, users.map((u) => u.dom.name));
   });
+}
+
+async function interfaces(group: GroupNode, host: ResourceHost, conn: ResourceConnection): Promise<TreeNode[]> {
+  const [facts, netXmls, used] = await Promise.all([
+    loadHostInterfaceFacts(conn),
+    conn.connectListAllNetworks(0).then((refs) => Promise.all(refs.map((r) => conn.networkGetXmlDesc(r, 0).catch(() => undefined)))),
+    usages(host),
+  ]);
+  const nets = netXmls.flatMap((x) => (x === undefined ? [] : [parseNetworkXml(x)]));
+  return joinHostInterfaces(facts, nets, used)
+    .filter((h) => h.kind !== 'loopback')
+    .map((h) => new HostInterfaceNode(group, host, h));
+}
+
+async function secrets(group: GroupNode, host: ResourceHost, conn: ResourceConnection): Promise<TreeNode[]> {
+  const [list, used] = await Promise.all([listSecrets(conn), usages(host)]);
+  return list
+    .sort((a, b) => byName(a.desc?.usageId ?? a.ref.uuid, b.desc?.usageId ?? b.ref.uuid))
+    .map((s) => new SecretNode(group, host, s.ref, s.desc, s.desc ? secretVmUsers(used, s.desc).map((u) => u.name) : []));
 }
 
 /**
@@ -68,6 +98,10 @@ export async function resourceChildren(kind: ResourceGroupKind, group: GroupNode
       return networks(group, host, conn);
     case 'devices':
       return devices(group, host, conn);
+    case 'interfaces':
+      return interfaces(group, host, conn);
+    case 'secrets':
+      return secrets(group, host, conn);
   }
 }
 

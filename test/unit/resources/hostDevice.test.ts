@@ -83,6 +83,6 @@ describe('resources: host devices and VM usage (unit)', () => {
       },
     });
     assert.deepEqual(devs.map((d) => d.name), ['pci_0000_01_00_0', 'usb_1_2']);
-    assert.equal(calls[0], 'list 14', 'PCI devices, USB devices and USB interfaces (for their classes)');
+    assert.equal(calls[0], 'list 16398', 'PCI devices, USB devices, USB interfaces (for their classes) and mediated devices');
   });
 });

@@ -23,6 +23,15 @@ describe('resources: networks (unit)', () => {
     assert.equal(parseNetworkXml('<network><name>iso</name></network>').forwardMode, 'isolated');
   });
 
+  it('reads what a network offers a PXE boot: DHCP, a TFTP root, a bootp file and server', () => {
+    const d = parseNetworkXml(DEFAULT_NET);
+    assert.deepEqual([d.ips[0]?.dhcp, d.ips[0]?.tftpRoot, d.ips[0]?.bootp], [true, undefined, undefined]);
+    const pxe = parseNetworkXml(`<network><name>pxe</name><ip address='10.9.0.1' prefix='24'><tftp root='/srv/tftp'/><dhcp><range start='10.9.0.2' end='10.9.0.9'/><bootp file='pxelinux.0' server='10.9.0.5'/></dhcp></ip></network>`);
+    assert.deepEqual([pxe.ips[0]?.dhcp, pxe.ips[0]?.tftpRoot, pxe.ips[0]?.bootp], [true, '/srv/tftp', { file: 'pxelinux.0', server: '10.9.0.5' }]);
+    const bare = parseNetworkXml(`<network><name>bare</name><ip address='10.8.0.1' prefix='24'/></network>`);
+    assert.deepEqual([bare.ips[0]?.dhcp, bare.ips[0]?.tftpRoot, bare.ips[0]?.bootp], [false, undefined, undefined]);
+  });
+
   it('handles IPv6 parsing, formatting and overlap', () => {
     assert.equal(formatIpv6(parseIpv6('fd00:0:0:1::1') ?? 0n), 'fd00:0:0:1::1');
     assert.equal(formatIpv6(parseIpv6('::1') ?? 0n), '::1');

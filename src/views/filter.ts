@@ -96,3 +96,12 @@ export function vmCountLabel(f: VmFilter, shown: number, total: number): string 
   const noun = `VM${total === 1 ? '' : 's'}`;
   return isEmptyFilter(f) ? `${total} ${noun}` : `${shown} of ${total} ${noun}`;
 }
+
+/** Replaces the `tag:` terms of the filter with the picked tags, keeping its other terms. */
+export function filterWithTags(text: string, tags: readonly string[]): string {
+  const others = text
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '' && !/^tag:/i.test(t));
+  return [...others, ...tags.map((t) => `tag:${t}`)].join(' ');
+}

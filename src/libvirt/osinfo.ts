@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { OsinstallCatalog, parseOsinstallXml } from './osinfoMedia';
 import { parseTarEntries, type ExecFn } from './xml/schemaSource';
 import { decodeEntities } from './xml/xmlDocument';
 
@@ -63,8 +64,8 @@ function sorted(entries: OsinfoEntry[]): OsinfoEntry[] {
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' }) || a.id.localeCompare(b.id));
 }
 
-/** The OS list of a local osinfo-db directory; undefined when it has none. */
-export async function readLocalOsinfo(dir: string = OSINFO_DIR): Promise<OsinfoEntry[] | undefined> {
+/** The texts of a local osinfo-db's OS files; undefined when it has none. */
+export async function readLocalOsinfoFiles(dir: string = OSINFO_DIR): Promise<string[] | undefined> {
   const osDir = path.join(dir, 'os');
   let vendors: string[];
   try {
@@ -73,56 +74,87 @@ export async function readLocalOsinfo(dir: string = OSINFO_DIR): Promise<OsinfoE
     return undefined;
   }
   const files = (await Promise.all(vendors.map(async (v) => (await fs.readdir(path.join(osDir, v)).catch(() => [] as string[])).filter((f) => f.endsWith('.xml')).map((f) => path.join(osDir, v, f))))).flat();
-  const texts = await Promise.all(files.map((f) => fs.readFile(f, 'utf8').catch(() => '')));
-  const all = texts.flatMap(parseOsinfoXml);
+  const texts = (await Promise.all(files.map((f) => fs.readFile(f, 'utf8').catch(() => '')))).filter((t) => t !== '');
+  return texts.length > 0 ? texts : undefined;
+}
+
+/** The OS list of a local osinfo-db directory; undefined when it has none. */
+export async function readLocalOsinfo(dir: string = OSINFO_DIR): Promise<OsinfoEntry[] | undefined> {
+  return entriesOf(await readLocalOsinfoFiles(dir));
+}
+
+function entriesOf(texts: readonly string[] | undefined): OsinfoEntry[] | undefined {
+  const all = (texts ?? []).flatMap(parseOsinfoXml);
   return all.length > 0 ? sorted(all) : undefined;
 }
 
 /** The command that fetches a host's OS files: fixed words only (no user input reaches the shell). */
 export const OSINFO_REMOTE_COMMAND: readonly string[] = ['tar', '-C', OSINFO_DIR, '-cz', 'os'];
 
-/** The OS list of a host through `exec`; undefined when the host has no osinfo-db. */
-export async function readRemoteOsinfo(exec: ExecFn, limits = { maxBytes: 8 * 1024 * 1024, timeoutMs: 20_000 }): Promise<OsinfoEntry[] | undefined> {
+/** The texts of a host's OS files through `exec`; undefined when the host has no osinfo-db. */
+export async function readRemoteOsinfoFiles(exec: ExecFn, limits = { maxBytes: 8 * 1024 * 1024, timeoutMs: 20_000 }): Promise<string[] | undefined> {
   const gz = await exec(OSINFO_REMOTE_COMMAND, limits);
   if (gz.length === 0) return undefined;
   const tar = gunzipSync(gz, { maxOutputLength: 64 * 1024 * 1024 });
-  // os/<vendor>/<os>.xml, as readLocalOsinfo reads (not the fragments in <os>.d/ directories).
-  const all = [...parseTarEntries(tar)].filter(([name]) => /^os\/[^/]+\/[^/]+\.xml$/.test(name)).flatMap(([, data]) => parseOsinfoXml(data.toString('utf8')));
-  return all.length > 0 ? sorted(all) : undefined;
+  // os/<vendor>/<os>.xml, as readLocalOsinfoFiles reads (not the fragments in <os>.d/ directories).
+  const texts = [...parseTarEntries(tar)].filter(([name]) => /^os\/[^/]+\/[^/]+\.xml$/.test(name)).map(([, data]) => data.toString('utf8'));
+  return texts.length > 0 ? texts : undefined;
+}
+
+/** The OS list of a host through `exec`; undefined when the host has no osinfo-db. */
+export async function readRemoteOsinfo(exec: ExecFn, limits?: { maxBytes: number; timeoutMs: number }): Promise<OsinfoEntry[] | undefined> {
+  return entriesOf(await readRemoteOsinfoFiles(exec, limits));
 }
 
 /** How long a failed or empty look-up is remembered before the next panel asks again. */
 const RETRY_MS = 5 * 60_000;
 
 /**
- * The OS list for one host: this machine's osinfo-db, else the host's over `exec` (when given),
+ * The OS files of one host: this machine's osinfo-db, else the host's over `exec` (when given),
  * read once and kept; a miss is kept for a few minutes so panels do not ask the host each time.
+ * The OS list (the OS field) and the install facts (media detection, resources, drivers) are
+ * both read from them, each once.
  */
 export class OsinfoCatalog {
-  private list: Promise<OsinfoEntry[] | undefined> | undefined;
+  private files: Promise<string[] | undefined> | undefined;
   private missUntil = 0;
+  private list: { from: Promise<unknown>; value: Promise<OsinfoEntry[] | undefined> } | undefined;
+  private install: { from: Promise<unknown>; value: Promise<OsinstallCatalog | undefined> } | undefined;
 
   constructor(
-    private readonly local: () => Promise<OsinfoEntry[] | undefined>,
+    private readonly local: () => Promise<string[] | undefined>,
     private readonly exec: ExecFn | undefined,
     private readonly onError: (message: string) => void = () => undefined,
   ) {}
 
-  entries(): Promise<OsinfoEntry[] | undefined> {
-    if (this.list && (this.missUntil === 0 || Date.now() < this.missUntil)) return this.list;
+  private texts(): Promise<string[] | undefined> {
+    if (this.files && (this.missUntil === 0 || Date.now() < this.missUntil)) return this.files;
     this.missUntil = 0;
-    this.list = this.read().then((l) => {
+    this.files = this.read().then((l) => {
       if (!l) this.missUntil = Date.now() + RETRY_MS;
       return l;
     });
-    return this.list;
+    return this.files;
   }
 
-  private async read(): Promise<OsinfoEntry[] | undefined> {
+  entries(): Promise<OsinfoEntry[] | undefined> {
+    const from = this.texts();
+    if (this.list?.from !== from) this.list = { from, value: from.then(entriesOf) };
+    return this.list.value;
+  }
+
+  /** What osinfo-db says about installing each OS (undefined: no osinfo-db here or on the host). */
+  installFacts(): Promise<OsinstallCatalog | undefined> {
+    const from = this.texts();
+    if (this.install?.from !== from) this.install = { from, value: from.then((t) => (t ? new OsinstallCatalog(t.flatMap(parseOsinstallXml)) : undefined)) };
+    return this.install.value;
+  }
+
+  private async read(): Promise<string[] | undefined> {
     const here = await this.local().catch(() => undefined);
     if (here || !this.exec) return here;
     try {
-      return await readRemoteOsinfo(this.exec);
+      return await readRemoteOsinfoFiles(this.exec);
     } catch (e) {
       this.onError(`Reading the host's OS list (osinfo-db) failed: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
@@ -136,7 +168,7 @@ export class OsinfoCatalog {
  */
 export class OsinfoCatalogs {
   private readonly byHost = new Map<string, OsinfoCatalog>();
-  private localList: Promise<OsinfoEntry[] | undefined> | undefined;
+  private localFiles: Promise<string[] | undefined> | undefined;
 
   constructor(
     private readonly execFor: (uri: string) => ExecFn | undefined,
@@ -147,7 +179,7 @@ export class OsinfoCatalogs {
   forHost(uri: string): OsinfoCatalog {
     let c = this.byHost.get(uri);
     if (!c) {
-      c = new OsinfoCatalog(() => (this.localList ??= readLocalOsinfo(this.dir)), this.execFor(uri), this.onError);
+      c = new OsinfoCatalog(() => (this.localFiles ??= readLocalOsinfoFiles(this.dir)), this.execFor(uri), this.onError);
       this.byHost.set(uri, c);
     }
     return c;

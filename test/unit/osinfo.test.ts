@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExecFn } from '../../src/libvirt/xml/schemaSource';
-import { OSINFO_DIR, OSINFO_REMOTE_COMMAND, OsinfoCatalog, osinfoOptions, parseOsinfoXml, readLocalOsinfo, readRemoteOsinfo } from '../../src/libvirt/osinfo';
+import { OSINFO_DIR, OSINFO_REMOTE_COMMAND, OsinfoCatalog, osinfoOptions, parseOsinfoXml, readLocalOsinfo, readLocalOsinfoFiles, readRemoteOsinfo } from '../../src/libvirt/osinfo';
 
 /** Runs the argument vector here (no shell), as the SSH channel runs it on a host. */
 const localExec: ExecFn = (argv, limits) =>
@@ -58,11 +58,11 @@ describe('libosinfo OS list (unit, real osinfo-db)', () => {
       calls++;
       return localExec(argv, limits);
     };
-    const here = new OsinfoCatalog(() => readLocalOsinfo(), counting);
+    const here = new OsinfoCatalog(() => readLocalOsinfoFiles(), counting);
     assert.ok((await here.entries())!.length > 500);
     assert.equal(calls, 0, 'no remote command when osinfo-db is installed here');
 
-    const remoteOnly = new OsinfoCatalog(() => readLocalOsinfo('/nonexistent-osinfo'), counting);
+    const remoteOnly = new OsinfoCatalog(() => readLocalOsinfoFiles('/nonexistent-osinfo'), counting);
     const a = await remoteOnly.entries();
     const b = await remoteOnly.entries();
     assert.ok(a && a.some((e) => e.id === 'http://debian.org/debian/11'));

@@ -11,7 +11,9 @@ import { fetchXml, KIND_LABEL, readOnlyReason } from './objectXml';
 import { saveDefinition } from './saveFlow';
 import { rootElementName, SchemaService } from './schemaService';
 import { XmlCompletion } from './xmlCompletion';
-import { XmlDiagnostics } from './xmlDiagnostics';
+import { START_REFERENCED_COMMAND, XmlDiagnostics } from './xmlDiagnostics';
+import { EditorHintFacts } from './hintFacts';
+import type { OsinfoCatalogs } from '../libvirt/osinfo';
 import { HostXmlFileSystem, XmlFileSystem, type ConnectionResolver } from './xmlFileSystem';
 import type { XmlLocation } from './xmlPath';
 import { HOST_XML_SCHEME, hostXmlUri, isXmlUri, locationOf, sameLocation, viewOf, XML_SCHEME, xmlUri } from './xmlUris';
@@ -21,6 +23,8 @@ export interface XmlEditorWiring {
   /** Questions during a save (conflict, rename); tests answer them through the same seam. */
   readonly prompts: Prompts;
   readonly log: vscode.LogOutputChannel;
+  /** libosinfo per host, for the hints' OS facts (absent: the hints do without). */
+  readonly osinfo?: OsinfoCatalogs;
 }
 
 /**
@@ -66,7 +70,7 @@ export class XmlEditor implements vscode.Disposable {
       },
     };
     this.schemas = new SchemaService(connections, log);
-    this.diagnostics = new XmlDiagnostics(this.schemas);
+    this.diagnostics = new XmlDiagnostics(this.schemas, new EditorHintFacts(this.schemas, wiring.osinfo));
     this.completion = new XmlCompletion(this.schemas);
     this.hostFiles = new HostXmlFileSystem(this.resolver);
     const after = (fn: () => Promise<void> | void): void => {
@@ -107,6 +111,19 @@ export class XmlEditor implements vscode.Disposable {
       vscode.languages.registerCompletionItemProvider(SELECTOR, this.completion, '<', ' ', '"', "'", '/'),
       vscode.languages.registerHoverProvider(SELECTOR, this.completion),
       vscode.languages.registerCodeActionsProvider(SELECTOR, this.diagnostics, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      // The "Start network / pool" quick fix of an existence warning (not in the palette: it needs the document).
+      vscode.commands.registerCommand(START_REFERENCED_COMMAND, async (uri: unknown, object: unknown, name: unknown) => {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+        if (!doc || (object !== 'network' && object !== 'pool') || typeof name !== 'string') return;
+        try {
+          await this.schemas.startReferenced(doc, object, name);
+          log.info(`Started ${object} ${name} (quick fix in ${doc.uri.toString()})`);
+        } catch (err) {
+          void vscode.window.showErrorMessage(`Starting ${object} '${name}' failed: ${errorMessage(err)}`);
+        } finally {
+          this.diagnostics.schedule(doc, 0);
+        }
+      }),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateDefinableContext()),
       vscode.workspace.onDidOpenTextDocument((d) => {
         this.adoptLanguage(d).catch((err: unknown) => log.warn(`Setting the language of ${d.uri.toString()}: ${errorMessage(err)}`));

@@ -11,6 +11,8 @@ import { DomainSchemaValidator } from '../libvirt/xml/schemaValidator';
 import { validateDomainXml } from '../libvirt/xml/validation';
 import type { Diagnostic as XmlDiagnostic } from '../libvirt/xml/diagnostics';
 import { HOST_XML_SCHEME, locationOf, XML_SCHEME } from './xmlUris';
+import { InventoryCache, loadHostInventory, type HostInventory } from '../libvirt/xml/hostReferences';
+import { startNetwork } from '../libvirt/resources/networkStart';
 
 /** Root element -> schema entry file. */
 export const SCHEMA_FOR_ROOT: Readonly<Record<string, string>> = {
@@ -129,6 +131,32 @@ export class SchemaService {
       v.catch(() => this.validators.delete(key));
     }
     return validateDomainXml(text, { schema: await v });
+  }
+
+  private readonly inventories = new InventoryCache();
+
+  /**
+   * The host's networks, pools with their volumes and host devices, for the existence warnings of
+   * domain documents: read once and kept 30 s per connection, so typing costs no calls.
+   */
+  async hostInventoryFor(doc: vscode.TextDocument): Promise<HostInventory | undefined> {
+    const id = this.connectionIdFor(doc);
+    const host = this.connected(id);
+    if (!host || !id) return undefined;
+    return this.inventories.get(id, () => loadHostInventory(host.conn));
+  }
+
+  /** Starts a network or pool a document names, and forgets the inventory so the warning goes. */
+  async startReferenced(doc: vscode.TextDocument, object: 'network' | 'pool', name: string): Promise<void> {
+    const id = this.connectionIdFor(doc);
+    const host = this.connected(id);
+    if (!host || !id) throw new Error('The document\'s host is not connected');
+    try {
+      if (object === 'network') await startNetwork(host.conn, await host.conn.networkLookupByName(name));
+      else await host.conn.storagePoolCreate(await host.conn.storagePoolLookupByName(name), 0);
+    } finally {
+      this.inventories.invalidate(id);
+    }
   }
 
   /** The connection (and libvirt URI) of a document, when connected. */

@@ -1,18 +1,25 @@
 // Live diagnostics for XML editor documents, 300 ms after the last change: well-formedness, the
-// host schema summary (schema/schemaCheck.ts, exact ranges), and for domain XML libvirt's RelaxNG
+// host schema summary (src/libvirt/xml/schemaCheck.ts, exact ranges), and for domain XML libvirt's RelaxNG
 // validation and the one checker of src/libvirt/xml/checks.ts (which also runs when that
 // validator cannot load). Define errors
 // from a refused save are kept in their own collection until the document changes. Quick fixes
-// come from the checks' own edits and from the schema's enumerations.
+// come from the checks' own edits and from the schema's enumerations. A domain document also gets
+// the optimization hints (src/forms/hints.ts) as Information diagnostics, each with its fix as a
+// quick fix that edits the buffer (the user sees the change and saves it to define it); not on the
+// host's read-only views, which cannot take an edit.
 
 import * as vscode from 'vscode';
 import { XmlDocument, XmlSyntaxError } from '../libvirt/xml/xmlDocument';
 import { errorMessage } from '../ui/log';
 import { placeDefineError } from './defineErrorPlace';
-import { checkAgainstSchema } from './schema/schemaCheck';
+import { checkAgainstSchema } from '../libvirt/xml/schemaCheck';
 import { isEditorDocument, type SchemaService } from './schemaService';
 import { checkDomain } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
+import { analyzeDomain, type Hint } from '../forms/hints';
+import type { EditorHintFacts } from './hintFacts';
+import { HOST_XML_SCHEME } from './xmlUris';
+import { checkHostReferences } from '../libvirt/xml/hostReferences';
 
 export const DIAGNOSTIC_SOURCE = 'libvirt';
 const DEBOUNCE_MS = 300;
@@ -27,7 +34,12 @@ interface Fix {
   readonly title: string;
   readonly edits: readonly { readonly start: number; readonly end: number; readonly newText: string }[];
   readonly preferred: boolean;
+  /** A fix that acts on the host instead of the text (start a network or pool). */
+  readonly command?: vscode.Command;
 }
+
+/** The code action command of the "Start network / pool" fixes (registered by src/xmlEditor/register.ts). */
+export const START_REFERENCED_COMMAND = 'libvirtVms.xml.startReferenced';
 
 function fixKey(d: vscode.Diagnostic): string {
   const r = d.range;
@@ -46,7 +58,11 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
   private readonly ranEmitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidRun = this.ranEmitter.event;
 
-  constructor(private readonly schemas: SchemaService) {
+  constructor(
+    private readonly schemas: SchemaService,
+    /** The facts the hints look at; absent: the hints run on the XML alone. */
+    private readonly hintFacts?: EditorHintFacts,
+  ) {
     this.disposables.push(
       this.collection,
       this.defineCollection,
@@ -150,11 +166,56 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
         }
         out.push(d);
       }
+      // What the document names on the host (disk files, volumes, pools, networks, host devices)
+      // and the host lacks or has stopped: valid for define, refused at start.
+      const inventory = parsed.root.localName === 'domain' ? await this.schemas.hostInventoryFor(doc).catch(() => undefined) : undefined;
+      for (const p of inventory ? checkHostReferences(parsed, inventory) : []) {
+        const d = new vscode.Diagnostic(rangeOf(p.start, p.end), p.message, vscode.DiagnosticSeverity.Warning);
+        d.source = `${DIAGNOSTIC_SOURCE} host`;
+        d.code = p.code;
+        fixes.set(
+          fixKey(d),
+          p.fixes.map((f, i) =>
+            f.kind === 'replace'
+              ? { title: f.title, edits: [{ start: f.start, end: f.end, newText: f.newText }], preferred: i === 0 && p.fixes.length === 1 }
+              : { title: f.title, edits: [], preferred: true, command: { title: f.title, command: START_REFERENCED_COMMAND, arguments: [doc.uri.toString(), f.object, f.name] } },
+          ),
+        );
+        out.push(d);
+      }
+      if (parsed.root.localName === 'domain' && doc.uri.scheme !== HOST_XML_SCHEME) {
+        for (const h of await this.hints(doc, parsed)) {
+          const d = new vscode.Diagnostic(new vscode.Range(h.range.startLine, h.range.startCol, h.range.endLine, h.range.endCol), hintMessage(h), vscode.DiagnosticSeverity.Information);
+          d.source = `${DIAGNOSTIC_SOURCE} hint`;
+          d.code = h.code;
+          if (h.fix) {
+            const edits = h.fix.edits.map((e) => ({ start: doc.offsetAt(new vscode.Position(e.range.startLine, e.range.startCol)), end: doc.offsetAt(new vscode.Position(e.range.endLine, e.range.endCol)), newText: e.newText }));
+            fixes.set(fixKey(d), [{ title: `Suggestion: ${h.fix.title}`, edits, preferred: false }]);
+          }
+          out.push(d);
+        }
+      }
     }
     if (doc.isClosed || doc.version !== version) return;
     this.collection.set(doc.uri, out);
     this.fixes.set(doc.uri.toString(), fixes);
     this.ranEmitter.fire(doc.uri);
+  }
+
+  /** The document's hints; none when its XML is not a domain the model reads. */
+  private async hints(doc: vscode.TextDocument, parsed: XmlDocument): Promise<Hint[]> {
+    let dom: DomainXml;
+    try {
+      dom = DomainXml.fromDocument(parsed);
+    } catch {
+      return [];
+    }
+    try {
+      return analyzeDomain(dom, this.hintFacts ? await this.hintFacts.factsFor(doc, dom).catch(() => ({})) : {});
+    } catch {
+      // Values the rules cannot read (a half-typed number): no hints until they parse.
+      return [];
+    }
   }
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
@@ -164,8 +225,11 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
         const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         a.diagnostics = [d];
         a.isPreferred = fix.preferred;
-        a.edit = new vscode.WorkspaceEdit();
-        for (const e of fix.edits) a.edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+        if (fix.command) a.command = fix.command;
+        else {
+          a.edit = new vscode.WorkspaceEdit();
+          for (const e of fix.edits) a.edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+        }
         actions.push(a);
       }
     }
@@ -176,4 +240,10 @@ export class XmlDiagnostics implements vscode.Disposable, vscode.CodeActionProvi
     for (const t of this.timers.values()) clearTimeout(t);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** A hint in the Problems panel: what and why, what changes, and how its fix is applied. */
+export function hintMessage(h: Hint): string {
+  const how = h.apply.kind === 'confirm' ? ` Note: ${h.apply.consequence}` : h.apply.kind === 'manual' ? ` ${h.apply.advice}` : '';
+  return `${h.title}. ${h.why} Expected: ${h.effect}${how}`;
 }

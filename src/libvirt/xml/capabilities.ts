@@ -185,6 +185,12 @@ export interface HostCapabilities {
   hostArch: string | undefined;
   hostCpuModel: string | undefined;
   guests: GuestCapabilities[];
+  /**
+   * Huge pages reserved on the host, in KiB, summed over its NUMA cells and page sizes larger than
+   * the base page (`<host><topology><cells><cell><pages size='2048' unit='KiB'>COUNT</pages>`);
+   * 0 when none are reserved.
+   */
+  hugePagesKiB: number;
 }
 
 export function parseCapabilities(xml: string): HostCapabilities {
@@ -202,6 +208,7 @@ export function parseCapabilities(xml: string): HostCapabilities {
   return {
     hostArch: txt(root.find(['host', 'cpu', 'arch'])),
     hostCpuModel: txt(root.find(['host', 'cpu', 'model'])),
+    hugePagesKiB: hugePagesKiB(root, txt),
     guests: root.elements('guest').map((g) => {
       const arch = g.child('arch');
       return {
@@ -214,6 +221,18 @@ export function parseCapabilities(xml: string): HostCapabilities {
       };
     }),
   };
+}
+
+/** The reserved huge pages of every NUMA cell: sizes above the base page (the smallest size listed). */
+function hugePagesKiB(root: XmlElement, txt: (el: XmlElement | undefined) => string | undefined): number {
+  const unitKiB: Record<string, number> = { KiB: 1, MiB: 1024, GiB: 1024 * 1024 };
+  let total = 0;
+  for (const cell of root.find(['host', 'topology', 'cells'])?.elements('cell') ?? []) {
+    const pages = cell.elements('pages').map((p) => ({ sizeKiB: Number(p.attr('size') ?? 0) * (unitKiB[p.attr('unit') ?? 'KiB'] ?? 1), count: Number(txt(p) ?? 0) }));
+    const base = Math.min(...pages.map((p) => p.sizeKiB));
+    for (const p of pages) if (p.sizeKiB > base && Number.isFinite(p.count)) total += p.sizeKiB * p.count;
+  }
+  return total;
 }
 
 /** Machine types for an arch and domain type (arch-level list plus the domain's own). */

@@ -2,7 +2,7 @@
 // Every setter edits the original text surgically through XmlDocument: an untouched document
 // serialises byte-identical and a one-value change is a one-value diff.
 
-import { Device, DeviceKind, deviceView, KnownDeviceKind, DEVICE_TABLE } from './devices';
+import { Device, DeviceKind, deviceOrder, deviceView, KnownDeviceKind, knownDeviceKinds } from './devices';
 import { Field, FieldValue, FieldView, int, oneOf, onOff, presence, readField, str, writeField, XmlValueError, yesNo } from './fields';
 import { XmlDocument, XmlElement, escapeAttr } from './xmlDocument';
 
@@ -419,7 +419,7 @@ export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
     const frag = XmlDocument.parse(xml).root;
     const devices = this.doc.ensurePath(this.element, ['devices']);
     const existing = devices.elements();
-    const order = Object.values(DEVICE_TABLE).map((d) => d.element as string);
+    const order = deviceOrder();
     const rank = (name: string): number => {
       const i = order.indexOf(name);
       return i < 0 ? order.length : i;
@@ -437,7 +437,7 @@ export class DomainXml extends FieldView<typeof DOMAIN_FIELDS> {
   }
 
   deviceKinds(): KnownDeviceKind[] {
-    return Object.keys(DEVICE_TABLE) as KnownDeviceKind[];
+    return knownDeviceKinds();
   }
 }
 

@@ -16,6 +16,7 @@
 // `<backingStore>` chain) is left out. The RelaxNG specification:
 // https://relaxng.org/spec-20011203.html
 
+import { describeData, matchesData, type DataPattern } from './rngDatatypes';
 import { XmlDocument, type XmlElement } from './xmlDocument';
 
 /** Reads a schema file by its file name (e.g. "domaincommon.rng"). */
@@ -41,8 +42,46 @@ export interface DefOrigin {
 export interface ValueSet {
   /** Enumerated values (from `<value>`). */
   readonly values: ReadonlySet<string>;
-  /** True when any string is accepted somewhere (text, data, a list...). */
+  /** True when more than the enumeration is accepted somewhere (text, data, a list...). */
   readonly free: boolean;
+  /** The `<data>` patterns accepted besides the enumeration. */
+  readonly data: readonly DataPattern[];
+  /** True when any text at all is accepted somewhere (`<text>`, `<list>`, a foreign datatype). */
+  readonly anyText: boolean;
+}
+
+interface MutableValueSet {
+  values: Set<string>;
+  free: boolean;
+  data: DataPattern[];
+  anyText: boolean;
+}
+
+const emptyValueSet = (): MutableValueSet => ({ values: new Set<string>(), free: false, data: [], anyText: false });
+
+function mergeValueSet(into: MutableValueSet, from: ValueSet): void {
+  for (const v of from.values) into.values.add(v);
+  for (const d of from.data) if (!into.data.includes(d)) into.data.push(d);
+  into.free ||= from.free;
+  into.anyText ||= from.anyText;
+}
+
+/** Whether a value set accepts `value` (enumeration, datatypes, or any text). */
+export function acceptsValue(vs: ValueSet, value: string): boolean {
+  return vs.anyText || vs.values.has(value.trim()) || vs.data.some((d) => matchesData(d, value));
+}
+
+/** What a value set accepts, in words, for messages. */
+export function describeValueSet(vs: ValueSet, maxListed = 12): string {
+  const all = [...vs.values];
+  const shown = all.slice(0, maxListed).map((v) => `'${v}'`);
+  const parts: string[] = [];
+  if (all.length) parts.push(all.length > maxListed ? `${shown.join(', ')}, … (${all.length} values)` : shown.join(', '));
+  for (const d of vs.data) {
+    const words = describeData(d);
+    if (!parts.includes(words)) parts.push(words);
+  }
+  return parts.length <= 1 ? (parts[0] ?? 'nothing') : `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
 }
 
 export interface ElementDef {
@@ -58,9 +97,11 @@ export interface ElementDef {
 interface ContentSummary {
   readonly children: Map<string, ElementDef[]>;
   anyChild: boolean;
-  readonly attributes: Map<string, { values: Set<string>; free: boolean }>;
+  readonly attributes: Map<string, MutableValueSet>;
   anyAttribute: boolean;
-  readonly text: { values: Set<string>; free: boolean };
+  readonly text: MutableValueSet;
+  /** The content has text patterns at all (else only whitespace is allowed between children). */
+  hasText: boolean;
 }
 
 /** The merged view of a set of element definitions. */
@@ -115,6 +156,26 @@ function choicePresence(branches: readonly Presence[]): Presence {
     }
   }
   return out;
+}
+
+const dataPatterns = new WeakMap<XmlElement, DataPattern>();
+
+/** Records a `<data>` pattern (one object per schema element, so merging deduplicates). */
+function addData(into: MutableValueSet, el: XmlElement, f: RngFile): void {
+  let p = dataPatterns.get(el);
+  if (!p) {
+    let define: string | undefined;
+    for (let up = el.parent; up; up = up.parent) {
+      if (RNG_NS_LOCAL(up) === 'define') {
+        define = nameOf(up);
+        break;
+      }
+    }
+    const params = el.elements().filter((c) => RNG_NS_LOCAL(c) === 'param').map((c) => ({ name: nameOf(c), value: f.doc.textContent(c) }));
+    p = { type: (el.attr('type') ?? 'string').trim(), params, ...(define !== undefined ? { define } : {}) };
+    dataPatterns.set(el, p);
+  }
+  if (!into.data.includes(p)) into.data.push(p);
 }
 
 interface RngFile {
@@ -239,7 +300,7 @@ export class RngGrammar {
 
   /** Walks a pattern's content, stopping at elements and attributes. */
   private summarize(content: readonly XmlElement[], file: RngFile): ContentSummary {
-    const sum: ContentSummary = { children: new Map(), anyChild: false, attributes: new Map(), anyAttribute: false, text: { values: new Set(), free: false } };
+    const sum: ContentSummary = { children: new Map(), anyChild: false, attributes: new Map(), anyAttribute: false, text: emptyValueSet(), hasText: false };
     const visiting = new Set<string>();
     const walk = (el: XmlElement, f: RngFile): void => {
       switch (RNG_NS_LOCAL(el)) {
@@ -266,9 +327,8 @@ export class RngGrammar {
           if (any) sum.anyAttribute = true;
           const vs = this.values(valuePatterns, f);
           for (const n of names) {
-            const cur = sum.attributes.get(n) ?? { values: new Set<string>(), free: false };
-            for (const v of vs.values) cur.values.add(v);
-            cur.free ||= vs.free;
+            const cur = sum.attributes.get(n) ?? emptyValueSet();
+            mergeValueSet(cur, vs);
             sum.attributes.set(n, cur);
           }
           return;
@@ -282,15 +342,24 @@ export class RngGrammar {
           return;
         }
         case 'text':
-        case 'data':
         case 'list':
           sum.text.free = true;
+          sum.text.anyText = true;
+          sum.hasText = true;
+          return;
+        case 'data':
+          sum.text.free = true;
+          sum.hasText = true;
+          addData(sum.text, el, f);
           return;
         case 'value':
           sum.text.values.add(f.doc.textContent(el).trim());
+          sum.hasText = true;
           return;
         case 'mixed':
           sum.text.free = true;
+          sum.text.anyText = true;
+          sum.hasText = true;
           for (const c of el.elements()) walk(c, f);
           return;
         case 'grammar':
@@ -316,8 +385,8 @@ export class RngGrammar {
   }
 
   /** The values a value pattern (an attribute's content) accepts. */
-  private values(patterns: readonly XmlElement[], file: RngFile): { values: Set<string>; free: boolean } {
-    const out = { values: new Set<string>(), free: false };
+  private values(patterns: readonly XmlElement[], file: RngFile): MutableValueSet {
+    const out = emptyValueSet();
     const visiting = new Set<string>();
     const walk = (el: XmlElement, f: RngFile): void => {
       switch (RNG_NS_LOCAL(el)) {
@@ -341,12 +410,21 @@ export class RngGrammar {
         case 'notAllowed':
         case 'documentation':
           return;
-        default:
-          // text, data, list, anything else: free text
+        case 'data':
           out.free = true;
+          addData(out, el, f);
+          return;
+        default:
+          // text, list, anything else: free text
+          out.free = true;
+          out.anyText = true;
       }
     };
-    if (patterns.length === 0) out.free = true; // <attribute name="x"/> means text
+    if (patterns.length === 0) {
+      // <attribute name="x"/> means text
+      out.free = true;
+      out.anyText = true;
+    }
     for (const p of patterns) walk(p, file);
     return out;
   }
@@ -359,7 +437,8 @@ export class RngGrammar {
       switch (RNG_NS_LOCAL(el)) {
         case 'element': {
           const def = this.defFor(el, f);
-          return new Map([...def.names].map((n) => [n, 2 as Level]));
+          // An element with a choice of names needs one of them, not each: none is required.
+          return new Map([...def.names].map((n) => [n, (def.names.size === 1 && !def.anyName ? 2 : 0) as Level]));
         }
         case 'attribute': {
           const name = el.attr('name');
@@ -420,6 +499,25 @@ export class RngGrammar {
       if (l === 0 || maps.some((m) => (m.get(k) ?? 0) === 0)) continue;
       if (k.startsWith('@')) attributes.push(k.slice(1));
       else if (maps.every((m) => m.get(k) === 2) || !this.nestsItself(defs, k)) children.push(k);
+    }
+    return { attributes, children };
+  }
+
+  /**
+   * What an element matched by `defs` must have under every one of them: attributes and child
+   * element names outside every optional part and required by each branch of each choice. Their
+   * absence is an error libxml2 reports too (a definition that matches nothing counts as none).
+   */
+  required(defs: readonly ElementDef[]): ElementRequirements {
+    if (defs.length === 0 || defs.some((d) => d.anyName)) return { attributes: [], children: [] };
+    const maps = defs.map((d) => this.presenceOf(d));
+    if (maps.some((m) => m === undefined)) return { attributes: [], children: [] };
+    const attributes: string[] = [];
+    const children: string[] = [];
+    for (const [k, l] of maps[0]!) {
+      if (l !== 2 || maps.some((m) => m!.get(k) !== 2)) continue;
+      if (k.startsWith('@')) attributes.push(k.slice(1));
+      else children.push(k);
     }
     return { attributes, children };
   }
@@ -496,8 +594,8 @@ export class RngGrammar {
 
   info(defs: readonly ElementDef[]): ElementInfo {
     const children = new Set<string>();
-    const attributes = new Map<string, { values: Set<string>; free: boolean }>();
-    const text = { values: new Set<string>(), free: false };
+    const attributes = new Map<string, MutableValueSet>();
+    const text = emptyValueSet();
     let anyChild = false;
     let anyAttribute = false;
     for (const d of defs) {
@@ -505,6 +603,7 @@ export class RngGrammar {
         anyChild = true;
         anyAttribute = true;
         text.free = true;
+        text.anyText = true;
         continue;
       }
       const s = this.summaryOf(d);
@@ -512,13 +611,14 @@ export class RngGrammar {
       anyChild ||= s.anyChild;
       anyAttribute ||= s.anyAttribute;
       for (const [n, v] of s.attributes) {
-        const cur = attributes.get(n) ?? { values: new Set<string>(), free: false };
-        for (const x of v.values) cur.values.add(x);
-        cur.free ||= v.free;
+        const cur = attributes.get(n) ?? emptyValueSet();
+        mergeValueSet(cur, v);
         attributes.set(n, cur);
       }
-      for (const x of s.text.values) text.values.add(x);
-      text.free ||= s.text.free;
+      // A definition without any text pattern accepts only whitespace content: to stay on the
+      // safe side it is counted as accepting any text (the check is about values, not presence).
+      if (s.hasText) mergeValueSet(text, s.text);
+      else text.anyText = true;
     }
     return { childNames: [...children].sort(), anyChild, attributes, anyAttribute, text };
   }

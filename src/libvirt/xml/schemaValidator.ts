@@ -8,17 +8,21 @@
 // TypeScript's CommonJS output from turning `import()` into `require()`.
 //
 // Locations: libxml2 reports RelaxNG errors on the parent of the offending node (often
-// `/domain/devices` with "failed to validate content"). We narrow them down: remove one child
-// (then one attribute) of the reported element at a time in a scratch copy of the text; the part
-// whose removal clears the error is at fault, and we recurse into it. Each trial is one ~1 ms
-// validation and only happens for invalid documents.
+// `/domain/devices` with "failed to validate content"). The grammar summary of the same schema
+// files (rngGrammar.ts, schemaCheck.ts) names most faults exactly: unknown elements and
+// attributes, missing required ones, values outside an enumeration or datatype. What it cannot
+// see is narrowed down in a scratch copy of the text: remove half of the reported element's
+// children; the half whose removal clears the error holds the fault (bisection), and we recurse
+// into it, then try its attributes. Each trial is one ~1 ms validation and only happens for
+// invalid documents the summary has no explanation for.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Diagnostic, fixFromTexts } from './diagnostics';
-import { RngGrammar } from './rngGrammar';
+import { acceptsValue, describeValueSet, RngGrammar, type ValueSet } from './rngGrammar';
+import { checkAgainstSchema, type SchemaProblem } from './schemaCheck';
 import { SchemaSource } from './schemaSource';
 import { XmlDocument, XmlElement } from './xmlDocument';
 
@@ -65,7 +69,20 @@ function errorDetails(e: unknown): LxErrorDetail[] | undefined {
   return undefined;
 }
 
-const dynamicImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+type EsmImport = (specifier: string) => Promise<unknown>;
+
+/**
+ * A real dynamic import(). Next to the bundle, dist/esm-import.js (written by esbuild.mjs) is one:
+ * it is compiled by Node's own loader, while the bundle itself is compiled through vm.Script
+ * (src/boot.ts), where an import() fails, also one made by a Function inside it. Elsewhere (the
+ * tsc output the tests run) a Function keeps TypeScript from turning import() into require().
+ */
+function esmImport(): EsmImport {
+  const beside = path.join(__dirname, 'esm-import.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (fs.existsSync(beside)) return require(beside) as EsmImport;
+  return new Function('specifier', 'return import(specifier)') as EsmImport;
+}
 
 let lxPromise: Promise<{ lx: LxModule; provider: { addBuffer(name: string, b: Uint8Array): void } }> | undefined;
 
@@ -79,7 +96,7 @@ export function libxml2WasmEntry(): string {
 }
 
 function loadLibxml2(): Promise<{ lx: LxModule; provider: { addBuffer(name: string, b: Uint8Array): void } }> {
-  lxPromise ??= dynamicImport(pathToFileURL(libxml2WasmEntry()).href).then((m) => {
+  lxPromise ??= esmImport()(pathToFileURL(libxml2WasmEntry()).href).then((m) => {
     if (!isLxModule(m)) throw new SchemaError('libxml2-wasm did not load as expected');
     const provider = new m.XmlBufferInputProvider({});
     m.xmlRegisterInputProvider(provider);
@@ -149,8 +166,12 @@ export class DomainSchemaValidator {
     }
   }
 
+  /** How many libxml2 validations this validator ran (for the benchmark). */
+  runs = 0;
+
   /** Raw libxml2 result: undefined when valid, else its error details. */
   private run(text: string): LxErrorDetail[] | undefined {
+    this.runs++;
     let doc: LxDocument;
     try {
       doc = this.lx.XmlDocument.fromString(text);
@@ -171,16 +192,24 @@ export class DomainSchemaValidator {
     return this.run(text) === undefined;
   }
 
-  /** Schema diagnostics for a well-formed document, each on the element (or attribute) at fault. */
+  /**
+   * Schema diagnostics for a well-formed document, each on the element (or attribute) at fault.
+   * libxml2 decides whether the document is valid (one run). When it is not, the grammar summary
+   * (schemaCheck.ts) names the faults precisely without running libxml2 again; only when the
+   * summary finds none (an ordering, or a combination inside a choice) is the fault narrowed down
+   * by bisection over the children of the element libxml2 reported.
+   */
   validate(doc: XmlDocument): Diagnostic[] {
     const details = this.run(doc.text);
     if (!details) return [];
+    const precise = checkAgainstSchema(doc, this.grammar);
+    if (precise.length > 0) return precise.map((p) => this.fromProblem(doc, p));
     const withPath = details.filter((d) => d.xpath);
     const reported = withPath.length ? deepest(withPath) : undefined;
     const named = details.map((d) => /^(?:Extra element|Did not expect element|Element \S+ has extra content:) ?(\S+)/.exec(d.message.trim())?.[1]).find((x) => x !== undefined);
     let el = reported ? resolveXPath(doc.root, reported.xpath!) : doc.root;
     el ??= doc.elementAt(doc.offsetAt(Math.max(0, (reported?.line ?? 1) - 1), 0)) ?? doc.root;
-    const culprit = this.localize(doc, el);
+    const culprit = this.localize(doc, el, named);
     const messages = details.map((d) => d.message.trim()).filter((m) => !/failed to validate content|Invalid sequence in interleave/.test(m));
     const base = messages[0] ?? details[0]!.message.trim();
     let message: string;
@@ -188,27 +217,72 @@ export class DomainSchemaValidator {
     let fix: Diagnostic['fix'];
     if (culprit.attr !== undefined) {
       const a = culprit.el.attributes.find((x) => x.name === culprit.attr)!;
-      const allowed = this.grammar.enumeratedValues(elementPath(culprit.el), a.name);
-      message = `Invalid value '${a.value}' for attribute '${a.name}' of <${culprit.el.name}>${allowed ? `: expected one of ${allowed.join(', ')}` : ''} (libvirt schema)`;
+      const vs = this.valuesOf(culprit.el, a.name);
+      const allowed = vs && !vs.anyText && vs.values.size > 0 && vs.data.length === 0 ? [...vs.values] : undefined;
+      message =
+        vs && !acceptsValue(vs, a.value)
+          ? `Invalid value '${a.value}' for attribute '${a.name}' of <${culprit.el.name}>: expected ${describeValueSet(vs)} (libvirt schema)`
+          : `Attribute '${a.name}' is not allowed on <${culprit.el.name}> together with its other attributes and content (libvirt schema)`;
       range = doc.range(a.start, a.end);
       const best = allowed ? closestValue(a.value, allowed) : undefined;
       if (best !== undefined) fix = fixFromTexts(doc, doc.text.slice(0, a.valueStart) + best + doc.text.slice(a.valueEnd), `Change to '${best}'`);
     } else if (culprit.el !== el || (named !== undefined && culprit.el.name === named)) {
-      const text = culprit.el.elements().length === 0 ? doc.textContent(culprit.el).trim() : '';
-      message = text ? `Invalid content '${text}' in <${culprit.el.name}> (libvirt schema)` : `<${culprit.el.name}> is not valid here: check its attributes and content against libvirt's schema (${base})`;
+      const c = culprit.el;
+      const text = c.elements().length === 0 ? doc.textContent(c).trim() : '';
+      const defs = this.grammar.defsForPath(elementPath(c));
+      const vs = defs ? this.grammar.info(defs).text : undefined;
+      const twin = c.parent?.elements().some((x) => x !== c && x.name === c.name) ?? false;
+      if (text && vs && !vs.anyText && (vs.values.size > 0 || vs.data.length > 0) && !acceptsValue(vs, text)) message = `Invalid content '${text}' in <${c.name}>: expected ${describeValueSet(vs)} (libvirt schema)`;
+      else if (twin && c.name === named) message = `<${c.name}> may appear only once inside <${c.parent!.name}> (libvirt schema)`;
+      else message = `<${c.name}> is not allowed here together with the rest of <${c.parent?.name ?? c.name}>: check its attributes and content against libvirt's schema`;
     } else {
       message = `<${culprit.el.name}>: ${base}`;
     }
     return [{ severity: 'error', message, range, code: 'schema', ...(fix ? { fix } : {}) }];
   }
 
-  private localize(doc: XmlDocument, el: XmlElement): { el: XmlElement; attr?: string } {
+  /** A problem of the grammar summary as a diagnostic, with a fix to the closest allowed value. */
+  private fromProblem(doc: XmlDocument, p: SchemaProblem): Diagnostic {
+    const best = p.expected ? closestValue(doc.text.slice(p.start, p.end), p.expected) : undefined;
+    const fix = best !== undefined ? fixFromTexts(doc, doc.text.slice(0, p.start) + best + doc.text.slice(p.end), `Change to '${best}'`) : undefined;
+    return { severity: 'error', message: `${p.message} (libvirt schema)`, range: doc.range(p.start, p.end), code: 'schema', ...(fix ? { fix } : {}) };
+  }
+
+  private valuesOf(el: XmlElement, attr: string): ValueSet | undefined {
+    const defs = this.grammar.defsForPath(elementPath(el));
+    return defs ? this.grammar.info(defs).attributes.get(attr) : undefined;
+  }
+
+  /**
+   * The part of `el` at fault, found by removing children: when removing all of them clears the
+   * error, by bisection (about log2(n) libxml2 runs per level); else (a required child is among
+   * them) the children libxml2 named first, then one at a time. Then single attributes. Removing
+   * optional parts never makes a valid document invalid, so a removal that makes the document
+   * valid contains the fault.
+   */
+  private localize(doc: XmlDocument, el: XmlElement, named?: string): { el: XmlElement; attr?: string } {
     const text = doc.text;
     const without = (s: number, e: number): string => text.slice(0, s) + text.slice(e);
     for (let depth = 0; depth < 32; depth++) {
-      const child = el.elements().find((c) => this.isValid(without(c.start, c.end)));
-      if (child) {
-        el = child;
+      const children = el.elements();
+      const clears = (from: number, to: number): boolean => this.isValid(without(children[from]!.start, children[to - 1]!.end));
+      let at = -1;
+      if (children.length > 0 && clears(0, children.length)) {
+        let [lo, hi] = [0, children.length];
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (clears(lo, mid)) hi = mid;
+          else if (clears(mid, hi)) lo = mid;
+          else break; // faults on both sides: one at a time below
+        }
+        at = hi - lo === 1 ? lo : children.slice(lo, hi).findIndex((_, i) => clears(lo + i, lo + i + 1)) + lo;
+        if (at < lo) at = -1;
+      } else if (children.length > 0) {
+        const order = children.map((c, i) => ({ c, i })).sort((a, b) => Number(b.c.name === named) - Number(a.c.name === named) || (a.c.name === named ? b.i - a.i : a.i - b.i));
+        at = order.find(({ i }) => clears(i, i + 1))?.i ?? -1;
+      }
+      if (at >= 0) {
+        el = children[at]!;
         continue;
       }
       for (const a of el.attributes) {
@@ -217,10 +291,10 @@ export class DomainSchemaValidator {
         while (s > 0 && /\s/.test(text[s - 1]!)) s--;
         if (this.isValid(without(s, a.end))) return { el, attr: a.name };
       }
-      // A required attribute cannot be removed: look for a value outside its enumeration.
+      // A required attribute cannot be removed: look for a value the schema does not accept.
       for (const a of el.attributes) {
-        const allowed = this.grammar.enumeratedValues(elementPath(el), a.name);
-        if (allowed && !allowed.includes(a.value)) return { el, attr: a.name };
+        const vs = this.valuesOf(el, a.name);
+        if (vs && !vs.anyText && (vs.values.size > 0 || vs.data.length > 0) && !acceptsValue(vs, a.value)) return { el, attr: a.name };
       }
       return { el };
     }

@@ -8,7 +8,7 @@ import { readValues } from './kinds/access';
 import { DOMAIN_SECTIONS } from './kinds/domain';
 import { describedDevices } from './kinds/registry';
 import type { FieldDescription, Values } from './kinds/types';
-import type { XmlElement } from './xmlDocument';
+import { domainTags } from '../tags';
 
 export interface HardwareSection {
   /** Stable within one domain (a section id or a device identity such as disk:vda): used in tree item ids. */
@@ -69,26 +69,6 @@ function details(fields: readonly FieldDescription[], v: Values): [string, strin
   return out;
 }
 
-function elementText(dom: DomainXml, el: XmlElement): string {
-  return dom.doc.text.slice(el.openEnd, el.closeStart).trim();
-}
-
-/** Tags: `<tag>` elements (at any depth) in this project's metadata element. */
-function readTags(dom: DomainXml): string[] {
-  const out: string[] = [];
-  const walk = (el: XmlElement): void => {
-    for (const c of el.elements()) {
-      if (c.localName === 'tag') {
-        const t = elementText(dom, c);
-        if (t) out.push(t);
-      } else walk(c);
-    }
-  };
-  const app = dom.appMetadata;
-  if (app) walk(app);
-  return out;
-}
-
 export function summarizeParsed(dom: DomainXml): DomainSummary {
   const fixed: HardwareSection[] = DOMAIN_SECTIONS.map((s) => {
     const v = readValues(s.fields, dom, dom.element);
@@ -121,7 +101,7 @@ export function summarizeParsed(dom: DomainXml): DomainSummary {
     vcpus: dom.get('vcpuCurrent') ?? dom.get('vcpus') ?? 1,
     memoryKiB: dom.currentMemoryKiB ?? 0,
     ...(osId ? { osId } : {}),
-    tags: readTags(dom),
+    tags: domainTags(dom),
     disks,
     sections: [...fixed, ...listed],
   };

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainDefineFlags, VirDomainUndefineFlagsValues, VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
-import { addDisk, buildTpmXml } from '../../../src/libvirt/xml/builders';
+import { addDevice } from '../../../src/forms/apply';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { fixture, lineDiff } from '../../unit/xml/helpers';
 
@@ -127,7 +127,7 @@ describe('domain XML typed edits against libvirtd (integration)', function () {
         nic.set('inboundAverage', 2000);
         d.devicesOf('watchdog')[0]!.remove();
         d.devicesOf('video')[0]!.set('heads', 1);
-        addDisk(d, { source: { file: '/var/lib/libvirt/images/xmlit-added.qcow2' } });
+        addDevice(d, 'disk', { sourceFile: '/var/lib/libvirt/images/xmlit-added.qcow2' });
       },
       (b) => {
         const disk = b.devicesOf('disk')[0]!;
@@ -142,11 +142,11 @@ describe('domain XML typed edits against libvirtd (integration)', function () {
     );
   });
 
-  it('a built TPM and filesystem change read back as set', async () => {
+  it('a TPM added through its description and a filesystem change read back as set', async () => {
     await editAndCheck(
       'kernel-boot',
       (d) => {
-        d.addDeviceXml(buildTpmXml('tpm-crb', '2.0'));
+        addDevice(d, 'tpm', { model: 'tpm-crb', version: '2.0' });
         d.devicesOf('filesystem')[0]!.set('target', 'renamed');
         d.set('cmdline', 'console=ttyS0');
       },

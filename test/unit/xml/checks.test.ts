@@ -54,6 +54,7 @@ describe('the one domain checker (unit)', () => {
   it('places device checks on the device and its field', () => {
     const text = `<domain><devices><disk type='file' device='cdrom'><target dev='sda' bus='virtio'/></disk><filesystem type='mount'><driver type='virtiofs'/><source dir='/srv'/><target dir='t'/></filesystem></devices></domain>`;
     assert.deepEqual(check(text).map((p) => [p.code, p.target.section, p.target.field]), [
+      ['target-bus-mismatch', 'disk:sda', 'target'],
       ['cdrom-on-virtio', 'disk:sda', 'bus'],
       ['virtiofs-needs-shared-memory', 'filesystem:t', 'driverType'],
     ]);

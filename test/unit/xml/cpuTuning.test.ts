@@ -120,6 +120,7 @@ describe('CPU pinning, NUMA cells and CPU features (unit)', () => {
       ],
     );
     assert.match(ps[2]!.message, /vCPU 3 is in no NUMA cell/);
+    assert.equal(ps[2]!.severity, 'warning');
     const sum = ps.find((p) => p.code === 'numa-memory-sum')!;
     assert.match(sum.message, /hold 769 MiB but the maximum memory is 1 GiB/);
     const fixed = DomainXml.parse(applyEdits(numa.toString(), sum.fix!.edits));

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseDomainCapabilities } from '../../../src/libvirt/xml/capabilities';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
-import { DEVICE_TABLE } from '../../../src/libvirt/xml/devices';
 import { isField } from '../../../src/libvirt/xml/kinds/access';
 import { DOMAIN_SECTIONS } from '../../../src/libvirt/xml/kinds/domain';
 import { DEVICE_DESCRIPTIONS } from '../../../src/libvirt/xml/kinds/registry';
@@ -23,8 +22,18 @@ function allFields(): [string, string[], FieldDescription][] {
 }
 
 describe('device and section descriptions (unit)', () => {
-  it('describes every kind of the device table once', () => {
-    assert.deepEqual(DEVICE_DESCRIPTIONS.map((d) => d.element).sort(), Object.values(DEVICE_TABLE).map((t) => t.element as string).sort());
+  it('describes every kind once, and its fields read through its own xml table (no second table)', () => {
+    const elements = DEVICE_DESCRIPTIONS.map((d) => d.element);
+    assert.equal(new Set(elements).size, elements.length, `an element is described twice: ${elements.join(', ')}`);
+    assert.equal(new Set(DEVICE_DESCRIPTIONS.map((d) => d.kind)).size, DEVICE_DESCRIPTIONS.length, 'a kind is described twice');
+    for (const d of DEVICE_DESCRIPTIONS) {
+      const entries = new Set(Object.values(d.xml));
+      for (const f of d.fields) if (isField(f.xml)) assert.ok(entries.has(f.xml), `${d.kind}.${f.id} reads an XML field that is not in ${d.kind}'s table`);
+      // DomainXml's typed view reads the same table.
+      const dom = DomainXml.parse(`<domain type='qemu'><name>x</name><devices><${d.element}/></devices></domain>`);
+      const view = dom.devices()[0]!;
+      assert.equal(view.kind, d.kind);
+    }
   });
 
   it('every field has an id unique in its section, a label, help and a round-trip sample or a reason', () => {
@@ -136,6 +145,34 @@ describe('forms layer (unit)', () => {
     addDevice(d, 'filesystem', { sourceDir: '/srv', target: 'share' });
     assert.equal(d.get('memoryAccess'), 'shared', 'virtiofs brought shared memory');
     assert.match(d.toString(), /<disk type='file' device='disk'>\s*<driver name='qemu' type='qcow2' discard='unmap'\/>\s*<source file='\/tmp\/x.qcow2'\/>\s*<target dev='sdb' bus='scsi'\/>\s*<\/disk>/);
+  });
+
+  it("a sound card's audio backend: shares one of its type, adds a new one, leaves no orphan, checks SPICE", () => {
+    const vm = (devices: string): DomainXml => DomainXml.parse(`<domain type='qemu'><name>s</name><memory>1</memory><os><type machine='pc'>hvm</type></os><devices>${devices}</devices></domain>`);
+    // A VNC-only VM without a backend: the new card plays through a new 'none' backend, linked by id.
+    const d = vm(`<graphics type='vnc'/>`);
+    const id = addDevice(d, 'sound');
+    const audioOf = (x: DomainXml): string[] => x.devicesOf('audio').map((a) => `${String(a.get('id'))}:${String(a.get('type'))}`);
+    assert.deepEqual(audioOf(d), ['1:none']);
+    assert.match(d.toString(), /<sound model='ich6'>\s*<audio id='1'\/>\s*<\/sound>/);
+    // Switching to PulseAudio adds that backend; the 'none' one stays (it is the first: libvirt's default).
+    const changed = applyChanges(d.toString(), [{ section: id, field: 'audioBackend', value: 'pulseaudio' }]);
+    assert.deepEqual(audioOf(changed), ['1:none', '2:pulseaudio']);
+    // Then ALSA: PulseAudio, named by no card and not the default, goes.
+    const again = applyChanges(changed.toString(), [{ section: id, field: 'audioBackend', value: 'alsa' }]);
+    assert.deepEqual(audioOf(again), ['1:none', '3:alsa']);
+    // A second card of the same backend shares it.
+    addDevice(again, 'sound', { model: 'ac97', audioBackend: 'alsa' });
+    assert.deepEqual(audioOf(again), ['1:none', '3:alsa']);
+    assert.equal((again.toString().match(/<audio id='3'\/>/g) ?? []).length, 2);
+    // The default follows what the VM has, then the display (SPICE audio needs a SPICE display).
+    const spice = vm(`<graphics type='spice'/>`);
+    assert.equal(DEVICE_DESCRIPTIONS.find((x) => x.kind === 'sound')!.defaults(spice).audioBackend, 'spice');
+    assert.throws(() => applyChanges(again.toString(), [{ section: id, field: 'audioBackend', value: 'esd' }]), (e: unknown) => ApplyRefusedError.is(e) && e.problems.some((p) => p.field === 'audioBackend'));
+    const sound = DEVICE_DESCRIPTIONS.find((x) => x.kind === 'sound')!;
+    const el = d.devicesElement!.elements().find((e) => e.name === 'sound')!;
+    assert.deepEqual(sound.check!({ model: 'ich6', audioBackend: 'spice' }, el, d).map((r) => r.field), ['audioBackend']);
+    assert.deepEqual(sound.check!({ model: 'ich6', audioBackend: 'spice' }, el, spice), []);
   });
 
   it('plans live changes on a running VM as libvirt calls, the rest for the next boot', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 /** Repository root seen from out/test/unit/xml (compiled) or test/unit/xml (sources). */
 export const FIXTURE_DIR = path.resolve(__dirname, '..', '..', '..', ...(__dirname.includes(`${path.sep}out${path.sep}`) ? ['..'] : []), 'test', 'fixtures', 'xml');
 
-export const FIXTURES = ['minimal', 'efi-win11', 'kernel-boot', 'every-device'] as const;
+export const FIXTURES = ['minimal', 'efi-win11', 'kernel-boot', 'every-device', 'virt-install-q35'] as const;
 
 export function fixture(name: string): string {
   return fs.readFileSync(path.join(FIXTURE_DIR, `${name}.xml`), 'utf8');

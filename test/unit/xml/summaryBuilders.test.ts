@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { addDisk, addGraphics, allocateDiskTarget, buildDiskXml, buildInterfaceXml, buildPciHostdevXml, DeviceBuildError, driveAddressFor, newDomainXml } from '../../../src/libvirt/xml/builders';
+import { addDevice } from '../../../src/forms/apply';
+import { analyzeDomain } from '../../../src/forms/hints';
+import { allocateDiskTarget, defaultDiskBus } from '../../../src/libvirt/xml/allocate';
+import { applyEdits } from '../../../src/libvirt/xml/diagnostics';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { summarizeDomainXml as summarizeDomain } from '../../../src/libvirt/xml/summary';
 import { checkDomain as checkSemantics } from '../../../src/libvirt/xml/checks';
@@ -46,80 +49,75 @@ describe('summarizeDomain (unit)', () => {
   });
 });
 
-describe('device builders (unit)', () => {
-  it('allocates target names and drive addresses', () => {
+describe('new devices through the descriptions (unit)', () => {
+  it('allocates target names and picks the bus virt-manager would', () => {
     const d = DomainXml.parse(fixture('every-device'));
     assert.equal(allocateDiskTarget(d, 'virtio'), 'vdc');
     assert.equal(allocateDiskTarget(d, 'sata'), 'sdd');
     assert.equal(allocateDiskTarget(d, 'ide'), 'hda');
-    assert.deepEqual(driveAddressFor('ide', 'hdc'), { controller: 0, bus: 1, unit: 0 });
-    assert.deepEqual(driveAddressFor('sata', 'sdh'), { controller: 1, bus: 0, unit: 1 });
     assert.equal(allocateDiskTarget(DomainXml.parse(fixture('minimal')), 'virtio'), 'vdb');
+    const q35 = DomainXml.parse(fixture('efi-win11'));
+    assert.equal(defaultDiskBus(d), 'virtio');
+    assert.equal(defaultDiskBus(d, 'disk', false), 'ide');
+    assert.equal(defaultDiskBus(q35, 'disk', false), 'sata');
+    assert.equal(defaultDiskBus(q35, 'cdrom'), 'sata');
+    assert.equal(defaultDiskBus(d, 'floppy'), 'fdc');
+    assert.equal(defaultDiskBus(d, 'lun'), 'scsi');
   });
 
-  it('adds a virtio qcow2 disk with virt-manager defaults as a minimal diff', () => {
+  it("adds a virtio qcow2 disk with the kind's defaults as a minimal diff, built through the document model", () => {
     const before = fixture('minimal');
     const d = DomainXml.parse(before);
-    addDisk(d, { source: { file: '/var/lib/libvirt/images/b.qcow2' } });
+    const id = addDevice(d, 'disk', { sourceFile: '/var/lib/libvirt/images/b.qcow2' });
+    assert.equal(id, 'disk:vdb');
     const diff = lineDiff(before, d.toString());
     assert.deepEqual(diff.removed, []);
-    const block = [
-      "    <disk type='file' device='disk'>",
-      "      <driver name='qemu' type='qcow2' discard='unmap'/>",
-      "      <source file='/var/lib/libvirt/images/b.qcow2'/>",
-      "      <target dev='vdb' bus='virtio'/>",
-      '    </disk>',
-    ];
-    assert.equal(diff.added.length, block.length);
-    assert.ok(d.toString().includes(`    </disk>\n${block.join('\n')}\n    <controller`));
-    // a guest without virtio drivers gets IDE on i440fx, SATA on q35
-    assert.match(buildDiskXml(d, { osSupportsVirtio: false }), /dev='hda' bus='ide'/);
-    assert.match(buildDiskXml(DomainXml.parse(fixture('efi-win11')), { osSupportsVirtio: false }), /dev='sdc' bus='sata'/);
-    assert.match(buildDiskXml(d, { device: 'cdrom' }), /<driver name='qemu' type='raw'\/>[\s\S]*<readonly\/>/);
+    const added = d.devicesOf('disk').find((x) => x.get('target') === 'vdb');
+    assert.ok(added, d.toString());
+    assert.equal(added.get('bus'), 'virtio');
+    assert.equal(added.get('driverType'), 'qcow2');
+    assert.equal(added.get('discard'), 'unmap');
+    assert.equal(added.get('sourceFile'), '/var/lib/libvirt/images/b.qcow2');
+    assert.ok(diff.added.every((l) => l.startsWith('    ')), diff.added.join('\n'));
+    assert.deepEqual(checkSemantics(d), []);
   });
 
-  it('refuses impossible combinations with clear errors', () => {
+  it('the one checker refuses impossible combinations on the field they concern', () => {
+    const codes = (xml: DomainXml): string[] => checkSemantics(xml).map((p) => `${p.code}@${p.target?.field ?? ''}`);
     const q35 = DomainXml.parse(fixture('efi-win11'));
+    addDevice(q35, 'disk', { sourceFile: '/tmp/x.qcow2', bus: 'ide', target: 'hdb' });
+    assert.ok(codes(q35).includes('ide-on-q35@bus'), codes(q35).join());
     const pc = DomainXml.parse(fixture('every-device'));
-    const code = (f: () => unknown): string => {
-      try {
-        f();
-      } catch (e) {
-        if (DeviceBuildError.is(e)) return e.code;
-        throw e;
-      }
-      return 'no error';
-    };
-    assert.equal(code(() => buildDiskXml(q35, { bus: 'ide' })), 'ide-on-q35');
-    assert.equal(code(() => buildDiskXml(pc, { bus: 'ide', target: 'hde' })), 'second-ide-controller');
-    assert.equal(code(() => buildDiskXml(pc, { target: 'vda' })), 'duplicate-target');
-    assert.equal(code(() => buildDiskXml(pc, { device: 'cdrom', bus: 'virtio' })), 'cdrom-on-virtio');
-    assert.equal(code(() => buildInterfaceXml(pc, { source: { network: 'default' }, mac: '52:54:00:00:00:01' })), 'duplicate-mac');
-    assert.equal(code(() => buildInterfaceXml(pc, { source: { network: 'default' }, mac: 'zz' })), 'bad-mac');
-    assert.equal(code(() => buildPciHostdevXml('1:2:3')), 'bad-pci-address');
-    assert.equal(code(() => newDomainXml({ name: 'a/b', memoryMiB: 1, vcpus: 1 })), 'bad-name');
+    addDevice(pc, 'disk', { sourceFile: '/tmp/y.iso', device: 'cdrom', bus: 'virtio', target: 'vdx' });
+    assert.ok(codes(pc).includes('cdrom-on-virtio@bus'), codes(pc).join());
+    const dup = DomainXml.parse(fixture('every-device'));
+    addDevice(dup, 'disk', { sourceFile: '/tmp/z.qcow2', target: 'vda' });
+    assert.ok(codes(dup).includes('duplicate-target@target'), codes(dup).join());
+    // A bus chosen without a target keeps the default's name (a Windows guest without virtio
+    // drivers gets SATA, sdX, by default): a warning with a fix.
+    const sata = DomainXml.parse(fixture('efi-win11'));
+    addDevice(sata, 'disk', { sourceFile: '/tmp/s.qcow2', bus: 'virtio' });
+    const mismatch = checkSemantics(sata).find((p) => p.code === 'target-bus-mismatch');
+    assert.equal(mismatch?.severity, 'warning');
+    assert.ok(mismatch?.fix);
+    const fixed = DomainXml.parse(applyEdits(sata.toString(), mismatch.fix.edits));
+    assert.ok(fixed.devicesOf('disk').some((x) => x.get('bus') === 'virtio' && /^vd[a-z]$/.test(x.get('target') ?? '') && x.get('sourceFile') === '/tmp/s.qcow2'));
+    assert.equal(checkSemantics(fixed).filter((p) => p.code === 'target-bus-mismatch').length, 0);
+    const mac = DomainXml.parse(fixture('every-device'));
+    addDevice(mac, 'interface', { mac: 'zz' });
+    assert.ok(codes(mac).includes('malformed-mac@mac'), codes(mac).join());
   });
 
-  it('adds a tablet and the spice agent channel with a SPICE display', () => {
-    const d = DomainXml.parse(fixture('kernel-boot'));
-    addGraphics(d, { type: 'spice' });
-    assert.equal(d.devicesOf('input').filter((i) => i.get('type') === 'tablet').length, 1);
-    assert.ok(d.devicesOf('channel').some((c) => c.get('targetName') === 'com.redhat.spice.0'));
-    assert.deepEqual(checkSemantics(d), []);
-  });
-
-  it('builds a new Windows 11 domain that passes the semantic checks', () => {
-    const xml = newDomainXml({ name: 'win', memoryMiB: 4096, vcpus: 2, type: 'qemu', osinfoId: 'http://microsoft.com/win/11', secureBoot: true, disk: { source: { file: '/tmp/w.qcow2' } }, cdrom: { file: '/tmp/w.iso' } });
-    const d = DomainXml.parse(xml);
-    assert.equal(d.get('firmware'), 'efi');
-    assert.equal(d.devicesOf('tpm')[0]!.get('version'), '2.0');
-    assert.equal(d.devicesOf('disk')[0]!.get('bus'), 'sata'); // no virtio drivers in the installer
-    assert.equal(d.devicesOf('disk')[1]!.get('target'), 'sdb');
-    assert.equal(d.devicesOf('interface')[0]!.get('model'), 'e1000e');
-    assert.deepEqual(checkSemantics(d), []);
-    const linux = DomainXml.parse(newDomainXml({ name: 'deb', memoryMiB: 1024, vcpus: 1, firmware: 'bios', disk: { source: { file: '/tmp/d.qcow2' } } }));
-    assert.equal(linux.devicesOf('disk')[0]!.get('target'), 'vda');
-    assert.equal(linux.devicesOf('tpm').length, 0);
-    assert.ok(linux.devicesOf('channel').some((c) => c.get('targetName') === 'org.qemu.guest_agent.0'));
+  it("the Windows 11 hint's fix adds an emulated TPM 2.0 from the TPM description", () => {
+    const d = DomainXml.parse(fixture('efi-win11'));
+    d.doc.removeElement(d.devicesOf('tpm')[0]!.element);
+    const p = analyzeDomain(d).find((x) => x.code === 'win11-needs-tpm');
+    assert.ok(p?.fix, 'a fix is offered');
+    const fixed = DomainXml.parse(applyEdits(d.toString(), p.fix.edits));
+    const tpm = fixed.devicesOf('tpm')[0];
+    assert.equal(tpm?.get('model'), 'tpm-crb');
+    assert.equal(tpm?.get('backendType'), 'emulator');
+    assert.equal(tpm?.get('version'), '2.0');
+    assert.equal(analyzeDomain(fixed).filter((x) => x.code === 'win11-needs-tpm').length, 0);
   });
 });

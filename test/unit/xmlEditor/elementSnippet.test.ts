@@ -63,7 +63,7 @@ describe('completion snippets (unit)', () => {
   it("offers the host's values first and only", () => {
     const withHost = { ...src, enums: new Map([['dev@kind', ['plain']]]) };
     assert.equal(attributeSnippet(withHost, ['root', 'dev'], 'kind', undefined), "kind='${1|plain|}'");
-    assert.equal(attributeSnippet({ ...src, quote: '"' }, ['root', 'dev'], 'left', { values: new Set(), free: true }), 'left="${1}"');
+    assert.equal(attributeSnippet({ ...src, quote: '"' }, ['root', 'dev'], 'left', { values: new Set(), free: true, data: [], anyText: true }), 'left="${1}"');
   });
 
   it('escapes snippet syntax in literal text and follows the document quote', () => {

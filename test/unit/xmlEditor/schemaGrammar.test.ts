@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { XmlDocument } from '../../../src/libvirt/xml/xmlDocument';
 import { RngGrammar, RngLoadError } from '../../../src/libvirt/xml/rngGrammar';
-import { checkAgainstSchema } from '../../../src/xmlEditor/schema/schemaCheck';
+import { checkAgainstSchema } from '../../../src/libvirt/xml/schemaCheck';
 import { localReader } from '../../../src/xmlEditor/schema/schemaSource';
 
 const MAIN = `<?xml version="1.0"?>

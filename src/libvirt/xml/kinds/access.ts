@@ -6,7 +6,7 @@ import type { FormValue } from '../../../forms/formSchema';
 import type { DomainXml } from '../domainXml';
 import { Field, readField, writeField, XmlValueError } from '../fields';
 import type { XmlElement } from '../xmlDocument';
-import type { Accessor, FieldDescription, Values } from './types';
+import type { Accessor, DeviceDescription, FieldDescription, Values } from './types';
 
 export function isField(x: Field<unknown> | Accessor): x is Field<unknown> {
   return 'codec' in x;
@@ -48,6 +48,21 @@ export function writeValue(f: FieldDescription, dom: DomainXml, el: XmlElement, 
   }
   // A switch that is off and stored as presence is removed; a yes/no switch keeps its "no".
   writeField(dom.doc, el, f.xml, v, f.id);
+}
+
+/**
+ * A new device of a kind with its defaults only, inserted through the document model (the
+ * checker's fixes add a missing TPM this way; the forms add devices with user values through
+ * forms/apply.ts addDevice, which also evaluates conditions and companions).
+ */
+export function addDefaultDevice(dom: DomainXml, d: DeviceDescription): XmlElement {
+  const el = dom.addDeviceXml(`<${d.element}/>`).element;
+  const values = d.defaults(dom);
+  for (const f of d.fields) {
+    const v = values[f.id];
+    if (v !== undefined && !f.hostValue) writeValue(f.widget === 'readonly' ? { ...f, widget: 'text' } : f, dom, el, v);
+  }
+  return el;
 }
 
 export function readValues(fields: readonly FieldDescription[], dom: DomainXml, el: XmlElement): Values {

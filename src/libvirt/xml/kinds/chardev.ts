@@ -1,12 +1,27 @@
 // <serial>, <parallel>, <console>, <channel> (formatdomain.rst "Consoles, serial, parallel &
 // channel devices"): one set of fields, four kinds.
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, exempt, field, isIn, joined, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, exempt, field, isIn, joined, opts, samples, samplesWith, str } from './define';
 import { SPICE_GRAPHICS } from './misc';
-import type { DeviceDescription, FieldDescription } from './types';
+import type { AddDescription, Companion, DeviceDescription, FieldDescription } from './types';
 
-const F = DEVICE_TABLE.serial.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  type: at.oneOf(['pty', 'dev', 'file', 'pipe', 'unix', 'tcp', 'udp', 'null', 'stdio', 'vc', 'spicevmc', 'spiceport', 'qemu-vdagent', 'nmdm', 'dbus'], '', 'type'),
+  sourcePath: at.str('source', 'path'),
+  sourceChannel: at.str('source', 'channel'),
+  sourceMode: at.oneOf(['bind', 'connect'], 'source', 'mode'),
+  sourceHost: at.str('source', 'host'),
+  sourceService: at.str('source', 'service'),
+  protocolType: at.oneOf(['raw', 'telnet', 'telnets', 'tls'], 'protocol', 'type'),
+  targetType: at.str('target', 'type'),
+  targetPort: at.int('target', 'port'),
+  targetName: at.str('target', 'name'),
+  targetModel: at.str('target/model', 'name'),
+  logFile: at.str('log', 'file'),
+  ...ADDRESS_FIELDS,
+};
 const CHANNEL_LABEL: Record<string, string> = { 'org.qemu.guest_agent.0': 'qemu-ga', 'com.redhat.spice.0': 'spice', 'org.libguestfs.channel.0': 'libguestfs' };
 const socket = isIn('type', ['unix']);
 const net = isIn('type', ['tcp', 'udp']);
@@ -22,6 +37,7 @@ function charFields(kind: 'serial' | 'parallel' | 'console' | 'channel'): FieldD
     field('sourceMode', 'Mode', 'Whether the host end listens (bind) or connects.', F.sourceMode, samplesWith({ type: 'tcp', sourceHost: '127.0.0.1', sourceService: '4555' }, 'connect', 'bind'), { when: { any: [socket, net] } }),
     field('sourceHost', 'Host', 'The TCP/UDP host.', F.sourceHost, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceService: '4555' }, '127.0.0.1'), { when: net }),
     field('sourceService', 'Port', 'The TCP/UDP port.', F.sourceService, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceHost: '127.0.0.1' }, '4556'), { when: net }),
+    field('sourceChannel', 'SPICE port name', 'The name the SPICE client sees for this port, e.g. org.qemu.console.serial.0.', F.sourceChannel, exempt('libvirt needs a SPICE display for it, which only Add Hardware brings along (its own test adds a SPICE port)'), { when: eq('type', 'spiceport') }),
     field('protocolType', 'Protocol', 'The TCP protocol: raw or telnet.', F.protocolType, samplesWith({ type: 'tcp', sourceMode: 'bind', sourceHost: '127.0.0.1', sourceService: '4555' }, 'telnet'), { when: eq('type', 'tcp') }),
     ...(kind === 'channel'
       ? [
@@ -49,6 +65,24 @@ function charFields(kind: 'serial' | 'parallel' | 'console' | 'channel'): FieldD
   ];
 }
 
+/**
+ * A virtio channel or console port needs a virtio-serial controller. libvirt adds one itself at
+ * define time, but not to a running VM, so Add Hardware brings it (and hot-plugs it first).
+ */
+const VIRTIO_SERIAL: Companion = {
+  reason: 'A virtio port needs a virtio-serial controller',
+  needed: eq('targetType', 'virtio'),
+  present: (dom) => dom.devicesOf('controller').some((c) => c.get('type') === 'virtio-serial'),
+  add: { kind: 'controller', values: { type: 'virtio-serial', index: 0, model: undefined } },
+};
+
+/** The host ends Add Hardware offers for a serial, parallel or console device (virt-manager's list). */
+const HOST_ENDS = opts(['pty', 'Pseudo TTY'], ['file', 'Output to a file'], ['unix', 'UNIX socket'], ['tcp', 'TCP'], ['udp', 'UDP'], ['null', 'Null'], ['spiceport', 'SPICE port']);
+
+function charAdd(label: string, order: number, extra: Partial<AddDescription> = {}): AddDescription {
+  return { label, icon: 'terminal', order, overrides: { type: { options: HOST_ENDS } }, ...extra };
+}
+
 const common = {
   listed: true,
   rank: 8,
@@ -56,47 +90,68 @@ const common = {
   icon: () => 'terminal',
 };
 
-export const serial: DeviceDescription = {
+export const serial: DeviceDescription<'serial', typeof F> = {
   ...common,
   kind: 'serial',
   element: 'serial',
+  xml: F,
   name: 'Serial port',
   fields: charFields('serial'),
   identity: (v) => `serial:${str(v.targetPort ?? 0)}`,
   title: (v, nth) => `Serial ${(typeof v.targetPort === 'number' ? v.targetPort : nth - 1) + 1}`,
   defaults: () => ({ type: 'pty' }),
+  companions: [SPICE_GRAPHICS],
+  add: charAdd('Serial', 8, { overrides: { type: { options: HOST_ENDS }, targetPort: { placeholder: 'the next free port' } } }),
 };
 
-export const parallel: DeviceDescription = {
+export const parallel: DeviceDescription<'parallel', typeof F> = {
   ...common,
   kind: 'parallel',
   element: 'parallel',
+  xml: F,
   name: 'Parallel port',
   fields: charFields('parallel'),
   identity: (v) => `parallel:${str(v.targetPort ?? 0)}`,
   title: (v, nth) => `Parallel ${(typeof v.targetPort === 'number' ? v.targetPort : nth - 1) + 1}`,
   defaults: () => ({ type: 'pty' }),
+  companions: [SPICE_GRAPHICS],
+  add: charAdd('Parallel', 8.1, { overrides: { type: { options: HOST_ENDS }, targetPort: { placeholder: 'the next free port' } }, hotplug: false }),
 };
 
-export const console: DeviceDescription = {
+export const console: DeviceDescription<'console', typeof F> = {
   ...common,
   kind: 'console',
   element: 'console',
+  xml: F,
   name: 'Console',
   fields: charFields('console'),
   identity: (v) => `console:${str(v.targetType)}`,
   title: (_v, nth) => (nth === 1 ? 'Console' : `Console ${nth}`),
   defaults: () => ({ type: 'pty', targetType: 'virtio' }),
+  companions: [SPICE_GRAPHICS, VIRTIO_SERIAL],
+  add: charAdd('Console', 8.2, { omit: ['targetPort'] }),
 };
 
-export const channel: DeviceDescription = {
+export const channel: DeviceDescription<'channel', typeof F> = {
   ...common,
   kind: 'channel',
   element: 'channel',
+  xml: F,
   name: 'Channel',
   fields: charFields('channel'),
   identity: (v) => `channel:${str(v.targetName ?? v.type)}`,
   title: (v) => `Channel ${CHANNEL_LABEL[str(v.targetName)] ?? (str(v.targetName) || str(v.type))}`.trim(),
   defaults: () => ({ type: 'unix', targetType: 'virtio', targetName: 'org.qemu.guest_agent.0' }),
-  companions: [SPICE_GRAPHICS],
+  companions: [SPICE_GRAPHICS, VIRTIO_SERIAL],
+  add: {
+    label: 'Channel',
+    icon: 'terminal',
+    order: 8.3,
+    overrides: {
+      type: { options: opts(['unix', 'UNIX socket'], ['pty', 'Pseudo TTY'], ['spicevmc', 'SPICE agent channel'], ['spiceport', 'SPICE port'], ['qemu-vdagent', 'QEMU vdagent']) },
+      targetName: { help: 'QEMU guest agent, SPICE agent, or the name of a custom virtio port the guest opens (/dev/virtio-ports/NAME).' },
+    },
+    // The SPICE agent talks over a spicevmc channel; the guest agent over a UNIX socket libvirt makes.
+    derive: (_dom, v, changed) => (changed !== 'targetName' ? {} : v.targetName === 'com.redhat.spice.0' ? { type: 'spicevmc', targetType: 'virtio' } : v.targetName === 'org.qemu.guest_agent.0' ? { type: 'unix', targetType: 'virtio' } : {}),
+  },
 };

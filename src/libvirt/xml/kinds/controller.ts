@@ -1,16 +1,26 @@
 // <controller> (formatdomain.rst "Controllers").
 
-import { DEVICE_TABLE } from '../devices';
-import { exempt, field, opts, samples, str } from './define';
+import { isQ35, nextControllerIndex } from '../allocate';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, exempt, field, opts, samples, str } from './define';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.controller.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  type: at.oneOf(['ide', 'fdc', 'scsi', 'sata', 'usb', 'ccid', 'virtio-serial', 'pci', 'xenbus', 'isa'], '', 'type'),
+  index: at.int('', 'index'),
+  model: at.str('', 'model'),
+  ports: at.int('', 'ports'),
+  vectors: at.int('', 'vectors'),
+  ...ADDRESS_FIELDS,
+};
 
 const LABEL: Record<string, string> = { usb: 'USB', scsi: 'SCSI', sata: 'SATA', ide: 'IDE', fdc: 'Floppy', ccid: 'CCID', 'virtio-serial': 'VirtIO Serial', xenbus: 'Xen Bus', isa: 'ISA' };
 
-export const controller: DeviceDescription = {
+export const controller: DeviceDescription<'controller', typeof F> = {
   kind: 'controller',
   element: 'controller',
+  xml: F,
   name: 'Controller',
   rank: 9,
   listed: true,
@@ -34,5 +44,27 @@ export const controller: DeviceDescription = {
   },
   describe: (v) => str(v.model),
   icon: () => 'circuit-board',
-  defaults: () => ({ type: 'usb', index: 0, model: 'qemu-xhci' }),
+  defaults: (dom) => ({ type: 'usb', index: nextControllerIndex(dom, 'usb'), model: 'qemu-xhci' }),
+  add: {
+    label: 'Controller',
+    icon: 'circuit-board',
+    order: 9,
+    overrides: {
+      type: {
+        widget: 'select',
+        required: true,
+        options: opts(['usb', 'USB'], ['scsi', 'SCSI'], ['sata', 'SATA'], ['virtio-serial', 'VirtIO Serial'], ['pci', 'PCI / PCIe'], ['ccid', 'CCID (smartcard)']),
+      },
+      index: { widget: 'number', placeholder: 'the next free index' },
+    },
+    derive: (dom, v, changed) => {
+      if (changed !== 'type') return {};
+      const type = str(v.type);
+      const model: Record<string, string | undefined> = { usb: 'qemu-xhci', scsi: 'virtio-scsi', pci: isQ35(dom) ? 'pcie-root-port' : 'pci-bridge' };
+      return { index: nextControllerIndex(dom, type), model: model[type], ports: undefined };
+    },
+    complete: (dom, v) => (v.index === undefined ? { index: nextControllerIndex(dom, str(v.type)) } : {}),
+    // libvirt 9.0 hot-plugs only SCSI controllers ("'usb' controller cannot be hot plugged", the same for virtio-serial).
+    hotplug: { field: 'type', equals: 'scsi' },
+  },
 };

@@ -258,14 +258,17 @@ export function checkCpuTuning(v: Values, dom: DomainXml): CheckResult[] {
   if (outside.length > 0) out.push({ field: 'numaCells', code: 'numa-beyond-vcpus', message: `NUMA cells name vCPU ${cpusText(outside)} but the VM has ${max} vCPU${max > 1 ? 's' : ''} (0-${max - 1})` });
   if (overlap.length > 0) out.push({ field: 'numaCells', code: 'numa-overlap', message: `vCPU ${cpusText(overlap)} ${overlap.length > 1 ? 'are' : 'is'} in more than one NUMA cell` });
   const missing = Array.from({ length: max }, (_, i) => i).filter((n) => !seen.has(n));
-  if (missing.length > 0) out.push({ field: 'numaCells', code: 'numa-uncovered', message: `vCPU ${cpusText(missing)} ${missing.length > 1 ? 'are' : 'is'} in no NUMA cell; every vCPU must be in one` });
+  // libvirt 9.0 accepts this and puts the vCPUs left out into a cell itself: a warning.
+  if (missing.length > 0) out.push({ field: 'numaCells', code: 'numa-uncovered', severity: 'warning', message: `vCPU ${cpusText(missing)} ${missing.length > 1 ? 'are' : 'is'} in no NUMA cell; libvirt puts ${missing.length > 1 ? 'them' : 'it'} into a cell itself` });
   const total = cells.reduce((a, c) => a + c.memoryKiB, 0);
   const memory = dom.memoryKiB;
   if (memory !== undefined && total !== memory) {
     out.push({
       field: 'numaCells',
       code: 'numa-memory-sum',
-      message: `The NUMA cells hold ${formatKiB(total)} but the maximum memory is ${formatKiB(memory)}; they must add up to it`,
+      // libvirt accepts this and sets the maximum memory to the cells' sum: a warning.
+      severity: 'warning',
+      message: `The NUMA cells hold ${formatKiB(total)} but the maximum memory is ${formatKiB(memory)}; libvirt sets the maximum to the cells' sum`,
       fix: { title: `Set the maximum memory to ${formatKiB(total)}`, edit: (d) => (d.memoryKiB = total) },
     });
   }

@@ -3,6 +3,7 @@
 
 import type { Condition, FieldOption, FormValue, WidgetKind } from '../../../forms/formSchema';
 import type { Field } from '../fields';
+import * as at from '../fields';
 import { isField } from './access';
 import type { Accessor, FieldDescription, RoundTrip } from './types';
 
@@ -35,3 +36,32 @@ export const str = (v: FormValue): string => (v === undefined ? '' : String(v));
 /** Reasons shared by several exemptions. */
 export const HOST_RESOURCE = 'needs a resource of a specific host';
 export const ADDRESS = 'libvirt assigns and rewrites device addresses';
+
+/**
+ * The `xml` of an Add Hardware setup field (AddDescription.setup): a value of the form that no XML
+ * holds (a new volume's size); it reads as not set and cannot be written to a device.
+ */
+export const SETUP_ONLY: Accessor = {
+  read: () => undefined,
+  write: () => {
+    throw new RangeError('a setup value of Add Hardware is not stored in the XML');
+  },
+};
+
+/** A setup field of Add Hardware (its widget is given: there is no XML field to infer it from). */
+export function setupField(id: string, label: string, help: string, widget: WidgetKind, roundTrip: RoundTrip, extra: Extra = {}): FieldDescription {
+  return { id, label, help, widget, xml: SETUP_ONLY, roundTrip, ...extra };
+}
+
+/** Where a device's address and alias live: part of every device kind's element (fields.ts). */
+export const ADDRESS_FIELDS = {
+  addressType: at.str('address', 'type'),
+  addressDomain: at.str('address', 'domain'),
+  addressBus: at.str('address', 'bus'),
+  addressSlot: at.str('address', 'slot'),
+  addressFunction: at.str('address', 'function'),
+  addressController: at.str('address', 'controller'),
+  addressTarget: at.str('address', 'target'),
+  addressUnit: at.str('address', 'unit'),
+  alias: at.str('alias', 'name'),
+};

@@ -45,6 +45,11 @@ const firmware = accessor(
         dom.setFirmwareFeature('enrolled-keys', true);
         dom.setFirmwareFeature('secure-boot', true);
         dom.set('smmState', true);
+      } else {
+        // Plain UEFI says so: left open, libvirt's firmware autoselection takes the first
+        // descriptor by priority, which on Debian is the Secure Boot build with enrolled keys
+        // (it needs SMM, which nested KVM often lacks: "System Management Mode not supported").
+        dom.setFirmwareFeature('secure-boot', false);
       }
     } else dom.set('firmware', undefined);
   },
@@ -273,7 +278,8 @@ export const memory: SectionDescription = {
     const max = dom.memoryKiB;
     const cur = dom.currentMemoryKiB;
     if (max === undefined || cur === undefined || cur <= max) return [];
-    return [{ field: 'currentMemory', code: 'memory-current-above-max', message: `Current memory (${formatKiB(cur)}) is more than the maximum (${formatKiB(max)})`, fix: { title: 'Set current memory to the maximum', edit: (d) => (d.currentMemoryKiB = max) } }];
+    // libvirt accepts this and lowers the current memory to the maximum: a warning, not an error.
+    return [{ field: 'currentMemory', code: 'memory-current-above-max', severity: 'warning', message: `Current memory (${formatKiB(cur)}) is more than the maximum (${formatKiB(max)}); libvirt lowers it to the maximum`, fix: { title: 'Set current memory to the maximum', edit: (d) => (d.currentMemoryKiB = max) } }];
   },
 };
 

@@ -1,15 +1,26 @@
 // <filesystem> (formatdomain.rst "Filesystems"): a host directory shared with the guest.
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, field, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, field, opts, samples, samplesWith, str } from './define';
 import type { DomainXml } from '../domainXml';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.filesystem.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  type: at.oneOf(['mount', 'block', 'file', 'template', 'ram', 'bind', 'volume'], '', 'type'),
+  accessmode: at.oneOf(['passthrough', 'mapped', 'squash'], '', 'accessmode'),
+  driverType: at.oneOf(['path', 'handle', 'loop', 'nbd', 'ploop', 'virtiofs'], 'driver', 'type'),
+  sourceDir: at.str('source', 'dir'),
+  sourceFile: at.str('source', 'file'),
+  target: at.str('target', 'dir'),
+  readonly: at.presence('readonly'),
+  ...ADDRESS_FIELDS,
+};
 
-export const filesystem: DeviceDescription = {
+export const filesystem: DeviceDescription<'filesystem', typeof F> = {
   kind: 'filesystem',
   element: 'filesystem',
+  xml: F,
   name: 'Filesystem',
   rank: 2,
   listed: true,
@@ -29,6 +40,15 @@ export const filesystem: DeviceDescription = {
   describe: (v) => str(v.sourceDir),
   icon: () => 'folder',
   defaults: () => ({ type: 'mount', accessmode: 'passthrough', driverType: 'virtiofs' }),
+  add: {
+    label: 'Filesystem',
+    icon: 'folder',
+    order: 2,
+    overrides: { type: { options: opts(['mount', 'Directory']) }, sourceDir: { placeholder: '/srv/share' }, target: { placeholder: 'a mount tag, e.g. share' } },
+    derive: (_dom, v, changed) => (changed === 'driverType' ? { accessmode: v.driverType === 'virtiofs' ? 'passthrough' : 'mapped' } : {}),
+    // virtiofs needs the shared memory backing, which only a boot sets up; 9p cannot be hot-plugged.
+    hotplug: false,
+  },
   sample: { sourceDir: '/srv/forms-share', target: 'forms-tag' },
   companions: [
     {

@@ -1,15 +1,32 @@
 // <graphics> (formatdomain.rst "Graphical framebuffers").
 
-import { DEVICE_TABLE } from '../devices';
+import * as at from '../fields';
 import { eq, exempt, field, isIn, opts, samples, samplesWith, str } from './define';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.graphics.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  type: at.oneOf(['vnc', 'spice', 'sdl', 'rdp', 'desktop', 'egl-headless', 'dbus'], '', 'type'),
+  port: at.int('', 'port'),
+  tlsPort: at.int('', 'tlsPort'),
+  autoport: at.yesNo('', 'autoport'),
+  listen: at.str('', 'listen'),
+  passwd: at.str('', 'passwd'),
+  keymap: at.str('', 'keymap'),
+  listenType: at.oneOf(['address', 'network', 'socket', 'none'], 'listen', 'type'),
+  listenAddress: at.str('listen', 'address'),
+  listenNetwork: at.str('listen', 'network'),
+  listenSocket: at.str('listen', 'socket'),
+  glEnable: at.yesNo('gl', 'enable'),
+  glRenderNode: at.str('gl', 'rendernode'),
+  imageCompression: at.str('image', 'compression'),
+};
 const remote = isIn('type', ['vnc', 'spice']);
 
-export const graphics: DeviceDescription = {
+export const graphics: DeviceDescription<'graphics', typeof F> = {
   kind: 'graphics',
   element: 'graphics',
+  xml: F,
   name: 'Display',
   rank: 4,
   listed: true,
@@ -48,4 +65,15 @@ export const graphics: DeviceDescription = {
   },
   icon: () => 'device-desktop',
   defaults: () => ({ type: 'vnc', autoport: true, listenType: 'address', listenAddress: '127.0.0.1' }),
+  add: {
+    label: 'Graphics',
+    icon: 'device-desktop',
+    order: 4,
+    overrides: {
+      type: { options: opts(['vnc', 'VNC server'], ['spice', 'SPICE server'], ['egl-headless', 'EGL headless'], ['dbus', 'D-Bus']) },
+      passwd: { help: 'A password viewers must give; empty for none. libvirt keeps it in the VM\'s definition (shown only to clients allowed to see secrets), where the console reads it.' },
+    },
+    // QEMU cannot add a display to a running VM.
+    hotplug: false,
+  },
 };

@@ -1,14 +1,24 @@
 // <input> (formatdomain.rst "Input devices").
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, field, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, field, opts, samples, samplesWith, str } from './define';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.input.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  type: at.oneOf(['mouse', 'tablet', 'keyboard', 'passthrough', 'evdev'], '', 'type'),
+  bus: at.oneOf(['ps2', 'usb', 'xen', 'virtio', 'none'], '', 'bus'),
+  sourceDev: at.str('source', 'dev'),
+  sourceEvdev: at.str('source', 'evdev'),
+  grab: at.oneOf(['all'], 'source', 'grab'),
+  repeat: at.onOff('source', 'repeat'),
+  ...ADDRESS_FIELDS,
+};
 
-export const input: DeviceDescription = {
+export const input: DeviceDescription<'input', typeof F> = {
   kind: 'input',
   element: 'input',
+  xml: F,
   name: 'Input device',
   rank: 7,
   listed: true,
@@ -31,4 +41,11 @@ export const input: DeviceDescription = {
   describe: (v) => str(v.bus),
   icon: (v) => (v.type === 'keyboard' ? 'keyboard' : 'inspect'),
   defaults: () => ({ type: 'tablet', bus: 'usb' }),
+  add: {
+    label: 'Input',
+    icon: 'inspect',
+    order: 7,
+    overrides: { sourceDev: { placeholder: '/dev/input/by-id/…-event-kbd' } },
+    derive: (_dom, v, changed) => (changed === 'type' && v.type === 'evdev' ? { bus: undefined } : changed === 'type' && v.bus === undefined ? { bus: 'usb' } : {}),
+  },
 };

@@ -1,23 +1,29 @@
 // The small device kinds: watchdog, smartcard, USB redirection, panic notifier, vsock, IOMMU,
 // memory balloon, the emulator path (part of Overview) and elements this product does not know.
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, exempt, field, opts, samples, samplesWith, str } from './define';
 import { userAlias } from './interface';
-import type { Companion, DeviceDescription } from './types';
+import type { CheckResult, Companion, DeviceDescription } from './types';
 
-/** spicevmc channels (smartcard, USB redirection, the SPICE agent) need SPICE graphics. */
+/** spicevmc channels (smartcard, USB redirection, the SPICE agent) and SPICE ports need SPICE graphics. */
 export const SPICE_GRAPHICS: Companion = {
   reason: 'A SPICE channel needs a SPICE display',
-  needed: eq('type', 'spicevmc'),
+  needed: { field: 'type', in: ['spicevmc', 'spiceport'] },
   present: (dom) => dom.devicesOf('graphics').some((g) => g.get('type') === 'spice'),
   add: { kind: 'graphics', values: { type: 'spice' } },
 };
 
-const W = DEVICE_TABLE.watchdog.fields;
-export const watchdog: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const W = {
+  model: at.oneOf(['i6300esb', 'ib700', 'diag288', 'itco'], '', 'model'),
+  action: at.oneOf(['reset', 'shutdown', 'poweroff', 'pause', 'none', 'dump', 'inject-nmi'], '', 'action'),
+  ...ADDRESS_FIELDS,
+};
+export const watchdog: DeviceDescription<'watchdog', typeof W> = {
   kind: 'watchdog',
   element: 'watchdog',
+  xml: W,
   name: 'Watchdog',
   rank: 14,
   listed: true,
@@ -32,12 +38,19 @@ export const watchdog: DeviceDescription = {
   describe: (v) => `${str(v.model)} · ${str(v.action ?? 'reset')}`,
   icon: () => 'eye',
   defaults: () => ({ model: 'i6300esb', action: 'reset' }),
+  add: { label: 'Watchdog', icon: 'eye', order: 14, overrides: { model: { options: opts(['i6300esb', 'i6300esb (PCI)'], ['ib700', 'ib700 (ISA)'], ['diag288', 'diag288 (s390)']) } } },
 };
 
-const SC = DEVICE_TABLE.smartcard.fields;
-export const smartcard: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const SC = {
+  mode: at.oneOf(['host', 'host-certificates', 'passthrough'], '', 'mode'),
+  type: at.str('', 'type'),
+  ...ADDRESS_FIELDS,
+};
+export const smartcard: DeviceDescription<'smartcard', typeof SC> = {
   kind: 'smartcard',
   element: 'smartcard',
+  xml: SC,
   name: 'Smartcard',
   rank: 11,
   listed: true,
@@ -50,13 +63,23 @@ export const smartcard: DeviceDescription = {
   describe: (v) => str(v.mode),
   icon: () => 'credit-card',
   defaults: () => ({ mode: 'passthrough', type: 'spicevmc' }),
+  add: { label: 'Smartcard', icon: 'credit-card', order: 11, hotplug: false },
   companions: [SPICE_GRAPHICS],
 };
 
-const R = DEVICE_TABLE.redirdev.fields;
-export const redirdev: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const R = {
+  bus: at.oneOf(['usb'], '', 'bus'),
+  type: at.oneOf(['spicevmc', 'tcp'], '', 'type'),
+  sourceHost: at.str('source', 'host'),
+  sourceService: at.str('source', 'service'),
+  bootOrder: at.int('boot', 'order'),
+  ...ADDRESS_FIELDS,
+};
+export const redirdev: DeviceDescription<'redirdev', typeof R> = {
   kind: 'redirdev',
   element: 'redirdev',
+  xml: R,
   name: 'USB redirector',
   rank: 10,
   listed: true,
@@ -71,13 +94,19 @@ export const redirdev: DeviceDescription = {
   describe: (v) => str(v.type),
   icon: () => 'plug',
   defaults: () => ({ bus: 'usb', type: 'spicevmc' }),
+  add: { label: 'USB Redirection', icon: 'plug', order: 10.5 },
   companions: [SPICE_GRAPHICS],
 };
 
-const P = DEVICE_TABLE.panic.fields;
-export const panic: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const P = {
+  model: at.oneOf(['isa', 'pseries', 'hyperv', 's390', 'pvpanic'], '', 'model'),
+  ...ADDRESS_FIELDS,
+};
+export const panic: DeviceDescription<'panic', typeof P> = {
   kind: 'panic',
   element: 'panic',
+  xml: P,
   name: 'Panic notifier',
   rank: 15,
   listed: true,
@@ -87,12 +116,20 @@ export const panic: DeviceDescription = {
   describe: (v) => str(v.model),
   icon: () => 'warning',
   defaults: () => ({ model: 'isa' }),
+  add: { label: 'Panic Notifier', icon: 'warning', order: 15, hotplug: false },
 };
 
-const V = DEVICE_TABLE.vsock.fields;
-export const vsock: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const V = {
+  model: at.str('', 'model'),
+  cidAuto: at.yesNo('cid', 'auto'),
+  cidAddress: at.int('cid', 'address'),
+  ...ADDRESS_FIELDS,
+};
+export const vsock: DeviceDescription<'vsock', typeof V> = {
   kind: 'vsock',
   element: 'vsock',
+  xml: V,
   name: 'VirtIO VSOCK',
   rank: 15,
   listed: true,
@@ -106,12 +143,31 @@ export const vsock: DeviceDescription = {
   describe: (v) => (v.cidAuto === true ? 'auto CID' : v.cidAddress !== undefined ? `CID ${str(v.cidAddress)}` : ''),
   icon: () => 'link',
   defaults: () => ({ model: 'virtio', cidAuto: true }),
+  add: {
+    label: 'VirtIO VSOCK',
+    icon: 'link',
+    order: 16,
+    // A fixed CID must be unique on the host: another VM with it fails to start (or this one does).
+    hostCheck: async (host, v) => {
+      if (v.cidAuto === true || typeof v.cidAddress !== 'number') return [];
+      const users = (await host.otherDomains()).filter((d) => d.devicesOf('vsock').some((s) => s.get('cidAddress') === v.cidAddress));
+      return users.map((d): CheckResult => ({ field: 'cidAddress', code: 'vsock-cid-used', message: `CID ${String(v.cidAddress)} is used by VM ${d.get('name') ?? '?'} on this host.` }));
+    },
+  },
 };
 
-const I = DEVICE_TABLE.iommu.fields;
-export const iommu: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const I = {
+  model: at.oneOf(['intel', 'smmuv3', 'virtio'], '', 'model'),
+  driverIntremap: at.onOff('driver', 'intremap'),
+  driverCachingMode: at.onOff('driver', 'caching_mode'),
+  driverIotlb: at.onOff('driver', 'iotlb'),
+  ...ADDRESS_FIELDS,
+};
+export const iommu: DeviceDescription<'iommu', typeof I> = {
   kind: 'iommu',
   element: 'iommu',
+  xml: I,
   name: 'IOMMU',
   rank: 15,
   listed: true,
@@ -128,10 +184,18 @@ export const iommu: DeviceDescription = {
   defaults: () => ({ model: 'intel' }),
 };
 
-const M = DEVICE_TABLE.memballoon.fields;
-export const memballoon: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const M = {
+  model: at.oneOf(['virtio', 'xen', 'none', 'virtio-transitional', 'virtio-non-transitional'], '', 'model'),
+  autodeflate: at.onOff('', 'autodeflate'),
+  freePageReporting: at.onOff('', 'freePageReporting'),
+  statsPeriod: at.int('stats', 'period'),
+  ...ADDRESS_FIELDS,
+};
+export const memballoon: DeviceDescription<'memballoon', typeof M> = {
   kind: 'memballoon',
   element: 'memballoon',
+  xml: M,
   name: 'Memory balloon',
   rank: 16,
   listed: true,
@@ -148,10 +212,12 @@ export const memballoon: DeviceDescription = {
   defaults: () => ({ model: 'virtio' }),
 };
 
-const E = DEVICE_TABLE.emulator.fields;
-export const emulator: DeviceDescription = {
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const E = { path: at.str('') };
+export const emulator: DeviceDescription<'emulator', typeof E> = {
   kind: 'emulator',
   element: 'emulator',
+  xml: E,
   name: 'Emulator',
   rank: 0,
   listed: false,
@@ -164,9 +230,10 @@ export const emulator: DeviceDescription = {
 };
 
 /** An element this product has no description for (shown by name, edited in XML). */
-export const other: DeviceDescription = {
+export const other: DeviceDescription<'other', typeof ADDRESS_FIELDS> = {
   kind: 'other',
   element: '',
+  xml: ADDRESS_FIELDS,
   name: 'Device',
   rank: 20,
   listed: true,

@@ -19,10 +19,15 @@ import { tpm } from './tpm';
 import type { DeviceDescription, Values } from './types';
 import { video } from './video';
 
-/** One description per element under <devices>, in libvirt's device order. */
-export const DEVICE_DESCRIPTIONS: readonly DeviceDescription[] = [
+const KINDS = [
   emulator, disk, controller, filesystem, iface, smartcard, serial, parallel, console, channel, input, tpm, graphics, sound, audio, video, hostdev, redirdev, watchdog, memballoon, rng, panic, vsock, iommu,
-];
+] as const;
+
+/** One description per element under <devices>, in libvirt's device order. */
+export const DEVICE_DESCRIPTIONS: readonly DeviceDescription[] = KINDS;
+
+/** The described kinds with their literal `kind` and `xml` table (for the typed views of ../devices.ts), and the fallback for unknown elements. */
+export type KnownDescription = (typeof KINDS)[number] | typeof other;
 
 const BY_ELEMENT = new Map(DEVICE_DESCRIPTIONS.map((d) => [d.element, d]));
 

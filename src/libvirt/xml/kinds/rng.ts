@@ -1,14 +1,23 @@
 // <rng> (formatdomain.rst "Random number generator device").
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, field, joined, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, field, joined, opts, samples, samplesWith, str } from './define';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.rng.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  model: at.oneOf(['virtio', 'virtio-transitional', 'virtio-non-transitional'], '', 'model'),
+  backendModel: at.oneOf(['random', 'egd', 'builtin'], 'backend', 'model'),
+  backend: at.str('backend'),
+  rateBytes: at.int('rate', 'bytes'),
+  ratePeriod: at.int('rate', 'period'),
+  ...ADDRESS_FIELDS,
+};
 
-export const rng: DeviceDescription = {
+export const rng: DeviceDescription<'rng', typeof F> = {
   kind: 'rng',
   element: 'rng',
+  xml: F,
   name: 'RNG',
   rank: 13,
   listed: true,
@@ -24,4 +33,5 @@ export const rng: DeviceDescription = {
   describe: (v) => joined(v.model, v.backendModel),
   icon: () => 'symbol-misc',
   defaults: () => ({ model: 'virtio', backendModel: 'random', backend: '/dev/urandom' }),
+  add: { label: 'RNG', icon: 'symbol-misc', order: 13 },
 };

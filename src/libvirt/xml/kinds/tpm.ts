@@ -1,14 +1,24 @@
 // <tpm> (formatdomain.rst "TPM device").
 
-import { DEVICE_TABLE } from '../devices';
-import { eq, exempt, field, HOST_RESOURCE, joined, opts, samples, samplesWith, str } from './define';
+import { isQ35 } from '../allocate';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, exempt, field, HOST_RESOURCE, joined, opts, samples, samplesWith, str } from './define';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.tpm.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  model: at.oneOf(['tpm-tis', 'tpm-crb', 'tpm-spapr', 'spapr-tpm-proxy'], '', 'model'),
+  backendType: at.oneOf(['passthrough', 'emulator', 'external'], 'backend', 'type'),
+  version: at.oneOf(['1.2', '2.0'], 'backend', 'version'),
+  devicePath: at.str('backend/device', 'path'),
+  persistentState: at.yesNo('backend', 'persistent_state'),
+  ...ADDRESS_FIELDS,
+};
 
-export const tpm: DeviceDescription = {
+export const tpm: DeviceDescription<'tpm', typeof F> = {
   kind: 'tpm',
   element: 'tpm',
+  xml: F,
   name: 'TPM',
   rank: 12,
   listed: true,
@@ -23,5 +33,12 @@ export const tpm: DeviceDescription = {
   title: (v) => `TPM v${str(v.version ?? (v.backendType === 'emulator' ? '2.0' : '1.2'))}`,
   describe: (v) => joined(v.model, v.backendType),
   icon: () => 'lock',
-  defaults: () => ({ model: 'tpm-crb', backendType: 'emulator', version: '2.0' }),
+  defaults: (dom) => ({ model: isQ35(dom) ? 'tpm-crb' : 'tpm-tis', backendType: 'emulator', version: '2.0' }),
+  add: {
+    label: 'TPM',
+    icon: 'lock',
+    order: 12,
+    overrides: { devicePath: { placeholder: '/dev/tpm0' }, backendType: { options: opts(['emulator', 'Emulated (swtpm)'], ['passthrough', 'Host TPM passthrough']) } },
+    hotplug: false,
+  },
 };

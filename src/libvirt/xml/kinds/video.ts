@@ -1,16 +1,28 @@
 // <video> (formatdomain.rst "Video devices").
 
 import { formatKiB } from '../units';
-import { DEVICE_TABLE } from '../devices';
-import { eq, exempt, field, opts, samples, samplesWith, str } from './define';
+import * as at from '../fields';
+import { ADDRESS_FIELDS, eq, exempt, field, opts, samples, samplesWith, str } from './define';
+import { QXL, VIRTIO_GPU } from './osDevices';
 import type { DeviceDescription } from './types';
 
-const F = DEVICE_TABLE.video.fields;
+/** Where each value of the element lives (fields.ts); the fields below and DomainXml's typed views read through it. */
+const F = {
+  model: at.oneOf(['vga', 'cirrus', 'vmvga', 'xen', 'vbox', 'qxl', 'virtio', 'gop', 'bochs', 'ramfb', 'none'], 'model', 'type'),
+  heads: at.int('model', 'heads'),
+  vram: at.int('model', 'vram'),
+  ram: at.int('model', 'ram'),
+  vgamem: at.int('model', 'vgamem'),
+  primary: at.yesNo('model', 'primary'),
+  accel3d: at.yesNo('model/acceleration', 'accel3d'),
+  ...ADDRESS_FIELDS,
+};
 const LABEL: Record<string, string> = { qxl: 'QXL', vga: 'VGA', virtio: 'Virtio', cirrus: 'Cirrus', bochs: 'Bochs', ramfb: 'Ramfb', vmvga: 'VMVGA', none: 'None' };
 
-export const video: DeviceDescription = {
+export const video: DeviceDescription<'video', typeof F> = {
   kind: 'video',
   element: 'video',
+  xml: F,
   name: 'Video',
   rank: 5,
   listed: true,
@@ -31,4 +43,13 @@ export const video: DeviceDescription = {
   describe: (v) => (typeof v.vram === 'number' && v.vram > 0 ? formatKiB(v.vram) : ''),
   icon: () => 'screen-full',
   defaults: () => ({ model: 'virtio', heads: 1 }),
+  add: {
+    label: 'Video',
+    icon: 'screen-full',
+    order: 5,
+    omit: ['primary'],
+    hotplug: false,
+    // virtio-gpu when the OS has its driver, QXL next; an OS with neither gets VGA, which every OS can drive.
+    osModels: [{ field: 'model', prefer: [{ value: 'virtio', devices: VIRTIO_GPU }, { value: 'qxl', devices: QXL }], otherwise: () => 'vga' }],
+  },
 };

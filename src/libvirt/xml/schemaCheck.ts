@@ -1,11 +1,15 @@
 // Checks a parsed document against an RngGrammar summary: unexpected root, unexpected child
-// elements, unknown attributes, and attribute or text values outside an enumeration. Each problem
-// carries the exact offsets of the faulty element name, attribute or value.
+// elements, unknown attributes, missing required attributes and children, and attribute or text
+// values that neither an enumeration nor a datatype (integer ranges, patterns) of the schema
+// accepts. Each problem carries the exact offsets of the faulty element name, attribute or value,
+// and says what is expected. The summary over-approximates the schema, so every problem found here
+// is one libxml2's RelaxNG validation reports too (the converse does not hold: ordering, and
+// combinations inside a choice, are left to it).
 
-import type { XmlDocument, XmlElement } from '../../libvirt/xml/xmlDocument';
-import type { ElementDef, RngGrammar } from '../../libvirt/xml/rngGrammar';
+import type { XmlDocument, XmlElement } from './xmlDocument';
+import { acceptsValue, describeValueSet, type ElementDef, type RngGrammar, type ValueSet } from './rngGrammar';
 
-export type SchemaProblemCode = 'unexpected-root' | 'unexpected-element' | 'unknown-attribute' | 'bad-attribute-value' | 'bad-text-value';
+export type SchemaProblemCode = 'unexpected-root' | 'unexpected-element' | 'unknown-attribute' | 'bad-attribute-value' | 'bad-text-value' | 'missing-attribute' | 'missing-element';
 
 export interface SchemaProblem {
   readonly code: SchemaProblemCode;
@@ -17,12 +21,9 @@ export interface SchemaProblem {
   readonly expected?: readonly string[];
 }
 
-const MAX_LISTED = 12;
-
-function list(values: Iterable<string>): string {
-  const all = [...values];
-  const shown = all.slice(0, MAX_LISTED).map((v) => `'${v}'`);
-  return all.length > MAX_LISTED ? `${shown.join(', ')}, … (${all.length} values)` : shown.join(', ');
+/** Whether the schema constrains the values of `vs` at all (else any text goes). */
+function constrained(vs: ValueSet): boolean {
+  return !vs.anyText && (vs.values.size > 0 || vs.data.length > 0);
 }
 
 function isNamespaceDecl(name: string): boolean {
@@ -56,29 +57,41 @@ export function checkAgainstSchema(doc: XmlDocument, grammar: RngGrammar): Schem
           start: a.start,
           end: a.start + a.name.length,
         });
-      } else if (!allowed.free && allowed.values.size > 0 && !allowed.values.has(a.value.trim())) {
+      } else if (constrained(allowed) && !acceptsValue(allowed, a.value)) {
         problems.push({
           code: 'bad-attribute-value',
-          message: `'${a.value}' is not a valid value of ${el.name}/@${a.name}: expected ${list(allowed.values)}`,
+          message: `'${a.value}' is not a valid value of ${el.name}/@${a.name}: expected ${describeValueSet(allowed)}`,
           start: a.valueStart,
           end: a.valueEnd,
-          expected: [...allowed.values],
+          ...(allowed.values.size > 0 ? { expected: [...allowed.values] } : {}),
         });
       }
     }
+    const required = grammar.required(defs);
+    const present = new Set(el.attributes.map((a) => a.name));
+    const missingAttrs = required.attributes.filter((n) => !present.has(n));
+    if (missingAttrs.length > 0) {
+      problems.push({ code: 'missing-attribute', message: `<${el.name}> needs the attribute${missingAttrs.length > 1 ? 's' : ''} ${missingAttrs.map((n) => `'${n}'`).join(', ')}`, ...nameSpan(el) });
+    }
     const childElements = el.elements();
-    if (childElements.length === 0 && !info.text.free && info.text.values.size > 0) {
+    const childNames = new Set(childElements.map((c) => c.localName));
+    const missingChildren = required.children.filter((n) => !childNames.has(n));
+    if (missingChildren.length > 0) {
+      problems.push({ code: 'missing-element', message: `<${el.name}> needs ${missingChildren.map((n) => `<${n}>`).join(', ')} inside`, ...nameSpan(el) });
+    }
+    if (childElements.length === 0 && constrained(info.text)) {
       const raw = doc.innerSource(el);
-      const value = doc.textContent(el).trim();
-      if (!info.text.values.has(value)) {
+      const value = doc.textContent(el);
+      if (!acceptsValue(info.text, value)) {
         const lead = raw.length - raw.trimStart().length;
         const start = el.openEnd + lead;
+        const shown = value.trim();
         problems.push({
           code: 'bad-text-value',
-          message: `'${value}' is not a valid value of <${el.name}>: expected ${list(info.text.values)}`,
-          start: value === '' ? el.start : start,
-          end: value === '' ? el.openEnd : start + raw.trim().length,
-          expected: [...info.text.values],
+          message: `'${shown}' is not a valid value of <${el.name}>: expected ${describeValueSet(info.text)}`,
+          start: shown === '' ? el.start : start,
+          end: shown === '' ? el.openEnd : start + raw.trim().length,
+          ...(info.text.values.size > 0 ? { expected: [...info.text.values] } : {}),
         });
       }
     }

@@ -2,7 +2,8 @@
 """The same work as bench/ourClient.ts through libvirt's C library (python3-libvirt): open,
 list all domains, bulk stats (state + balloon + vcpu). Prints one JSON line with the two counts
 and the in-process time of each step (time.perf_counter, milliseconds), the same fields as
-bench/ourClient.ts; `importMs` is the time to import the libvirt module. With a second argument
+bench/ourClient.ts; `importMs` is the time to import the libvirt module, `workCpuMs` this
+process's CPU time (user + system) over the three steps. With a second argument
 N, it then also repeats each step N times (warm, one connection for list and stats, a new one
 per open) and adds the medians as warmOpenMs, warmListMs and warmStatsMs."""
 import json
@@ -17,6 +18,7 @@ import_ms = (time.perf_counter() - t_import) * 1000
 
 uri = sys.argv[1] if len(sys.argv) > 1 else "qemu:///system"
 flags = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_BALLOON | libvirt.VIR_DOMAIN_STATS_VCPU
+c0 = time.process_time()
 t0 = time.perf_counter()
 conn = libvirt.open(uri)
 t1 = time.perf_counter()
@@ -24,6 +26,7 @@ doms = conn.listAllDomains(0)
 t2 = time.perf_counter()
 stats = conn.getAllDomainStats(flags, 0)
 t3 = time.perf_counter()
+c3 = time.process_time()
 result = {
     "domains": len(doms),
     "stats": len(stats),
@@ -32,6 +35,7 @@ result = {
     "listMs": (t2 - t1) * 1000,
     "statsMs": (t3 - t2) * 1000,
     "workMs": (t3 - t0) * 1000,
+    "workCpuMs": (c3 - c0) * 1000,
 }
 
 

@@ -7,9 +7,12 @@
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../src/extension';
+import { Connection } from '../src/libvirt/connection';
+import { VirDomainEventType } from '../src/libvirt/generated/libvirtConstants';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const POLL_MS = 5;
@@ -40,9 +43,15 @@ export interface TreeBenchResult {
   readonly virshStartExitMs: number;
   /** From spawning `virsh start` until the tree item's contextValue says running. */
   readonly startToTreeMs: number;
+  /** From the arrival of the STARTED lifecycle event (at a second client of the same daemon, as
+   * close to the extension's own arrival as can be observed from outside) to the tree item's
+   * contextValue saying running; negative when the tree changed before that client saw the event. */
+  readonly eventToTreeMs: number;
   readonly memoryBeforeActivate: MemorySample;
   readonly memoryPopulated: MemorySample;
   readonly memoryAfterStart: MemorySample;
+  /** With LIBVIRT_VMS_TREE_BENCH_CACHE_DIR: whether src/boot.ts wrote its code cache there before the host ended. */
+  readonly codeCacheWritten?: boolean;
 }
 
 function env(name: string): string {
@@ -77,6 +86,10 @@ function virsh(args: readonly string[]): Promise<void> {
   });
 }
 
+function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
 export async function run(): Promise<void> {
   const outFile = env('LIBVIRT_VMS_TREE_BENCH_OUT');
   const prefix = env('LIBVIRT_VMS_TREE_BENCH_PREFIX');
@@ -89,10 +102,24 @@ export async function run(): Promise<void> {
   const alreadyActive = ext.isActive;
   const memoryBeforeActivate = memory();
   const hostUptimeMs = process.uptime() * 1000;
-  const t0 = performance.now();
+  // LIBVIRT_VMS_TREE_BENCH_PROFILE=file: a CPU profile of this extension host from activation until
+  // the tree is populated (open it in Chrome DevTools or VS Code).
+  const profileFile = process.env['LIBVIRT_VMS_TREE_BENCH_PROFILE'];
+  const profiler = profileFile ? new inspector.Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
+    await post(profiler, 'Profiler.start');
+  }
+  const called = performance.now();
   const api = await ext.activate();
-  const activateMs = performance.now() - t0;
+  const activateMs = performance.now() - called;
   // Showing the view is what connects the autoconnect connection (the user opening the sidebar).
+  // When VS Code had activated the extension by itself (onStartupFinished) before this ran, the
+  // times count from here: the user opens the view of an extension that is already loaded.
+  const focused = performance.now();
+  const t0 = alreadyActive ? focused : called;
   await vscode.commands.executeCommand('libvirtVms.machines.focus');
 
   const local = await poll('the local connection', 30_000, () => api.connections.list().find((e) => e.config.uri === uri));
@@ -104,6 +131,11 @@ export async function run(): Promise<void> {
     return l.filter((x) => x.startsWith(prefix)).length >= count ? l : undefined;
   });
   const populatedMs = performance.now() - t0;
+  if (profiler && profileFile) {
+    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(profileFile, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const memoryPopulated = memory();
   const benchLabels = labels.filter((x) => x.startsWith(prefix));
   for (const name of benchLabels) {
@@ -111,6 +143,15 @@ export async function run(): Promise<void> {
     if (!/^vm\.shutoff\.noautostart$/.test(ctx)) throw new Error(`${name} shows contextValue "${ctx}", expected vm.shutoff.noautostart`);
   }
 
+  const watcher = await Connection.open(uri);
+  let eventAt = -1;
+  const sub = watcher.onDomainEvent(
+    (e) => {
+      if (e.kind === 'lifecycle' && e.dom.name === startName && e.event === VirDomainEventType.STARTED && eventAt < 0) eventAt = performance.now();
+    },
+    { kinds: ['lifecycle'] },
+  );
+  await sub.ready;
   const s0 = performance.now();
   let virshStartExitMs = -1;
   const started = virsh(['-c', uri, 'start', startName]).then(() => {
@@ -119,9 +160,22 @@ export async function run(): Promise<void> {
   started.catch(() => undefined);
   const running = poll(`${startName} running in the tree`, 60_000, () => (api.tree.vmItem(id, startName)?.contextValue?.startsWith('vm.running.') ? true : undefined));
   await Promise.race([running, started.then(() => running)]);
-  const startToTreeMs = performance.now() - s0;
+  const treeAt = performance.now();
+  const startToTreeMs = treeAt - s0;
+  await poll('the STARTED event at the second client', 10_000, () => (eventAt >= 0 ? true : undefined));
+  const eventToTreeMs = treeAt - eventAt;
   await started;
+  sub.dispose();
+  await watcher.close();
   const memoryAfterStart = memory();
+  // The first run waits for the code cache (src/boot.ts writes it a while after activation), so
+  // that the later run, with the same global storage, starts from it.
+  const cacheDir = process.env['LIBVIRT_VMS_TREE_BENCH_CACHE_DIR'];
+  let codeCacheWritten: boolean | undefined;
+  if (cacheDir) {
+    const has = (): true | undefined => (fs.existsSync(cacheDir) && fs.readdirSync(cacheDir).some((f) => /^code-cache-.*\.bin$/.test(f)) ? true : undefined);
+    codeCacheWritten = await poll('the code cache', 60_000, has).catch(() => false);
+  }
 
   const result: TreeBenchResult = {
     vmChildren: labels.filter((l) => !GROUPS.includes(l)).length,
@@ -133,9 +187,11 @@ export async function run(): Promise<void> {
     populatedMs,
     virshStartExitMs,
     startToTreeMs,
+    eventToTreeMs,
     memoryBeforeActivate,
     memoryPopulated,
     memoryAfterStart,
+    ...(codeCacheWritten === undefined ? {} : { codeCacheWritten }),
   };
   fs.writeFileSync(outFile, JSON.stringify(result, null, 2));
   console.log(`[tree bench] ${JSON.stringify(result)}`);

@@ -4,13 +4,13 @@
 // left, string lengths).
 
 import { REMOTE_DOMAIN_LIST_MAX, REMOTE_STRING_MAX } from './generated/remoteProtocol';
-import { uuidToString, type DomainRef } from './refs';
+import type { DomainRef } from './refs';
 import { XdrError, type XdrCodec, type XdrReader } from './rpc/xdr';
 
-/** remote_nonnull_domain as a DomainRef; the UUID is formatted from a view, never copied. */
+/** remote_nonnull_domain as a DomainRef; the UUID is formatted from the reply's bytes, never copied. */
 export function readDomainRef(r: XdrReader): DomainRef {
   const name = r.string(REMOTE_STRING_MAX);
-  const uuid = uuidToString(r.opaqueFixedView(16));
+  const uuid = r.uuidString();
   return { name, uuid, id: r.int() };
 }
 

@@ -10,6 +10,7 @@ import { openRemote } from './rpc/handshake';
 import { lookupLibvirtProcedure } from './rpc/procedureLookup';
 import { finishStream } from './rpc/stream';
 import { REMOTE_PROCEDURES as P, REMOTE_PROGRAM } from './generated/remoteProtocol';
+import { QEMU_PROCEDURES } from './generated/qemuProtocol';
 import { parseUri } from './uri';
 import { transportForUri, type TransportOptions } from './transport/open';
 import {
@@ -35,7 +36,9 @@ import {
   type StoragePoolRef,
   type StorageVolRef,
 } from './refs';
-import { domainStatsRetDecoder, type TypedParams } from './typedParams';
+import { decodeTypedParams, domainStatsRetDecoder, type TypedParams } from './typedParams';
+import type { RemoteTypedParam } from './generated/remoteProtocol';
+import type { StopIntentRecorder } from './alerts/operationJournal';
 import { domainListRetDecoder } from './bulkDecoders';
 import {
   EventHub,
@@ -64,6 +67,11 @@ export interface ConnectOptions extends TransportOptions {
   readonly readOnly?: boolean;
   /** Timeout of each call (default: none, except the handshake's own 30 s). */
   readonly callTimeoutMs?: number;
+  /**
+   * Told of every stop-type call this connection makes (shut down, force off, save, migrate,
+   * revert, agent shutdown), so a stop event can be matched with a request made from here.
+   */
+  readonly stopIntents?: StopIntentRecorder;
 }
 
 export interface NodeInfo {
@@ -183,15 +191,17 @@ export class Connection {
   private readonly events: EventHub;
   private readonly callOpts: CallOptions;
   private readonly subscriptions: Disposable[] = [];
+  private readonly stopIntents: StopIntentRecorder | undefined;
 
   /** Wraps an RPC connection whose CONNECT_OPEN has already succeeded. */
   constructor(
     private readonly rpc: RpcCaller,
     /** The URI this connection was opened with, for display. */
     readonly uri: string,
-    opts: { readonly callTimeoutMs?: number } = {},
+    opts: { readonly callTimeoutMs?: number; readonly stopIntents?: StopIntentRecorder } = {},
   ) {
     this.callOpts = opts.callTimeoutMs !== undefined ? { timeoutMs: opts.callTimeoutMs } : {};
+    this.stopIntents = opts.stopIntents;
     const registrar = <A>(
       register: ProcedureInfo<A, { callbackID: number }>,
       args: (eventID: number) => A,
@@ -257,6 +267,11 @@ export class Connection {
   /** Fires once when the connection ends; `error` is undefined after close(). */
   onClose(listener: (error: Error | undefined) => void): Disposable {
     return this.rpc.onClose(listener);
+  }
+
+  /** Notes a stop request before it is sent (the stop event may arrive before the reply). */
+  private intendStop(uuid: string): void {
+    this.stopIntents?.recordStop(uuid);
   }
 
   private call<A, R>(proc: ProcedureInfo<A, R>, args: A): Promise<R> {
@@ -342,6 +357,25 @@ export class Connection {
     };
   }
 
+  /**
+   * virNodeGetCPUStats: the host's CPU time counters (ns) by field ("kernel", "user", "idle",
+   * "iowait" on Linux), summed over all CPUs with `cpuNum` -1. The daemon wants `nparams` equal to
+   * the driver's count (a call with 0 returns that count): pass the count once learnt, or omit it
+   * and this asks first.
+   */
+  async nodeGetCpuStats(cpuNum = -1, nparams?: number): Promise<Record<string, number>> {
+    const n = nparams ?? (await this.call(P.NODE_GET_CPU_STATS, { cpuNum, nparams: 0, flags: 0 })).nparams;
+    const r = await this.call(P.NODE_GET_CPU_STATS, { cpuNum, nparams: n, flags: 0 });
+    return Object.fromEntries(r.params.map((p) => [p.field, Number(p.value)]));
+  }
+
+  /** virNodeGetMemoryStats: the host's memory by field ("total", "free", "buffers", "cached"; KiB), all cells with -1. */
+  async nodeGetMemoryStats(cellNum = -1, nparams?: number): Promise<Record<string, number>> {
+    const n = nparams ?? (await this.call(P.NODE_GET_MEMORY_STATS, { cellNum, nparams: 0, flags: 0 })).nparams;
+    const r = await this.call(P.NODE_GET_MEMORY_STATS, { cellNum, nparams: n, flags: 0 });
+    return Object.fromEntries(r.params.map((p) => [p.field, Number(p.value)]));
+  }
+
   /** Free memory of the host, in bytes. */
   async nodeGetFreeMemory(): Promise<number> {
     return hyperToNumber((await this.call(P.NODE_GET_FREE_MEMORY, undefined)).freeMem, 'freeMem');
@@ -416,6 +450,7 @@ export class Connection {
   }
 
   async domainShutdown(dom: DomainRef, flags = 0): Promise<void> {
+    this.intendStop(dom.uuid);
     await this.call(P.DOMAIN_SHUTDOWN_FLAGS, { dom: domainToWire(dom), flags });
   }
 
@@ -424,6 +459,7 @@ export class Connection {
   }
 
   async domainDestroy(dom: DomainRef, flags = 0): Promise<void> {
+    this.intendStop(dom.uuid);
     await this.call(P.DOMAIN_DESTROY_FLAGS, { dom: domainToWire(dom), flags });
   }
 
@@ -440,6 +476,7 @@ export class Connection {
   }
 
   async domainManagedSave(dom: DomainRef, flags = 0): Promise<void> {
+    this.intendStop(dom.uuid);
     await this.call(P.DOMAIN_MANAGED_SAVE, { dom: domainToWire(dom), flags });
   }
 
@@ -515,6 +552,57 @@ export class Connection {
     return r.ifaces.map((i) => ({ name: i.name, hwaddr: i.hwaddr, addrs: i.addrs.map((a) => ({ type: a.type, addr: a.addr, prefix: a.prefix })) }));
   }
 
+  /**
+   * The guest's hostname (virDomainGetHostname). flags: virDomainGetHostnameFlags (AGENT asks
+   * the guest agent, LEASE the DHCP leases of libvirt networks; 0 lets libvirt choose).
+   */
+  async domainGetHostname(dom: DomainRef, flags = 0): Promise<string> {
+    return (await this.call(P.DOMAIN_GET_HOSTNAME, { dom: domainToWire(dom), flags })).hostname;
+  }
+
+
+  /**
+   * Facts the guest agent reports (virDomainGetGuestInfo): `types` is a virDomainGuestInfoTypes
+   * mask (0 = all); the reply is typed parameters such as `hostname`, `os.name`, `fs.0.mountpoint`
+   * (decoded by guestAgent.ts).
+   */
+  async domainGetGuestInfo(dom: DomainRef, types: number, flags = 0): Promise<TypedParams> {
+    return decodeTypedParams((await this.call(P.DOMAIN_GET_GUEST_INFO, { dom: domainToWire(dom), types, flags })).params);
+  }
+
+  /** The guest's clock as its agent reads it (virDomainGetTime): seconds and nanoseconds since the epoch. */
+  async domainGetTime(dom: DomainRef, flags = 0): Promise<{ seconds: number; nseconds: number }> {
+    const r = await this.call(P.DOMAIN_GET_TIME, { dom: domainToWire(dom), flags });
+    return { seconds: hyperToNumber(r.seconds, 'seconds'), nseconds: r.nseconds };
+  }
+
+  /**
+   * Sets the guest's clock through its agent (virDomainSetTime). flags: virDomainSetTimeFlags;
+   * with SYNC the guest reads its own RTC (which QEMU keeps at the host's time) and the given time is ignored.
+   */
+  async domainSetTime(dom: DomainRef, seconds: number, nseconds: number, flags = 0): Promise<void> {
+    await this.call(P.DOMAIN_SET_TIME, { dom: domainToWire(dom), seconds: BigInt(Math.trunc(seconds)), nseconds, flags });
+  }
+
+  /** Freezes the guest's file systems (all when `mountpoints` is empty); returns how many were frozen. */
+  async domainFSFreeze(dom: DomainRef, mountpoints: readonly string[] = [], flags = 0): Promise<number> {
+    return (await this.call(P.DOMAIN_FSFREEZE, { dom: domainToWire(dom), mountpoints: [...mountpoints], flags })).filesystems;
+  }
+
+  /** Thaws the guest's file systems (all when `mountpoints` is empty); returns how many were thawed. */
+  async domainFSThaw(dom: DomainRef, mountpoints: readonly string[] = [], flags = 0): Promise<number> {
+    return (await this.call(P.DOMAIN_FSTHAW, { dom: domainToWire(dom), mountpoints: [...mountpoints], flags })).filesystems;
+  }
+
+  /**
+   * Sets a guest user's password through the agent (virDomainSetUserPassword). flags:
+   * virDomainSetUserPasswordFlags (ENCRYPTED: `password` is already crypt()ed). The password is
+   * never logged: nothing in the RPC layer logs arguments.
+   */
+  async domainSetUserPassword(dom: DomainRef, user: string, password: string, flags = 0): Promise<void> {
+    await this.call(P.DOMAIN_SET_USER_PASSWORD, { dom: domainToWire(dom), user, password, flags });
+  }
+
   /** type: virDomainMetadataType; `uri` only for ELEMENT. */
   async domainGetMetadata(dom: DomainRef, type: number, uri: string | null = null, flags = 0): Promise<string> {
     return (await this.call(P.DOMAIN_GET_METADATA, { dom: domainToWire(dom), type, uri, flags })).metadata;
@@ -572,6 +660,74 @@ export class Connection {
     };
   }
 
+  /** virDomainGetJobStats: the job type (virDomainJobType) and its statistics by field name. */
+  async domainGetJobStats(dom: DomainRef, flags = 0): Promise<{ type: number; params: TypedParams }> {
+    const r = await this.call(P.DOMAIN_GET_JOB_STATS, { dom: domainToWire(dom), flags });
+    return { type: r.type, params: decodeTypedParams(r.params) };
+  }
+
+  async domainAbortJob(dom: DomainRef): Promise<void> {
+    await this.call(P.DOMAIN_ABORT_JOB, { dom: domainToWire(dom) });
+  }
+
+  // ---------------------------------------------------------------------------- migration
+  // The five steps of a version-3 migration with typed parameters (virDomainMigrate3 in libvirt's
+  // C library drives them across two connections; src/libvirt/migration.ts does the same here).
+  // Cookies are opaque bytes handed from one step to the next.
+
+  async domainMigrateBegin3Params(dom: DomainRef, params: readonly RemoteTypedParam[], flags: number): Promise<{ cookie: Buffer; xml: string }> {
+    const r = await this.call(P.DOMAIN_MIGRATE_BEGIN3_PARAMS, { dom: domainToWire(dom), params: [...params], flags });
+    return { cookie: r.cookie_out, xml: r.xml };
+  }
+
+  async domainMigratePrepare3Params(params: readonly RemoteTypedParam[], cookie: Buffer, flags: number): Promise<{ cookie: Buffer; uri: string | null }> {
+    const r = await this.call(P.DOMAIN_MIGRATE_PREPARE3_PARAMS, { params: [...params], cookie_in: cookie, flags });
+    return { cookie: r.cookie_out, uri: r.uri_out };
+  }
+
+  /** `dconnuri` only for peer-to-peer (the source daemon connects to it itself), else null. */
+  async domainMigratePerform3Params(
+    dom: DomainRef,
+    dconnuri: string | null,
+    params: readonly RemoteTypedParam[],
+    cookie: Buffer,
+    flags: number,
+  ): Promise<Buffer> {
+    this.intendStop(dom.uuid);
+    const r = await this.call(P.DOMAIN_MIGRATE_PERFORM3_PARAMS, { dom: domainToWire(dom), dconnuri, params: [...params], cookie_in: cookie, flags });
+    return r.cookie_out;
+  }
+
+  async domainMigrateFinish3Params(
+    params: readonly RemoteTypedParam[],
+    cookie: Buffer,
+    flags: number,
+    cancelled: boolean,
+  ): Promise<{ dom: DomainRef; cookie: Buffer }> {
+    const r = await this.call(P.DOMAIN_MIGRATE_FINISH3_PARAMS, { params: [...params], cookie_in: cookie, flags, cancelled: cancelled ? 1 : 0 });
+    return { dom: domainFromWire(r.dom), cookie: r.cookie_out };
+  }
+
+  async domainMigrateConfirm3Params(dom: DomainRef, params: readonly RemoteTypedParam[], cookie: Buffer, flags: number, cancelled: boolean): Promise<void> {
+    await this.call(P.DOMAIN_MIGRATE_CONFIRM3_PARAMS, { dom: domainToWire(dom), params: [...params], cookie_in: cookie, flags, cancelled: cancelled ? 1 : 0 });
+  }
+
+  async domainMigrateStartPostCopy(dom: DomainRef, flags = 0): Promise<void> {
+    await this.call(P.DOMAIN_MIGRATE_START_POST_COPY, { dom: domainToWire(dom), flags });
+  }
+
+  /** virConnectCompareHypervisorCPU: a virCPUCompareResult. */
+  async connectCompareHypervisorCpu(
+    emulator: string | null,
+    arch: string | null,
+    machine: string | null,
+    virttype: string | null,
+    xmlCpu: string,
+    flags = 0,
+  ): Promise<number> {
+    return (await this.call(P.CONNECT_COMPARE_HYPERVISOR_CPU, { emulator, arch, machine, virttype, xmlCPU: xmlCpu, flags })).result;
+  }
+
   // ---------------------------------------------------------------------------- snapshots
 
   async domainSnapshotCreateXml(dom: DomainRef, xml: string, flags = 0): Promise<SnapshotRef> {
@@ -587,6 +743,7 @@ export class Connection {
   }
 
   async domainRevertToSnapshot(snap: SnapshotRef, flags = 0): Promise<void> {
+    this.intendStop(snap.dom.uuid);
     await this.call(P.DOMAIN_REVERT_TO_SNAPSHOT, { snap: snapshotToWire(snap), flags });
   }
 
@@ -594,8 +751,22 @@ export class Connection {
     await this.call(P.DOMAIN_SNAPSHOT_DELETE, { snap: snapshotToWire(snap), flags });
   }
 
+  async domainSnapshotNum(dom: DomainRef, flags = 0): Promise<number> {
+    return (await this.call(P.DOMAIN_SNAPSHOT_NUM, { dom: domainToWire(dom), flags })).num;
+  }
+
   async domainSnapshotCurrent(dom: DomainRef, flags = 0): Promise<SnapshotRef> {
     return snapshotFromWire((await this.call(P.DOMAIN_SNAPSHOT_CURRENT, { dom: domainToWire(dom), flags })).snap);
+  }
+
+  /**
+   * virDomainQemuAgentCommand (libvirt-qemu.h, the QEMU program's procedure 3): sends one guest
+   * agent command as JSON and returns the agent's JSON reply. timeout: seconds, or -2 block,
+   * -1 default, 0 no wait (VIR_DOMAIN_QEMU_AGENT_COMMAND_*).
+   */
+  async qemuDomainAgentCommand(dom: DomainRef, cmd: string, timeout: number, flags = 0): Promise<string | null> {
+    if (/"guest-shutdown"/.test(cmd)) this.intendStop(dom.uuid);
+    return (await this.call(QEMU_PROCEDURES.DOMAIN_AGENT_COMMAND, { dom: domainToWire(dom), cmd, timeout, flags })).result;
   }
 
   // ----------------------------------------------------------------------------- networks
@@ -680,6 +851,11 @@ export class Connection {
 
   async storagePoolDefineXml(xml: string, flags = 0): Promise<StoragePoolRef> {
     return namedUuidFromWire((await this.call(P.STORAGE_POOL_DEFINE_XML, { xml, flags })).pool);
+  }
+
+  /** Creates and starts a transient pool (gone once destroyed). */
+  async storagePoolCreateXml(xml: string, flags = 0): Promise<StoragePoolRef> {
+    return namedUuidFromWire((await this.call(P.STORAGE_POOL_CREATE_XML, { xml, flags })).pool);
   }
 
   async storagePoolCreate(pool: StoragePoolRef, flags = 0): Promise<void> {
@@ -803,10 +979,51 @@ export class Connection {
     return (await this.call(P.NODE_DEVICE_GET_XML_DESC, { name: dev.name, flags })).xml;
   }
 
+  /** Creates a transient device (a mediated device) from XML. */
+  async nodeDeviceCreateXml(xml: string, flags = 0): Promise<NodeDeviceRef> {
+    return { name: (await this.call(P.NODE_DEVICE_CREATE_XML, { xml_desc: xml, flags })).dev.name };
+  }
+
+  /** Defines a persistent device (a mediated device, through mdevctl on the host); start it with nodeDeviceCreate. */
+  async nodeDeviceDefineXml(xml: string, flags = 0): Promise<NodeDeviceRef> {
+    return { name: (await this.call(P.NODE_DEVICE_DEFINE_XML, { xml_desc: xml, flags })).dev.name };
+  }
+
+  async nodeDeviceCreate(dev: NodeDeviceRef, flags = 0): Promise<void> {
+    await this.call(P.NODE_DEVICE_CREATE, { name: dev.name, flags });
+  }
+
+  async nodeDeviceDestroy(dev: NodeDeviceRef): Promise<void> {
+    await this.call(P.NODE_DEVICE_DESTROY, { name: dev.name });
+  }
+
+  async nodeDeviceUndefine(dev: NodeDeviceRef, flags = 0): Promise<void> {
+    await this.call(P.NODE_DEVICE_UNDEFINE, { name: dev.name, flags });
+  }
+
+  // ---------------------------------------------------------------------- host interfaces
+
+  /** The host's interfaces as libvirt's interface driver sees them (flags: virConnectListAllInterfacesFlags). */
+  async connectListAllInterfaces(flags = 0): Promise<{ name: string; mac: string }[]> {
+    return (await this.call(P.CONNECT_LIST_ALL_INTERFACES, { need_results: 1, flags })).ifaces.map((i) => ({ name: i.name, mac: i.mac }));
+  }
+
+  async interfaceGetXmlDesc(iface: { name: string; mac: string }, flags = 0): Promise<string> {
+    return (await this.call(P.INTERFACE_GET_XML_DESC, { iface: { name: iface.name, mac: iface.mac }, flags })).xml;
+  }
+
   // ------------------------------------------------------------------------------ secrets
 
   async connectListAllSecrets(flags = 0): Promise<SecretRef[]> {
     return (await this.call(P.CONNECT_LIST_ALL_SECRETS, { need_results: 1, flags })).secrets.map(secretFromWire);
+  }
+
+  async secretGetXmlDesc(secret: SecretRef, flags = 0): Promise<string> {
+    return (await this.call(P.SECRET_GET_XML_DESC, { secret: secretToWire(secret), flags })).xml;
+  }
+
+  async secretLookupByUuid(uuid: string): Promise<SecretRef> {
+    return secretFromWire((await this.call(P.SECRET_LOOKUP_BY_UUID, { uuid: uuidToBytes(uuid) })).secret);
   }
 
   async secretDefineXml(xml: string, flags = 0): Promise<SecretRef> {

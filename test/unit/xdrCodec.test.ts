@@ -123,4 +123,34 @@ describe('generated XDR codecs (unit)', () => {
     w.uint(2);
     assert.throws(() => decodeFromBuffer(RemoteStringCodec, w.finish()), /invalid bool/);
   });
+
+  it('reads 32-bit integers at their limits, signed and unsigned, and stops at the reader end', () => {
+    const values = [0, 1, -1, 0x7fffffff, -0x80000000, 0x12345678, -0x12345678];
+    const unsigned = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xdeadbeef];
+    const w = new XdrWriter();
+    for (const v of values) w.int(v);
+    for (const v of unsigned) w.uint(v);
+    const buf = w.finish();
+    const r = new XdrReader(buf);
+    assert.deepEqual(values.map(() => r.int()), values);
+    assert.deepEqual(unsigned.map(() => r.uint()), unsigned);
+    r.done();
+    // A reader window that ends inside the buffer: the bytes after its end are not read.
+    const inner = new XdrReader(buf, 0, 6);
+    inner.int();
+    assert.throws(() => inner.int(), /truncated data: int needs 4 bytes at offset 4, 2 left/);
+    assert.throws(() => inner.uint(), /truncated data: unsigned int needs 4 bytes/);
+  });
+
+  it('reads a 16-byte UUID as its 8-4-4-4-12 lowercase hex string, and refuses a truncated one', () => {
+    const w = new XdrWriter();
+    w.bytes(uuid);
+    w.bytes(Buffer.from('FFFFFFFF000000000000000000000001', 'hex'));
+    const buf = w.finish();
+    const r = new XdrReader(buf);
+    assert.equal(r.uuidString(), '00112233-4455-6677-8899-aabbccddeeff');
+    assert.equal(r.uuidString(), 'ffffffff-0000-0000-0000-000000000001');
+    r.done();
+    assert.throws(() => new XdrReader(buf, 0, 15).uuidString(), /truncated data: fixed opaque needs 16 bytes/);
+  });
 });

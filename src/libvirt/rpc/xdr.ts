@@ -141,6 +141,25 @@ export class XdrWriter {
   }
 }
 
+/**
+ * Buffer's own utf8Slice and hexSlice: what toString('utf8' | 'hex', start, end) ends in, after
+ * checking its arguments and looking up the encoding. Node has had them on every Buffer for a long
+ * time, but they are not documented: toString is used where they are missing.
+ */
+type SlicingBuffer = Buffer & { utf8Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+const HAS_SLICES = typeof (Buffer.prototype as Partial<SlicingBuffer>).utf8Slice === 'function' && typeof (Buffer.prototype as Partial<SlicingBuffer>).hexSlice === 'function';
+
+/** buf.toString('utf8', start, end), through utf8Slice where present (see HAS_SLICES). */
+export function utf8Text(buf: Buffer, start: number, end: number): string {
+  return HAS_SLICES ? (buf as SlicingBuffer).utf8Slice(start, end) : buf.toString('utf8', start, end);
+}
+
+/** 16 bytes at `start` as a UUID's 8-4-4-4-12 lowercase hex string. */
+export function uuidText(buf: Buffer, start: number): string {
+  const h = HAS_SLICES ? (buf as SlicingBuffer).hexSlice(start, start + 16) : buf.toString('hex', start, start + 16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 export class XdrReader {
   private pos: number;
 
@@ -167,18 +186,26 @@ export class XdrReader {
     }
   }
 
+  // int(), uint() and string() run for every field of every record of a bulk reply, and the first
+  // replies on a connection are decoded before V8 has optimized anything: there each call costs.
+  // So they check the bounds inline and read the bytes themselves (instead of need() plus
+  // Buffer.readInt32BE's own argument checks, or toString()'s encoding lookup before utf8Slice):
+  // cold, a 1000-domain bulk stats reply decoded in about a third of the time (bench key client).
+
   int(): number {
-    this.need(4, 'int');
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.end) this.need(4, 'int');
+    const b = this.buf;
+    this.pos = p + 4;
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
   }
 
   uint(): number {
-    this.need(4, 'unsigned int');
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.end) this.need(4, 'unsigned int');
+    const b = this.buf;
+    this.pos = p + 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
 
   hyper(): bigint {
@@ -237,14 +264,30 @@ export class XdrReader {
   }
 
   string(max = 0xffffffff): string {
-    const len = this.uint();
+    const p = this.pos;
+    if (p + 4 > this.end) this.need(4, 'unsigned int');
+    const b = this.buf;
+    const len = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    this.pos = p + 4;
     if (len > max) throw new XdrError(`string length ${len} exceeds maximum ${max}`);
-    this.need(len + pad4(len), 'string');
+    const start = this.pos;
+    const next = start + ((len + 3) & ~3);
+    if (next > this.end) this.need(len + pad4(len), 'string');
+    this.pos = next;
     // Decoded straight from the buffer: no sub-buffer per string (a bulk reply has thousands).
     // Invalid UTF-8 becomes U+FFFD, as with a non-fatal TextDecoder.
-    const s = this.buf.toString('utf8', this.pos, this.pos + len);
-    this.pos += len + pad4(len);
-    return s;
+    return utf8Text(b, start, start + len);
+  }
+
+  /**
+   * A fixed 16-byte opaque holding a UUID, as its 8-4-4-4-12 lowercase hex string (one per domain
+   * of every bulk reply: no view or copy of the bytes, one hex conversion).
+   */
+  uuidString(): string {
+    const start = this.pos;
+    if (start + 16 > this.end) this.need(16, 'fixed opaque');
+    this.pos = start + 16;
+    return uuidText(this.buf, start);
   }
 
   /**
@@ -273,6 +316,20 @@ export class XdrReader {
   }
 
   /** Throws if bytes are left over: a reply that does not match its declared type. */
+  /**
+   * Runs a hand-written decoder of a large reply over the unread bytes: `decode(buf, start, end)`
+   * reads buf[start, end) with its own offset and returns the value with the offset after it.
+   * Before V8 optimizes anything (the first replies on a connection), one function reading with
+   * local variables decodes a 1000-domain bulk stats reply about three times faster than a method
+   * call per field (see typedParams.ts).
+   */
+  decodeRaw<T>(decode: (buf: Buffer, start: number, end: number) => { readonly value: T; readonly next: number }): T {
+    const { value, next } = decode(this.buf, this.pos, this.end);
+    if (next < this.pos || next > this.end) throw new XdrError(`decoder stopped at offset ${next}, outside ${this.pos}..${this.end}`);
+    this.pos = next;
+    return value;
+  }
+
   done(what = 'message'): void {
     if (this.pos !== this.end) {
       throw new XdrError(`${this.end - this.pos} unexpected trailing bytes after ${what}`);

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType } from 'ssh2';
+import { ssh2 } from '../lazyModules';
 import type { SshAuthMethod } from '../uri';
 
 export interface SshPrompts {
@@ -183,11 +184,11 @@ async function privateKeyAttempt(file: string, s: SshAuthSetup): Promise<Offer |
   } catch {
     return undefined; // An unreadable key file is skipped like ssh does.
   }
-  const parsed = utils.parseKey(key);
+  const parsed = ssh2().utils.parseKey(key);
   if (!(parsed instanceof Error)) return { method: { type: 'publickey', username: s.user, key } };
   if (!/encrypted/i.test(parsed.message) || !s.prompts.passphrase) return undefined;
   const passphrase = await s.prompts.passphrase({ keyFile: file });
   if (passphrase === undefined) return undefined;
-  if (utils.parseKey(key, passphrase) instanceof Error) return undefined;
+  if (ssh2().utils.parseKey(key, passphrase) instanceof Error) return undefined;
   return { method: { type: 'publickey', username: s.user, key, passphrase }, secret: { kind: 'passphrase', value: passphrase } };
 }

@@ -1,0 +1,66 @@
+// The extension-host half of bench/sshConnect.ts: the saved SSH connection `ssh-bench` (in the user
+// settings before VS Code starts) connected LIBVIRT_VMS_SSH_BENCH_RUNS times through the extension
+// itself, as a user's Connect does: the time from connect() to the connected ManagedConnection,
+// each time on a new SSH connection (the connection is closed between runs, which ends its SSH
+// session). LIBVIRT_VMS_SSH_BENCH_PROFILE=file also saves a CPU profile of this extension host over
+// the runs. Writes JSON to LIBVIRT_VMS_SSH_BENCH_OUT.
+
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../src/extension';
+import { PAUSE_MS } from './sshConnectChild';
+
+const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
+const ID = 'ssh-bench';
+
+export interface SshConnectHostResult {
+  readonly connectMs: readonly number[];
+  /** Whether the extension host has an SSH agent socket (the agent is tried first, as libvirt does). */
+  readonly sshAuthSock: boolean;
+  readonly nodeVersion: string;
+}
+
+function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function run(): Promise<void> {
+  const outFile = process.env['LIBVIRT_VMS_SSH_BENCH_OUT'];
+  if (!outFile) throw new Error('LIBVIRT_VMS_SSH_BENCH_OUT is not set (bench/sshConnect.ts sets it)');
+  const runs = Number(process.env['LIBVIRT_VMS_SSH_BENCH_RUNS'] ?? 5);
+  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
+  const api = await ext.activate();
+  if (!api.connections.list().some((c) => c.config.id === ID)) throw new Error(`the saved connection ${ID} is missing`);
+  const profileFile = process.env['LIBVIRT_VMS_SSH_BENCH_PROFILE'];
+  const profiler = profileFile ? new inspector.Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
+    await post(profiler, 'Profiler.start');
+  }
+  const connectMs: number[] = [];
+  // One untimed connection first: the extension's own first-use costs (loading ssh2) are a
+  // one-time cost the bench's Node rows do not pay either.
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now();
+    await api.connections.connect(ID);
+    const elapsed = performance.now() - t0;
+    if (i > 0) connectMs.push(elapsed);
+    api.connections.disconnect(ID);
+    await sleep(PAUSE_MS);
+  }
+  if (profiler && profileFile) {
+    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(profileFile, JSON.stringify(profile));
+    profiler.disconnect();
+  }
+  const result: SshConnectHostResult = { connectMs, sshAuthSock: Boolean(process.env['SSH_AUTH_SOCK']), nodeVersion: process.version };
+  fs.writeFileSync(outFile, JSON.stringify(result, null, 2));
+  console.log(`[ssh bench] ${JSON.stringify(result)}`);
+}

@@ -156,7 +156,7 @@ export function formatDetailsBench(r: DetailsBenchReport): string {
   const phases = h.openPhases.map(
     (p, i) =>
       `  open ${i + 1}: tab ${n(p.tab)}, model loaded ${n(p.loaded)}, webview ready ${n(p.ready)}, state posted ${n(p.statePosted)}, form drawn ${n(p.drawn)} ms` +
-      (p.page ? ` (page: script started ${n(p.page.scriptMs)}, ready ${n(p.page.readyMs)}, form drawn ${n(p.page.drawnMs)} ms after the webview document began loading)` : ''),
+      (p.page ? ` (page: VS Code's empty page loaded ${p.page.frameLoadedMs !== undefined ? n(p.page.frameLoadedMs) : '?'}, script fetched ${p.page.scriptFetchStartMs !== undefined ? n(p.page.scriptFetchStartMs) : '?'}–${p.page.scriptFetchEndMs !== undefined ? n(p.page.scriptFetchEndMs) : '?'}, started ${n(p.page.scriptMs)}, ready ${n(p.page.readyMs)}, state arrived ${p.page.stateMs !== undefined ? n(p.page.stateMs) : '?'}, form drawn ${n(p.page.drawnMs)} ms after the webview document began loading)` : ''),
   );
   return [
     ...rows.map(([l, v]) => `${l.padEnd(w)}  ${v}`),

@@ -86,11 +86,13 @@ export function applyChanges(xml: string, changes: readonly FieldChange[]): Doma
  * Adds a device of `kind` through the document model: an empty element in libvirt's device
  * order, then the kind's defaults and `values` field by field, then its companions (a SCSI
  * controller for a SCSI disk, shared memory for virtiofs). Returns the new device's identity.
+ * With `defaults: false`, `values` are all the device gets (a form that showed the defaults).
  */
-export function addDevice(dom: DomainXml, kind: string, values: Readonly<Record<string, FormValue>> = {}): string {
+export function addDevice(dom: DomainXml, kind: string, values: Readonly<Record<string, FormValue>> = {}, opts: { readonly defaults?: boolean } = {}): string {
   const d = descriptionOfKind(kind);
   if (!d || d.kind === 'other' || d.kind === 'emulator') throw new XmlValueError(`'${kind}' is not a device kind that can be added`, 'kind');
-  const merged: Record<string, FormValue> = { ...d.defaults(dom), ...values };
+  // Add Hardware passes the whole form (`defaults: false`): a value the user cleared stays cleared.
+  const merged: Record<string, FormValue> = { ...(opts.defaults === false ? {} : d.defaults(dom)), ...values };
   const view = dom.addDeviceXml(`<${d.element}/>`);
   const problems: FieldProblem[] = [];
   for (const f of d.fields) {

@@ -6,7 +6,6 @@
 
 import type { Connection, DomainRef } from '../libvirt/connection';
 import {
-  VirConnectListAllStoragePoolsFlags,
   VirDomainDefineFlags,
   VirDomainDeviceModifyFlags,
   VirDomainEventType,
@@ -24,6 +23,10 @@ import { describedDevices } from '../libvirt/xml/kinds/registry';
 import { applyChanges, removeDevice, sectionTarget } from './apply';
 import { deleteRemovedStorage, describeVolume, deviceStorage, sameVolume, type StorageConnection } from './deviceStorage';
 import { readHostInfo, withHostInfo, type HostInfoConnection } from './hostInfo';
+import { analyzeDomain, type HintFacts } from './hints';
+import { applyHintPreview, domainHintFacts, hintChange, hintView, previewHint, readHostHintFacts } from './hintHost';
+import type { OsinstallCatalog } from '../libvirt/osinfoMedia';
+import type { PerfSample } from '../libvirt/perfSample';
 import {
   ApplyRefusedError,
   type ApplyOutcome,
@@ -31,11 +34,12 @@ import {
   type DetailsSnapshot,
   type DeviceStorage,
   type FieldChange,
-  type FieldOption,
   type FormValue,
+  type HintChange,
   type FieldProblem,
 } from './formSchema';
 import { planApply, type LiveAction } from './livePlan';
+import { loadOptionLists, type OptionListConnection } from './optionLists';
 import { buildSections, type OptionLists } from './sections';
 
 export type DetailsConnection = Pick<
@@ -57,17 +61,22 @@ export type DetailsConnection = Pick<
   | 'nodeGetInfo'
   | 'connectListAllStoragePools'
   | 'storagePoolListAllVolumes'
+  | 'connectGetCapabilities'
+  | 'connectGetAllDomainStats'
 > &
   StorageConnection &
-  HostInfoConnection;
+  HostInfoConnection &
+  OptionListConnection;
 
 export interface DomainDetailsOptions {
   /** The words for a domain state ("running", "shut off"…), as the tree says them. */
   stateLabel(state: number, hasManagedSave: boolean): string;
   /** Domain capabilities per emulator/arch/machine/type, shared by the panels of one connection. */
   readonly capabilitiesCache?: Map<string, Promise<DomainCapabilities | undefined>>;
-  /** libosinfo's OS list for this host (the OS field offers it); absent: free text. */
-  readonly osinfo?: { entries(): Promise<readonly OsinfoEntry[] | undefined> };
+  /** libosinfo's OS list for this host (the OS field offers it; its install facts feed the hints); absent: free text. */
+  readonly osinfo?: { entries(): Promise<readonly OsinfoEntry[] | undefined>; installFacts?(): Promise<OsinstallCatalog | undefined> };
+  /** The VM's recent performance samples (the hints quote them); absent: none. */
+  readonly perf?: () => readonly PerfSample[];
 }
 
 function errorText(e: unknown): string {
@@ -154,7 +163,38 @@ export class DomainDetailsModel implements DetailsModel {
       ),
       host,
     );
-    return { sections, problems: [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))], running };
+    const hints = analyzeDomain(d, await this.hintFacts(d, running)).map(hintView);
+    return { sections, problems: [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))], running, hints };
+  }
+
+  /** What the hints know about this VM: the host's facts (read now), libosinfo's, the domain capabilities, its state and recent performance. */
+  async hintFacts(d: DomainXml, running?: boolean): Promise<HintFacts> {
+    const [host, install, caps, active] = await Promise.all([
+      readHostHintFacts(this.conn),
+      this.opts.osinfo?.installFacts?.().catch(() => undefined),
+      this.capabilities(d),
+      running ?? this.conn.domainIsActive(this.dom),
+    ]);
+    const perf = this.opts.perf?.();
+    return domainHintFacts(d, host, { ...(install ? { install } : {}), ...(caps ? { caps } : {}), running: active, ...(perf && perf.length > 0 ? { perf } : {}) });
+  }
+
+  /** The change a hint makes to the definition as it is now (for the diff shown before applying). */
+  async previewHint(key: string): Promise<HintChange> {
+    return hintChange(await previewHint(this.conn, this.dom, key, (d) => this.hintFacts(d)));
+  }
+
+  /** Defines a previewed hint's change with VALIDATE (refused, or the definition changed since: nothing changes). */
+  async applyHint(change: HintChange): Promise<ApplyOutcome> {
+    this.applying++;
+    try {
+      await applyHintPreview(this.conn, this.dom, change);
+      this.lastXml = await this.readXml();
+    } finally {
+      this.applying--;
+    }
+    const running = await this.conn.domainIsActive(this.dom);
+    return running ? { appliedLive: [], nextBoot: [change.title] } : { appliedLive: [change.title], nextBoot: [] };
   }
 
   async check(changes: readonly FieldChange[]): Promise<readonly FieldProblem[]> {
@@ -338,10 +378,16 @@ export class DomainDetailsModel implements DetailsModel {
     if (!el) return { appliedLive: [`Removed ${title}`], nextBoot: [] };
     try {
       await this.conn.domainDetachDeviceFlags(this.dom, live.doc.source(el), VirDomainDeviceModifyFlags.LIVE);
-      return { appliedLive: [`Removed ${title}`], nextBoot: [] };
     } catch (e) {
       return { appliedLive: [], nextBoot: [`Removed ${title} (hot-unplug refused: ${errorText(e)})`] };
     }
+    // libvirt returns once it asked the guest to let go (after waiting a few seconds for it): a
+    // guest that has not released the device yet (no OS, no hotplug driver, busy) still has it.
+    const after = DomainXml.parse(await this.conn.domainGetXmlDesc(this.dom, 0));
+    if (sectionTarget(after, section)) {
+      return { appliedLive: [], nextBoot: [`Removed ${title} from the definition; the running guest has not released it yet (it goes when the guest lets go, or at the next boot)`] };
+    }
+    return { appliedLive: [`Removed ${title}`], nextBoot: [] };
   }
 
   /** The host's CPU count and CPU feature names, for the CPUs section's checks. */
@@ -357,18 +403,8 @@ export class DomainDetailsModel implements DetailsModel {
 
   /** The OS list and the paths of the volumes of the host's active pools (one listing per load). */
   private async optionLists(): Promise<OptionLists> {
-    const [os, volumes] = await Promise.all([this.opts.osinfo?.entries().catch(() => undefined), this.volumePaths().catch(() => undefined)]);
-    return { ...(os ? { osinfo: osinfoOptions(os) } : {}), ...(volumes && volumes.length > 0 ? { volumes } : {}) };
-  }
-
-  /** Volumes whose key is their path (directory, file system and logical pools). */
-  private async volumePaths(): Promise<FieldOption[]> {
-    const pools = await this.conn.connectListAllStoragePools(VirConnectListAllStoragePoolsFlags.ACTIVE);
-    const vols = (await Promise.all(pools.map((p) => this.conn.storagePoolListAllVolumes(p).catch(() => [])))).flat();
-    return vols
-      .filter((v) => v.key.startsWith('/'))
-      .sort((a, b) => a.key.localeCompare(b.key))
-      .map((v) => ({ value: v.key, label: v.key, detail: `${v.name} in pool ${v.pool}` }));
+    const [os, fromHost] = await Promise.all([this.opts.osinfo?.entries().catch(() => undefined), loadOptionLists(this.conn, ['volumes'])]);
+    return { ...(os ? { osinfo: osinfoOptions(os) } : {}), ...fromHost };
   }
 
   private readXml(): Promise<string> {
@@ -376,21 +412,27 @@ export class DomainDetailsModel implements DetailsModel {
   }
 
   private capabilities(d: DomainXml): Promise<DomainCapabilities | undefined> {
-    const emulator = d.get('emulator') ?? null;
-    const arch = d.get('arch') ?? null;
-    const machine = d.get('machine') ?? null;
-    const type = d.get('type') ?? null;
-    const key = JSON.stringify([emulator, arch, machine, type]);
-    let p = this.capsCache.get(key);
-    if (!p) {
-      p = this.conn
-        .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
-        .then(parseDomainCapabilities)
-        .catch(() => undefined);
-      this.capsCache.set(key, p);
-    }
-    return p;
+    return domainCapabilities(this.conn, d, this.capsCache);
   }
+
+}
+
+/** The domain capabilities for a domain's emulator/arch/machine/type, once per key in `cache`; undefined when the host cannot say. */
+export function domainCapabilities(conn: Pick<Connection, 'connectGetDomainCapabilities'>, d: DomainXml, cache: Map<string, Promise<DomainCapabilities | undefined>>): Promise<DomainCapabilities | undefined> {
+  const emulator = d.get('emulator') ?? null;
+  const arch = d.get('arch') ?? null;
+  const machine = d.get('machine') ?? null;
+  const type = d.get('type') ?? null;
+  const key = JSON.stringify([emulator, arch, machine, type]);
+  let p = cache.get(key);
+  if (!p) {
+    p = conn
+      .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
+      .then(parseDomainCapabilities)
+      .catch(() => undefined);
+    cache.set(key, p);
+  }
+  return p;
 }
 
 /** New device identity -> the identity before the changes (changes neither add nor remove devices). */

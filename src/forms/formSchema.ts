@@ -6,6 +6,8 @@
 export type WidgetKind =
   /** One line of text. */
   | 'text'
+  /** One line of text the page masks (a passphrase); the host never sends one back filled in. */
+  | 'password'
   /** An integer (min/max/step apply). */
   | 'number'
   /** A size in bytes shown with a unit picker (KiB..TiB); the value is a number of `unit`s. */
@@ -92,12 +94,41 @@ export interface FormSection {
   readonly removable: boolean;
 }
 
+/** One kind in Add Hardware's list, with its form prefilled for a VM (src/forms/addHardware.ts). */
+export interface AddKindForm {
+  /** The description's kind ('disk', 'interface'…). */
+  readonly id: string;
+  readonly label: string;
+  /** A codicon name. */
+  readonly icon: string;
+  readonly fields: readonly FormField[];
+  readonly values: Readonly<Record<string, FormValue>>;
+  /** On a running VM: plugged in at once (libvirt may still refuse), or only at the next boot. */
+  readonly live: boolean;
+}
+
 /** A problem found by the checks, placed on a section and, where it can be, a field. */
 export interface FieldProblem {
   readonly section: string;
   readonly field?: string;
   readonly severity: 'error' | 'warning';
   readonly message: string;
+}
+
+/** An optimization hint as the panels list it (built by src/forms/hints.ts; plain data for the webview). */
+export interface HintView {
+  /** Identifies the hint in its VM across re-analyses (rule and place). */
+  readonly key: string;
+  readonly code: string;
+  readonly importance: 'high' | 'medium' | 'low';
+  readonly title: string;
+  readonly why: string;
+  readonly effect: string;
+  /** auto: one click; confirm: asked first, `note` is the consequence; manual: no fix, `note` says what to do. */
+  readonly apply: 'auto' | 'confirm' | 'manual';
+  readonly note?: string;
+  /** The section the hint concerns (overview, cpus, disk:vda…). */
+  readonly section: string;
 }
 
 /** Evaluates a condition over a section's values (the same code runs in the host and the webview). */
@@ -132,6 +163,8 @@ export interface DetailsSnapshot {
   readonly problems: readonly FieldProblem[];
   /** The VM is running: fields that apply at next boot say so. */
   readonly running?: boolean;
+  /** Optimization hints for the VM as it is defined (most important first). */
+  readonly hints?: readonly HintView[];
 }
 
 /**
@@ -157,6 +190,24 @@ export interface DetailsModel {
   fieldAction?(section: string, field: string, changes: readonly FieldChange[]): Promise<FormValue>;
   /** Fires when the definition changed outside the panel. */
   onDidChangeDefinition(listener: () => void): { dispose(): void };
+  /** A hint's change to the definition as it is now (see src/forms/hintHost.ts). */
+  previewHint?(key: string): Promise<HintChange>;
+  /** Defines a previewed hint's change with VALIDATE; a refusal (or a definition changed since the preview) throws and changes nothing. */
+  applyHint?(change: HintChange): Promise<ApplyOutcome>;
+}
+
+/** A hint's change as it is shown (a diff and a question) before it is applied. */
+export interface HintChange {
+  readonly key: string;
+  readonly title: string;
+  /** The fix's own words ("Switch to Q35 (new PCI addresses, IDE disks on SATA)"). */
+  readonly fixTitle: string;
+  readonly effect: string;
+  /** What else changes for the guest, for a fix that asks first. */
+  readonly consequence?: string;
+  /** The persistent definition now, and with the fix. */
+  readonly before: string;
+  readonly after: string;
 }
 
 /** The storage behind a device (a disk's image file or volume), as a removal offers to delete it. */

@@ -1,6 +1,7 @@
 // A small typed view of the tree for the extension-host tests (returned by activate()).
 
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import type { GroupKind } from './nodes/groupNode';
 import type { TreeNode } from './treeNode';
 import type { VmTree } from './vmTree';
 
@@ -19,9 +20,20 @@ export interface TreeTestApi {
   /** The VM tooltip as resolved on hover (markdown source). */
   vmTooltip(connectionId: string, vmName: string): Promise<string | undefined>;
   /** The nodes under a connection's Networks / Storage Pools / Host Devices group (src/views/resources). */
-  groupNodes(connectionId: string, group: 'networks' | 'pools' | 'devices'): Promise<TreeNode[]>;
+  groupNodes(connectionId: string, group: GroupKind): Promise<TreeNode[]>;
   /** The labels under a connection's Networks, Storage Pools or Host Devices group. */
-  groupChildren(connectionId: string, group: 'networks' | 'pools' | 'devices'): Promise<string[]>;
+  groupChildren(connectionId: string, group: GroupKind): Promise<string[]>;
+  /** A VM's "Snapshots" node loaded as on expansion: "  name: description [contextValue]", indented by depth. */
+  snapshotRows(connectionId: string, vmName: string): Promise<string[]>;
+  /**
+   * The rows under a connection (or at the top when `connectionId` is undefined), walking into
+   * expanded rows but not into VMs: "  label: description [contextValue]", indented by depth.
+   */
+  rows(connectionId: string | undefined): Promise<string[]>;
+  /** The row reached by following labels from the top (for passing to commands as the clicked row). */
+  row(labels: readonly string[]): Promise<TreeNode | undefined>;
+  /** Every tag on connected hosts, with counts. */
+  knownTags(): { tag: string; count: number }[];
   /** Change events fired by the tree so far. */
   fireCount(): number;
   setFilter(text: string): void;
@@ -72,6 +84,46 @@ export function createTreeTestApi(tree: VmTree): TreeTestApi {
       if (!s) return [];
       return (await s.groups[group].getChildren()).map((n) => label(n.getTreeItem()));
     },
+    snapshotRows: async (id, name) => {
+      const n = vmNode(id, name);
+      if (!n) return [];
+      const rows: string[] = [];
+      const walk = async (nodes: readonly TreeNode[], depth: number): Promise<void> => {
+        for (const c of nodes) {
+          const item = c.getTreeItem();
+          rows.push(`${'  '.repeat(depth)}${label(item)}: ${typeof item.description === 'string' ? item.description : ''} [${item.contextValue ?? ''}]`);
+          await walk(await c.getChildren(), depth + 1);
+        }
+      };
+      await walk(await n.snapshotsNode.getChildren(), 0);
+      return rows;
+    },
+    rows: async (id) => {
+      const start: readonly TreeNode[] = id === undefined ? ((await tree.provider.getChildren()) as TreeNode[]) : await (tree.session(id)?.node.getChildren() ?? []);
+      const rows: string[] = [];
+      const walk = async (nodes: readonly TreeNode[], depth: number): Promise<void> => {
+        for (const c of nodes) {
+          const item = c.getTreeItem();
+          // A tag row's colour (the one colour the user picks) as {theme colour id}.
+          const icon = item.contextValue === 'vmGroup.tag' && item.iconPath instanceof vscode.ThemeIcon && item.iconPath.color ? ` {${item.iconPath.color.id}}` : '';
+          rows.push(`${'  '.repeat(depth)}${label(item)}: ${typeof item.description === 'string' ? item.description : ''} [${item.contextValue ?? ''}]${icon}`);
+          if (c.kind !== 'vm' && item.collapsibleState === 2) await walk(await c.getChildren(), depth + 1);
+        }
+      };
+      await walk(start, 0);
+      return rows;
+    },
+    row: async (labels) => {
+      let nodes = (await tree.provider.getChildren()) as TreeNode[];
+      let found: TreeNode | undefined;
+      for (const l of labels) {
+        found = nodes.find((n) => label(n.getTreeItem()) === l);
+        if (!found) return undefined;
+        nodes = await found.getChildren();
+      }
+      return found;
+    },
+    knownTags: () => tree.knownTags(),
     fireCount: () => tree.provider.fireCount,
     setFilter: (text) => tree.setFilterText(text),
   };

@@ -4,6 +4,9 @@ import { parseFilter, type VmFilter } from './filter';
 import type { ManagedConnection } from '../libvirt/managedConnection';
 import { HostSession } from './hostSession';
 import type { TreeContext, TreeNode } from './treeNode';
+import type { HistoryReader } from './history/performanceHistory';
+import type { TreeGrouping } from './grouping';
+import { GroupNodeCache, groupKeys } from './nodes/vmGroupNode';
 
 export interface ConnectionSourceEntry {
   readonly config: ConnectionConfig;
@@ -23,14 +26,22 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   private readonly demandEmitter = new vscode.EventEmitter<void>();
   /** Fires when a session starts or stops needing stats while the tree is hidden. */
   readonly onDidChangeStatsDemand = this.demandEmitter.event;
+  private readonly sessionsEmitter = new vscode.EventEmitter<void>();
+  /** Fires when a session was made or dropped (a connection added, removed or replaced). */
+  readonly onDidChangeSessions = this.sessionsEmitter.event;
   private readonly sessions = new Map<string, HostSession>();
   private readonly subscription: vscode.Disposable;
   private currentFilter: VmFilter = parseFilter('');
+  private currentGrouping: TreeGrouping = 'connection';
+  private tagColors: ReadonlyMap<string, string> = new Map();
+  /** The tag rows at the top (all hosts together). */
+  private readonly topGroups = new GroupNodeCache();
   private fired = 0;
 
   constructor(
     private readonly source: ConnectionSource,
     readonly log: vscode.LogOutputChannel,
+    readonly history?: HistoryReader,
   ) {
     this.subscription = source.onDidChange(() => this.sync());
     this.sync();
@@ -44,6 +55,31 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     this.currentFilter = filter;
     this.fire(undefined);
     if (filter.tags.length > 0) for (const s of this.sessions.values()) void s.loadTagsForFilter();
+  }
+
+  get grouping(): TreeGrouping {
+    return this.currentGrouping;
+  }
+
+  setGrouping(grouping: TreeGrouping): void {
+    if (grouping === this.currentGrouping) return;
+    this.currentGrouping = grouping;
+    this.topGroups.clear();
+    for (const s of this.sessions.values()) s.resetPlacement();
+    this.fire(undefined);
+  }
+
+  tagColor(tagKey: string): string | undefined {
+    return this.tagColors.get(tagKey);
+  }
+
+  setTagColors(colors: ReadonlyMap<string, string>): void {
+    this.tagColors = colors;
+    if (this.currentGrouping === 'tag' || this.currentGrouping === 'allHostsByTag') this.fire(undefined);
+  }
+
+  fireStructure(session: HostSession): void {
+    this.fire(this.currentGrouping === 'allHostsByTag' ? undefined : [session.node]);
   }
 
   sessionList(): HostSession[] {
@@ -78,7 +114,11 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     // first rows already say "connecting…" instead of "not connected".
     const sessions = this.sessionList();
     for (const s of sessions) s.ensureStarted();
-    return sessions.map((s) => s.node);
+    if (this.currentGrouping !== 'allHostsByTag') return sessions.map((s) => s.node);
+    // All hosts together: a row per tag (and Untagged) over every loaded connection, then the
+    // connection rows themselves (state, errors, networks, storage…).
+    const loaded = (): HostSession[] => this.sessionList().filter((s) => s.connection() !== undefined && s.isLoaded);
+    return [...this.topGroups.rows(undefined, loaded, groupKeys(loaded(), 'tag')), ...sessions.map((s) => s.node)];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -95,6 +135,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     this.sessions.clear();
     this.emitter.dispose();
     this.demandEmitter.dispose();
+    this.sessionsEmitter.dispose();
   }
 
   /** Keeps one session per saved connection; a renamed or replaced connection gets a new one. */
@@ -121,6 +162,9 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     }
     this.sessions.clear();
     for (const [id, s] of ordered) this.sessions.set(id, s);
-    if (changed) this.fire(undefined);
+    if (changed) {
+      this.fire(undefined);
+      this.sessionsEmitter.fire();
+    }
   }
 }

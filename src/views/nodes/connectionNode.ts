@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
-import { applyFilter, vmCountLabel } from '../filter';
-import type { HostSession, VmSnapshot } from '../hostSession';
+import { helpForError } from '../../ui/errorHelp';
+import { vmCountLabel } from '../filter';
+import type { HostSession } from '../hostSession';
+import { groupKeys } from './vmGroupNode';
 import { CONNECTION_STATE_LABEL, connectionContextValue, runningCount } from '../vmState';
 import type { NodeBase, TreeNode } from '../treeNode';
 import { MessageNode } from './messageNode';
 import { md } from '../markdown';
 import { formatKiB } from '../format';
+import { compareNatural } from '../../libvirt/naturalOrder';
 
 /** A libvirt connection: its state, then its VMs and the Networks / Storage Pools / Host Devices groups. */
 export class ConnectionNode implements NodeBase {
@@ -38,7 +41,7 @@ export class ConnectionNode implements NodeBase {
       case 'connected': {
         item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
         tooltip.appendMarkdown(this.hostMarkdown());
-        item.description = this.session.isLoaded ? vmCountLabel(this.session.treeContext.filter, this.shownVms().length, this.session.snapshots().length) : CONNECTION_STATE_LABEL.connected;
+        item.description = this.session.isLoaded ? vmCountLabel(this.session.treeContext.filter, this.session.shownVms().length, this.session.snapshots().length) : CONNECTION_STATE_LABEL.connected;
         break;
       }
       case 'disconnected':
@@ -65,15 +68,26 @@ export class ConnectionNode implements NodeBase {
         return [msg('idle', 'Not connected. Connect', { icon: new vscode.ThemeIcon('plug'), command: { title: 'Connect', command: 'libvirtVms.connection.connect', arguments: arg } })];
       case 'connecting':
         return [msg('connecting', 'Connecting…', { icon: new vscode.ThemeIcon('loading~spin') })];
-      case 'disconnected':
+      case 'disconnected': {
+        const help = helpForError(state.reason);
         return [
           msg('reason', state.reason, { icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')), tooltip: state.reason }),
           msg('retry', 'Retry now', { icon: new vscode.ThemeIcon('refresh'), command: { title: 'Retry', command: 'libvirtVms.connection.retry', arguments: arg } }),
+          ...(help
+            ? [
+                msg('help', `How to fix: ${help.title}`, {
+                  icon: new vscode.ThemeIcon('question'),
+                  tooltip: `Opens the guide's section "${help.title}"`,
+                  command: { title: 'Open Help', command: 'libvirtVms.help.open', arguments: [{ doc: help.doc, section: help.section }] },
+                }),
+              ]
+            : []),
         ];
+      }
       case 'connected':
         break;
     }
-    const groups = [s.groups.networks, s.groups.pools, s.groups.devices];
+    const groups = [s.groups.networks, s.groups.pools, s.groups.devices, s.groups.interfaces, s.groups.secrets];
     if (s.error !== undefined) {
       return [msg('error', `Could not list VMs: ${s.error}`, { icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')), command: { title: 'Refresh', command: 'libvirtVms.refresh', arguments: arg } }), ...groups];
     }
@@ -90,10 +104,9 @@ export class ConnectionNode implements NodeBase {
       ];
     }
     const filter = s.treeContext.filter;
-    const shown = this.shownVms();
-    shown.sort((a, b) => a.ref.name.localeCompare(b.ref.name, undefined, { numeric: true }));
-    const vmNodes = shown.map((v) => s.vmNode(v.ref.uuid)).filter((n): n is NonNullable<typeof n> => n !== undefined);
-    if (vmNodes.length === 0) {
+    const shown = s.shownVms();
+    shown.sort((a, b) => compareNatural(a.ref.name, b.ref.name));
+    if (shown.length === 0) {
       return [
         msg('filtered', `No VMs match "${filter.text}" (${all.length} hidden)`, {
           icon: new vscode.ThemeIcon('filter'),
@@ -102,6 +115,15 @@ export class ConnectionNode implements NodeBase {
         ...groups,
       ];
     }
+    const grouping = s.treeContext.grouping;
+    // All hosts together: the VMs are listed in the tag rows at the top; the connection keeps its resources.
+    if (grouping === 'allHostsByTag') return groups;
+    if (grouping === 'tag' && s.tagsPending()) return [msg('tags', 'Reading tags…', { icon: new vscode.ThemeIcon('loading~spin') }), ...groups];
+    if (grouping === 'tag' || grouping === 'state') {
+      const rows = s.vmGroups.rows(this, () => [s], groupKeys([s], grouping));
+      return [...rows, ...groups];
+    }
+    const vmNodes = shown.map((v) => s.vmNode(v.ref.uuid)).filter((n): n is NonNullable<typeof n> => n !== undefined);
     return [...vmNodes, ...groups];
   }
 
@@ -124,10 +146,5 @@ export class ConnectionNode implements NodeBase {
       lines.push(md`Running VMs: ${runningCount(all)} of ${all.length}`);
     }
     return lines.length > 0 ? `\n\n${lines.join('  \n')}` : '';
-  }
-
-  /** The VMs the tree's filter lets through. */
-  private shownVms(): VmSnapshot[] {
-    return applyFilter(this.session.treeContext.filter, this.session.snapshots(), (v) => ({ name: v.ref.name, state: v.state, tags: v.tags }));
   }
 }

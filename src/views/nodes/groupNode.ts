@@ -8,13 +8,16 @@ import { NodeDeviceNode } from './nodeDeviceNode';
 import { StoragePoolNode } from './storagePoolNode';
 import { asResourceConnection } from '../resources/resourceApi';
 import { resourceChildren } from '../resources/resourceChildren';
+import { compareNatural } from '../../libvirt/naturalOrder';
 
-export type GroupKind = 'networks' | 'pools' | 'devices';
+export type GroupKind = 'networks' | 'pools' | 'devices' | 'interfaces' | 'secrets';
 
 const GROUP_LABEL: Readonly<Record<GroupKind, { label: string; icon: string }>> = {
   networks: { label: 'Networks', icon: 'globe' },
   pools: { label: 'Storage Pools', icon: 'database' },
   devices: { label: 'Host Devices', icon: 'circuit-board' },
+  interfaces: { label: 'Host Interfaces', icon: 'plug' },
+  secrets: { label: 'Secrets', icon: 'key' },
 };
 
 /** A connection's Networks, Storage Pools or Host Devices, listed (by name) when expanded. */
@@ -58,7 +61,7 @@ export class GroupNode implements NodeBase {
   private async load(conn: NonNullable<ReturnType<HostSession['connection']>>): Promise<TreeNode[]> {
     // Pools, networks and host devices with their details (src/views/resources).
     if (asResourceConnection(conn)) return resourceChildren(this.group, this, this.session);
-    const byName = <T extends { name: string }>(a: T, b: T): number => a.name.localeCompare(b.name, undefined, { numeric: true });
+    const byName = <T extends { name: string }>(a: T, b: T): number => compareNatural(a.name, b.name);
     switch (this.group) {
       case 'networks':
         return (await conn.connectListAllNetworks(0)).sort(byName).map((n) => new NetworkNode(this, n));
@@ -66,6 +69,9 @@ export class GroupNode implements NodeBase {
         return (await conn.connectListAllStoragePools(0)).sort(byName).map((p) => new StoragePoolNode(this, p));
       case 'devices':
         return (await conn.connectListAllNodeDevices(0)).sort(byName).map((d) => new NodeDeviceNode(this, d));
+      case 'interfaces':
+      case 'secrets':
+        return [];
     }
   }
 }

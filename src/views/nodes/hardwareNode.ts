@@ -3,6 +3,7 @@ import type { HardwareSection } from '../../libvirt/xml/summary';
 import type { NodeBase, TreeNode } from '../treeNode';
 import type { VmNode } from './vmNode';
 import { md } from '../markdown';
+import { osLine } from '../../libvirt/guestFacts';
 
 /** One entry of a VM's hardware list (Overview, CPUs, a disk, a NIC…), like virt-manager's sidebar. */
 export class HardwareNode implements NodeBase {
@@ -20,7 +21,7 @@ export class HardwareNode implements NodeBase {
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.section.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = this.section.description;
+    item.description = this.description();
     item.iconPath = new vscode.ThemeIcon(this.section.icon);
     item.contextValue = `hardware.${this.section.kind}`;
     item.command = {
@@ -35,6 +36,18 @@ export class HardwareNode implements NodeBase {
       item.tooltip = tooltip;
     }
     return item;
+  }
+
+  /**
+   * The section's summary; the OS row of a VM whose definition names no OS ("unknown") shows what
+   * its guest agent reported, when it did (the cached facts: no call from here).
+   */
+  private description(): string {
+    const d = this.section.description;
+    if (this.section.key !== 'os' || d !== 'unknown') return d;
+    const entry = this.parent.session.guestFacts.peek(this.parent.uuid);
+    const agentOs = entry?.kind === 'facts' ? osLine(entry.facts.os) : undefined;
+    return agentOs ? `${agentOs} (guest agent)` : d;
   }
 
   getChildren(): TreeNode[] {

@@ -112,3 +112,23 @@ export function parseMessage<M extends { readonly type: string }>(table: Message
   const out = checkFields(m, fields, type);
   return { type, ...out } as unknown as M;
 }
+
+/** A plain object of at most `maxKeys` keys (each at most `keyLength` characters), every value checked. */
+export function dictionary<T>(value: FieldCheck<T>, maxKeys: number, keyLength = 256): FieldCheck<Record<string, T>> {
+  return (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('not an object');
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length > maxKeys) fail(`more than ${maxKeys} entries`);
+    const out: Record<string, T> = {};
+    for (const [k, x] of entries) {
+      if (k.length > keyLength || k === '__proto__') fail(`a key longer than ${keyLength} characters`);
+      try {
+        const checked = value(x);
+        if (checked !== undefined) out[k] = checked;
+      } catch (e) {
+        throw new WebviewMessageError(`${JSON.stringify(k.slice(0, 40))}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return out;
+  };
+}

@@ -6,9 +6,17 @@
 
 import * as vscode from 'vscode';
 import type { DetailsModel, FieldChange } from '../../forms/formSchema';
-import { PanelHost } from '../shared/panelHost';
+import { PanelHost, RETAIN_HIDDEN_PAGE } from '../shared/panelHost';
 import { DetailsController, type DetailsCallbacks } from './controller';
 import { parseFromWebview, type FromWebview, type ToWebview } from './protocol';
+
+/**
+ * How long the page waits for the model before it is written without a state (then it asks with
+ * `ready`). VS Code readies the webview's frame and service worker meanwhile (measured 1 s and
+ * more in code-server), so waiting for a load of about 100 ms costs nothing; the first panel of
+ * a session loads longer (the host's domain capabilities).
+ */
+const EMBED_WAIT_MS = 400;
 
 export const VM_DETAILS_VIEW_TYPE = 'libvirtVms.vmDetails';
 
@@ -41,10 +49,16 @@ export class VmDetailsPanel {
     const panel = vscode.window.createWebviewPanel(VM_DETAILS_VIEW_TYPE, opts.model.title, { viewColumn: opts.column ?? vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus ?? false }, {
       enableScripts: true,
       enableFindWidget: true,
+      // Kept while hidden (RETAIN_HIDDEN_PAGE in shared/panelHost.ts): switching back is instant.
+      retainContextWhenHidden: RETAIN_HIDDEN_PAGE,
     });
+    // The page is written with the first state in it once the model is loaded (see PanelHost's `initial`).
+    let embed: (m: ToWebview | undefined) => void = () => undefined;
+    const initial = new Promise<ToWebview | undefined>((resolve) => (embed = resolve));
     this.host = new PanelHost<ToWebview, FromWebview>(panel, {
       extensionUri: opts.extensionUri,
-      assets: { script: 'dist/webviews/vmDetails.js', styles: ['media/vmDetails.css', 'media/formWidgets.css'], codicons: true, title: 'VM Details' },
+      assets: { script: 'dist/webviews/vmDetails.js', title: 'VM Details' },
+      initial: { message: initial, waitMs: EMBED_WAIT_MS },
       parse: parseFromWebview,
       handle: (m) => this.controller.handle(m),
       log: opts.callbacks.log,
@@ -59,6 +73,10 @@ export class VmDetailsPanel {
     this.disposables.push(new vscode.Disposable(() => dirtySub.dispose()));
     if (opts.section) this.controller.select(opts.section);
     this.loaded = this.controller.load(opts.pending ?? []);
+    this.loaded.then(
+      () => embed(this.controller.embeddedState()),
+      () => embed(undefined),
+    );
   }
 
   get panel(): vscode.WebviewPanel {
@@ -74,6 +92,12 @@ export class VmDetailsPanel {
   reveal(section?: string, preserveFocus = false): void {
     this.panel.reveal(undefined, preserveFocus);
     if (section) this.controller.select(section);
+  }
+
+  /** Shows the tab with its Add Hardware form (at `kind`): no new webview, so it opens at once. */
+  async addHardware(kind?: string): Promise<void> {
+    this.panel.reveal(undefined, false);
+    await this.controller.openHardwareForm(kind);
   }
 
   setConnected(connected: boolean, reason?: string): void {

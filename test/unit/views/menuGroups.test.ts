@@ -16,9 +16,9 @@ function expectedGroup(command: string): string {
   if (/\.copy/.test(id)) return '8_copy';
   if (/(^|\.)refresh$/.test(id)) return '7_refresh';
   if (/^console\./.test(id)) return '3_console';
-  if (/\.create$/.test(id)) return '5_new';
-  if (/^open|\.show|\.openDetails$/.test(id)) return '4_open';
-  if (/Autostart$|Autoconnect$|\.(rename|editTitle|editDescription|clone|resize|upload|download)$/.test(id)) return '6_manage';
+  if (/\.(create\w*|define|new)$/.test(id)) return '5_new';
+  if (/^open|\.show|\.openDetails$|\.addHardware$/.test(id)) return '4_open';
+  if (/Autostart$|Autoconnect$|\.(rename|editTitle|editDescription|editTags|clone|migrate|migrateStartPostCopy|resize|upload|download)$|\.(add|change|remove|set)[A-Z]\w*$/.test(id)) return '6_manage';
   if (/\.(force\w*|sendNmi|discardSavedState)$/.test(id)) return '2_force';
   return '1_state';
 }
@@ -60,6 +60,15 @@ describe('tree context menus in package.json (unit)', () => {
       'openLiveXml',
       'network.showLeases',
       'network.enableAutostart',
+      'network.addDhcpHost',
+      'network.changeDhcpHost',
+      'network.removeDhcpHost',
+      'network.addDnsRecord',
+      'network.changeDnsRecord',
+      'network.removeDnsRecord',
+      'network.addPortGroup',
+      'network.removePortGroup',
+      'network.setQos',
       'resource.copyName',
       'resource.copyUuid',
       'network.delete',
@@ -72,6 +81,7 @@ describe('tree context menus in package.json (unit)', () => {
       'vm.shutdown',
       'vm.reboot',
       'vm.save',
+      'snapshot.take',
       'vm.forceReset',
       'vm.forceOff',
       'vm.sendNmi',
@@ -81,20 +91,31 @@ describe('tree context menus in package.json (unit)', () => {
       'console.sendCtrlAltDel',
       'console.sendKey',
       'vm.openDetails',
+      'vm.addHardware',
       'openXml',
       'openLiveXml',
+      'schedules.show',
+      'vm.createTemplate',
+      'schedules.new',
       'vm.editTitle',
       'vm.editDescription',
+      'vm.editTags',
       'vm.disableAutostart',
+      'vm.migrate',
+      'vm.migrateStartPostCopy',
       'refresh',
       'vm.copyUuid',
       'vm.copyIp',
       'vm.delete',
     ]);
+    assert.deepEqual(contextMenu(menus, 'snapshots'), ['snapshot.take']);
+    assert.deepEqual(contextMenu(menus, 'snapshot.external.current'), ['snapshot.revert', 'openXml', 'snapshot.delete']);
+    assert.deepEqual(contextMenu(menus, 'snapshot.internal'), ['snapshot.revert', 'openXml', 'snapshot.delete']);
     assert.deepEqual(contextMenu(menus, 'activePool.autostart'), [
       'pool.stop',
       'openXml',
       'volume.create',
+      'volume.createEncrypted',
       'pool.disableAutostart',
       'pool.refresh',
       'resource.copyName',
@@ -113,10 +134,19 @@ describe('tree context menus in package.json (unit)', () => {
     ]);
   });
 
+  it('gives tag and state rows the bulk actions, and tag rows Rename, Set Colour and Remove', () => {
+    const bulk = ['group.start', 'group.resume', 'group.pause', 'group.shutdown', 'group.reboot', 'group.forceOff', 'group.editTags'];
+    assert.deepEqual(contextMenu(menus, 'vmGroup.tag'), [...bulk.slice(0, -1), 'group.editTags', 'tag.rename', 'tag.setColor', 'tag.remove']);
+    assert.deepEqual(contextMenu(menus, 'vmGroup.untagged'), bulk);
+    assert.deepEqual(contextMenu(menus, 'vmGroup.state'), bulk);
+  });
+
   it('gives the Networks, Storage Pools and Host Devices rows a context menu', () => {
     assert.deepEqual(contextMenu(menus, 'group.networks'), ['network.create', 'refresh']);
     assert.deepEqual(contextMenu(menus, 'group.pools'), ['pool.create', 'refresh']);
     assert.deepEqual(contextMenu(menus, 'group.devices'), ['refresh']);
+    assert.deepEqual(contextMenu(menus, 'group.secrets'), ['secret.define', 'refresh']);
+    assert.deepEqual(contextMenu(menus, 'secret.volume'), ['secret.delete']);
   });
 
   it('orders the connection menu, with exactly one of Enable/Disable Autoconnect by the marker', () => {
@@ -124,6 +154,12 @@ describe('tree context menus in package.json (unit)', () => {
     assert.equal(connectionContextValue('idle', false), 'connection.idle.noautoconnect');
     assert.deepEqual(contextMenu(menus, connectionContextValue('connected', true)), [
       'connection.disconnect',
+      'connection.showSuggestions',
+      'connection.showDashboard',
+      'schedules.show',
+      'vm.create',
+      'template.createVm',
+      'schedules.new',
       'connection.rename',
       'connection.disableAutoconnect',
       'refresh',

@@ -1,3 +1,4 @@
+import { embeddedJson } from '../../../src/webviews/shared/initialMessage';
 import * as assert from 'node:assert/strict';
 import { parseFromWebview, MAX_CHANGES, type FromWebview } from '../../../src/webviews/vmDetails/protocol';
 import { integer, listOf, optional, parseMessage, record, text, WebviewMessageError, type MessageTable } from '../../../src/webviews/shared/messageChecks';
@@ -70,5 +71,15 @@ describe('VM details protocol (unit)', () => {
     refused(parseFromWebview, { type: 'remove', requestId: 1 }, /missing field section/);
     refused(parseFromWebview, { type: 'log', level: 'debug', message: 'x' }, /log\.level/);
     refused(parseFromWebview, { type: 'reload', now: true }, /unexpected field "now"/);
+  });
+});
+
+describe('embedded first message (unit)', () => {
+  it('keeps host text from closing the data block, and parses back to the same message', () => {
+    const m = { type: 'state', state: { title: "</script><script>alert(1)</script><!-- \u2028 & 'x'" }, version: 3 };
+    const text = embeddedJson(m);
+    assert.ok(!text.includes('<'), text);
+    assert.ok(!/[\u2028\u2029]/.test(text));
+    assert.deepEqual(JSON.parse(text), m);
   });
 });

@@ -1,10 +1,12 @@
 // The details panel's message handling, driven without VS Code over a small in-memory model of
 // the DetailsModel contract (the libvirt-backed model is exercised by the extension-host suite).
 import * as assert from 'node:assert/strict';
-import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type DetailsSnapshot, type FieldChange, type FieldProblem, type FormSection, type FormValue } from '../../../src/forms/formSchema';
-import { DetailsController, outcomeSummary, type DetailsCallbacks } from '../../../src/webviews/vmDetails/controller';
+import { ApplyRefusedError, type ApplyOutcome, type DetailsModel, type DetailsSnapshot, type FieldChange, type FieldProblem, type FormSection, type FormValue, type HintChange } from '../../../src/forms/formSchema';
+import { DetailsController, outcomeSummary, type DetailsCallbacks, type GuestSource } from '../../../src/webviews/vmDetails/controller';
 import { Edits } from '../../../src/webviews/vmDetails/edits';
-import type { ToWebview } from '../../../src/webviews/vmDetails/protocol';
+import { GUEST_SECTION, parseFromWebview, type GuestState, type ToWebview } from '../../../src/webviews/vmDetails/protocol';
+import type { AddHardwareSource } from '../../../src/webviews/addHardware/controller';
+import type { ToWebview as HardwareToWebview } from '../../../src/webviews/addHardware/protocol';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -16,6 +18,8 @@ class MemoryModel implements DetailsModel {
   applied: FieldChange[][] = [];
   removed: string[] = [];
   checks = 0;
+  /** Device sections added on the host (the Add Hardware form's Finish). */
+  extra: FormSection[] = [];
   private listener: (() => void) | undefined;
 
   async load(): Promise<DetailsSnapshot> {
@@ -23,6 +27,7 @@ class MemoryModel implements DetailsModel {
       { id: 'overview', title: 'Overview', icon: 'info', removable: false, values: this.values['overview']!, fields: [{ id: 'name', label: 'Name', widget: 'text', apply: 'next-boot' }, { id: 'title', label: 'Title', widget: 'text', apply: 'live' }] },
       { id: 'memory', title: 'Memory', icon: 'server', removable: false, values: this.values['memory']!, fields: [{ id: 'memory', label: 'Memory', widget: 'size', unit: 'MiB', apply: 'live' }] },
       { id: 'disk:vda', title: 'Disk vda', icon: 'database', removable: true, values: this.values['disk:vda']!, fields: [{ id: 'bus', label: 'Bus', widget: 'select', apply: 'next-boot', options: [{ value: 'virtio', label: 'VirtIO' }] }] },
+      ...this.extra,
     ];
     return { sections, problems: [], running: this.running };
   }
@@ -82,6 +87,27 @@ describe('VM details controller (unit)', () => {
     assert.deepEqual(s.sections.map((x) => x.id), ['overview', 'memory', 'disk:vda']);
     assert.equal(s.selected, 'overview');
     assert.deepEqual(s.pending, []);
+  });
+
+  it('a page that drew the embedded state gets no second one on ready, unless something changed since', async () => {
+    const { ctl, posted } = setup();
+    await ctl.load();
+    const embedded = ctl.embeddedState();
+    assert.ok(embedded.type === 'state' && typeof embedded.version === 'number');
+    assert.deepEqual(embedded.state.sections.map((x) => x.id), ['overview', 'memory', 'disk:vda']);
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'ready', stateVersion: embedded.version }));
+    assert.equal(posted.filter((m) => m.type === 'state').length, 0, 'the page already shows this state');
+    // A page recreated later, or one that drew an older state, gets the whole state.
+    const old = ctl.embeddedState();
+    ctl.setConnected(false, 'host1 is disconnected.');
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'ready', stateVersion: old.type === 'state' ? old.version : -1 }));
+    assert.equal(last(posted, 'state').state.disconnected, 'host1 is disconnected.');
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'ready' }));
+    assert.equal(posted.filter((m) => m.type === 'state').length, 1, 'a page without an embedded state gets it');
+    assert.throws(() => parseFromWebview({ type: 'ready', stateVersion: 'x' }), /state version/);
   });
 
   it('checks while typing, debounced, reporting only the latest edit', async () => {
@@ -234,5 +260,276 @@ describe('VM details edits (unit)', () => {
     e.set('cpus', 'model', '');
     e.set('cpus', 'vcpus', 'abc');
     assert.deepEqual(e.localProblems().map((p) => p.message).sort(), ['Enter a number.', 'Model is required.']);
+  });
+});
+
+describe('VM details controller: suggestions (unit)', () => {
+  const HINT = { key: 'no-tablet@graphics', code: 'no-tablet', importance: 'low' as const, title: 'Add a tablet', why: 'why', effect: 'effect', apply: 'auto' as const, section: 'overview' };
+  class HintModel extends MemoryModel {
+    hinted = true;
+    definition = '<domain/>';
+    appliedHints: string[] = [];
+    override async load(): Promise<DetailsSnapshot> {
+      return { ...(await super.load()), hints: this.hinted ? [HINT] : [] };
+    }
+    async previewHint(key: string): Promise<HintChange> {
+      return { key, title: HINT.title, fixTitle: 'Add a USB tablet', effect: HINT.effect, before: this.definition, after: '<domain><tablet/></domain>' };
+    }
+    async applyHint(change: HintChange): Promise<ApplyOutcome> {
+      this.appliedHints.push(change.key);
+      this.hinted = false;
+      return { appliedLive: [change.title], nextBoot: [] };
+    }
+  }
+  function hinted(confirm: boolean): { model: HintModel; ctl: DetailsController; posted: ToWebview[]; asked: HintChange[] } {
+    const model = new HintModel();
+    const posted: ToWebview[] = [];
+    const asked: HintChange[] = [];
+    const ctl = new DetailsController(model, (m) => posted.push(m), {
+      openXml: () => undefined,
+      addHardware: () => undefined,
+      confirmRemove: async () => false,
+      confirmHint: async (c) => {
+        asked.push(c);
+        return confirm;
+      },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    }, 10);
+    return { model, ctl, posted, asked };
+  }
+
+  it('lists the hints in the state, applies one after the question, and the list follows', async () => {
+    const { model, ctl, posted, asked } = hinted(true);
+    await ctl.load();
+    assert.deepEqual(last(posted, 'state').state.hints.map((h) => h.key), [HINT.key]);
+    await ctl.handle({ type: 'applyHint', requestId: 1, key: HINT.key });
+    assert.equal(asked.length, 1, 'asked first, with the change');
+    assert.equal(asked[0]!.after, '<domain><tablet/></domain>');
+    assert.deepEqual(model.appliedHints, [HINT.key]);
+    const r = last(posted, 'result');
+    assert.ok(r.result.ok, JSON.stringify(r.result));
+    assert.deepEqual(last(posted, 'state').state.hints, [], 'reloaded: the hint is gone');
+  });
+
+  it('a declined question applies nothing; unapplied edits are kept and block the suggestion', async () => {
+    const declined = hinted(false);
+    await declined.ctl.load();
+    await declined.ctl.handle({ type: 'applyHint', requestId: 1, key: HINT.key });
+    assert.deepEqual(declined.model.appliedHints, []);
+    assert.equal(last(declined.posted, 'result').result.ok, false);
+
+    const { model, ctl, posted, asked } = hinted(true);
+    await ctl.load();
+    await ctl.handle({ type: 'edit', changes: [{ section: 'memory', field: 'memory', value: 1024 }] });
+    await ctl.handle({ type: 'applyHint', requestId: 2, key: HINT.key });
+    const r = last(posted, 'result').result;
+    assert.ok(!r.ok && /Apply or revert your changes first/.test(r.message));
+    assert.equal(asked.length, 0);
+    assert.deepEqual(model.appliedHints, []);
+    assert.deepEqual(ctl.pending, [{ section: 'memory', field: 'memory', value: 1024 }], 'the edits are kept');
+  });
+
+  it('without a way to ask, the hints are listed as manual and nothing is applied', async () => {
+    const model = new HintModel();
+    const posted: ToWebview[] = [];
+    const ctl = new DetailsController(model, (m) => posted.push(m), { openXml: () => undefined, addHardware: () => undefined, confirmRemove: async () => false, log: { info: () => undefined, warn: () => undefined, error: () => undefined } }, 10);
+    await ctl.load();
+    assert.equal(last(posted, 'state').state.hints[0]!.apply, 'manual');
+    await ctl.handle({ type: 'applyHint', requestId: 3, key: HINT.key });
+    assert.deepEqual(model.appliedHints, []);
+  });
+
+  it('an applyHint message is checked field by field', () => {
+    assert.throws(() => parseFromWebview({ type: 'applyHint', requestId: 1 }));
+    assert.throws(() => parseFromWebview({ type: 'applyHint', requestId: 1, key: 7 }));
+    assert.deepEqual(parseFromWebview({ type: 'applyHint', requestId: 1, key: 'k' }), { type: 'applyHint', requestId: 1, key: 'k' });
+  });
+});
+
+describe('VM details Guest section (unit)', () => {
+  function guestSetup(): { posted: ToWebview[]; ctl: DetailsController; reads: boolean[]; actions: string[]; fire: () => void; answer: { state: GuestState; fail?: Error } } {
+    const model = new MemoryModel();
+    const posted: ToWebview[] = [];
+    const reads: boolean[] = [];
+    const actions: string[] = [];
+    const answer: { state: GuestState; fail?: Error } = { state: { status: 'facts', facts: { hostname: 'h1' }, at: 1 } };
+    let listener: (() => void) | undefined;
+    const guest: GuestSource = {
+      read: async (fresh) => {
+        reads.push(fresh);
+        await sleep(5);
+        return answer.state;
+      },
+      action: async (a) => {
+        actions.push(a);
+        if (answer.fail) throw answer.fail;
+        return `did ${a}`;
+      },
+      onDidChange: (l) => {
+        listener = l;
+        return { dispose: () => (listener = undefined) };
+      },
+    };
+    const callbacks: DetailsCallbacks = { openXml: () => undefined, addHardware: () => undefined, confirmRemove: async () => false, log: { info: () => undefined, warn: () => undefined, error: () => undefined }, guest };
+    return { posted, ctl: new DetailsController(model, (m) => posted.push(m), callbacks, 10), reads, actions, fire: () => listener?.(), answer };
+  }
+
+  it('lists a Guest section last, says "loading" while the agent is asked, then its facts', async () => {
+    const { posted, ctl, reads } = guestSetup();
+    await ctl.load();
+    assert.equal(last(posted, 'state').state.sections.at(-1)?.id, GUEST_SECTION);
+    await ctl.handle({ type: 'ready' });
+    const guests = posted.filter((m): m is Extract<ToWebview, { type: 'guest' }> => m.type === 'guest').map((m) => m.guest.status);
+    assert.deepEqual(guests, ['loading', 'facts']);
+    assert.deepEqual(reads, [false], 'the cached facts on open');
+    await ctl.handle({ type: 'guestRefresh' });
+    assert.deepEqual(reads, [false, true], 'Refresh asks the agent again');
+  });
+
+  it('runs a button, answers the request and reads the agent again; a failure is the answer, not a throw', async () => {
+    const { posted, ctl, reads, actions, answer } = guestSetup();
+    await ctl.load();
+    await ctl.handle({ type: 'guestAction', requestId: 7, action: 'freezeFilesystems' });
+    assert.deepEqual(actions, ['freezeFilesystems']);
+    const reply = posted.find((m): m is Extract<ToWebview, { type: 'result' }> => m.type === 'result' && m.inReplyTo === 7);
+    assert.deepEqual(reply?.result, { ok: true, summary: 'did freezeFilesystems' });
+    assert.deepEqual(reads, [true]);
+    answer.fail = new Error('The guest agent did not answer in time.');
+    await ctl.handle({ type: 'guestAction', requestId: 8, action: 'syncClock' });
+    const failed = posted.find((m): m is Extract<ToWebview, { type: 'result' }> => m.type === 'result' && m.inReplyTo === 8);
+    assert.deepEqual(failed?.result, { ok: false, message: 'The guest agent did not answer in time.', problems: [] });
+  });
+
+  it('follows the agent coming and going; nothing is posted after dispose', async () => {
+    const { posted, ctl, answer, fire } = guestSetup();
+    await ctl.load();
+    answer.state = { status: 'unavailable', problem: 'notConnected', message: 'not connected' };
+    fire();
+    await sleep(30);
+    assert.equal(last(posted, 'guest').guest.status, 'unavailable');
+    ctl.dispose();
+    const before = posted.length;
+    fire();
+    await sleep(30);
+    assert.equal(posted.length, before, 'nothing after dispose');
+  });
+
+  it('refuses an unknown action and a missing request id', () => {
+    assert.throws(() => parseFromWebview({ type: 'guestAction', requestId: 1, action: 'rm -rf /' }));
+    assert.throws(() => parseFromWebview({ type: 'guestAction', action: 'syncClock' }));
+    assert.throws(() => parseFromWebview({ type: 'guestRefresh', extra: 1 }));
+    assert.deepEqual(parseFromWebview({ type: 'guestAction', requestId: 1, action: 'syncClock' }), { type: 'guestAction', requestId: 1, action: 'syncClock' });
+  });
+});
+
+describe('VM details controller: the Add Hardware form inside the tab (unit)', () => {
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  /** A details controller whose callbacks give an Add Hardware model; its Finish adds a watchdog section to the details model and fires the define event. */
+  function withForm(): { model: MemoryModel; posted: ToWebview[]; ctl: DetailsController; tabsOpened: number[]; finishes: string[] } {
+    const model = new MemoryModel();
+    const posted: ToWebview[] = [];
+    const tabsOpened: number[] = [];
+    const finishes: string[] = [];
+    const source: AddHardwareSource = {
+      title: 'vm1',
+      load: async () => ({ kinds: [{ id: 'watchdog', label: 'Watchdog', icon: 'eye', fields: [{ id: 'model', label: 'Model', widget: 'text', apply: 'next-boot' }], values: { model: 'i6300esb' }, live: false }], running: false }),
+      check: async () => ({ problems: [], derived: {}, summary: 'Adds Watchdog.' }),
+      finish: async (kind, values) => {
+        finishes.push(`${kind} ${String(values['model'])}`);
+        const id = `watchdog:${String(values['model'])}`;
+        model.extra.push({ id, title: 'Watchdog', icon: 'eye', removable: true, values: { model: values['model'] }, fields: [] });
+        // The define's event arrives before Finish returns (as libvirt's does).
+        model.changeOnHost('overview', 'name', 'vm1');
+        return { summary: `Added Watchdog to vm1.`, device: id, live: false };
+      },
+    };
+    const callbacks: DetailsCallbacks = { openXml: () => undefined, addHardware: () => tabsOpened.push(1), addHardwareForm: () => source, confirmRemove: async () => false, log };
+    return { model, posted, ctl: new DetailsController(model, (m) => posted.push(m), callbacks, 10), tabsOpened, finishes };
+  }
+
+  const hardware = (posted: readonly ToWebview[]): HardwareToWebview[] => posted.flatMap((m) => (m.type === 'hardware' ? [m.message] : []));
+
+  it('shows the form in the tab, adds through it, then shows the new device with the unapplied edits kept', async () => {
+    const { ctl, posted, tabsOpened, finishes } = withForm();
+    await ctl.load();
+    await ctl.handle(parseFromWebview({ type: 'edit', changes: [{ section: 'memory', field: 'memory', value: 1024 }] }));
+    const shown: string[] = [];
+    ctl.onDidShowHardwareForm((kind, fields) => shown.push(`${kind} ${fields}`));
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'addHardware' }));
+    assert.deepEqual(tabsOpened, [], 'no Add Hardware tab');
+    const state = hardware(posted).find((m) => m.type === 'state');
+    assert.ok(state?.type === 'state');
+    assert.deepEqual(state.state.kinds.map((k) => k.id), ['watchdog']);
+    assert.equal(state.state.kinds[0]?.values['model'], 'i6300esb');
+    // The page drew the form: the details panel hears of it.
+    await ctl.handle(parseFromWebview({ type: 'hardware', message: { type: 'shown', kind: 'watchdog', fields: 1 } }));
+    assert.deepEqual(shown, ['watchdog 1']);
+
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'hardware', message: { type: 'finish', requestId: 7, kind: 'watchdog', values: { model: 'ib700' } } }));
+    assert.deepEqual(finishes, ['watchdog ib700']);
+    const reply = hardware(posted).find((m) => m.type === 'result');
+    assert.ok(reply?.type === 'result' && reply.inReplyTo === 7 && reply.result.ok, JSON.stringify(reply));
+    const after = last(posted, 'state').state;
+    assert.ok(after.sections.some((s) => s.id === 'watchdog:ib700'), 'the new device is listed');
+    assert.deepEqual(after.pending, [{ section: 'memory', field: 'memory', value: 1024 }], 'the unapplied edit stays');
+    assert.equal(after.changedOnHost, false, 'our own define is no change outside the tab');
+    assert.equal(last(posted, 'select').section, 'watchdog:ib700');
+    assert.equal(ctl.selectedSection, 'watchdog:ib700');
+    const closed = last(posted, 'hardwareClosed');
+    assert.equal(closed.summary, 'Added Watchdog to vm1.');
+    assert.equal(posted.at(-1)?.type, 'hardwareClosed', 'the form closes after the sections are read again');
+    assert.equal(ctl.hardware, undefined);
+    assert.deepEqual(ctl.pending, [{ section: 'memory', field: 'memory', value: 1024 }]);
+  });
+
+  it('Cancel closes the form; a recreated page gets the form back with its values; messages for a closed form do nothing', async () => {
+    const { ctl, posted, finishes } = withForm();
+    await ctl.load();
+    await ctl.handle(parseFromWebview({ type: 'addHardware' }));
+    await ctl.handle(parseFromWebview({ type: 'hardware', message: { type: 'edit', kind: 'watchdog', values: { model: 'diag288' }, version: 1 } }));
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'ready' }));
+    const again = hardware(posted).find((m) => m.type === 'state');
+    assert.ok(again?.type === 'state');
+    assert.deepEqual(again.state.edited['watchdog'], { model: 'diag288' }, 'the typed value comes back');
+    // Pressing Add Hardware again while it is open shows the same form.
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'addHardware' }));
+    const same = hardware(posted).find((m) => m.type === 'state');
+    assert.ok(same?.type === 'state' && same.state.edited['watchdog']?.['model'] === 'diag288');
+
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'hardware', message: { type: 'cancel' } }));
+    assert.deepEqual(posted.map((m) => m.type), ['hardwareClosed']);
+    assert.equal(last(posted, 'hardwareClosed').summary, undefined);
+    assert.equal(ctl.hardware, undefined);
+    await ctl.handle(parseFromWebview({ type: 'hardware', message: { type: 'finish', requestId: 1, kind: 'watchdog', values: {} } }));
+    assert.deepEqual(finishes, [], 'nothing added through a closed form');
+    // Disconnected: the form opened then says why Finish is off.
+    ctl.setConnected(false, 'host1 is disconnected.');
+    posted.length = 0;
+    await ctl.handle(parseFromWebview({ type: 'addHardware' }));
+    assert.ok(hardware(posted).some((m) => m.type === 'state' && m.state.disconnected === 'host1 is disconnected.'));
+    ctl.dispose();
+  });
+
+  it('checks a wrapped message field by field, as the Add Hardware tab does', () => {
+    assert.throws(() => parseFromWebview({ type: 'hardware', message: { type: 'finish', requestId: 1, kind: 'disk', values: { x: { nested: true } } } }), /hardware\.message/);
+    assert.throws(() => parseFromWebview({ type: 'hardware', message: { type: 'edit', kind: 'disk', values: {}, version: 1, extra: 1 } }), /unexpected field/);
+    assert.throws(() => parseFromWebview({ type: 'hardware', message: { type: 'apply', requestId: 1, changes: [] } }), /unknown message type/);
+    assert.throws(() => parseFromWebview({ type: 'hardware' }), /missing field message/);
+    assert.deepEqual(parseFromWebview({ type: 'hardware', message: { type: 'select', kind: 'disk' } }), { type: 'hardware', message: { type: 'select', kind: 'disk' } });
+  });
+
+  it('without an Add Hardware model the button opens the Add Hardware tab', async () => {
+    const { ctl } = setup();
+    let opened = 0;
+    const c2 = new DetailsController(ctl.model, () => undefined, { openXml: () => undefined, addHardware: () => opened++, confirmRemove: async () => false, log }, 10);
+    await c2.handle(parseFromWebview({ type: 'addHardware' }));
+    assert.equal(opened, 1);
+    assert.equal(c2.hardware, undefined);
   });
 });

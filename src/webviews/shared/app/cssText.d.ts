@@ -1,5 +1,10 @@
-// Stylesheets imported by a webview app arrive as their text (esbuild.mjs: the css loader is 'text').
+// Files imported by a webview app (esbuild.mjs): a stylesheet arrives as its text, a font as a
+// data: URI.
 declare module '*.css' {
   const text: string;
   export default text;
+}
+declare module '*.ttf' {
+  const dataUrl: string;
+  export default dataUrl;
 }

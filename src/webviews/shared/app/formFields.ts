@@ -1,6 +1,6 @@
 // The browser-side form renderer shared by the panels: one row per FormField built from
 // @vscode-elements/elements controls (label bound to its control for screen readers, help,
-// an "applies at next boot" hint, problems under the field, VS Code's modified-setting bar).
+// when a change applies on a running VM (now, or at the next boot), problems under the field, VS Code's modified-setting bar).
 
 import type { FieldProblem, FormField, FormValue } from '../../../forms/formSchema';
 import { el, icon } from './dom';
@@ -27,23 +27,34 @@ export class FieldRow {
   constructor(
     readonly field: FormField,
     value: FormValue,
-    opts: { readonly nextBootHint: boolean; readonly onChange: ValueListener; readonly onAction?: ActionListener },
+    opts: {
+      /** On a running VM: say whether a change applies now or at the next boot (as virt-manager's details do); absent: nothing to say. */
+      readonly applies?: FormField['apply'];
+      readonly onChange: ValueListener;
+      readonly onAction?: ActionListener;
+    },
   ) {
     const id = `field-${nextId++}`;
     this.element = el('div', { className: 'field', attrs: { 'data-field': field.id } });
-    this.control = makeControl(field, id);
+    this.control = makeControl(field, id, value);
     this.setValue(value);
     const event = field.widget === 'checkbox' || field.widget === 'select' ? 'change' : 'input';
     this.control.addEventListener(event, () => opts.onChange(field, this.value()));
     if (field.widget === 'checkbox') {
       // The checkbox carries its own label (VS Code's settings show the title above it too).
-      this.element.append(el('div', { className: 'field-title', text: field.label }));
+      this.element.append(el('div', { className: 'field-title', text: field.label, ...(field.help ? { title: field.help } : {}) }));
     } else {
-      const label = el('vscode-label', { text: field.label, attrs: { for: id } });
+      const label = el('vscode-label', { text: field.label, attrs: { for: id }, ...(field.help ? { title: field.help } : {}) });
       if (field.required) label.setAttribute('required', '');
       this.element.append(label);
     }
-    if (field.help) this.element.append(el('vscode-form-helper', { className: 'help', text: field.help }));
+    if (field.help) {
+      this.element.append(el('vscode-form-helper', { className: 'help', text: field.help }));
+      // The description's help also as the control's hover and as what a screen reader says
+      // after the label (the helper line above is read only when browsing, not on focus).
+      this.control.title = field.help;
+      this.control.setAttribute('aria-description', field.help);
+    }
     const line = el('div', { className: 'control-line' });
     line.append(this.control);
     if (field.widget === 'size' && field.unit) line.append(el('span', { className: 'unit', text: field.unit }));
@@ -56,9 +67,10 @@ export class FieldRow {
       line.append(b);
     }
     this.element.append(line);
-    if (opts.nextBootHint) {
-      const hint = el('div', { className: 'next-boot' });
-      hint.append(icon('debug-restart'), el('span', { text: 'Applies at the next boot' }));
+    if (opts.applies !== undefined && field.widget !== 'readonly') {
+      const now = opts.applies === 'live';
+      const hint = el('div', { className: now ? 'applies-now' : 'next-boot' });
+      hint.append(icon(now ? 'zap' : 'debug-restart'), el('span', { text: now ? 'Applies now' : 'Applies at the next boot' }));
       this.element.append(hint);
     }
     this.problemsBox = el('div', { className: 'problems', attrs: { id: `${id}-problems`, 'aria-live': 'polite' } });
@@ -111,7 +123,7 @@ export class FieldRow {
   }
 }
 
-function makeControl(f: FormField, id: string): Control {
+function makeControl(f: FormField, id: string, value: FormValue): Control {
   switch (f.widget) {
     case 'checkbox':
       return el('vscode-checkbox', { id, text: f.label });
@@ -123,6 +135,11 @@ function makeControl(f: FormField, id: string): Control {
       }
       // A field that is not set shows "Default" (libvirt's default applies), not the first choice.
       if (!f.required) s.append(el('vscode-option', { text: 'Default', attrs: { value: '', description: 'Not set: libvirt chooses' } }));
+      // A required one with no value yet says so, instead of showing its first choice as if it
+      // were chosen (which the keyboard could then not choose: Enter on it changes nothing).
+      else if (!f.allowCustom && (value === undefined || value === '') && (f.options ?? []).length > 0) {
+        s.append(el('vscode-option', { text: `Choose…`, attrs: { value: '', disabled: '', description: 'Not chosen yet' } }));
+      }
       for (const o of f.options ?? []) {
         const opt = el('vscode-option', { text: o.label, attrs: { value: o.value } });
         if (o.disabledReason) opt.setAttribute('disabled', '');
@@ -149,6 +166,8 @@ function makeControl(f: FormField, id: string): Control {
       if (f.step !== undefined) t.setAttribute('step', String(f.step));
       return t;
     }
+    case 'password':
+      return el('vscode-textfield', { id, attrs: { type: 'password', autocomplete: 'new-password' } });
     case 'text': {
       const t = el('vscode-textfield', { id });
       if (f.placeholder) t.setAttribute('placeholder', f.placeholder);

@@ -3,12 +3,16 @@
 // connection. The user's edits live here (and are mirrored to the host on every change, which
 // checks them and keeps them if the tab is recreated). See ../protocol.ts.
 
-import { scriptStartMs } from '../../shared/app/pageClock';
+import { frameLoadedMs, scriptFetchEndMs, scriptFetchStartMs, scriptStartMs } from '../../shared/app/pageClock';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '../../shared/app/codiconStyles';
+import vmDetailsCss from '../../../../media/vmDetails.css';
+import formWidgetsCss from '../../../../media/formWidgets.css';
+import addHardwareCss from '../../../../media/addHardware.css';
+import { adoptStyles } from '../../shared/app/pageStyles';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -16,14 +20,19 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-tree/index.js';
 import '@vscode-elements/elements/dist/vscode-tree-item/index.js';
-import type { FieldProblem, FormField, FormSection, FormValue } from '../../../forms/formSchema';
-import { el } from '../../shared/app/dom';
+import type { FieldProblem, FormField, FormSection, FormValue, HintView } from '../../../forms/formSchema';
+import { el, icon } from '../../shared/app/dom';
 import { FieldRow } from '../../shared/app/formFields';
 import { HostChannel } from '../../shared/app/hostChannel';
 import { Edits } from '../edits';
-import { parsePerfMessage, type DetailsState, type PerfMessage, type FromWebview, type RequestResult, type ToWebview } from '../protocol';
+import { AddHardwareView, type AddHardwareLink } from '../../addHardware/app/addHardwareView';
+import type { FromWebview as HardwareFromWebview, ToWebview as HardwareToWebview } from '../../addHardware/protocol';
+import { GUEST_SECTION, parsePerfMessage, type DetailsState, type PerfMessage, type FromWebview, type PageTiming, type RequestResult, type ToWebview } from '../protocol';
+import { GuestView } from './guestView';
 import { PerfCharts } from './perfCharts';
 import { SectionList } from './sectionList';
+
+adoptStyles(vmDetailsCss, formWidgetsCss, addHardwareCss);
 
 type Button = HTMLElementTagNameMap['vscode-button'];
 
@@ -35,6 +44,17 @@ let rows = new Map<string, FieldRow>();
 
 const channel = new HostChannel<ToWebview, FromWebview>(onMessage);
 const readyMs = performance.now();
+const pageTiming = (): PageTiming => ({
+  scriptMs: scriptStartMs,
+  ...(frameLoadedMs !== undefined ? { frameLoadedMs } : {}),
+  ...(scriptFetchStartMs !== undefined ? { scriptFetchStartMs } : {}),
+  ...(scriptFetchEndMs !== undefined ? { scriptFetchEndMs } : {}),
+  readyMs,
+  ...(firstStateMs !== undefined ? { stateMs: firstStateMs } : {}),
+  drawnMs: performance.now(),
+});
+/** When the first state arrived (the page's clock). */
+let firstStateMs: number | undefined;
 document.addEventListener('securitypolicyviolation', (e) => channel.send({ type: 'log', level: 'error', message: `CSP blocked ${e.violatedDirective}: ${e.blockedURI}` }));
 
 // ------------------------------------------------------------------ layout
@@ -44,8 +64,23 @@ const reloadButton = button('Reload', 'Discard your changes and show the current
 const diffButton = button('Show Diff', 'Compare your changes with the current definition', true, () => channel.send({ type: 'showDiff' }));
 changedBanner.append(reloadButton, diffButton);
 const disconnectedBanner = banner('disconnected-banner', 'info', '');
+const installBanner = banner('install-banner', 'info', 'This VM is not installed yet. Change its configuration (Apply each change), then begin the installation.');
+const beginButton = button('Begin Installation', 'Start the VM from its install media', false, () => void run(channel.request({ type: 'beginInstall' })));
+beginButton.setAttribute('icon', 'play');
+installBanner.setAttribute('role', 'region');
+installBanner.setAttribute('aria-label', 'Installation');
+installBanner.append(beginButton);
 const list = new SectionList((id) => selectSection(id));
-const perfCharts = new PerfCharts();
+const perfCharts = new PerfCharts((range) => channel.send({ type: 'perfRange', range }));
+const guestView = new GuestView(
+  () => channel.send({ type: 'guestRefresh' }),
+  async (action) => {
+    const reply = await channel.request({ type: 'guestAction', action });
+    if (reply.type !== 'result') return '';
+    if (!reply.result.ok) throw new Error(reply.result.message);
+    return reply.result.summary;
+  },
+);
 const formPane = el('main', { id: 'form', attrs: { 'aria-labelledby': 'section-title' } });
 const sectionTitle = el('h2', { id: 'section-title' });
 const sectionDescription = el('p', { className: 'section-description' });
@@ -63,12 +98,18 @@ editXmlButton.setAttribute('icon', 'code');
 footer.append(status, removeButton, revertButton, applyButton);
 const heading = el('div', { className: 'section-heading' });
 heading.append(sectionTitle, editXmlButton);
-formPane.append(heading, sectionDescription, sectionProblems, fieldsBox);
+const suggestions = el('details', { id: 'suggestions', className: 'suggestions' });
+const suggestionsSummary = el('summary', { id: 'suggestions-summary' });
+const suggestionsList = el('ul', { className: 'suggestion-list', attrs: { 'aria-labelledby': 'suggestions-summary' } });
+suggestions.append(suggestionsSummary, suggestionsList);
+suggestions.hidden = true;
+formPane.append(suggestions, heading, sectionDescription, sectionProblems, fieldsBox);
 const nav = el('nav', { id: 'nav' });
 nav.append(list.element, addButton);
 const body = el('div', { id: 'body' });
 body.append(nav, formPane);
-root.append(changedBanner, disconnectedBanner, body, footer);
+const detailsParts = [installBanner, changedBanner, disconnectedBanner, body, footer];
+root.append(...detailsParts);
 
 function banner(id: string, kind: 'warning' | 'info', text: string): HTMLElement {
   const b = el('div', { id, className: `banner ${kind}`, attrs: { role: 'alert' } });
@@ -91,10 +132,12 @@ function onMessage(m: ToWebview): void {
       document.title = m.title;
       return;
     case 'state':
+      firstStateMs ??= performance.now();
       state = m.state;
       hostProblems = m.state.problems;
       edits.reset(m.state.sections, m.state.pending);
       list.render(m.state.sections, m.state.selected);
+      renderSuggestions(m.state.hints);
       renderForm();
       return;
     case 'problems':
@@ -116,9 +159,67 @@ function onMessage(m: ToWebview): void {
       return; // answers arrive through channel.request
     case 'perf':
     case 'perfSample':
+    case 'perfHistory':
       perfMessage(m);
       return;
+    case 'guest':
+      guestView.set(m.guest);
+      return;
+    case 'hardware':
+      hardwareMessage(m.message);
+      return;
+    case 'hardwareClosed':
+      closeHardware(m.summary);
+      return;
   }
+}
+
+// ------------------------------------------------------------------ Add Hardware in this tab
+// Add Hardware… shows the Add Hardware form here, in place of the sections (the same view and
+// messages as the Add Hardware tab, wrapped in `hardware`); Cancel or Finish brings them back.
+let hardwareView: AddHardwareView | undefined;
+let nextHardwareRequest = 1;
+const hardwareWaiting = new Map<number, (reply: HardwareToWebview) => void>();
+const hardwareLink: AddHardwareLink = {
+  send: (m) => channel.send({ type: 'hardware', message: m }),
+  request: (m) => {
+    const requestId = nextHardwareRequest++;
+    return new Promise<HardwareToWebview>((resolve) => {
+      hardwareWaiting.set(requestId, resolve);
+      channel.send({ type: 'hardware', message: { ...m, requestId } as HardwareFromWebview });
+    });
+  },
+};
+
+function hardwareMessage(m: HardwareToWebview): void {
+  if (m.type === 'result') {
+    const resolve = hardwareWaiting.get(m.inReplyTo);
+    hardwareWaiting.delete(m.inReplyTo);
+    resolve?.(m);
+    return;
+  }
+  let opened = false;
+  if (!hardwareView) {
+    // The form's first state opens it.
+    if (m.type !== 'state') return;
+    hardwareView = new AddHardwareView(hardwareLink, 'Back to the details without adding anything');
+    root.replaceChildren(...hardwareView.parts);
+    opened = true;
+  }
+  hardwareView.onMessage(m);
+  if (opened) hardwareView.focus();
+}
+
+function closeHardware(summary: string | undefined): void {
+  const wasOpen = hardwareView !== undefined;
+  hardwareView = undefined;
+  hardwareWaiting.clear();
+  root.replaceChildren(...detailsParts);
+  if (summary !== undefined) {
+    status.textContent = summary;
+    status.className = '';
+  }
+  if (wasOpen) addButton.focus();
 }
 
 /** Draws only a performance message whose every field checks out. */
@@ -131,6 +232,7 @@ function perfMessage(raw: unknown): void {
     return;
   }
   if (m.type === 'perf') perfCharts.set(m.perf);
+  else if (m.type === 'perfHistory') perfCharts.setHistory(m.range, m.history);
   else perfCharts.add(m.sample);
 }
 
@@ -144,6 +246,41 @@ function selectSection(id: string, tellHost = true): void {
   list.select(id);
   renderForm();
   if (tellHost) channel.send({ type: 'select', section: id });
+}
+
+// ------------------------------------------------------------------ suggestions
+const IMPORTANCE_LABEL: Record<HintView['importance'], string> = { high: 'High impact', medium: 'Medium impact', low: 'Low impact' };
+
+/** The optimization hints, most important first: why, the expected effect, and Apply (a diff and a question first) or what to do by hand. */
+function renderSuggestions(hints: readonly HintView[]): void {
+  suggestions.hidden = hints.length === 0;
+  suggestionsSummary.replaceChildren(icon('lightbulb'), el('span', { text: `Suggestions (${hints.length})` }));
+  suggestionsList.replaceChildren(
+    ...hints.map((h) => {
+      const item = el('li', { className: `suggestion ${h.importance}`, attrs: { 'data-key': h.key, 'data-code': h.code } });
+      const head = el('div', { className: 'suggestion-head' });
+      head.append(el('span', { className: 'suggestion-title', text: h.title }), el('span', { className: `importance ${h.importance}`, text: IMPORTANCE_LABEL[h.importance] }));
+      item.append(head, el('div', { className: 'suggestion-why', text: h.why }), el('div', { className: 'suggestion-effect', text: `Expected: ${h.effect}` }));
+      if (h.note) item.append(el('div', { className: 'suggestion-note', text: h.apply === 'confirm' ? `Note: ${h.note}` : h.note }));
+      const buttons = el('div', { className: 'suggestion-buttons' });
+      if (h.apply !== 'manual') {
+        const apply = button('Apply…', `Show the change to the XML, then apply "${h.title}"`, true, () => void applyHint(h));
+        apply.setAttribute('aria-label', `Apply: ${h.title}`);
+        buttons.append(apply);
+      }
+      if (state?.sections.some((x) => x.id === h.section)) {
+        const show = button('Show', `Open the section this is about`, true, () => selectSection(h.section));
+        show.setAttribute('aria-label', `Show the section of: ${h.title}`);
+        buttons.append(show);
+      }
+      item.append(buttons);
+      return item;
+    }),
+  );
+}
+
+async function applyHint(h: HintView): Promise<void> {
+  await run(channel.request({ type: 'applyHint', key: h.key }));
 }
 
 // ------------------------------------------------------------------ the form
@@ -163,16 +300,23 @@ function renderForm(): void {
     rows.set(
       f.id,
       new FieldRow(f, values[f.id], {
-        nextBootHint: state?.running === true && f.apply === 'next-boot',
+        ...(state?.running === true ? { applies: f.apply } : {}),
         onChange: (field, v) => edited(s.id, field, v),
         onAction: (field) => void fieldAction(s.id, field),
       }),
     );
   }
+  if (s.id === GUEST_SECTION) {
+    // Not a form: the guest agent's facts and actions.
+    fieldsBox.replaceChildren(guestView.element);
+    refresh();
+    channel.send({ type: 'shown', section: s.id, fields: 0, timing: pageTiming() });
+    return;
+  }
   // The performance charts open the Overview, above its long list of settings (virt-manager's Performance page).
   fieldsBox.replaceChildren(...(s.id === 'overview' ? [perfCharts.element] : []), ...[...rows.values()].map((r) => r.element));
   refresh();
-  channel.send({ type: 'shown', section: s.id, fields: rows.size, timing: { scriptMs: scriptStartMs, readyMs, drawnMs: performance.now() } });
+  channel.send({ type: 'shown', section: s.id, fields: rows.size, timing: pageTiming() });
 }
 
 function edited(section: string, field: FormField, value: FormValue): void {
@@ -211,9 +355,12 @@ function refresh(): void {
   revertButton.disabled = busy || !dirty;
   removeButton.hidden = !s?.removable;
   removeButton.disabled = busy || state.disconnected !== undefined;
-  editXmlButton.hidden = !s;
+  editXmlButton.hidden = !s || s.id === GUEST_SECTION;
   changedBanner.hidden = !state.changedOnHost;
   diffButton.hidden = !state.canDiff;
+  installBanner.hidden = !state.beginInstall;
+  beginButton.disabled = busy || dirty || state.disconnected !== undefined;
+  beginButton.title = dirty ? 'Apply or revert your changes first' : 'Start the VM from its install media';
   disconnectedBanner.hidden = state.disconnected === undefined;
   disconnectedBanner.querySelector('.banner-text')!.textContent = `Changes cannot be applied: ${state.disconnected ?? ''}`;
 }
@@ -264,3 +411,8 @@ async function remove(): Promise<void> {
   const s = current();
   if (s) await run(channel.request({ type: 'remove', section: s.id }));
 }
+
+// The first state, embedded in the page by the host: drawn now, without waiting for the answer to
+// `ready` (last, once everything above exists).
+const initial = channel.takeInitial();
+if (initial) onMessage(initial);

@@ -26,7 +26,7 @@ function connectionIdOf(arg: unknown): string | undefined {
 }
 
 /** Connections targeted by a command: the clicked node and the multi-selection, else a quick pick. */
-async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, filter: (e: ConnectionEntry) => boolean = () => true): Promise<ConnectionEntry[]> {
+export async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, filter: (e: ConnectionEntry) => boolean = () => true): Promise<ConnectionEntry[]> {
   const [first, selection] = args;
   const ids = new Set<string>();
   const fromArgs = Array.isArray(selection) && selection.length > 0 ? selection : first !== undefined ? [first] : [];

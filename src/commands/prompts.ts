@@ -29,14 +29,24 @@ export interface PickRequest<T> {
   readonly title: string;
   readonly placeHolder?: string;
   readonly items: readonly PickItem<T>[];
+  /**
+   * Free entry (pickMany only): the item for a typed value that matches no item, or why the value
+   * is refused. In the quick pick, Enter on a typed value adds it (checked) and keeps the pick open;
+   * Enter on an empty box accepts.
+   */
+  readonly create?: (typed: string) => PickItem<T> | string;
 }
 
 export interface InputRequest {
   readonly title: string;
   readonly prompt?: string;
   readonly value?: string;
+  /** Hides the typed text (and keeps the box open when focus moves away); a secret value is never recorded or logged. */
+  readonly password?: boolean;
   /** Returns an error message for an unacceptable value. */
   readonly validate?: (value: string) => string | undefined | Promise<string | undefined>;
+  /** For an acceptable value: words shown under the box while typing (e.g. a cron time read back as "every day at 03:00"). */
+  readonly describe?: (value: string) => string | undefined;
 }
 
 export interface Prompts {
@@ -89,6 +99,7 @@ export const vscodePrompts: Prompts = {
     return vscode.window.showQuickPick([...req.items], { title: req.title, placeHolder: req.placeHolder, matchOnDescription: true });
   },
   async pickMany<T>(req: PickRequest<T>) {
+    if (req.create) return pickManyWithEntry(req, req.create);
     return vscode.window.showQuickPick([...req.items], {
       title: req.title,
       placeHolder: req.placeHolder,
@@ -102,16 +113,86 @@ export const vscodePrompts: Prompts = {
       prompt: req.prompt,
       value: req.value,
       valueSelection: req.value !== undefined ? [0, req.value.length] : undefined,
-      validateInput: req.validate,
+      validateInput: req.describe === undefined ? req.validate : async (v) => {
+        const problem = await req.validate?.(v);
+        if (problem !== undefined) return problem;
+        const words = req.describe?.(v);
+        return words === undefined ? undefined : { message: words, severity: vscode.InputBoxValidationSeverity.Info };
+      },
+      password: req.password,
+      ignoreFocusOut: req.password,
     });
   },
 };
 
+/** A multi-select quick pick that also takes typed values (see PickRequest.create). */
+function pickManyWithEntry<T>(req: PickRequest<T>, create: (typed: string) => PickItem<T> | string): Promise<readonly PickItem<T>[] | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
+    qp.title = req.title;
+    qp.placeholder = req.placeHolder;
+    qp.canSelectMany = true;
+    qp.matchOnDescription = true;
+    const items: PickItem<T>[] = [...req.items];
+    /** The "Add …" row for the typed value, or a row saying why it is refused. */
+    let typed: { row: vscode.QuickPickItem; item: PickItem<T> | undefined } | undefined;
+    const matching = (v: string): PickItem<T> | undefined => items.find((i) => i.label.toLowerCase() === v.trim().toLowerCase());
+    const show = (selected: readonly vscode.QuickPickItem[]): void => {
+      qp.items = typed ? [typed.row, ...items] : items;
+      qp.selectedItems = selected.filter((s) => s !== typed?.row && items.includes(s as PickItem<T>));
+    };
+    show(items.filter((i) => i.picked));
+    let done = false;
+    const finish = (result: readonly PickItem<T>[] | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(result);
+      qp.dispose();
+    };
+    qp.onDidChangeValue((v) => {
+      const selected = qp.selectedItems;
+      typed = undefined;
+      if (v.trim() !== '' && !matching(v)) {
+        const r = create(v);
+        // A refused value gets a row saying why (QuickPick has no validation message); it adds nothing.
+        typed =
+          typeof r === 'string'
+            ? { row: { label: `$(error) ${r}`, description: 'not added', alwaysShow: true }, item: undefined }
+            : { row: { label: `$(add) Add "${r.label}"`, description: 'press Enter to add it', alwaysShow: true }, item: r };
+      }
+      show(selected);
+    });
+    qp.onDidAccept(() => {
+      const v = qp.value;
+      const selected = qp.selectedItems;
+      if (v.trim() === '') {
+        finish(selected.filter((s): s is PickItem<T> => items.includes(s as PickItem<T>)));
+        return;
+      }
+      const existing = matching(v);
+      const add = existing ?? typed?.item;
+      if (!add) return; // refused: its row says why
+      if (!existing) items.unshift(add);
+      typed = undefined;
+      qp.value = '';
+      show([...selected, add]);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
 /** Narrows a responder's answer back to the items that were offered (so T stays sound). */
 function offered<T>(req: PickRequest<T>, answer: PickItem<unknown>): PickItem<T> {
   const item = req.items.find((i) => i === answer || (i.label === answer.label && i.description === answer.description));
-  if (!item) throw new Error(`The test responder picked "${answer.label}", which was not offered`);
-  return item;
+  if (item) return item;
+  // A typed value (free entry): made by the request's own create(), which may refuse it.
+  if (req.create) {
+    const made = req.create(answer.label);
+    if (typeof made === 'string') throw new InvalidInputError(answer.label, made);
+    return made;
+  }
+  throw new Error(`The test responder picked "${answer.label}", which was not offered`);
 }
 
 export class PromptSeam implements Prompts {
@@ -164,7 +245,8 @@ export class PromptSeam implements Prompts {
     const answer = await r.input(req);
     if (answer !== undefined && req.validate) {
       const problem = await req.validate(answer);
-      if (problem !== undefined) throw new InvalidInputError(answer, problem);
+      // A masked answer (a secret's value) never goes into the error, which is logged.
+      if (problem !== undefined) throw new InvalidInputError(req.password ? '(hidden)' : answer, problem);
     }
     return answer;
   }

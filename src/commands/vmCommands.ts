@@ -4,8 +4,13 @@
 
 import { cloneVm } from './clone/cloneVm';
 import type { CommandHandler } from './commandHandler';
+import { addHardwareVm } from './details/addHardware';
+import { newVm } from './create/newVm';
+import { templateCommands } from './create/templateCommands';
 import { openDetailsVm } from './details/openDetails';
+import { showSuggestions } from './details/suggestions';
 import { deleteVm } from './delete/deleteVm';
+import { migrateVm, switchToPostCopyVm, SWITCH_POST_COPY_COMMAND } from './migrate/migrateVm';
 import type { CommandEntry } from './registry';
 import { disableAutostartVm, enableAutostartVm } from './vm/autostart';
 import { copyIpVm } from './vm/copyIp';
@@ -13,6 +18,7 @@ import { copyUuidVm } from './vm/copyUuid';
 import { discardSavedStateVm } from './vm/discardSavedState';
 import { editDescriptionVm, editTitleVm } from './vm/editMetadata';
 import { forceOffVm } from './vm/forceOff';
+import { addAgentChannelVm, freezeFilesystemsVm, setUserPasswordVm, shutdownViaAgentVm, syncGuestClockVm, thawFilesystemsVm } from './vm/guestAgentCommands';
 import { forceResetVm } from './vm/forceReset';
 import { pauseVm } from './vm/pause';
 import { rebootVm } from './vm/reboot';
@@ -43,9 +49,21 @@ const table: readonly (readonly [id: string, title: string, handler: CommandHand
   ['libvirtVms.vm.editDescription', 'Edit Description', editDescriptionVm],
   ['libvirtVms.vm.clone', 'Clone VM', cloneVm],
   ['libvirtVms.vm.delete', 'Delete VM', deleteVm],
+  ['libvirtVms.vm.migrate', 'Migrate VM', migrateVm],
+  [SWITCH_POST_COPY_COMMAND, 'Switch Migration to Post-Copy', switchToPostCopyVm],
   ['libvirtVms.vm.copyUuid', 'Copy UUID', copyUuidVm],
   ['libvirtVms.vm.copyIp', 'Copy IP Address', copyIpVm],
   ['libvirtVms.vm.openDetails', 'Open Details', openDetailsVm],
+  ['libvirtVms.vm.create', 'New VM', newVm],
+  ['libvirtVms.vm.addHardware', 'Add Hardware', addHardwareVm],
+  ['libvirtVms.vm.guest.setUserPassword', 'Set User Password', setUserPasswordVm],
+  ['libvirtVms.vm.guest.freezeFilesystems', 'Freeze File Systems', freezeFilesystemsVm],
+  ['libvirtVms.vm.guest.thawFilesystems', 'Thaw File Systems', thawFilesystemsVm],
+  ['libvirtVms.vm.guest.syncClock', 'Sync Guest Clock', syncGuestClockVm],
+  ['libvirtVms.vm.guest.shutdown', 'Shut Down via Agent', shutdownViaAgentVm],
+  ['libvirtVms.vm.guest.addChannel', 'Add Guest Agent Channel', addAgentChannelVm],
+  ['libvirtVms.connection.showSuggestions', 'Show Suggestions', showSuggestions],
+  ...templateCommands,
 ];
 
 export const vmCommands: readonly CommandEntry[] = table.map(([id, title, handler]) => ({

@@ -43,10 +43,29 @@ export function isVmArg(x: unknown): x is VmArg {
   return typeof o.connectionId === 'string' && typeof o.uuid === 'string';
 }
 
-/** The VMs named by (clicked node, selection): the selection when it holds VMs, else the node. */
+/** A tree row standing for several VMs (a tag or state row): its `groupVms()` lists them. */
+interface VmGroupArg {
+  readonly kind: 'vmGroup';
+  groupVms(): VmArg[];
+}
+
+export function isVmGroupArg(x: unknown): x is VmGroupArg {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'vmGroup' && typeof (x as { groupVms?: unknown }).groupVms === 'function';
+}
+
+/** VMs of one argument: a VM, or every VM of a tag / state row. */
+function argVms(x: unknown): VmArg[] {
+  if (isVmGroupArg(x)) return x.groupVms();
+  return isVmArg(x) ? [x] : [];
+}
+
+/**
+ * The VMs named by (clicked node, selection): the selection when it holds VMs or VM rows (a tag or
+ * state row counts as all its VMs), else the node.
+ */
 export function vmArgs(node: unknown, selected: unknown): VmArg[] {
-  const fromSelection = Array.isArray(selected) ? selected.filter(isVmArg) : [];
-  const picked = fromSelection.length > 0 ? fromSelection : isVmArg(node) ? [node] : [];
+  const fromSelection = Array.isArray(selected) ? selected.flatMap(argVms) : [];
+  const picked = fromSelection.length > 0 ? fromSelection : argVms(node);
   const seen = new Set<string>();
   return picked.filter((a) => {
     const key = `${a.connectionId}/${a.uuid}`;
@@ -110,9 +129,22 @@ function pickItems(deps: CommandDeps, query: TargetQuery): PickItem<VmTarget>[] 
 /** Resolves the VMs a command acts on, asking with a quick pick when called from the palette. */
 export async function resolveTargets(deps: CommandDeps, node: unknown, selected: unknown, query: TargetQuery): Promise<VmTarget[]> {
   const args = vmArgs(node, selected);
+  const fromGroup = isVmGroupArg(node) || (Array.isArray(selected) && selected.some(isVmGroupArg));
   if (args.length > 0) {
     const targets = await Promise.all((query.many ? args : args.slice(0, 1)).map((a) => targetFromArg(deps, a)));
-    return targets;
+    // "Start every VM tagged web": only those the action applies to (the shut-off ones).
+    if (!fromGroup || query.states === 'any') return targets;
+    const states = query.states;
+    const fit = targets.filter((t) => t.state !== undefined && states.includes(t.state));
+    if (fit.length === 0) {
+      void vscode.window.showInformationMessage(query.none);
+      throw new UserCancelledError(query.title);
+    }
+    return fit;
+  }
+  if (isVmGroupArg(node)) {
+    void vscode.window.showInformationMessage('This group has no VMs.');
+    throw new UserCancelledError(query.title);
   }
   const items = pickItems(deps, query);
   if (items.length === 0) {

@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import { errorMessage } from '../../ui/log';
+import { showWithHelp } from '../../ui/runCommand';
 import type { CommandDeps } from '../registry';
 import type { VmTarget } from '../vmTargets';
 import { countNoun, runBulk, summarize, summaryLine } from './bulkRunner';
@@ -63,8 +64,6 @@ export async function runVmAction(
     return report;
   }
   const errors = report.failed.map((f) => `${f.name}: ${f.message}`).join('; ');
-  void vscode.window.showWarningMessage(`${report.summary}. ${errors}`, 'Show Log').then((choice) => {
-    if (choice === 'Show Log') deps.log.show(true);
-  });
+  showWithHelp('warning', `${report.summary}. ${errors}`, summary.failed[0]?.error, { log: deps.log, openHelp: deps.runner.openHelp });
   return report;
 }

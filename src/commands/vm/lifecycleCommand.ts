@@ -6,6 +6,7 @@ import { UserCancelledError } from '../../ui/cancel';
 import type { VmStateName } from '../../views/vmState';
 import { runVmAction, type BulkReport, type VmActionWords } from '../bulk/runVmAction';
 import type { CommandHandler } from '../commandHandler';
+import type { CommandDeps } from '../registry';
 import type { ConfirmRequest } from '../prompts';
 import { resolveTargets, type VmTarget } from '../vmTargets';
 
@@ -19,13 +20,20 @@ export interface LifecycleSpec extends VmActionWords {
   /** For destructive actions: the modal to confirm first. */
   readonly confirm?: (targets: readonly VmTarget[]) => ConfirmRequest;
   readonly run: (t: VmTarget) => Promise<unknown>;
+  /** Follow-up on each VM the action succeeded on (not awaited: it must not hold the progress). */
+  readonly after?: (deps: CommandDeps, t: VmTarget) => Promise<void>;
 }
 
 export function lifecycleCommand(spec: LifecycleSpec): CommandHandler {
   return async (deps, node, selected): Promise<BulkReport> => {
     const targets = await resolveTargets(deps, node, selected, { title: spec.title, states: spec.states, many: true, none: spec.none });
     if (spec.confirm && !(await deps.prompts.confirm(spec.confirm(targets)))) throw new UserCancelledError(spec.title);
-    return runVmAction(deps, targets, spec, spec.run);
+    const after = spec.after;
+    return runVmAction(deps, targets, spec, after ? async (t) => {
+      const r = await spec.run(t);
+      void after(deps, t).catch((e: unknown) => deps.log.warn(`${spec.title}: follow-up for ${t.dom.name} failed: ${e instanceof Error ? e.message : String(e)}`));
+      return r;
+    } : spec.run);
   };
 }
 

@@ -1,3 +1,4 @@
+import { offerClockSync } from './guestAgentCommands';
 import { lifecycleCommand } from './lifecycleCommand';
 
 export const resumeVm = lifecycleCommand({
@@ -7,4 +8,5 @@ export const resumeVm = lifecycleCommand({
   states: ['paused'],
   none: 'No paused VMs to resume.',
   run: (t) => t.conn.domainResume(t.dom),
+  after: (deps, t) => offerClockSync(deps, t, 'resumed'),
 });

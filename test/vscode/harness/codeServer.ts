@@ -29,6 +29,8 @@ export interface CodeServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Leave workspace trust on, so the workspace opens untrusted (Restricted Mode). */
   workspaceTrust?: boolean;
+  /** More user settings, present before VS Code starts (as a user's saved ones are). */
+  userSettings?: Readonly<Record<string, unknown>>;
 }
 
 export interface CodeServer {
@@ -134,6 +136,9 @@ export const testUserSettings: Readonly<Record<string, unknown>> = {
   'security.workspace.trust.enabled': false,
   // The `npm start` workspace lives inside this repository: no "open the parent repository?" prompt.
   'git.openRepositoryInParentFolders': 'never',
+  // The Virtual Machines container has two views (the tree and Alerts): keep the tree's title
+  // actions (New VM…, Filter…) on screen, not only while the pointer is over its header.
+  'workbench.view.alwaysShowHeaderActions': true,
 };
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
@@ -156,7 +161,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const settings = options.workspaceTrust
     ? { ...testUserSettings, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }
     : testUserSettings;
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...settings, ...options.userSettings }, null, 2));
 
   if (options.installExtension) {
     if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {

@@ -12,6 +12,10 @@ export interface HostTestOptions {
   testsModule?: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** code-server's state (user data, global storage) in this directory, kept afterwards; a fresh temporary one otherwise. */
+  stateDir?: string;
+  /** More user settings, present before VS Code starts. */
+  userSettings?: Readonly<Record<string, unknown>>;
 }
 
 function formatLogArgs(args: unknown): string {
@@ -26,7 +30,7 @@ export async function runHostTests(options: HostTestOptions = {}): Promise<numbe
   const testsModule = options.testsModule ?? path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index');
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
   // The extension under development is loaded from extensionDevelopmentPath; no installed copy.
-  const server = await startCodeServer({ installExtension: false, env: options.env });
+  const server = await startCodeServer({ installExtension: false, env: options.env, ...(options.stateDir ? { stateDir: options.stateDir } : {}), ...(options.userSettings ? { userSettings: options.userSettings } : {}) });
   process.stdout.write(`[harness] code-server ${server.url} (state ${server.stateDir})\n`);
   const browser = await launchChromium(server.isolatedEnv);
   let timer: NodeJS.Timeout | undefined;
@@ -44,6 +48,8 @@ export async function runHostTests(options: HostTestOptions = {}): Promise<numbe
       resolveExit(typeof code === 'number' ? code : 1);
     });
     page.on('pageerror', (err) => process.stdout.write(`[page error] ${err.message}\n`));
+    // For debugging webviews: every frame's console output (webviews included).
+    if (process.env['LIBVIRT_VMS_PAGE_CONSOLE'] === '1') page.on('console', (m) => process.stdout.write(`[page ${m.type()}] ${m.text()}\n`));
     const remote = (p: string): string => `vscode-remote://127.0.0.1:${server.port}${p}`;
     const payload = JSON.stringify([
       ['extensionDevelopmentPath', remote(repoRoot)],

@@ -4,6 +4,8 @@
 //       plain mocha over DIR/**/*.test.js (an empty or missing DIR passes with a note)
 //   main.js host [--stats FILE]   mocha suites inside a real VS Code extension host
 //   main.js ui [--stats FILE]     Playwright UI tests against the workbench
+//   main.js slowest --dir STATS_DIR [--count N]
+//       the N (default 10) slowest test files over every stats file in STATS_DIR
 //   main.js serve [--port N] [--state DIR] [--workspace DIR]
 //       code-server with the extension installed, in the foreground until Ctrl-C
 //
@@ -14,6 +16,7 @@ import * as path from 'node:path';
 import { HarnessError, extensionId, startCodeServer } from './codeServer';
 import { runHostTests } from './hostTests';
 import { findTestFiles, runMocha, writeStats, type MochaStats } from './mochaRun';
+import { formatSlowest, readStats, slowestFiles } from './summary';
 import { runUiTests } from './uiTests';
 
 type Flags = Map<string, string>;
@@ -75,6 +78,13 @@ async function cmdUi(flags: Flags): Promise<number> {
   return exitCodeFor(stats);
 }
 
+function cmdSlowest(flags: Flags): number {
+  const dir = flags.get('dir');
+  if (!dir) throw new HarnessError('slowest needs --dir');
+  process.stdout.write(formatSlowest(slowestFiles(readStats(path.resolve(dir)), intFlag(flags, 'count', 10))));
+  return 0;
+}
+
 async function cmdServe(flags: Flags): Promise<number> {
   const port = intFlag(flags, 'port', 8080);
   const server = await startCodeServer({
@@ -106,10 +116,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return cmdHost(flags);
     case 'ui':
       return cmdUi(flags);
+    case 'slowest':
+      return cmdSlowest(flags);
     case 'serve':
       return cmdServe(flags);
     default:
-      throw new HarnessError(`unknown command ${String(command)}; use mocha, host, ui or serve`);
+      throw new HarnessError(`unknown command ${String(command)}; use mocha, host, ui, slowest or serve`);
   }
 }
 

@@ -52,25 +52,70 @@ export class Workbench {
     return this.page.getByRole('treeitem', { name: label });
   }
 
+  /**
+   * Waits for a tree row. VS Code's tree draws only the rows in view, so a row below a long list
+   * (many VMs, several groups) exists only once scrolled to: between looks, the sidebar's tree is
+   * scrolled down step by step, then back to the top.
+   */
   async waitForTreeItem(label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
     const item = this.treeItem(label).first();
-    await item.waitFor({ state: 'visible', timeout: timeoutMs });
-    return item;
+    const deadline = Date.now() + timeoutMs;
+    for (let step = 0; ; step++) {
+      const left = deadline - Date.now();
+      try {
+        await item.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(step === 0 ? 3_000 : 1_500, left)) });
+        return item;
+      } catch (e) {
+        if (Date.now() >= deadline) throw e;
+      }
+      const list = this.page.locator('.part.sidebar .monaco-list').first();
+      const box = await list.boundingBox().catch(() => null);
+      if (!box) continue;
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await this.page.mouse.wheel(0, step % 6 === 5 ? -100_000 : box.height * 0.6);
+    }
+  }
+
+  /**
+   * Right-clicks a tree row and runs the context menu item named `item` (hovered, then Enter: a
+   * click can land while the menu animates). A refresh that redraws the row as it is clicked
+   * leaves no menu, or another row's: then the menu is closed and the row found and right-clicked
+   * again, up to four times.
+   */
+  async runTreeMenuItem(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<void> {
+    const menuItem = this.page.locator('.context-view .action-item', { hasText: item }).first();
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.waitForTreeItem(row, timeoutMs);
+      await target.click({ button: 'right' });
+      try {
+        await menuItem.waitFor({ state: 'visible', timeout: 8_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 4) throw e;
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+      }
+    }
+    await menuItem.hover();
+    await this.page.keyboard.press('Enter');
   }
 
   /** Runs a command by its palette title (without the "> "), e.g. "Virtual Machines: Refresh". */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const widget = this.page.locator('.quick-input-widget');
     const input = widget.locator('input.input');
-    // F1 is sometimes swallowed (focus moving between editors or inside a webview): press again.
+    // F1 is sometimes swallowed, and an opened palette is sometimes closed again at once (focus moving
+    // between editors, into a webview, or a notification appearing): open and fill again until it holds.
+    // A webview with the keyboard (a console sends keys to its guest) never lets F1 through: then
+    // the command center in the title bar opens the same input with a click.
     const end = Date.now() + timeoutMs;
-    for (;;) {
-      await this.page.keyboard.press('F1');
+    for (let attempt = 0; ; attempt++) {
+      if (attempt % 2 === 0) await this.page.keyboard.press('F1');
+      else await this.page.locator('.command-center .search-label, .command-center-center').first().click({ timeout: 3_000 }).catch(() => undefined);
       const shown = await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
-      if (shown) break;
+      if (shown && await input.fill(`>${title}`, { timeout: 3_000 }).then(() => true, () => false)) break;
       if (Date.now() > end) throw new HarnessError(`the command palette did not open to run "${title}"`);
     }
-    await input.fill(`>${title}`);
     const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.keyboard.press('Enter');
@@ -104,6 +149,16 @@ export class Workbench {
   /** The content frame of the visible webview panel. */
   webview(): ReturnType<Page['frameLocator']> {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  }
+
+  /**
+   * The content frame of the one webview open now, still that one after other webviews open (a
+   * console tab opened by the panel, say): `webview()` would then match several.
+   */
+  async pinnedWebview(): Promise<ReturnType<Page['frameLocator']>> {
+    const name = await this.page.locator('iframe.webview.ready').getAttribute('name', { timeout: 30_000 });
+    if (!name || !/^[0-9a-f-]+$/i.test(name)) throw new HarnessError(`unexpected webview frame name: ${String(name)}`);
+    return this.page.frameLocator(`iframe.webview.ready[name="${name}"]`).frameLocator('iframe#active-frame');
   }
 
   /** Saves test-results/screenshots/NAME.png and returns its path. */

@@ -15,11 +15,15 @@ import type { ExtensionApi } from '../../../src/extension';
 import { ConsoleManager } from '../../../src/console/consoleManager';
 import { ConnectionSecrets } from '../../../src/connections/connectionSecrets';
 import type { ConsoleTarget } from '../../../src/console/consoleTarget';
+import type { ConsolePanel } from '../../../src/webviews/console/consolePanel';
+import type { ConsoleState } from '../../../src/webviews/console/protocol';
 import { parseDomainConsoles } from '../../../src/console/domainConsoles';
 import { pngSize, isPng, parsePpm } from '../../../src/console/image';
 import { openVncStream } from '../../../src/console/vncEndpoint';
 import { openRelaySocketCount, VncRelay } from '../../../src/console/vncRelay';
 import { vncRouteForUri } from '../../../src/console/vncRoute';
+import { chooseDisplayRoute } from '../../../src/console/displayRoutePolicy';
+import { askClearText, displayRouteStore } from '../../../src/commands/consoleCommands';
 import { Connection } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues, VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import type { DomainRef } from '../../../src/libvirt/refs';
@@ -39,11 +43,39 @@ function ownName(): string {
 const waitFor = <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
   waitForShared(what, fn, timeoutMs);
 
-function vmXml(name: string, graphics: 'vnc' | 'spice', vncPassword?: string, extraDevices = ''): string {
+/** Waits for a console panel's state; a timeout says the states the panel went through. */
+async function waitForPanel<T>(panel: ConsolePanel, what: string, fn: (s: ConsoleState) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const seen: string[] = [JSON.stringify(panel.state)];
+  const sub = panel.session.onState((s) => seen.push(JSON.stringify(s)));
+  try {
+    return await waitFor(what, () => fn(panel.state), timeoutMs);
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; states: ${seen.slice(-8).join(' → ')}`);
+  } finally {
+    sub.dispose();
+  }
+}
+
+/** The process id of the QEMU that runs the VM `name` (its command line says -name guest=NAME). */
+function qemuPid(name: string): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.startsWith(`guest=${name},`) || a === `guest=${name}`)) return Number(entry);
+    } catch {
+      // gone while listing
+    }
+  }
+  throw new Error(`no QEMU process for ${name}`);
+}
+
+function vmXml(name: string, graphics: 'vnc' | 'spice' | 'none', password?: string, extraDevices = ''): string {
+  const pw = password ? ` passwd='${password}'` : '';
   const g =
-    graphics === 'vnc'
-      ? `<graphics type='vnc' autoport='yes' listen='127.0.0.1'${vncPassword ? ` passwd='${vncPassword}'` : ''}><listen type='address' address='127.0.0.1'/></graphics>`
-      : "<graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>";
+    graphics === 'none'
+      ? ''
+      : `<graphics type='${graphics}' autoport='yes' listen='127.0.0.1'${pw}><listen type='address' address='127.0.0.1'/></graphics>`;
   return `<domain type='qemu'>
   <name>${name}</name>
   <memory unit='MiB'>128</memory>
@@ -79,8 +111,11 @@ class TestPrompts implements Prompts {
     this.asked.push(`pickMany:${req.title}`);
     return req.items;
   }
-  async input(): Promise<string | undefined> {
-    return undefined;
+  /** What the next input boxes answer (undefined: cancelled). */
+  inputAnswer: string | undefined;
+  async input(req: { prompt?: string }): Promise<string | undefined> {
+    this.asked.push(`input:${req.prompt ?? ''}`);
+    return this.inputAnswer;
   }
 }
 
@@ -141,7 +176,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcons-'));
   const unique = ownName;
 
-  async function startVm(graphics: 'vnc' | 'spice' = 'vnc', persistent = false, vncPassword?: string): Promise<DomainRef> {
+  async function startVm(graphics: 'vnc' | 'spice' | 'none' = 'vnc', persistent = false, vncPassword?: string): Promise<DomainRef> {
     const name = unique();
     let d: DomainRef;
     if (persistent) {
@@ -245,14 +280,15 @@ describe('Consoles (extension host, real libvirtd)', function () {
   it('opens one graphical console tab per VM and completes the RFB handshake in the webview', async () => {
     const t = target(conn, SYSTEM_URI, dom);
     const panel = manager.openGraphical(t);
-    await waitFor('the console to connect', () => panel.state.kind === 'connected', 60_000);
+    const connected = await waitFor('the console to connect', () => (panel.state.kind === 'connected' ? panel.state : undefined), 60_000);
+    assert.equal(connected.encryption, 'local', 'a display on this machine');
     assert.equal(manager.openGraphical(t), panel, 'opening again must focus the same panel');
     assert.equal(manager.openPanelCount, 1);
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => tab.label === `Console: ${dom.name}`);
     assert.equal(tabs.length, 1);
     const timings = await waitFor('the first frame', () => (panel.session.timings.firstFrame !== undefined ? panel.session.timings : undefined), 30_000);
-    assert.ok(timings.rfbConnected! > 0 && timings.firstFrame! >= timings.rfbConnected!);
-    console.log(`      open -> relay ${timings.relayOpen} ms, RFB connected ${timings.rfbConnected} ms, first frame ${timings.firstFrame} ms`);
+    assert.ok(timings.displayConnected! > 0 && timings.firstFrame! >= timings.displayConnected!);
+    console.log(`      open -> relay ${timings.relayOpen} ms, display connected ${timings.displayConnected} ms, first frame ${timings.firstFrame} ms`);
     panel.dispose();
     assert.equal(manager.openPanelCount, 0);
   });
@@ -262,8 +298,8 @@ describe('Consoles (extension host, real libvirtd)', function () {
     await waitFor('the console to connect', () => panel.state.kind === 'connected', 60_000);
     for (const bad of [
       { type: 'log', level: 'debug', message: 'x' },
-      { type: 'vncSend', session: 1, data: '%%%%' },
-      { type: 'vncClose', session: 'all' },
+      { type: 'streamSend', session: 1, stream: 0, data: '%%%%' },
+      { type: 'streamClose', session: 'all', stream: 0 },
       { type: 'requestPaste' },
       { type: 'requestPaste', userAction: false },
       { type: 'startVm', now: true },
@@ -291,11 +327,41 @@ describe('Consoles (extension host, real libvirtd)', function () {
     await waitFor('the console tab', () => consoleTabs().length === 1);
     await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
     await waitFor('another editor in front', () => !consoleTabs()[0]!.isActive);
-    await vscode.commands.executeCommand('libvirtVms.console.open', { connectionId: entry.config.id, ref: dom });
+    // The plain { connectionId, uuid } ref of the other VM commands (the wizard's Create and the
+    // alerts' Open Console pass one) names the same VM.
+    await vscode.commands.executeCommand('libvirtVms.console.open', { connectionId: entry.config.id, uuid: dom.uuid });
     await waitFor('the console tab focused again', () => consoleTabs()[0]?.isActive === true);
     assert.equal(consoleTabs().length, 1);
     await vscode.window.tabGroups.close(consoleTabs());
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('sends a typed key combination through libvirt (Ctrl+Alt+Del reboots SeaBIOS)', async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    const entry = await waitFor('the local connection', () => api.connections.list().find((e) => e.config.uri === SYSTEM_URI));
+    let reboots = 0;
+    const sub = conn.onDomainEvent((e) => {
+      if (e.kind === 'reboot' && e.dom.uuid === dom.uuid) reboots++;
+    });
+    const validation: (string | undefined)[] = [];
+    api.prompts.setResponder({
+      pickOne: (req) => req.items.find((i) => i.label === 'Type a Key Combination…'),
+      input: async (req) => {
+        validation.push(await req.validate?.('ctrl+alt+f13'));
+        return 'ctrl + alt + del';
+      },
+    });
+    try {
+      await sleep(500);
+      await vscode.commands.executeCommand('libvirtVms.console.sendKey', { connectionId: entry.config.id, ref: dom });
+      await waitFor('the reboot event', () => reboots > 0, 20_000);
+      assert.match(validation[0] ?? '', /unknown key "f13"/);
+    } finally {
+      api.prompts.setResponder(undefined);
+      sub.dispose();
+    }
   });
 
   it('authenticates with the VNC password from the secure XML', async () => {
@@ -348,20 +414,139 @@ describe('Consoles (extension host, real libvirtd)', function () {
     await waitFor(`socket count back to ${fdsBefore}`, () => socketFds() <= fdsBefore, 10_000);
   });
 
-  it('offers a VNC display for a SPICE-only VM and adds it to the configuration', async () => {
-    const d = await startVm('spice', true);
+  it('shows a SPICE-only VM over SPICE, one relay stream per channel', async () => {
+    const d = await startVm('spice');
     const panel = manager.openGraphical(target(conn, SYSTEM_URI, d));
-    const s = await waitFor('the no-VNC state', () => (panel.state.kind === 'noVnc' ? panel.state : undefined), 60_000);
-    assert.deepEqual(s.graphics, ['spice']);
+    await waitFor('connected over SPICE', () => panel.state.kind === 'connected' && panel.state.protocol === 'spice', 60_000);
+    // main + display + inputs + cursor (+ playback when QEMU has a SPICE audio backend).
+    const streams = await waitFor('the SPICE channels', () => (panel.session.openStreams.length >= 4 ? panel.session.openStreams : undefined), 30_000);
+    assert.ok(streams.includes(0), `the main channel is stream 0 (${streams.join(',')})`);
+    const timings = await waitFor('the first SPICE frame', () => (panel.session.timings.firstFrame !== undefined ? panel.session.timings : undefined), 30_000);
+    assert.ok(panel.session.relayBytes.in > 10_000, `only ${panel.session.relayBytes.in} bytes from the SPICE server`);
+    console.log(`      SPICE: ${streams.length} streams, first frame ${timings.firstFrame} ms`);
+    panel.dispose();
+    assert.equal(panel.session.openStreams.length, 0, 'closing the tab closes every stream');
+    await conn.domainDestroy(d);
+  });
+
+  it('drops a SPICE connection whose handshake stalls, says so, and connects again once the display answers', async () => {
+    // A stopped QEMU accepts the TCP connection (the kernel does) but never answers the link:
+    // spice-html5 alone would wait; the session gives the handshake connectTimeoutMs.
+    const log = vscode.window.createOutputChannel('Console tests (stall)', { log: true });
+    const stallManager = new ConsoleManager(
+      { extensionUri, secrets: new ConnectionSecrets(new MemorySecrets(), new MemoryMemento()), session: { connectTimeoutMs: 4000 } },
+      log,
+      prompts,
+    );
+    const d = await startVm('spice');
+    const pid = qemuPid(d.name);
+    process.kill(pid, 'SIGSTOP');
+    let stopped = true;
+    try {
+      const panel = stallManager.openGraphical(target(conn, SYSTEM_URI, d, `stall-${d.uuid}`));
+      const dropped = await waitForPanel(panel, 'the stalled handshake to be dropped', (s) => (s.kind === 'disconnected' ? s : undefined), 30_000);
+      assert.match(dropped.reason, /SPICE display did not finish connecting within 4 s/);
+      assert.equal(dropped.retrying, true);
+      process.kill(pid, 'SIGCONT');
+      stopped = false;
+      await waitForPanel(panel, 'connected once QEMU runs again', (s) => s.kind === 'connected' && s.protocol === 'spice', 60_000);
+      panel.dispose();
+      assert.equal(panel.session.openStreams.length, 0);
+    } finally {
+      if (stopped) process.kill(pid, 'SIGCONT');
+      stallManager.dispose();
+      log.dispose();
+      await conn.domainDestroy(d).catch(() => undefined);
+    }
+  });
+
+  it('asks for the SPICE password when the display has one, and remembers it', async () => {
+    const password = 'sp' + crypto.randomBytes(3).toString('hex');
+    const d = await startVm('spice', false, password);
+    // A read-only connection: libvirt refuses it the secure XML, and so the password.
+    const readOnly = await Connection.open(SYSTEM_URI, { readOnly: true });
+    const t = target(readOnly, SYSTEM_URI, d, `pw-${d.uuid}`);
+    const before = prompts.asked.length;
+    prompts.inputAnswer = password;
+    try {
+      const panel = manager.openGraphical(t);
+      await waitForPanel(panel, 'connected after the password prompt', (s) => s.kind === 'connected' && s.protocol === 'spice');
+      assert.deepEqual(prompts.asked.slice(before), [`input:SPICE password for ${d.name}`]);
+      panel.dispose();
+      // The second opening uses the remembered password: no prompt.
+      const again = manager.openGraphical(t);
+      await waitForPanel(again, 'connected with the remembered password', (s) => s.kind === 'connected', 90_000);
+      assert.deepEqual(prompts.asked.slice(before), [`input:SPICE password for ${d.name}`], 'asked again for a remembered password');
+      again.dispose();
+    } finally {
+      prompts.inputAnswer = undefined;
+      await readOnly.close();
+      await conn.domainDestroy(d).catch(() => undefined);
+    }
+  });
+
+  it('offers a VNC display for a VM without a display and adds it to the configuration', async () => {
+    const d = await startVm('none', true);
+    const panel = manager.openGraphical(target(conn, SYSTEM_URI, d));
+    const s = await waitFor('the no-display state', () => (panel.state.kind === 'noDisplay' ? panel.state : undefined), 60_000);
+    assert.deepEqual(s.graphics, []);
     assert.equal(s.pendingRestart, false);
     panel.session.handle({ type: 'addVnc' });
-    await waitFor('the pending-restart state', () => panel.state.kind === 'noVnc' && panel.state.pendingRestart);
+    await waitFor('the pending-restart state', () => panel.state.kind === 'noDisplay' && panel.state.pendingRestart);
     const inactive = parseDomainConsoles(await conn.domainGetXmlDesc(d, VirDomainXMLFlags.INACTIVE));
     assert.equal(inactive.vnc.length, 1);
     panel.dispose();
   });
 
-  it('works over qemu+ssh:// the same way (serial text and VNC forward)', async function () {
+  it('warns before a clear-text display connection to a TCP host, and remembers the answer per host', async () => {
+    // The machine's own network address stands for a remote qemu+tcp:// host; the VM's VNC display
+    // listens on every address, so the console reaches it over that address, unencrypted.
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    assert.ok(address, 'this machine has no non-loopback IPv4 address');
+    const name = unique();
+    const d = await conn.domainCreateXml(
+      vmXml(name, 'none', undefined, "<graphics type='vnc' autoport='yes' listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics>"),
+    );
+    created.push(d);
+    const uri = `qemu+tcp://${address}/system`;
+    const store = displayRouteStore(new MemoryMemento());
+    const t: ConsoleTarget = {
+      ...target(conn, uri, d, `tcp-${d.uuid}`),
+      vncRoute: (o) => chooseDisplayRoute(uri, { encrypted: o?.encrypted === true, saved: () => [{ name: 'local', uri: SYSTEM_URI }], store, ask: (q) => askClearText(prompts, q) }),
+    };
+    // Declined: no connection and no retries.
+    prompts.confirmAnswer = false;
+    let before = prompts.asked.length;
+    const declined = manager.openGraphical(t);
+    try {
+      const s = await waitFor('the declined state', () => (declined.state.kind === 'error' ? declined.state : undefined), 30_000);
+      assert.match(s.message, /not be encrypted/);
+      assert.deepEqual(prompts.asked.slice(before), ['choose:Connect Unencrypted'], 'no SSH connection to that host: no tunnel offered');
+      await sleep(1500);
+      assert.equal(declined.state.kind, 'error', 'a declined connection is not retried');
+      assert.deepEqual(declined.session.openStreams, []);
+    } finally {
+      prompts.confirmAnswer = true;
+      declined.dispose();
+    }
+    // Accepted: connects in clear text, and the next console on that host does not ask.
+    before = prompts.asked.length;
+    const panel = manager.openGraphical(t);
+    const connected = await waitFor('connected over the network', () => (panel.state.kind === 'connected' ? panel.state : undefined), 60_000);
+    assert.equal(connected.encryption, 'none', 'the console says the display is not encrypted');
+    assert.deepEqual(prompts.asked.slice(before), ['choose:Connect Unencrypted']);
+    assert.equal(store.get(address), 'clearText');
+    panel.dispose();
+    const again = manager.openGraphical(t);
+    await waitFor('connected again', () => again.state.kind === 'connected', 60_000);
+    assert.equal(prompts.asked.length, before + 1, 'asked again for a remembered host');
+    again.dispose();
+    await conn.domainDestroy(d);
+  });
+
+  it('works over qemu+ssh:// the same way (serial text, VNC forward, SPICE console)', async function () {
     const host = process.env['LIBVIRT_TEST_SSH_HOST'];
     const key = process.env['LIBVIRT_TEST_SSH_KEY'];
     assert.ok(host && key, 'LIBVIRT_TEST_SSH_* is not set: run the tests through scripts/testenv.sh env');
@@ -388,6 +573,18 @@ describe('Consoles (extension host, real libvirtd)', function () {
       );
       await waitFor('the RFB greeting through the SSH forward', () => first.startsWith('RFB 003.'));
       relay.close();
+      // A SPICE console over SSH: every SPICE channel is its own forward on the one SSH session.
+      const spiceVm = await startVm('spice');
+      const panel = manager.openGraphical(target(sshConn, uri, await sshConn.domainLookupByUuid(spiceVm.uuid)));
+      try {
+        const overSsh = await waitFor('SPICE connected over SSH', () => (panel.state.kind === 'connected' && panel.state.protocol === 'spice' ? panel.state : undefined), 60_000);
+        assert.equal(overSsh.encryption, 'ssh', 'the console says the SSH connection carries the display');
+        await waitFor('the SPICE channels over SSH', () => panel.session.openStreams.length >= 4, 30_000);
+        await waitFor('the first SPICE frame over SSH', () => panel.session.timings.firstFrame !== undefined, 30_000);
+      } finally {
+        panel.dispose();
+        await conn.domainDestroy(spiceVm).catch(() => undefined);
+      }
     } finally {
       await sshConn.close();
     }

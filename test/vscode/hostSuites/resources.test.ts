@@ -12,7 +12,7 @@ import type { ExtensionApi } from '../../../src/extension';
 import type { PickItem, PickRequest, InputRequest, ConfirmRequest } from '../../../src/commands/prompts';
 import { Connection } from '../../../src/libvirt/connection';
 import type { TreeNode } from '../../../src/views/treeNode';
-import { sleep, waitFor as waitForShared } from './wait';
+import { sleep, waitFor as waitForShared, within } from './wait';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
 const PREFIX = 'rtest-vs-';
@@ -156,7 +156,7 @@ describe('Host resources (extension host, real libvirtd)', function () {
         ],
       ),
     );
-    await vscode.commands.executeCommand('libvirtVms.volume.create');
+    await within('New Volume', vscode.commands.executeCommand('libvirtVms.volume.create'));
     const pool = await waitFor('pool node', async () => (await api.tree.groupNodes(localId, 'pools')).find((n) => label(n) === poolName));
     const vol = await waitFor('volume node', async () => (await pool.getChildren()).find((n) => label(n) === 'data'));
     assert.match(description(vol), /^4 MiB · /);
@@ -166,23 +166,23 @@ describe('Host resources (extension host, real libvirtd)', function () {
     const dst = path.join(dir, 'out.bin');
     fs.writeFileSync(src, payload);
     api.prompts.setResponder(responder([], []));
-    const sent = await vscode.commands.executeCommand('libvirtVms.volume.upload', vol, undefined, { localPath: src });
+    const sent = await within('the upload', vscode.commands.executeCommand('libvirtVms.volume.upload', vol, undefined, { localPath: src }));
     assert.equal(sent, payload.length);
-    const got = await vscode.commands.executeCommand('libvirtVms.volume.download', vol, undefined, { localPath: dst });
+    const got = await within('the download', vscode.commands.executeCommand('libvirtVms.volume.download', vol, undefined, { localPath: dst }));
     assert.equal(got, 4 * 1024 * 1024);
     assert.ok(fs.readFileSync(dst).subarray(0, payload.length).equals(payload));
 
     api.prompts.setResponder(responder([], [[/New size/, '8M']]));
-    await vscode.commands.executeCommand('libvirtVms.volume.resize', vol);
+    await within('Resize Volume', vscode.commands.executeCommand('libvirtVms.volume.resize', vol));
     const ref = await conn.storageVolLookupByName(await conn.storagePoolLookupByName(poolName), 'data');
     assert.equal((await conn.storageVolGetInfo(ref)).capacity, 8 * 1024 * 1024);
 
-    await vscode.commands.executeCommand('libvirtVms.openXml', vol);
+    await within('Open XML', vscode.commands.executeCommand('libvirtVms.openXml', vol));
     await waitFor('the volume XML in an editor', () => /<volume type='file'>[\s\S]*<name>data<\/name>/.test(vscode.window.activeTextEditor?.document.getText() ?? ''));
 
     const asked: string[] = [];
     api.prompts.setResponder({ confirm: (req) => (asked.push(req.detail), true) });
-    await vscode.commands.executeCommand('libvirtVms.volume.delete', vol);
+    await within('Delete Volume', vscode.commands.executeCommand('libvirtVms.volume.delete', vol));
     assert.match(asked[0] ?? '', /\/data is deleted for good/);
     await assert.rejects(conn.storageVolLookupByName(await conn.storagePoolLookupByName(poolName), 'data'));
   });

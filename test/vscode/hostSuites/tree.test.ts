@@ -79,7 +79,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     });
     assert.equal(item.contextValue, 'connection.connected.autoconnect');
     const children = await api.tree.connectionChildren(localId);
-    assert.deepEqual(children.slice(-3), ['Networks', 'Storage Pools', 'Host Devices']);
+    assert.deepEqual(children.slice(-5), ['Networks', 'Storage Pools', 'Host Devices', 'Host Interfaces', 'Secrets']);
   });
 
   it('lists host devices under the Host Devices group', async () => {
@@ -98,9 +98,10 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       assert.equal(item?.contextValue, 'connection.disconnected.noautoconnect');
       assert.match(String(item?.description), /^disconnected: /);
       assert.equal((item?.iconPath as vscode.ThemeIcon).id, 'error');
+      // The reason, Retry, and (for a refused TCP connection) the troubleshooting section.
       const children = await api.tree.connectionChildren(added.id);
-      assert.equal(children.length, 2);
-      assert.equal(children[1], 'Retry now');
+      assert.equal(children[1], 'Retry now', children.join(' | '));
+      assert.ok(children.slice(2).every((c) => c.startsWith('How to fix: ')), children.join(' | '));
     } finally {
       await api.connections.remove(added.id);
     }

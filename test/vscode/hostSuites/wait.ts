@@ -22,3 +22,16 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
+
+/** Awaits `p`, failing after `timeoutMs` with a message naming `what`: a hung step says which one it was. */
+export async function within<T>(what: string, p: Thenable<T>, timeoutMs = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(p), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

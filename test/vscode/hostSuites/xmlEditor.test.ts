@@ -184,12 +184,21 @@ describe('XML editor (extension host, real libvirtd)', function () {
     await waitFor('the MAC diagnostic gone', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'malformed-mac'));
     assert.doesNotMatch(doc.getText(), /zz/);
 
-    // Something only a full RelaxNG validator sees: a datatype (unsignedInt) violation.
+    // A datatype violation, with what the schema's datatype expects.
     await replaceInDoc(doc, /<vcpu([^>]*)>1<\/vcpu>/.exec(doc.getText())![0], '<vcpu>many</vcpu>');
+    const datatype = await waitFor('a datatype diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source?.startsWith('libvirt schema') === true && /many/.test(d.message)));
+    assert.equal(datatype.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(datatype.message, /expected a positive integer/);
+    assert.equal(doc.getText(datatype.range), 'many');
+    await replaceInDoc(doc, '<vcpu>many</vcpu>', '<vcpu>1</vcpu>');
+
+    // Something only the full RelaxNG validator sees: an element that may appear once, twice.
+    const reboot = /<on_reboot>[a-z-]+<\/on_reboot>/.exec(doc.getText())![0];
+    await replaceInDoc(doc, reboot, `${reboot}\n  <on_reboot>destroy</on_reboot>`);
     const schema = await waitFor('a libxml2 schema diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'libvirt schema (libxml2)'));
     assert.equal(schema.severity, vscode.DiagnosticSeverity.Error);
-    assert.match(schema.message, /many/);
-    assert.equal(doc.lineAt(schema.range.start.line).text.trim(), '<vcpu>many</vcpu>');
+    assert.match(schema.message, /<on_reboot> may appear only once/);
+    assert.equal(doc.lineAt(schema.range.start.line).text.trim(), '<on_reboot>destroy</on_reboot>');
   });
 
   it('detects a change made on the host since the tab was opened: Compare, then Overwrite', async () => {

@@ -4,10 +4,14 @@
 // libvirt reports as a reboot event), and save screenshots in test-results/screenshots/.
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Connection } from '../../../src/libvirt/connection';
 import type { DomainRef } from '../../../src/libvirt/refs';
-import { openWorkbench, type Workbench } from '../harness/workbench';
+import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
 import { leftoverOfDeadRun } from '../../leftovers';
+import { litFraction, VNC_CANVAS } from './canvasPixels';
+import { assertThemedLetterbox, assertZoomedOutLetterbox } from './screenPixels';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'uicons-';
@@ -26,31 +30,6 @@ function domainXml(name: string): string {
     <video><model type='vga'/></video>
   </devices>
 </domain>`;
-}
-
-/** The canvas API used inside the webview (this test compiles without the DOM library). */
-interface CanvasLike {
-  readonly width: number;
-  readonly height: number;
-  getContext(type: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
-}
-
-/** Fraction of sampled canvas pixels that are not black (evaluated inside the webview). */
-async function litFraction(wb: Workbench): Promise<number> {
-  const canvas = wb.webview().locator('#screen canvas').first();
-  return canvas.evaluate((el) => {
-    const c = el as unknown as CanvasLike;
-    const ctx = c.getContext('2d');
-    if (!ctx || c.width === 0 || c.height === 0) return 0;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let lit = 0;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4 * 97) {
-      n++;
-      if (d[i]! > 16 || d[i + 1]! > 16 || d[i + 2]! > 16) lit++;
-    }
-    return n === 0 ? 0 : lit / n;
-  });
 }
 
 describe('Graphical console (UI)', function () {
@@ -77,6 +56,7 @@ describe('Graphical console (UI)', function () {
   });
 
   after(async () => {
+    fs.rmSync(path.join(uiSession().workspace, '.vscode', 'settings.json'), { force: true });
     await wb?.close();
     if (dom) {
       await conn.domainDestroy(dom).catch(() => undefined);
@@ -91,7 +71,7 @@ describe('Graphical console (UI)', function () {
     await wb.page.locator('.monaco-list-row', { hasText: name }).locator('.label-description', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
     const started = Date.now();
     await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Console$/ }).first();
+    const item = wb.page.getByRole('menuitem', { name: /^Open Console(\s|$)/ }).first();
     await item.waitFor({ state: 'visible' });
     // The menu ignores a click that lands while it is still opening.
     await item.hover();
@@ -148,14 +128,49 @@ describe('Graphical console (UI)', function () {
     assert.equal(await scaledWidth(), await pixelWidth(), 'native size shows one canvas pixel per CSS pixel');
     assert.notEqual(fitted, await pixelWidth(), 'the fitted display was not scaled');
     await wb.screenshot('console-native-size');
+    // Zoom steps from 1:1: 110 %, then back down past 1:1 to 90 %; the canvas follows each step.
+    const zoomLevel = wb.webview().locator('#zoom-level');
+    assert.equal(await zoomLevel.innerText(), '100%');
+    await wb.webview().locator('#zoom-in').click();
+    await wb.webview().locator('#zoom-level', { hasText: '110%' }).waitFor();
+    assert.equal(await scaledWidth(), Math.round((await pixelWidth()) * 1.1), 'zoomed in to 110 %');
+    await wb.screenshot('console-zoom-110');
+    await wb.webview().locator('#zoom-out').click();
+    await wb.webview().locator('#zoom-out').click();
+    await wb.webview().locator('#zoom-level', { hasText: '90%' }).waitFor();
+    assert.equal(await scaledWidth(), Math.round((await pixelWidth()) * 0.9), 'zoomed out to 90 %');
+    // Zooming from Fit starts at the fitted size: one step down is the level below it.
+    await wb.webview().locator('#scale').click();
+    await wb.webview().locator('#zoom-level', { hasText: 'Fit' }).waitFor();
+    const fittedFactor = (await scaledWidth()) / (await pixelWidth());
+    await wb.webview().locator('#zoom-out').click();
+    const level = Number((await zoomLevel.innerText()).replace('%', '')) / 100;
+    assert.ok(level < fittedFactor && level > fittedFactor - 0.3, `zoom ${level} is the step below the fitted ${fittedFactor.toFixed(2)}`);
+    assert.equal(await wb.webview().locator('#scale').innerText(), 'Fit', 'a zoom is shown at a fixed size: the button offers Fit');
     await wb.webview().locator('#scale').click();
     await wb.webview().locator('#scale', { hasText: '1:1' }).waitFor();
+    assert.equal(await scaledWidth(), fitted, 'Fit again after zooming');
     const viewOnly = wb.webview().locator('#view-only');
     await viewOnly.click();
     assert.equal(await viewOnly.getAttribute('aria-pressed'), 'true');
     await viewOnly.click();
     assert.equal(await viewOnly.getAttribute('aria-pressed'), 'false');
   });
+
+  // The area around the fitted display (noVNC centres it) is the editor's background in every
+  // theme, so the display does not sit in a black frame in a light theme.
+  for (const [theme, cssClass, file] of [
+    ['Default Light Modern', 'vs', 'light'],
+    ['Default High Contrast', 'hc-black', 'hc'],
+    ['Default Dark Modern', 'vs-dark', 'dark'],
+  ] as const) {
+    it(`shows the editor background around the fitted display in ${theme}`, async () => {
+      await wb.setTheme(theme, cssClass);
+      await wb.webview().locator('#scale', { hasText: '1:1' }).waitFor(); // Fit is on
+      await assertThemedLetterbox(wb, VNC_CANVAS, `console-fit-${file}`);
+      await assertZoomedOutLetterbox(wb, VNC_CANVAS, `console-zoom-50-${file}`);
+    });
+  }
 
   it('says when the VM is off and starts it from the panel', async () => {
     await conn.domainDestroy(dom);

@@ -115,13 +115,15 @@ describe('Virtual Machines view (UI)', function () {
     await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Custom URI' }).first().waitFor();
     await wb.page.keyboard.press('Enter');
     const input = widget.locator('input.input');
+    // Each step is waited for by its title: text typed before the next step shows lands in the last.
+    await widget.locator('.quick-input-title', { hasText: 'Add Connection: libvirt URI' }).waitFor();
     await input.fill('qemu+ext:///system');
     await widget.locator('.quick-input-message', { hasText: /Invalid libvirt URI/ }).waitFor();
     await wb.screenshot('add-connection-invalid-uri');
     await input.fill('qemu+tcp://127.0.0.1:1/system');
     await widget.locator('.quick-input-message', { hasText: /Invalid libvirt URI/ }).waitFor({ state: 'hidden' });
     await wb.page.keyboard.press('Enter');
-    await widget.locator('input.input').waitFor({ state: 'visible' });
+    await widget.locator('.quick-input-title', { hasText: 'Add Connection: name' }).waitFor();
     await wb.page.keyboard.press('Enter');
     const row = wb.treeItem(/^127\.0\.0\.1 \(system\)/);
     await row.locator('.label-description', { hasText: /^disconnected: / }).waitFor({ timeout: 30_000 });

@@ -56,7 +56,7 @@ describe('VM details tab (UI)', function () {
     await wb.clickActivityBar('Virtual Machines');
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Details$/ }).first();
+    const item = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
     await item.waitFor({ state: 'visible' });
     await item.hover();
     await wb.page.waitForTimeout(300);
@@ -72,7 +72,7 @@ describe('VM details tab (UI)', function () {
     await memory.fill('256');
     await wb.editorTab(`● ${name}`).waitFor();
     await view.locator('.field.modified[data-field="memory"]').waitFor();
-    await view.locator('vscode-button', { hasText: 'Apply' }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).click();
     await view.locator('#status', { hasText: 'Saved: Memory: Maximum allocation.' }).waitFor();
     await wb.screenshot('details-applied');
     const d = DomainXml.parse(await conn.domainGetXmlDesc(dom, VirDomainXMLFlags.INACTIVE));
@@ -87,7 +87,7 @@ describe('VM details tab (UI)', function () {
     const vcpus = view.locator('.field[data-field="vcpus"] input');
     await vcpus.fill('0');
     await view.locator('.field[data-field="vcpus"] .problem.error', { hasText: 'The smallest value is 1.' }).waitFor();
-    assert.equal(await view.locator('vscode-button', { hasText: 'Apply' }).getAttribute('disabled'), '');
+    assert.equal(await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).getAttribute('disabled'), '');
     await view.locator('vscode-tree-item[aria-label="CPUs, modified, has errors"]').waitFor();
   });
 

@@ -74,7 +74,7 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
     await wb.clickActivityBar('Virtual Machines');
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await row.click({ button: 'right' });
-    const open = wb.page.getByRole('menuitem', { name: /^Open Details$/ }).first();
+    const open = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
     await open.waitFor({ state: 'visible' });
     await open.hover();
     await wb.page.waitForTimeout(300);
@@ -117,7 +117,7 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
     await view.locator('.field.modified[data-field="bootOrder"]').waitFor();
     await wb.screenshot('details-boot-order-edited');
 
-    await view.locator('vscode-button', { hasText: 'Apply' }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).click();
     await view.locator('#status', { hasText: /^Saved: / }).waitFor();
     const status = await view.locator('#status').innerText();
     for (const label of ['Memory: Maximum allocation', 'CPUs: Maximum vCPUs', 'Boot Options: Boot order']) assert.ok(status.includes(label), `${label} not in: ${status}`);

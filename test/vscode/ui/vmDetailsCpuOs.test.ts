@@ -51,11 +51,11 @@ describe('VM details tab: CPUs and OS (UI)', function () {
     await conn?.close();
   });
 
-  it('shows pinning and NUMA cells, an uncovered vCPU on its field, and applies the fix', async () => {
+  it('shows pinning and NUMA cells, a vCPU the VM does not have on its field, and applies the fix', async () => {
     await wb.clickActivityBar('Virtual Machines');
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Details$/ }).first();
+    const item = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
     await item.waitFor({ state: 'visible' });
     await item.hover();
     await wb.page.waitForTimeout(300);
@@ -68,14 +68,15 @@ describe('VM details tab: CPUs and OS (UI)', function () {
     assert.equal(await view.locator('.field[data-field="vcpuPin"] input').inputValue(), '0:0; 1:1');
     const numa = view.locator('.field[data-field="numaCells"] input');
     assert.equal(await numa.inputValue(), '0-1:256');
-    await numa.fill('0:128; 1:64');
-    await view.locator('.field[data-field="numaCells"] .problem.error', { hasText: 'The NUMA cells hold 192 MiB but the maximum memory is 256 MiB' }).waitFor();
-    assert.equal(await view.locator('vscode-button', { hasText: 'Apply' }).getAttribute('disabled'), '');
+    // A vCPU the VM does not have: libvirt refuses it (a total short of the memory it completes: a warning).
+    await numa.fill('0-1:128; 2:128');
+    await view.locator('.field[data-field="numaCells"] .problem.error', { hasText: 'NUMA cells name vCPU 2 but the VM has 2 vCPUs (0-1)' }).waitFor();
+    assert.equal(await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).getAttribute('disabled'), '');
     await view.locator('.field[data-field="numaCells"]').scrollIntoViewIfNeeded();
     await wb.screenshot('details-cpus-numa');
     await numa.fill('0:128; 1:128');
     await view.locator('.field[data-field="numaCells"] .problem').waitFor({ state: 'detached' });
-    await view.locator('vscode-button', { hasText: 'Apply' }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).click();
     await view.locator('#status', { hasText: 'Saved: CPUs: NUMA cells.' }).waitFor();
     const d = await inactive();
     assert.deepEqual(d.element.find(['cpu', 'numa'])!.elements('cell').map((c) => [c.attr('cpus'), c.attr('memory')]), [['0', '131072'], ['1', '131072']]);
@@ -94,7 +95,7 @@ describe('VM details tab: CPUs and OS (UI)', function () {
     await wb.screenshot('details-os-search');
     await option.click();
     await view.locator('.field.modified[data-field="osinfo"]').waitFor();
-    await view.locator('vscode-button', { hasText: 'Apply' }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Apply\s*$/ }).click();
     await view.locator('#status', { hasText: 'Saved: OS: Operating system.' }).waitFor();
     assert.equal((await inactive()).osinfoId, 'http://debian.org/debian/11');
   });

@@ -45,13 +45,7 @@ describe('XML editor (UI)', function () {
   it('shows a squiggle and a Problems entry for an invalid value typed into a VM definition', async () => {
     const before = await conn.domainGetXmlDesc(dom!, VirDomainXMLFlags.INACTIVE);
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(name), 60_000);
-    await row.click({ button: 'right' });
-    const menuItem = wb.page.locator('.context-view .action-item', { hasText: /^Open XML$/ }).first();
-    await menuItem.waitFor({ state: 'visible' });
-    // Hovering focuses the menu item; Enter runs it (a click can land while the menu animates).
-    await menuItem.hover();
-    await wb.page.keyboard.press('Enter');
+    await wb.runTreeMenuItem(new RegExp(name), /^Open XML$/);
     await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
     await wb.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
 

@@ -81,12 +81,7 @@ describe('XML tabs (UI)', function () {
 
   it('shows the connection name in the breadcrumb and the Problems panel', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(name), 60_000);
-    await row.click({ button: 'right' });
-    const menuItem = wb.page.locator('.context-view .action-item', { hasText: /^Open XML$/ }).first();
-    await menuItem.waitFor({ state: 'visible' });
-    await menuItem.hover();
-    await wb.page.keyboard.press('Enter');
+    await wb.runTreeMenuItem(new RegExp(name), /^Open XML$/);
     await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
     await wb.page.locator('.editor-group-container.active .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
 

@@ -8,8 +8,8 @@
 // and the in-process time of the same bulk work inside those fresh processes (both clients print
 // it as JSON; virsh prints none, so it only has whole-process times), with ratios against
 // python3-libvirt, i.e. libvirt's C library. Then, on one warm connection, each call's time next
-// to python3-libvirt's warm time for the same call, the time to a usable SSH connection, and the
-// other benchmarks in this directory (among them the memory of a 2 GiB download to a slow sink, and the VM details tab's opening and Apply in VS Code). The domains are removed again (pipelined) even when
+// to python3-libvirt's warm time for the same call, and the
+// other benchmarks in this directory (among them the time to a usable SSH connection, the memory of a 2 GiB download to a slow sink, and the VM details tab's opening and Apply in VS Code). The domains are removed again (pipelined) even when
 // something fails.
 
 import { spawn } from 'node:child_process';
@@ -19,15 +19,24 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Connection, type DomainRef } from '../src/libvirt/connection';
 import { VirDomainStatsTypes } from '../src/libvirt/generated/libvirtConstants';
-import { parseUri } from '../src/libvirt/uri';
-import * as esbuild from 'esbuild';
-import { sshSessionOptionsForUri } from '../src/libvirt/transport/open';
-import { SshSessionPool } from '../src/libvirt/transport/sshSession';
-import { benchConsoleRelay, formatConsoleBench } from './console';
+import { bundleForBench } from './bundle';
+import { benchConsoleRelay, benchSpiceRelay, formatConsoleBench, formatSpiceBench } from './console';
 import { benchPoolListing, formatPoolListingBench } from './resources';
+import { benchHostNetworking, formatHostNetworkingBench } from './hostNetworking';
+import { benchHostDevices, formatHostDevicesBench } from './hostDevicesBench';
+import { benchSnapshotTree, formatSnapshotTreeBench } from './snapshots';
 import { benchDownloadMemory, formatDownloadMemoryBench } from './transferMemory';
 import { benchTree, formatTreeBench } from './treeBench';
+import { benchSshConnect, formatSshConnectBench } from './sshConnect';
+import { benchScale, formatScaleBench } from './scaleBench';
+import { benchAddHardware, formatAddHardwareBench } from './addHardwareBench';
 import { benchDetails, formatDetailsBench } from './detailsBench';
+import { benchMigration, formatMigrationBench } from './migrationBench';
+import { benchNewVm, formatNewVmBench } from './newVm';
+import { benchHistory, formatHistoryBench } from './historyBench';
+import { benchHints, formatHintsBench } from './hintsBench';
+import { benchAlerts, formatAlertsBench } from './alertsBench';
+import { benchTagFilter, formatTagFilterBench } from './tagFilterBench';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
@@ -110,6 +119,8 @@ interface ClientReport {
   readonly listMs: number;
   readonly statsMs: number;
   readonly workMs: number;
+  /** The process's CPU time over the three steps (no daemon time, no waiting on a busy machine). */
+  readonly workCpuMs: number;
 }
 
 function parseReport(what: string, stdout: string, expected: number): ClientReport {
@@ -133,13 +144,18 @@ function parseReport(what: string, stdout: string, expected: number): ClientRepo
     listMs: num('listMs'),
     statsMs: num('statsMs'),
     workMs: num('workMs'),
+    workCpuMs: num('workCpuMs'),
   };
   if (r.domains < expected || r.stats < expected) throw new Error(`${what} saw ${r.domains} domains and ${r.stats} stats, expected at least ${expected}`);
   return r;
 }
 
-/** In-process step times (medians over the runs), with the total's ratio to the baseline. */
-function workTable(rows: readonly { label: string; reports: readonly ClientReport[] }[], baseline: number): string {
+/**
+ * In-process step times (medians over the runs), with the total's ratio to the baseline, and the
+ * client's own CPU time for the three steps with its ratio: the times include the daemon's work and,
+ * on a busy machine, waits for a CPU; the CPU time is the client's cost alone.
+ */
+function workTable(rows: readonly { label: string; reports: readonly ClientReport[] }[], baseline: readonly ClientReport[]): string {
   const cols: readonly [string, (r: ClientReport) => number][] = [
     ['open+handshake', (r) => r.openMs],
     ['list all', (r) => r.listMs],
@@ -147,34 +163,26 @@ function workTable(rows: readonly { label: string; reports: readonly ClientRepor
     ['total', (r) => r.workMs],
   ];
   const ratio = `x ${PY_LABEL}`;
+  const baseTime = median(baseline.map((r) => r.workMs));
+  const baseCpu = median(baseline.map((r) => r.workCpuMs));
   const w = Math.max(...rows.map((r) => r.label.length));
-  const head = [`${'client'.padEnd(w)}`, ...cols.map(([c]) => c.padStart(14)), ratio].join('  ');
+  const head = [`${'client'.padEnd(w)}`, ...cols.map(([c]) => c.padStart(14)), ratio, 'CPU time'.padStart(10), ratio].join('  ');
   const lines = rows.map(({ label, reports }) => {
     const total = median(reports.map((r) => r.workMs));
-    return [label.padEnd(w), ...cols.map(([, f]) => ms(median(reports.map(f))).padStart(14)), (total / baseline).toFixed(2).padStart(ratio.length)].join('  ');
+    const cpu = median(reports.map((r) => r.workCpuMs));
+    return [
+      label.padEnd(w),
+      ...cols.map(([, f]) => ms(median(reports.map(f))).padStart(14)),
+      (total / baseTime).toFixed(2).padStart(ratio.length),
+      ms(cpu).padStart(10),
+      (cpu / baseCpu).toFixed(2).padStart(ratio.length),
+    ].join('  ');
   });
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }
 
-/** ourClient.ts bundled into one file, as the extension ships (esbuild, see esbuild.mjs). */
-function bundleOurClient(): string {
-  const outfile = path.join(__dirname, 'ourClient.bundle.js');
-  esbuild.buildSync({
-    entryPoints: [path.join(ROOT, 'bench', 'ourClient.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    external: ['cpu-features', '*.node'],
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 async function wholeProcessRuns(expected: number): Promise<string> {
-  const bundle = bundleOurClient();
+  const bundle = bundleForBench('ourClient', path.join(__dirname, 'ourClient.bundle.js'));
   const unbundled = path.join(__dirname, 'ourClient.js');
   const pyclient = path.join(ROOT, 'bench', 'pyclient.py');
   const ours: number[] = [];
@@ -247,7 +255,7 @@ async function wholeProcessRuns(expected: number): Promise<string> {
       { label: 'ours, unbundled', reports: oursReports },
       { label: PY_LABEL, reports: pyReports },
     ],
-    median(pyReports.map((r) => r.workMs)),
+    pyReports,
   );
   const load = aligned([
     ['ours, bundled: process start to main() (Node startup + our modules)', ms(median(oursBundledReports.map((r) => r.loadMs)))],
@@ -316,33 +324,6 @@ function aligned(rows: readonly (readonly [string, string])[]): string {
   return rows.map(([l, v]) => `${l.padEnd(w)}  ${v.padStart(10)}`).join('\n');
 }
 
-async function sshTimeToFirstByte(): Promise<string> {
-  const host = process.env['LIBVIRT_TEST_SSH_HOST'] ?? '127.0.0.1';
-  const port = process.env['LIBVIRT_TEST_SSH_PORT'] ?? '2222';
-  const user = process.env['LIBVIRT_TEST_SSH_USER'] ?? 'root';
-  const key = process.env['LIBVIRT_TEST_SSH_KEY'] ?? '/run/libvirt-vms-test/ssh/id_ed25519';
-  const knownHosts = process.env['LIBVIRT_TEST_SSH_KNOWN_HOSTS'] ?? '/run/libvirt-vms-test/ssh/known_hosts';
-  const uri = `qemu+ssh://${user}@${host}:${port}/system?${new URLSearchParams({ keyfile: key, known_hosts: knownHosts }).toString()}`;
-  const parsed = parseUri(uri);
-  const pool = new SshSessionPool();
-  const t0 = now();
-  // The session options the transport derives from the URI; acquiring first splits the time.
-  const session = await pool.acquire(sshSessionOptionsForUri(parsed));
-  const tAuth = now();
-  const conn = await Connection.open(uri, { sshPool: pool });
-  const tOpen = now();
-  await conn.connectGetHostname();
-  const tCall = now();
-  await conn.close();
-  session.release();
-  return aligned([
-    [`SSH to ${host}:${port}: connect + auth`, ms(tAuth - t0)],
-    ['  then exec channel + libvirt handshake', ms(tOpen - tAuth)],
-    ['  then first call reply (connectGetHostname)', ms(tCall - tOpen)],
-    ['  total, connect to first reply', ms(tCall - t0)],
-  ]);
-}
-
 /** bench/xmlValidate.ts is optional: run its benchXmlValidation() when it was built. */
 async function xmlValidation(): Promise<string | undefined> {
   const file = path.join(__dirname, 'xmlValidate.js');
@@ -352,6 +333,8 @@ async function xmlValidation(): Promise<string | undefined> {
   if (typeof fn !== 'function') return 'bench/xmlValidate.ts has no benchXmlValidation()';
   const result: unknown = await (fn as () => unknown)();
   if (result === undefined) return '';
+  const format = (mod as Record<string, unknown>)['formatXmlValidationBench'];
+  if (typeof format === 'function') return String((format as (r: unknown) => unknown)(result));
   return typeof result === 'string' ? result : JSON.stringify(result, null, 2);
 }
 
@@ -359,10 +342,36 @@ function section(title: string, body: string): void {
   process.stdout.write(`\n== ${title}\n${body}\n`);
 }
 
-async function main(): Promise<void> {
-  const started = now();
-  const runId = crypto.randomBytes(4).toString('hex');
-  process.stdout.write(`libvirt client benchmark: ${URI}, ${DOMAINS} domains, median of ${RUNS} runs (run ${runId})\n`);
+/**
+ * The benchmarks after the client comparison, in order. BENCH_ONLY=key,key (e.g. `client,tree`) runs
+ * only those; `npm run bench` without it runs everything.
+ */
+const LATER_SECTIONS: readonly { key: string; title: string; run: () => Promise<string | undefined> }[] = [
+  { key: 'ssh', title: 'time to a usable SSH connection: plain Node and the VS Code extension host (bench/sshConnect.ts)', run: async () => formatSshConnectBench(await benchSshConnect({ runs: RUNS, extensionHost: true })) },
+  { key: 'xml', title: 'XML validation (bench/xmlValidate.ts)', run: xmlValidation },
+  { key: 'console', title: 'console relay (bench/console.ts)', run: async () => formatConsoleBench(await benchConsoleRelay({ uri: URI, secondsPerPath: 2 })) },
+  { key: 'console', title: 'SPICE console relay (bench/console.ts)', run: async () => formatSpiceBench(await benchSpiceRelay({ uri: URI, secondsPerPath: 2, rounds: 3 })) },
+  { key: 'pools', title: 'storage pool listing (bench/resources.ts)', run: async () => formatPoolListingBench(await benchPoolListing()) },
+  { key: 'pools', title: 'secrets and host interfaces listing (bench/hostNetworking.ts)', run: async () => formatHostNetworkingBench(await benchHostNetworking()) },
+  { key: 'snapshots', title: 'snapshot tree (bench/snapshots.ts)', run: async () => formatSnapshotTreeBench(await benchSnapshotTree()) },
+  { key: 'alerts', title: 'alert monitor (bench/alertsBench.ts)', run: async () => formatAlertsBench(benchAlerts(DOMAINS)) },
+  { key: 'tags', title: 'tag: filter over many VMs, cold (bench/tagFilterBench.ts)', run: async () => formatTagFilterBench(await benchTagFilter(DOMAINS, RUNS)) },
+  { key: 'hostdev', title: 'host devices for passthrough (bench/hostDevicesBench.ts)', run: async () => formatHostDevicesBench(await benchHostDevices()) },
+  { key: 'newvm', title: 'New VM wizard, Linux from an ISO (bench/newVm.ts)', run: async () => formatNewVmBench(await benchNewVm(URI, RUNS)) },
+  { key: 'history', title: 'performance history, 1000 VMs every 5 s (bench/historyBench.ts)', run: async () => formatHistoryBench(await benchHistory()) },
+  { key: 'hints', title: 'Suggestions (optimization hints) at scale (bench/hintsBench.ts)', run: async () => formatHintsBench(await benchHints({ uri: URI, domains: Number(process.env['BENCH_HINT_DOMAINS'] ?? 500), runs: RUNS })) },
+  { key: 'download', title: 'volume download to a slow destination (bench/transferMemory.ts)', run: async () => formatDownloadMemoryBench(await benchDownloadMemory(URI)) },
+  // Its own domains, after the ones above are gone, so the tree shows BENCH_DOMAINS VMs.
+  { key: 'tree', title: 'tree in VS Code (bench/treeBench.ts)', run: async () => formatTreeBench(await benchTree({ uri: URI, domains: DOMAINS, runs: RUNS })) },
+  { key: 'scale', title: 'five connections in one tree (bench/scaleBench.ts)', run: async () => formatScaleBench(await benchScale({ connections: 5, domains: DOMAINS, daemons: true })) },
+  { key: 'details', title: 'VM details tab in VS Code (bench/detailsBench.ts)', run: async () => formatDetailsBench(await benchDetails({ uri: URI, runs: RUNS })) },
+  { key: 'addhw', title: 'Add Hardware tab in VS Code (bench/addHardwareBench.ts)', run: async () => formatAddHardwareBench(await benchAddHardware({ uri: URI, runs: RUNS })) },
+  { key: 'migration', title: 'live migration beside virsh migrate (bench/migrationBench.ts)', run: async () => formatMigrationBench(await benchMigration()) },
+];
+
+/** Our client beside python3-libvirt and virsh on BENCH_DOMAINS inactive domains (BENCH_ONLY key `client`). */
+async function clientComparison(runId: string): Promise<unknown> {
+  let failed: unknown;
   const conn = await Connection.open(URI);
   await conn.connectGetCapabilities(); // the daemon's first QEMU call probes the emulator
   const leftovers = (await conn.connectListAllDomains()).filter((d) => BENCH_NAME.test(d.name) && d.id === -1);
@@ -371,7 +380,6 @@ async function main(): Promise<void> {
 
   const names = Array.from({ length: DOMAINS }, (_, i) => `bench-${i}-${runId}`);
   const defined: DomainRef[] = [];
-  let failed: unknown;
   try {
     const def = await timed(() =>
       Promise.all(
@@ -385,12 +393,6 @@ async function main(): Promise<void> {
     section('setup', `domainDefineXml x ${DOMAINS}, pipelined: ${ms(def.ms)}`);
     section('clients compared: ours vs python3-libvirt (C library) vs virsh', await wholeProcessRuns(DOMAINS));
     section('in process, warm: one connection, calls repeated (ours vs python3-libvirt)', await inProcess(conn));
-    try {
-      section('SSH time to first byte', await sshTimeToFirstByte());
-    } catch (e) {
-      section('SSH time to first byte', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-      failed = e;
-    }
   } catch (e) {
     failed = e;
   } finally {
@@ -399,44 +401,27 @@ async function main(): Promise<void> {
     section('cleanup', `domainUndefine x ${toRemove.length}, pipelined: ${ms(t.ms)}${t.value ? ` (${t.value} failed)` : ''}`);
     await conn.close();
   }
+  return failed;
+}
 
-  try {
-    const xml = await xmlValidation();
-    if (xml !== undefined) section('XML validation (bench/xmlValidate.ts)', xml);
-  } catch (e) {
-    section('XML validation (bench/xmlValidate.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
-  }
-  try {
-    section('console relay (bench/console.ts)', formatConsoleBench(await benchConsoleRelay({ uri: URI, secondsPerPath: 2 })));
-  } catch (e) {
-    section('console relay (bench/console.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
-  }
-  try {
-    section('storage pool listing (bench/resources.ts)', formatPoolListingBench(await benchPoolListing()));
-  } catch (e) {
-    section('storage pool listing (bench/resources.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
-  }
-  try {
-    section('volume download to a slow destination (bench/transferMemory.ts)', formatDownloadMemoryBench(await benchDownloadMemory(URI)));
-  } catch (e) {
-    section('volume download to a slow destination (bench/transferMemory.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
-  }
-  try {
-    // Its own domains, after the ones above are gone, so the tree shows BENCH_DOMAINS VMs.
-    section('tree in VS Code (bench/treeBench.ts)', formatTreeBench(await benchTree({ uri: URI, domains: DOMAINS, runs: RUNS })));
-  } catch (e) {
-    section('tree in VS Code (bench/treeBench.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
-  }
-  try {
-    section('VM details tab in VS Code (bench/detailsBench.ts)', formatDetailsBench(await benchDetails({ uri: URI, runs: RUNS })));
-  } catch (e) {
-    section('VM details tab in VS Code (bench/detailsBench.ts)', `FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    failed ??= e;
+const ONLY = (process.env['BENCH_ONLY'] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+const selected = (key: string): boolean => ONLY.length === 0 || ONLY.includes(key);
+
+async function main(): Promise<void> {
+  const started = now();
+  const runId = crypto.randomBytes(4).toString('hex');
+  process.stdout.write(`libvirt client benchmark: ${URI}, ${DOMAINS} domains, median of ${RUNS} runs (run ${runId})\n`);
+  let failed: unknown;
+  if (selected('client')) failed = await clientComparison(runId);
+  for (const b of LATER_SECTIONS) {
+    if (!selected(b.key)) continue;
+    try {
+      const body = await b.run();
+      if (body !== undefined) section(b.title, body);
+    } catch (e) {
+      section(b.title, `FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      failed ??= e;
+    }
   }
   process.stdout.write(`\ntotal benchmark time: ${((now() - started) / 1000).toFixed(1)} s\n`);
   if (failed) throw failed;

@@ -1,7 +1,13 @@
 # Shared helpers for the scripts in this directory (sourced, not run).
 
-# Runs `npm ci` when node_modules is missing or older than package-lock.json.
+# Runs `npm ci` when node_modules is missing or older than package-lock.json. A node_modules that
+# is a symbolic link (a git worktree sharing another checkout's packages) is left alone: npm ci
+# would empty the linked directory for every checkout that shares it and install into a new one.
 ensure_node_modules() {
+  if [ -L node_modules ]; then
+    echo "node_modules is a symbolic link to $(readlink node_modules): not reinstalled here"
+    return 0
+  fi
   if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "node_modules is missing or older than package-lock.json: npm ci"

@@ -142,11 +142,14 @@ stage deps 900 deps
 # up to the extension host's; apt calls of both stages wait for each other's lock.
 bg_stage vscode-env 900 bash scripts/vscode-env.sh install
 stage testenv 1200 testenv
-stage guest-image 1800 guest_image
+# The guest image (about 90 s when the cache is empty, mostly the Debian archive) is built while
+# the compile, lint and unit stages run; the integration stage needs it.
+bg_stage guest-image 1800 guest_image
 stage tsc 600 compile
 stage eslint 600 npx eslint .
 stage esbuild 300 node esbuild.mjs
 stage unit 900 harness mocha --name unit --dir out/test/unit --timeout 10000 --stats "$STATS/unit.json"
+join_stage guest-image 1800
 stage integration 1800 integration
 eval "$(bash scripts/testenv.sh env)"
 join_stage vscode-env 900

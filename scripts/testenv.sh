@@ -331,6 +331,9 @@ peer_answers() {
 write_ns_tree() {
   local dir="$1" bin="$2" qemu_lines="$3"
   mkdir -p "$dir"/{run,lib-qemu,lib-dnsmasq,lib-swtpm,cache,log,images}
+  # The mount points: libvirtd makes some of them only when first used (swtpm: at the first VM with
+  # a TPM), so on a fresh machine they may not exist yet.
+  mkdir -p /run/libvirt /var/lib/libvirt/{qemu,dnsmasq,swtpm,images} /var/cache/libvirt /var/log/libvirt
   chmod 0755 "$dir"
   chmod 0711 "$dir/images"
   chown libvirt-qemu:libvirt-qemu "$dir/lib-qemu" 2>/dev/null || true

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './freePort';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
 
@@ -18,13 +19,6 @@ export interface FtpServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Resolves once the server greets (220) on `port`; rejects after `timeoutMs`. */
 async function greeting(port: number, timeoutMs: number, exited: () => string | undefined): Promise<void> {

@@ -28,6 +28,15 @@ async function removeDomains(conn: Connection, mine: (name: string) => boolean):
   }
 }
 
+/** Stops and undefines every network whose name `mine` accepts. */
+async function removeNetworks(conn: Connection, mine: (name: string) => boolean): Promise<void> {
+  for (const n of await conn.connectListAllNetworks(0)) {
+    if (!mine(n.name)) continue;
+    await conn.networkDestroy(n).catch(() => undefined);
+    await conn.networkUndefine(n).catch(() => undefined);
+  }
+}
+
 /** Deletes a pool with every volume in it (started first, so that its volumes can be listed). */
 async function removePool(conn: Connection, pool: StoragePoolRef): Promise<void> {
   await conn.storagePoolCreate(pool, 0).catch(() => undefined);
@@ -36,25 +45,28 @@ async function removePool(conn: Connection, pool: StoragePoolRef): Promise<void>
 }
 
 /**
- * Removes the domains (with NVRAM and TPM state) and storage pools (with their volumes) that a dead
- * run of a suite using `prefix` left behind; those of runs still going on are left alone.
+ * Removes the domains (with NVRAM and TPM state), networks and storage pools (with their volumes)
+ * that a dead run of a suite using `prefix` left behind; those of runs still going on are left alone.
  */
 export async function removeDeadRunObjects(conn: Connection, prefix: string): Promise<void> {
   await removeDomains(conn, (name) => leftoverOfDeadRun(name, prefix));
+  await removeNetworks(conn, (name) => leftoverOfDeadRun(name, prefix));
   for (const p of await conn.connectListAllStoragePools()) {
     if (leftoverOfDeadRun(p.name, prefix)) await removePool(conn, p);
   }
 }
 
 /**
- * Removes what a run made, at the end of its suite: the domains `domains` accepts, its pool with
- * every volume in it, and its local folder. What a failed test never made is passed over.
+ * Removes what a run made, at the end of its suite: the domains and networks its predicates
+ * accept, its pool with every volume in it, and its local folder. What a failed test never made
+ * is passed over.
  */
 export async function removeRunObjects(
   conn: Connection,
-  made: { readonly domains: (name: string) => boolean; readonly pool?: StoragePoolRef; readonly dir?: string },
+  made: { readonly domains: (name: string) => boolean; readonly networks?: (name: string) => boolean; readonly pool?: StoragePoolRef; readonly dir?: string },
 ): Promise<void> {
   await removeDomains(conn, made.domains);
+  if (made.networks) await removeNetworks(conn, made.networks);
   if (made.pool) await removePool(conn, made.pool);
   if (made.dir) fs.rmSync(made.dir, { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { leftoverOfDeadRun } from '../../leftovers';
 import type { PkiFiles } from '../../../src/libvirt/transport/pki';
+import { freePort } from '../../freePort';
 
 export const PREFIX = 'tld';
 export const pkiDir = process.env['LIBVIRT_TEST_PKI'] ?? '/run/libvirt-vms-test/pki';
@@ -40,13 +41,6 @@ function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Kills the QEMU of a dead run (from its pid file) and removes its directory. */
 export function removeDeadRunLeftovers(): void {

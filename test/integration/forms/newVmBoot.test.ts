@@ -24,7 +24,7 @@ import { WizardController } from '../../../src/webviews/newVm/controller';
 import type { CreateResult, ToWebview } from '../../../src/webviews/newVm/protocol';
 import type { FormValue } from '../../../src/forms/formSchema';
 import { screenshotPixels } from '../../pngPixels';
-import { leftoverOfDeadRun, removeDeadRunObjects, removeRunObjects } from '../../leftovers';
+import { removeDeadRunObjects, removeRunObjects } from '../../leftovers';
 
 const URI = process.env.LIBVIRT_TEST_URI ?? 'qemu:///system';
 const PREFIX = 'vmboot-';
@@ -101,11 +101,6 @@ describe('Booting what the New VM wizard makes: Windows 11 on OVMF with swtpm, P
   before(async () => {
     conn = await Connection.open(URI);
     await removeDeadRunObjects(conn, PREFIX);
-    for (const n of await conn.connectListAllNetworks(0)) {
-      if (!leftoverOfDeadRun(n.name, PREFIX)) continue;
-      await conn.networkDestroy(n).catch(() => undefined);
-      await conn.networkUndefine(n).catch(() => undefined);
-    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
     fs.chmodSync(dir, 0o755);
     pool = await createPool(conn, { type: 'dir', name: run, targetPath: path.join(dir, 'pool') });
@@ -116,12 +111,7 @@ describe('Booting what the New VM wizard makes: Windows 11 on OVMF with swtpm, P
       await conn.domainDestroy(d).catch(() => undefined);
       await conn.domainUndefine(d, UNDEFINE).catch(() => undefined);
     }
-    for (const n of await conn.connectListAllNetworks(0)) {
-      if (!n.name.startsWith(run)) continue;
-      await conn.networkDestroy(n).catch(() => undefined);
-      await conn.networkUndefine(n).catch(() => undefined);
-    }
-    await removeRunObjects(conn, { domains: (n) => n.startsWith(run), pool, dir });
+    await removeRunObjects(conn, { domains: (n) => n.startsWith(run), networks: (n) => n.startsWith(run), pool, dir });
     await conn?.close();
   });
 

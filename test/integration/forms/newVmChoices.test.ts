@@ -25,7 +25,7 @@ import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { WizardController } from '../../../src/webviews/newVm/controller';
 import type { ToWebview } from '../../../src/webviews/newVm/protocol';
 import { makeIso } from '../../isoImage';
-import { leftoverOfDeadRun, removeDeadRunObjects } from '../../leftovers';
+import { removeDeadRunObjects } from '../../leftovers';
 
 const URI = process.env.LIBVIRT_TEST_URI ?? 'qemu:///system';
 const PREFIX = 'wizchoice-';
@@ -53,11 +53,6 @@ describe('New VM wizard choices: NIC, media, disk, CPU, seed (integration)', fun
   before(async () => {
     conn = await Connection.open(URI);
     await removeDeadRunObjects(conn, PREFIX);
-    for (const n of await conn.connectListAllNetworks(0)) {
-      if (!leftoverOfDeadRun(n.name, PREFIX)) continue;
-      await conn.networkDestroy(n).catch(() => undefined);
-      await conn.networkUndefine(n).catch(() => undefined);
-    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizchoice-'));
     fs.chmodSync(dir, 0o755);
     pool = await createPool(conn, { type: 'dir', name: `${tag}-pool`, targetPath: path.join(dir, 'pool') });

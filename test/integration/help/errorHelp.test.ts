@@ -7,7 +7,7 @@ import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvir
 import { VirDomainDefineFlags, VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
 import { LibvirtError } from '../../../src/libvirt/rpc/errors';
 import { helpForError, TOPICS, type HelpTopic } from '../../../src/ui/errorHelp';
-import { leftoverOfDeadRun } from '../../leftovers';
+import { removeDeadRunObjects } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'hlp-err-';
@@ -46,14 +46,7 @@ describe('error help on real libvirt errors (integration)', function () {
 
   before(async () => {
     conn = await Connection.open(URI);
-    for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
-      if (d.id !== -1) await conn.domainDestroy(d).catch(() => undefined);
-      await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
-    }
-    for (const n of await conn.connectListAllNetworks()) {
-      if (leftoverOfDeadRun(n.name, PREFIX)) await conn.networkUndefine(n).catch(() => undefined);
-    }
+    await removeDeadRunObjects(conn, PREFIX);
   });
 
   after(async () => {

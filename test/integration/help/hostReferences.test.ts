@@ -10,7 +10,7 @@ import { VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generate
 import { createPool, createVolume, deletePool, listPoolVolumes } from '../../../src/libvirt/resources/operations';
 import { checkHostReferences, loadHostInventory, type InventoryApi, type ReferenceProblem } from '../../../src/libvirt/xml/hostReferences';
 import { XmlDocument } from '../../../src/libvirt/xml/xmlDocument';
-import { leftoverOfDeadRun } from '../../leftovers';
+import { removeDeadRunObjects } from '../../leftovers';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const PREFIX = 'hlp-ref-';
@@ -30,15 +30,7 @@ describe('existence warnings against the host (integration)', function () {
 
   before(async () => {
     conn = await Connection.open(URI);
-    for (const d of await conn.connectListAllDomains()) {
-      if (leftoverOfDeadRun(d.name, PREFIX)) await conn.domainUndefine(d, U.NVRAM).catch(() => undefined);
-    }
-    for (const n of await conn.connectListAllNetworks()) if (leftoverOfDeadRun(n.name, PREFIX)) await conn.networkDestroy(n).catch(() => undefined).then(() => conn.networkUndefine(n).catch(() => undefined));
-    for (const p of await conn.connectListAllStoragePools()) {
-      if (!leftoverOfDeadRun(p.name, PREFIX)) continue;
-      const { volumes } = await listPoolVolumes(conn, p).catch(() => ({ volumes: [] }));
-      await deletePool(conn, p, { deleteStorage: true, volumes }).catch(() => undefined);
-    }
+    await removeDeadRunObjects(conn, PREFIX);
     dir = fs.mkdtempSync(`/tmp/${tag}-`);
     fs.chmodSync(dir, 0o755);
     pool = await createPool(conn, { type: 'dir', name: `${tag}-pool`, targetPath: dir });

@@ -16,7 +16,7 @@ import { parseNetworkXml, suggestIpv4, type NetworkDescription, type NetworkSpec
 import { changeDnsRecord, setNetworkBandwidth, updateNetworkEntry, type NetworkEntry } from '../../../src/libvirt/resources/networkUpdate';
 import { NetworkStartError, startNetwork } from '../../../src/libvirt/resources/networkStart';
 import { ResourceInputError } from '../../../src/libvirt/resources/validation';
-import { leftoverOfDeadRun } from '../../leftovers';
+import { removeDeadRunObjects } from '../../leftovers';
 import { openConnection } from '../resources/resourceEnv';
 import { addBridge, addNic, addOvsBridge, delLink, delOvsBridge, linkExists, ovsVsctl, removeDeadLinks, removeDeadOvsBridges } from './hostLinks';
 
@@ -33,20 +33,6 @@ function vmXml(vm: string, iface: string): string {
 </domain>`;
 }
 
-/** Leftovers of killed runs: domains and networks named nsec<deadpid>-… */
-export async function removeDeadObjects(conn: Connection): Promise<void> {
-  for (const d of await conn.connectListAllDomains(0)) {
-    if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
-    if (d.id !== -1) await conn.domainDestroy(d).catch(() => undefined);
-    await conn.domainUndefine(d, 0).catch(() => undefined);
-  }
-  for (const n of await conn.connectListAllNetworks(0)) {
-    if (!leftoverOfDeadRun(n.name, PREFIX)) continue;
-    await conn.networkDestroy(n).catch(() => undefined);
-    await conn.networkUndefine(n).catch(() => undefined);
-  }
-}
-
 describe('host networking on the real daemon (integration)', function () {
   this.timeout(180000);
   let conn: Connection;
@@ -57,7 +43,7 @@ describe('host networking on the real daemon (integration)', function () {
 
   before(async () => {
     conn = await openConnection();
-    await removeDeadObjects(conn);
+    await removeDeadRunObjects(conn, PREFIX);
     await removeDeadLinks();
     await removeDeadOvsBridges();
   });

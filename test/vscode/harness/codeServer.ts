@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../../freePort';
 
 /** The repository root: out/test/vscode/harness/ is four levels below it. */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -74,18 +74,6 @@ export function extensionId(root: string = repoRoot): string {
   return `${m.publisher}.${m.name}`;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // Process groups of every code-server still running: killed when the driver exits, however it exits.
 const runningGroups = new Set<number>();

@@ -49,7 +49,8 @@ const webviewEntries = existsSync('src/webviews')
 // modules are copied unchanged (with their copyright headers and licence) to
 // dist/webviews/spice-html5/, and the console app imports them at run time (`import('spice-html5')`,
 // only when a VM's display is SPICE), so the library can be replaced on its own. The entry module
-// re-exports the library's API plus the message classes the console sends keys with.
+// re-exports the library's API plus the message classes the console sends keys with and the
+// display channel class it opens further heads with (src/webviews/console/app/spiceHeads.ts).
 const SPICE_DIR = 'node_modules/@spice-project/spice-html5';
 const SPICE_OUT = 'dist/webviews/spice-html5';
 rmSync(SPICE_OUT, { recursive: true, force: true });
@@ -62,6 +63,7 @@ writeFileSync(
 export * from './src/main.js';
 export { Constants } from './src/enums.js';
 export { SpiceMiniData, SpiceMsgcKeyDown, SpiceMsgcKeyUp } from './src/spicemsg.js';
+export { SpiceDisplayConn } from './src/display.js';
 `,
 );
 

@@ -23,7 +23,7 @@ export type DisplayEncryption = 'tls' | 'ssh' | 'local' | 'none';
 /** What the panel shows above the display. */
 export type ConsoleState =
   | { readonly kind: 'connecting'; readonly detail?: string }
-  /** `heads`: the monitors the guest can have; the console shows the first. */
+  /** `heads`: the monitors the guest can have; a VNC console shows the first, a SPICE console all. */
   | { readonly kind: 'connected'; readonly protocol: DisplayProtocol; readonly encryption: DisplayEncryption; readonly heads: number }
   | { readonly kind: 'disconnected'; readonly reason: string; readonly retrying: boolean }
   /** The VM is not running: the panel offers Start. */
@@ -54,11 +54,12 @@ const ENCRYPTION_TEXT: Record<DisplayEncryption, string> = {
 
 /**
  * The status line of a connected display: the protocol (VNC is the default and not named), how the
- * bytes are protected, and, for a guest with several monitors, that only the first is shown
- * (neither noVNC nor spice-html5 shows more: see docs/console.md).
+ * bytes are protected, and, for a VNC guest with several monitors, that only the first is shown
+ * (QEMU's VNC server shows one head; SPICE gives each head a display channel and the console
+ * shows them side by side: see docs/console.md).
  */
 export function connectedText(state: Extract<ConsoleState, { kind: 'connected' }>): string {
-  const heads = state.heads > 1 ? ` · showing monitor 1 of ${state.heads}` : '';
+  const heads = state.heads > 1 ? (state.protocol === 'spice' ? ` · ${state.heads} monitors` : ` · showing monitor 1 of ${state.heads}`) : '';
   return `${state.protocol === 'spice' ? 'Connected (SPICE)' : 'Connected'}${ENCRYPTION_TEXT[state.encryption]}${heads}`;
 }
 

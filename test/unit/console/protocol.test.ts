@@ -5,7 +5,7 @@ describe('console webview protocol (unit)', () => {
   it('says how a connected display is protected and when the guest has more monitors than shown', () => {
     assert.equal(connectedText({ kind: 'connected', protocol: 'vnc', encryption: 'local', heads: 1 }), 'Connected');
     assert.equal(connectedText({ kind: 'connected', protocol: 'spice', encryption: 'tls', heads: 1 }), 'Connected (SPICE) — encrypted (TLS)');
-    assert.equal(connectedText({ kind: 'connected', protocol: 'spice', encryption: 'none', heads: 2 }), 'Connected (SPICE) — not encrypted · showing monitor 1 of 2');
+    assert.equal(connectedText({ kind: 'connected', protocol: 'spice', encryption: 'none', heads: 2 }), 'Connected (SPICE) — not encrypted · 2 monitors');
     assert.equal(connectedText({ kind: 'connected', protocol: 'vnc', encryption: 'ssh', heads: 3 }), 'Connected — encrypted (SSH) · showing monitor 1 of 3');
   });
 

@@ -1,9 +1,11 @@
 // UI test of the SPICE console in a real VS Code (code-server + Chromium): a TCG VM whose only
-// display is SPICE (QXL video, SeaBIOS) opens in the console tab through spice-html5, every SPICE
-// channel on its own relay stream. The canvas must show the firmware screen (non-black pixels,
-// read inside the webview frame), the toolbar's Ctrl+Alt+Del must reach the guest (SeaBIOS
-// reboots on it, which libvirt reports as a reboot event), and the page must load spice-html5
-// from its own file without a Content Security Policy violation.
+// display is SPICE (a two-head virtio video device, SeaBIOS) opens in the console tab through
+// spice-html5, every SPICE channel on its own relay stream. The first head's canvas must show the
+// firmware screen (non-black pixels, read inside the webview frame), the second head (QEMU's own
+// "Guest has not initialized the display" picture until a guest driver enables it) its own canvas
+// beside it, the toolbar's Ctrl+Alt+Del must reach the guest (SeaBIOS reboots on it, which libvirt
+// reports as a reboot event), and the page must load spice-html5 from its own file without a
+// Content Security Policy violation.
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,6 +15,9 @@ import type { DomainRef } from '../../../src/libvirt/refs';
 import { openWorkbench, uiSession, type Workbench } from '../harness/workbench';
 import { leftoverOfDeadRun } from '../../leftovers';
 import { litFraction as canvasLit, SPICE_CANVAS } from './canvasPixels';
+
+/** Both heads, scaled together: the letterbox is what they leave free. */
+const SPICE_HEADS = '#screen .spice-heads';
 import { assertThemedLetterbox, assertZoomedOutLetterbox } from './screenPixels';
 
 /** Fraction of sampled pixels of the SPICE primary surface that are not black. */
@@ -29,7 +34,7 @@ function domainXml(name: string): string {
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>
     <graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>
-    <video><model type='qxl' heads='2'/></video>
+    <video><model type='virtio' heads='2' primary='yes'/></video>
   </devices>
 </domain>`;
 }
@@ -84,8 +89,19 @@ describe('SPICE console (UI)', function () {
     while (Date.now() < deadline && (lit = await litFraction(wb).catch(() => 0)) === 0) await wb.page.waitForTimeout(200);
     assert.ok(lit > 0, 'the SPICE canvas stayed black');
     await wb.webview().locator('body[data-state="connected"]').waitFor();
-    // Two heads: the console shows the first monitor and says so (spice-html5 shows one).
-    assert.match(await wb.webview().locator('#status').innerText(), /Connected \(SPICE\) · showing monitor 1 of 2/);
+    // Two heads: each display channel in its own canvas, the second to the right of the first.
+    assert.match(await wb.webview().locator('#status').innerText(), /Connected \(SPICE\) · 2 monitors/);
+    const second = wb.webview().locator(`${SPICE_CANVAS}`).nth(1);
+    await second.waitFor({ state: 'attached', timeout: 30_000 });
+    let lit2 = 0;
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && (lit2 = await canvasLit(wb, '#screen .spice-area[data-head="1"] canvas', 1).catch(() => 0)) === 0) await wb.page.waitForTimeout(200);
+    assert.ok(lit2 > 0, "the second head's canvas stayed black");
+    const first = (await wb.webview().locator(SPICE_CANVAS).first().boundingBox())!;
+    const beside = (await second.boundingBox())!;
+    assert.ok(beside.x >= first.x + first.width, `the second head is drawn beside the first (${JSON.stringify({ first, beside })})`);
+    assert.equal(await wb.webview().locator('#screen .spice-area[data-head="1"]').getAttribute('aria-label'), 'Display 2 of 2');
+    assert.equal(await wb.webview().locator('#screen canvas[id^="spice_surface_"]').count(), 1, 'canvas ids stay unique');
     await wb.page.locator('.part.statusbar').getByText(`${name}: connected (SPICE)`).waitFor({ timeout: 10_000 });
     await wb.screenshot('spice-console-open');
   });
@@ -158,8 +174,8 @@ describe('SPICE console (UI)', function () {
       await wb.screenshot(`spice-console-toolbar-${file}`);
       // Fitted, the display leaves part of the tab free: the editor's background, not black.
       await view.locator('#zoom-level', { hasText: 'Fit' }).waitFor();
-      await assertThemedLetterbox(wb, SPICE_CANVAS, `spice-console-fit-${file}`);
-      await assertZoomedOutLetterbox(wb, SPICE_CANVAS, `spice-console-zoom-50-${file}`);
+      await assertThemedLetterbox(wb, SPICE_HEADS, `spice-console-fit-${file}`);
+      await assertZoomedOutLetterbox(wb, SPICE_HEADS, `spice-console-zoom-50-${file}`);
     });
   }
 

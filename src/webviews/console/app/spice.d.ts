@@ -5,6 +5,27 @@ declare module 'spice-html5' {
     state: string;
     send_msg(msg: SpiceMiniData): void;
   }
+  /** What a channel's constructor takes (main.js builds these from the channels list). */
+  export interface SpiceChannelOptions {
+    uri: string;
+    parent: SpiceMainConn;
+    connection_id: number;
+    type: number;
+    chan_id: number;
+  }
+  export interface SpiceSurface {
+    canvas?: HTMLCanvasElement;
+  }
+  /** One display channel (display.js): draws its primary surface into `parent.screen_id`. */
+  export class SpiceDisplayConn {
+    constructor(o: SpiceChannelOptions);
+    surfaces: Record<number, SpiceSurface | undefined>;
+    primary_surface: number | undefined;
+    unhook_events(): void;
+    delete_surface(surfaceId: number): void;
+    destroy_surfaces(): void;
+    cleanup(): void;
+  }
   export interface SpiceMainConnOptions {
     uri: string;
     password: string;
@@ -17,10 +38,16 @@ declare module 'spice-html5' {
     constructor(o: SpiceMainConnOptions);
     inputs: SpiceChannel | undefined;
     agent_connected: boolean | undefined;
+    ws: { readonly url: string } | undefined;
+    connection_id: number;
+    /** The main channel's handler of one message; true when handled. */
+    process_channel_message(msg: SpiceMiniData): boolean;
     stop(): void;
     resize_window(flags: number, width: number, height: number, depth: number, x: number, y: number): void;
   }
   export class SpiceMiniData {
+    type: number;
+    data: ArrayBuffer | undefined;
     build_msg(type: number, payload: SpiceMsgcKeyDown | SpiceMsgcKeyUp): void;
   }
   /** Built from an event-like object: its `keyCode` is mapped to a PC scancode. */
@@ -35,5 +62,8 @@ declare module 'spice-html5' {
   export const Constants: {
     readonly SPICE_MSGC_INPUTS_KEY_DOWN: number;
     readonly SPICE_MSGC_INPUTS_KEY_UP: number;
+    readonly SPICE_MSGC_INPUTS_MOUSE_POSITION: number;
+    readonly SPICE_MSG_MAIN_CHANNELS_LIST: number;
+    readonly SPICE_CHANNEL_DISPLAY: number;
   };
 }

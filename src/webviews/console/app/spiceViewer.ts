@@ -3,14 +3,16 @@
 // with `new WebSocket(url, 'binary')`; here that constructor hands out a PostMessageChannel of the
 // current session's StreamMux instead, so nothing opens a network connection from the webview.
 //
-// What spice-html5 0.2.1 offers, and so this viewer: the display (first head only), inputs,
-// the cursor channel, audio playback (Opus in WebM through MediaSource), and resizing the guest
-// through the SPICE agent. No USB redirection, smartcard or clipboard sharing (see docs).
+// What spice-html5 0.2.1 offers, and so this viewer: the display, inputs, the cursor channel,
+// audio playback (Opus in WebM through MediaSource), and resizing the guest through the SPICE
+// agent; every further head (display channel) is opened beside the first (spiceHeads.ts). No USB
+// redirection, smartcard or clipboard sharing (see docs).
 
 import type * as Spice from 'spice-html5';
 import { charKeyCode, comboKeys, type ScaleMode } from '../protocol';
 import type { StreamMux } from '../streamMux';
 import { PostMessageChannel } from './postMessageChannel';
+import { openExtraHead, parseChannelsList, type ExtraHead } from './spiceHeads';
 import type { Viewer, ViewerEvents } from './viewer';
 
 let spiceModule: Promise<typeof Spice> | undefined;
@@ -36,13 +38,27 @@ const SHIFT = 16;
 const INPUTS_WAIT_MS = 10_000;
 /** SPICE agents want sizes in multiples of 8 (Xorg's QXL driver). */
 const round8 = (n: number): number => Math.max(8, n - (n % 8));
+/** Space between two heads' displays, in guest pixels (scaled with them). */
+const HEAD_GAP = 8;
 
 export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessageChannel>, password: string, events: ViewerEvents): Promise<Viewer> {
   const spice = await loadSpice();
-  const area = document.createElement('div');
-  area.id = `spice-area-${mux.session}`;
-  area.className = 'spice-area';
-  screen.append(area);
+  // The heads side by side, scaled together: the first head's area (spice-html5's screen_id),
+  // then one area per further display channel.
+  const group = document.createElement('div');
+  group.className = 'spice-heads';
+  screen.append(group);
+  const newArea = (head: number): HTMLElement => {
+    const a = document.createElement('div');
+    a.id = `spice-area-${mux.session}-${head}`;
+    a.className = 'spice-area';
+    a.dataset['head'] = String(head);
+    a.setAttribute('role', 'img');
+    group.append(a);
+    return a;
+  };
+  const area = newArea(0);
+  const extraHeads: ExtraHead[] = [];
   let stopped = false;
   let reported = false;
   let scale: ScaleMode = 'fit';
@@ -52,23 +68,36 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
   let lastAgentSize = '';
 
   const canvas = (): HTMLCanvasElement | undefined => area.querySelector('canvas') ?? undefined;
+  const canvases = (): HTMLCanvasElement[] => [...group.querySelectorAll('canvas')];
 
   /**
-   * Fit or zoom: scale the canvas with a transform, which keeps the mouse offsets right (and
+   * Fit or zoom: scale the heads with a transform, which keeps the mouse offsets right (and
    * counts in the scrollable area, so a zoomed display scrolls).
    */
   const layout = (): void => {
-    const c = canvas();
-    if (!c) return;
-    const fit = scale === 'fit' && c.width > 0 && c.height > 0;
-    const factor = fit ? Math.min(screen.clientWidth / c.width, screen.clientHeight / c.height) : zoom;
+    const shown: { readonly a: HTMLElement; readonly c: HTMLCanvasElement }[] = [];
+    const areas = [...group.querySelectorAll<HTMLElement>('.spice-area')];
+    for (const a of areas) {
+      const c = a.querySelector('canvas');
+      a.hidden = !c;
+      if (c) shown.push({ a, c });
+      // The head's number for screen readers ("Display 2 of 2").
+      a.setAttribute('aria-label', areas.length > 1 ? `Display ${Number(a.dataset['head']) + 1} of ${areas.length}` : 'Display');
+    }
+    if (shown.length === 0) return;
+    const width = shown.reduce((w, s) => w + s.c.width, 0) + HEAD_GAP * (shown.length - 1);
+    const height = Math.max(...shown.map((s) => s.c.height));
+    const fit = scale === 'fit' && width > 0 && height > 0;
+    const factor = fit ? Math.min(screen.clientWidth / width, screen.clientHeight / height) : zoom;
     // Centred when smaller than the tab, as noVNC shows a VNC display (the free part is the
     // editor's background; spice-html5 reads the mouse as offsetX/offsetY, which follow the transform).
-    const left = Math.max(0, Math.floor((screen.clientWidth - c.width * factor) / 2));
-    const top = Math.max(0, Math.floor((screen.clientHeight - c.height * factor) / 2));
-    area.style.transform = left > 0 || top > 0 || factor !== 1 ? `translate(${left}px, ${top}px) scale(${factor})` : '';
-    // spice-html5 sets the area's height to the surface's; the transform keeps its origin.
-    area.style.width = `${c.width}px`;
+    const left = Math.max(0, Math.floor((screen.clientWidth - width * factor) / 2));
+    const top = Math.max(0, Math.floor((screen.clientHeight - height * factor) / 2));
+    group.style.transform = left > 0 || top > 0 || factor !== 1 ? `translate(${left}px, ${top}px) scale(${factor})` : '';
+    group.style.width = `${width}px`;
+    group.style.gap = `${HEAD_GAP}px`;
+    // spice-html5 sets each area's height to its surface's; the transform keeps the group's origin.
+    for (const s of shown) s.a.style.width = `${s.c.width}px`;
   };
 
   /** Asks the guest (through the SPICE agent) for the tab's size, when fitting. */
@@ -107,6 +136,18 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
         resizeGuest(conn);
       },
     });
+  // Every display channel after the first gets its own area (spice-html5 opens only channel 0).
+  const handleMain = sc.process_channel_message;
+  sc.process_channel_message = function (this: Spice.SpiceMainConn, msg: Spice.SpiceMiniData): boolean {
+    const handled = handleMain.call(this, msg);
+    if (msg.type === spice.Constants.SPICE_MSG_MAIN_CHANNELS_LIST && msg.data && !stopped) {
+      for (const ch of parseChannelsList(msg.data)) {
+        if (ch.type !== spice.Constants.SPICE_CHANNEL_DISPLAY || ch.id === 0 || extraHeads.some((h) => h.id === ch.id)) continue;
+        extraHeads.push(openExtraHead(spice, sc, ch.id, newArea(ch.id)));
+      }
+    }
+    return handled;
+  };
 
   const observer = new ResizeObserver(() => {
     layout();
@@ -114,16 +155,19 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
     resizeTimer = setTimeout(() => resizeGuest(sc), 300);
   });
   observer.observe(screen);
-  // The primary surface's canvas comes (and is replaced on a mode change) inside the area.
+  // Each head's primary surface canvas comes (and is replaced on a mode change) inside its area.
   const mutations = new MutationObserver(() => {
-    const c = canvas();
-    if (c) {
+    for (const c of canvases()) {
       observer.observe(c);
       c.classList.toggle('view-only', viewOnly);
+      // display.js names every display channel's surface n "spice_surface_<n>": ids of further
+      // heads are made unique (the first head's keep theirs, which display.js looks up).
+      const head = c.parentElement?.dataset['head'];
+      if (head && head !== '0' && !c.id.startsWith('spice_head')) c.id = `spice_head${head}_${c.id}`;
     }
     layout();
   });
-  mutations.observe(area, { childList: true, attributes: true, subtree: true, attributeFilter: ['width', 'height'] });
+  mutations.observe(group, { childList: true, attributes: true, subtree: true, attributeFilter: ['width', 'height'] });
 
   const readyInputs = (): Spice.SpiceChannel | undefined => (sc.inputs && sc.inputs.state === 'ready' ? sc.inputs : undefined);
   const transmitKey = (inputs: Spice.SpiceChannel, keyCode: number, down: boolean): void => {
@@ -191,9 +235,10 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
     },
     setViewOnly(on): void {
       viewOnly = on;
-      const c = canvas();
-      c?.classList.toggle('view-only', on);
-      if (on) c?.blur();
+      for (const c of canvases()) {
+        c.classList.toggle('view-only', on);
+        if (on) c.blur();
+      }
     },
     sendCredentials(): void {
       // SPICE sends its ticket when each channel links (the password came with displayOpen).
@@ -212,12 +257,13 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
       stopFlushing();
       observer.disconnect();
       mutations.disconnect();
+      for (const h of extraHeads.splice(0)) h.stop();
       try {
         sc.stop();
       } catch {
         // already gone
       }
-      area.remove();
+      group.remove();
     },
   };
 }

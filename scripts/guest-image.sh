@@ -33,7 +33,7 @@ DISK_SIZE=3G
 # dbus: without it systemd-logind does not run and the ACPI power button does nothing (shutdown
 # never completes). e2fsprogs: cloud-init's resizefs. ifupdown + isc-dhcp-client: cloud-init's
 # network renderer on Debian. openssh-server: SSH logins with keys cloud-init installs.
-PACKAGES=systemd-sysv,dbus,e2fsprogs,qemu-guest-agent,cloud-init,linux-image-amd64,ifupdown,isc-dhcp-client,openssh-server,udev,iproute2
+PACKAGES=systemd-sysv,dbus,e2fsprogs,qemu-guest-agent,cloud-init,linux-image-amd64,ifupdown,isc-dhcp-client,openssh-server,udev,iproute2,spice-vdagent,xvfb,xclip
 CMDLINE="root=/dev/vda rw console=ttyS0,115200n8 net.ifnames=0"
 NETBOOT_PACKAGE=debian-installer-12-netboot-amd64
 

@@ -236,7 +236,16 @@ export async function removeGuestLeftovers(conn: Connection): Promise<void> {
   }
 }
 
-function domainXml(name: string, img: GuestImage, overlay: string, seed: string, consoleLog: string, mac: string): string {
+/**
+ * A SPICE display (loopback) with the agent's channel, for the console tests that need the
+ * guest's spice-vdagent: virt-manager's default set for a new VM with SPICE.
+ */
+const SPICE_DEVICES = `
+    <graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>
+    <video><model type='virtio' heads='1' primary='yes'/></video>
+    <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>`;
+
+function domainXml(name: string, img: GuestImage, overlay: string, seed: string, consoleLog: string, mac: string, spice: boolean): string {
   return `<domain type='qemu'>
   <name>${name}</name>
   <title>Debian 12 test guest</title>
@@ -288,7 +297,7 @@ function domainXml(name: string, img: GuestImage, overlay: string, seed: string,
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <!-- pvpanic: the guest kernel tells QEMU (and libvirt) when it panics (the alert tests). -->
     <panic model='isa'><address type='isa' iobase='0x505'/></panic>
-    <memballoon model='virtio'/>
+    <memballoon model='virtio'/>${spice ? SPICE_DEVICES : ''}
   </devices>
 </domain>`;
 }
@@ -305,6 +314,10 @@ export interface BootOptions {
    * runcmd marker the guest suites look for.
    */
   readonly cloudInit?: WizardValues;
+  /** A SPICE display and the SPICE agent's channel (see SPICE_DEVICES). */
+  readonly spice?: boolean;
+  /** Shell commands cloud-init runs (runcmd) after the marker the guest suites wait for. */
+  readonly commands?: readonly string[];
 }
 
 /** What every guest's cloud-init does besides the chosen fields. */
@@ -339,8 +352,8 @@ export async function bootGuest(conn: Connection, opts: BootOptions = {}): Promi
     // The NoCloud seed as the product writes it for a new VM (ISO image in TypeScript, uploaded
     // as a volume): the guest proves that cloud-init reads it.
     const spec: CloudInitSpec = opts.cloudInit
-      ? { ...cloudSpec({ ciHostname: hostname, ciCommands: RUNCMD_MARKER, ciUserData: BASE_USER_DATA, ...opts.cloudInit }, name), mac }
-      : { instanceId: name, hostname, mac, network: { mode: 'dhcp' }, packages: [], commands: [RUNCMD_MARKER], userData: BASE_USER_DATA };
+      ? { ...cloudSpec({ ciHostname: hostname, ciCommands: [RUNCMD_MARKER, ...(opts.commands ?? [])].join('\n'), ciUserData: BASE_USER_DATA, ...opts.cloudInit }, name), mac }
+      : { instanceId: name, hostname, mac, network: { mode: 'dhcp' }, packages: [], commands: [RUNCMD_MARKER, ...(opts.commands ?? [])], userData: BASE_USER_DATA };
     const problems = checkSeed(spec);
     if (problems.length > 0) throw new Error(`the guest's cloud-init fields: ${JSON.stringify(problems)}`);
     // The NoCloud seed as the product writes it for a new VM (ISO image in TypeScript, uploaded
@@ -348,7 +361,7 @@ export async function bootGuest(conn: Connection, opts: BootOptions = {}): Promi
     const image = seedImage(seedFiles(spec));
     const seed = await conn.storageVolCreateXml(pool, `<volume><name>seed.iso</name><capacity unit='bytes'>${image.length}</capacity><target><format type='raw'/></target></volume>`);
     await uploadBytes(conn, seed, image);
-    const dom = await conn.domainDefineXml(domainXml(name, img, overlay.key, seed.key, path.join(poolDir, 'console.log'), mac));
+    const dom = await conn.domainDefineXml(domainXml(name, img, overlay.key, seed.key, path.join(poolDir, 'console.log'), mac, opts.spice ?? false));
     guest = new Guest(conn, dom, pool, poolDir, mac, spec.hostname);
     await guest.start();
     return guest;

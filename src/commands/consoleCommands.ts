@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { ConsoleTarget } from '../console/consoleTarget';
 import { ConsoleManager } from '../console/consoleManager';
+import { ClipboardSharingChoices } from '../console/clipboardSharing';
 import { chooseDisplayRoute, type ClearTextChoice, type ClearTextQuestion, type DisplayRouteStore } from '../console/displayRoutePolicy';
 import { KeyCombinationError, parseKeyCombination } from '../console/keyCombination';
 import type { Prompts } from './prompts';
@@ -20,7 +21,11 @@ const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 export function consoleManager(deps: Pick<CommandDeps, 'context' | 'secrets' | 'log' | 'prompts'>): ConsoleManager {
   let m = managers.get(deps.context);
   if (!m) {
-    m = new ConsoleManager({ extensionUri: deps.context.extensionUri, secrets: deps.secrets }, deps.log, deps.prompts);
+    m = new ConsoleManager(
+      { extensionUri: deps.context.extensionUri, secrets: deps.secrets, clipboardSharing: new ClipboardSharingChoices(deps.context.globalState) },
+      deps.log,
+      deps.prompts,
+    );
     managers.set(deps.context, m);
     deps.context.subscriptions.push(m);
   }

@@ -14,6 +14,7 @@ const ENCRYPTION_TOOLTIP: Record<DisplayEncryption, string> = {
   none: ' (not encrypted: the display is reached in clear text over the network)',
 };
 import type { GraphicalSessionOptions } from './graphicalSession';
+import type { ClipboardSharingChoices } from './clipboardSharing';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
 import { describeCharDevice, parseDomainConsoles } from './domainConsoles';
 import { vscodePrompts, type Prompts } from '../commands/prompts';
@@ -71,7 +72,12 @@ export class ConsoleManager implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly ctx: { readonly extensionUri: vscode.Uri; readonly secrets: ConnectionSecrets; readonly session?: GraphicalSessionOptions },
+    private readonly ctx: {
+      readonly extensionUri: vscode.Uri;
+      readonly secrets: ConnectionSecrets;
+      readonly clipboardSharing: ClipboardSharingChoices;
+      readonly session?: GraphicalSessionOptions;
+    },
     private readonly log: vscode.LogOutputChannel,
     private readonly prompts: Prompts = vscodePrompts,
   ) {
@@ -102,6 +108,7 @@ export class ConsoleManager implements vscode.Disposable {
       log: this.log,
       prompts: this.prompts,
       screenshot: (t) => void this.screenshotInteractive(t),
+      clipboardSharing: this.ctx.clipboardSharing,
       ...(this.ctx.session ? { session: this.ctx.session } : {}),
     });
     this.panels.set(key, panel);

@@ -30,6 +30,10 @@ export interface GraphicalSessionUi {
   };
   /** Toolbar actions that need the editor (clipboard, files, layout). */
   requestPaste(): void;
+  /** Clipboard sharing with the SPICE agent: the user's switch, the guest's text, the host's. */
+  setClipboardSharing(on: boolean): void;
+  guestClipboard(text: string): void;
+  requestHostClipboard(): void;
   screenshot(): void;
   maximize(): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -215,6 +219,15 @@ export class GraphicalSession {
         break;
       case 'requestPaste':
         this.ui.requestPaste();
+        break;
+      case 'setClipboardSharing':
+        this.ui.setClipboardSharing(m.on);
+        break;
+      case 'guestClipboard':
+        this.ui.guestClipboard(m.text);
+        break;
+      case 'requestHostClipboard':
+        this.ui.requestHostClipboard();
         break;
       case 'screenshot':
         this.ui.screenshot();

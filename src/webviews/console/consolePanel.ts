@@ -4,10 +4,11 @@
 import * as vscode from 'vscode';
 import { GraphicalSession, type GraphicalSessionOptions, type GraphicalSessionUi } from '../../console/graphicalSession';
 import type { ConsoleTarget } from '../../console/consoleTarget';
+import type { ClipboardSharingChoices } from '../../console/clipboardSharing';
 import type { ConnectionSecrets } from '../../connections/connectionSecrets';
 import type { Prompts } from '../../commands/prompts';
 import { pageHtml, resourceRoots } from '../shared/panelHost';
-import { parseFromWebview, WebviewMessageError, type ConsoleState, type FromWebview, type ToWebview } from './protocol';
+import { MAX_CLIPBOARD_TEXT, parseFromWebview, WebviewMessageError, type ConsoleState, type FromWebview, type ToWebview } from './protocol';
 
 export interface ConsolePanelDeps {
   readonly extensionUri: vscode.Uri;
@@ -19,6 +20,8 @@ export interface ConsolePanelDeps {
   screenshot(target: ConsoleTarget): void;
   /** Reconnect and timeout settings of the session (defaults otherwise). */
   readonly session?: GraphicalSessionOptions;
+  /** Which VMs share the clipboard with their SPICE agent. */
+  readonly clipboardSharing: ClipboardSharingChoices;
 }
 
 export const CONSOLE_VIEW_TYPE = 'libvirtVms.console';
@@ -29,6 +32,8 @@ export class ConsolePanel {
   private readonly disposeListeners = new Set<() => void>();
   private disposed = false;
   private fullScreen = false;
+  /** The clipboard text last exchanged with the guest (not offered back to it again). */
+  private lastClipboard: string | undefined;
 
   constructor(
     readonly target: ConsoleTarget,
@@ -44,6 +49,14 @@ export class ConsolePanel {
           if (text) void this.post({ type: 'typeText', text });
         });
       },
+      setClipboardSharing: (on) => void this.setClipboardSharing(on),
+      guestClipboard: (text) => {
+        // The host decides: a webview cannot write the clipboard of a VM whose sharing is off.
+        if (!deps.clipboardSharing.isOn(target)) return;
+        this.lastClipboard = text;
+        void vscode.env.clipboard.writeText(text);
+      },
+      requestHostClipboard: () => void this.offerHostClipboard(true),
       screenshot: () => deps.screenshot(target),
       maximize: () => void this.toggleFullScreen(),
       log: (level, msg) => deps.log[level](msg),
@@ -57,8 +70,33 @@ export class ConsolePanel {
         if (message) this.session.handle(message);
       }),
       panel.onDidDispose(() => this.dispose()),
+      // Coming back to the console offers what was copied elsewhere in the meantime.
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) void this.offerHostClipboard(false);
+      }),
     );
     void this.post({ type: 'init', title: `Console: ${target.dom.name}`, scale: 'fit', viewOnly: false });
+    void this.post({ type: 'clipboardSharing', on: deps.clipboardSharing.isOn(target) });
+  }
+
+  private async setClipboardSharing(on: boolean): Promise<void> {
+    await this.deps.clipboardSharing.set(this.target, on);
+    this.deps.log.info(`console ${this.target.dom.name}: clipboard sharing with the guest ${on ? 'on' : 'off'}`);
+    this.lastClipboard = undefined;
+    await this.post({ type: 'clipboardSharing', on });
+  }
+
+  /**
+   * Offers the host's clipboard text to the guest, while sharing is on and this console is the
+   * active tab (the text is read only then); `always` also offers a text offered before (the
+   * agent asked: it has just connected or sharing was just turned on).
+   */
+  private async offerHostClipboard(always: boolean): Promise<void> {
+    if (!this.deps.clipboardSharing.isOn(this.target) || !(this.panel.active && this.panel.visible)) return;
+    const text = await vscode.env.clipboard.readText();
+    if (!text || (!always && text === this.lastClipboard)) return;
+    this.lastClipboard = text;
+    await this.post({ type: 'hostClipboard', text: text.slice(0, MAX_CLIPBOARD_TEXT) });
   }
 
   /**
@@ -74,7 +112,7 @@ export class ConsolePanel {
       this.deps.log.warn(`console ${this.target.dom.name}: refused a message from the webview: ${WebviewMessageError.is(e) ? e.message : String(e)}`);
       return undefined;
     }
-    if (message.type === 'requestPaste' && !(this.panel.active && this.panel.visible)) {
+    if ((message.type === 'requestPaste' || message.type === 'setClipboardSharing') && !(this.panel.active && this.panel.visible)) {
       this.deps.log.warn(`console ${this.target.dom.name}: refused a clipboard request while the console is not the active tab`);
       return undefined;
     }

@@ -98,6 +98,10 @@ export type ToWebview =
   | { readonly type: 'credentials'; readonly password: string }
   /** Type this text as keystrokes (paste). */
   | { readonly type: 'typeText'; readonly text: string }
+  /** Whether this VM shares the clipboard with its SPICE agent (the user's choice, per VM). */
+  | { readonly type: 'clipboardSharing'; readonly on: boolean }
+  /** The host's clipboard text, to offer to the guest (only while sharing is on). */
+  | { readonly type: 'hostClipboard'; readonly text: string }
   | { readonly type: 'sendKeys'; readonly combo: KeyCombo };
 
 export type FromWebview =
@@ -116,6 +120,12 @@ export type FromWebview =
   | { readonly type: 'securityFailure'; readonly reason: string }
   /** Sent from a trusted click on Paste only; the host also requires the panel to be active. */
   | { readonly type: 'requestPaste'; readonly userAction: true }
+  /** Share Clipboard toggled (a trusted click; the host also requires the panel to be active). */
+  | { readonly type: 'setClipboardSharing'; readonly on: boolean; readonly userAction: true }
+  /** The guest copied this text; the host writes it to its clipboard only while sharing is on. */
+  | { readonly type: 'guestClipboard'; readonly text: string }
+  /** The agent can take the clipboard now: the host answers with hostClipboard if sharing is on. */
+  | { readonly type: 'requestHostClipboard' }
   | { readonly type: 'screenshot' }
   | { readonly type: 'reconnect' }
   | { readonly type: 'startVm' }
@@ -128,6 +138,8 @@ export { WebviewMessageError };
 
 /** The viewers send small client messages; a batch of them stays far below this. */
 const MAX_SEND_BYTES = 1024 * 1024;
+/** The longest clipboard text shared with a guest (the viewer's limit too). */
+export const MAX_CLIPBOARD_TEXT = 1024 * 1024;
 /** Larger than any framebuffer QEMU's VNC or SPICE server offers. */
 const MAX_DIMENSION = 16384;
 
@@ -164,6 +176,9 @@ const FROM_WEBVIEW: MessageTable<FromWebview> = {
   credentialsRequired: { types: securityTypes },
   securityFailure: { reason: text() },
   requestPaste: { userAction: mustBeTrue },
+  setClipboardSharing: { on: flag, userAction: mustBeTrue },
+  guestClipboard: { text: text(MAX_CLIPBOARD_TEXT) },
+  requestHostClipboard: {},
   screenshot: {},
   reconnect: {},
   startVm: {},

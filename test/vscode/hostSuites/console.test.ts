@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { PickItem, PickRequest, Prompts } from '../../../src/commands/prompts';
 import type { ExtensionApi } from '../../../src/extension';
 import { ConsoleManager } from '../../../src/console/consoleManager';
-import { ConnectionSecrets } from '../../../src/connections/connectionSecrets';
+import { memoryConsoleContext, MemoryMemento } from './consoleStores';
 import type { ConsoleTarget } from '../../../src/console/consoleTarget';
 import type { ConsolePanel } from '../../../src/webviews/console/consolePanel';
 import type { ConsoleState } from '../../../src/webviews/console/protocol';
@@ -119,36 +119,6 @@ class TestPrompts implements Prompts {
   }
 }
 
-/** Secret storage kept in memory for the test's own console manager. */
-class MemorySecrets implements vscode.SecretStorage {
-  private readonly values = new Map<string, string>();
-  private readonly emitter = new vscode.EventEmitter<vscode.SecretStorageChangeEvent>();
-  readonly onDidChange = this.emitter.event;
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async store(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-  async delete(key: string): Promise<void> {
-    this.values.delete(key);
-  }
-}
-
-/** Global state kept in memory (the index of remembered secrets). */
-class MemoryMemento implements vscode.Memento {
-  private readonly values = new Map<string, unknown>();
-  keys(): readonly string[] {
-    return [...this.values.keys()];
-  }
-  get<T>(key: string, defaultValue?: T): T | undefined {
-    return this.values.has(key) ? (this.values.get(key) as T) : defaultValue;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-}
-
 function socketFds(): number {
   let n = 0;
   for (const fd of fs.readdirSync('/proc/self/fd')) {
@@ -203,7 +173,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     }
     prompts = new TestPrompts();
     const log = vscode.window.createOutputChannel('Console tests', { log: true });
-    manager = new ConsoleManager({ extensionUri, secrets: new ConnectionSecrets(new MemorySecrets(), new MemoryMemento()) }, log, prompts);
+    manager = new ConsoleManager(memoryConsoleContext(extensionUri), log, prompts);
     dom = await startVm();
   });
 
@@ -434,7 +404,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     // spice-html5 alone would wait; the session gives the handshake connectTimeoutMs.
     const log = vscode.window.createOutputChannel('Console tests (stall)', { log: true });
     const stallManager = new ConsoleManager(
-      { extensionUri, secrets: new ConnectionSecrets(new MemorySecrets(), new MemoryMemento()), session: { connectTimeoutMs: 4000 } },
+      memoryConsoleContext(extensionUri, { connectTimeoutMs: 4000 }),
       log,
       prompts,
     );

@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PickItem, PickRequest, Prompts } from '../../../src/commands/prompts';
 import { displayRouteStore } from '../../../src/commands/consoleCommands';
-import { ConnectionSecrets } from '../../../src/connections/connectionSecrets';
 import { ConsoleManager } from '../../../src/console/consoleManager';
+import { memoryConsoleContext, MemoryMemento } from './consoleStores';
 import type { ConsoleTarget } from '../../../src/console/consoleTarget';
 import { chooseDisplayRoute } from '../../../src/console/displayRoutePolicy';
 import { parseDomainConsoles } from '../../../src/console/domainConsoles';
@@ -65,34 +65,6 @@ class RecordingPrompts implements Prompts {
   async input(req: { prompt?: string }): Promise<string | undefined> {
     this.asked.push(`input:${req.prompt ?? ''}`);
     return undefined;
-  }
-}
-
-class MemorySecrets implements vscode.SecretStorage {
-  private readonly values = new Map<string, string>();
-  private readonly emitter = new vscode.EventEmitter<vscode.SecretStorageChangeEvent>();
-  readonly onDidChange = this.emitter.event;
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async store(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-  async delete(key: string): Promise<void> {
-    this.values.delete(key);
-  }
-}
-
-class MemoryMemento implements vscode.Memento {
-  private readonly values = new Map<string, unknown>();
-  keys(): readonly string[] {
-    return [...this.values.keys()];
-  }
-  get<T>(key: string, defaultValue?: T): T | undefined {
-    return this.values.has(key) ? (this.values.get(key) as T) : defaultValue;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
   }
 }
 
@@ -166,7 +138,7 @@ describe('Encrypted consoles of a libvirt host with vnc_tls / spice_tls (extensi
     }
     prompts = new RecordingPrompts();
     const log = vscode.window.createOutputChannel('TLS console tests', { log: true });
-    manager = new ConsoleManager({ extensionUri: ext.extensionUri, secrets: new ConnectionSecrets(new MemorySecrets(), new MemoryMemento()) }, log, prompts);
+    manager = new ConsoleManager(memoryConsoleContext(ext.extensionUri), log, prompts);
   });
 
   after(async () => {

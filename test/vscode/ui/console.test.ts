@@ -155,6 +155,8 @@ describe('Graphical console (UI)', function () {
     assert.equal(await viewOnly.getAttribute('aria-pressed'), 'true');
     await viewOnly.click();
     assert.equal(await viewOnly.getAttribute('aria-pressed'), 'false');
+    // Clipboard sharing goes through the SPICE agent: a VNC console does not offer it.
+    assert.equal(await wb.webview().locator('#share-clipboard').isVisible(), false);
   });
 
   // The area around the fitted display (noVNC centres it) is the editor's background in every

@@ -159,6 +159,19 @@ describe('SPICE console (UI)', function () {
     assert.ok((await litFraction(wb)) > 0, 'the display is still drawn after zooming');
   });
 
+  it('turns clipboard sharing on and off with the toolbar switch (off by default)', async () => {
+    const view = wb.webview();
+    const share = view.locator('vscode-toolbar-button#share-clipboard');
+    await share.waitFor({ state: 'visible' });
+    assert.equal(await share.getAttribute('aria-pressed'), 'false');
+    // Pressed once the host has stored the choice and said so (the host decides, not the page).
+    await share.click();
+    await view.locator('#share-clipboard[aria-pressed="true"]').waitFor({ timeout: 10_000 });
+    await wb.screenshot('spice-console-share-clipboard-on');
+    await share.click();
+    await view.locator('#share-clipboard[aria-pressed="false"]').waitFor({ timeout: 10_000 });
+  });
+
   for (const [theme, cssClass, file] of [
     ['Default Light Modern', 'vs', 'light'],
     ['Default Dark Modern', 'vs-dark', 'dark'],

@@ -54,6 +54,8 @@ let scale: ScaleMode = 'fit';
 /** The zoom of the 'native' mode (1 = 1:1). */
 let zoom = 1;
 let viewOnly = false;
+/** This VM shares the clipboard with its SPICE agent (the host's record of the user's choice). */
+let clipboardSharing = false;
 let overlayAction: FromWebview | undefined;
 
 function sendCombo(combo: KeyCombo): void {
@@ -93,6 +95,11 @@ zoomLevel.setAttribute('aria-live', 'polite');
 const zoomInButton = toolButton('zoom-in', 'zoom-in', '', 'Zoom in', () => zoomBy(1));
 const viewOnlyButton = toolButton('view-only', 'eye', 'View Only', 'Stop sending keyboard and mouse input', () => setViewOnly(!viewOnly));
 viewOnlyButton.toggleable = true;
+// SPICE only: the guest's agent and this machine share the clipboard (off until turned on, per VM).
+const shareClipboardButton = toolButton('share-clipboard', 'copy', 'Share Clipboard', 'Share the clipboard with the guest through the SPICE agent (this VM only)', (e) => {
+  if (e.isTrusted) post({ type: 'setClipboardSharing', on: !clipboardSharing, userAction: true });
+});
+shareClipboardButton.toggleable = true;
 const toolbarRow = document.createElement('vscode-toolbar-container');
 toolbarRow.append(
   cadButton,
@@ -104,6 +111,7 @@ toolbarRow.append(
   zoomInButton,
   toolButton('fullscreen', 'screen-full', 'Full Screen', 'Full screen (Ctrl+Alt+F)', () => post({ type: 'fullscreen' })),
   viewOnlyButton,
+  shareClipboardButton,
 );
 toolbar.append(toolbarRow);
 
@@ -120,6 +128,13 @@ function setScale(mode: ScaleMode, z = zoom): void {
   scaleButton.label = scaleButton.title;
   viewer?.setScale(mode, zoom);
   screen.classList.toggle('native', mode === 'native');
+}
+
+function setClipboardSharing(on: boolean): void {
+  clipboardSharing = on;
+  shareClipboardButton.checked = on;
+  shareClipboardButton.setAttribute('aria-pressed', String(on));
+  viewer?.setClipboardSharing?.(on);
 }
 
 function setViewOnly(on: boolean): void {
@@ -250,6 +265,12 @@ function viewerEvents(id: number): ViewerEvents {
     securityFailure: (reason) => {
       if (current()) post({ type: 'securityFailure', reason });
     },
+    guestClipboard: (text) => {
+      if (current() && clipboardSharing) post({ type: 'guestClipboard', text });
+    },
+    clipboardReady: () => {
+      if (current() && clipboardSharing) post({ type: 'requestHostClipboard' });
+    },
     log: (level, message) => post({ type: 'log', level, message }),
   };
 }
@@ -259,6 +280,7 @@ function startSession(id: number, protocol: DisplayProtocol, password: string): 
   session = id;
   delete document.body.dataset['firstFrame'];
   document.body.dataset['protocol'] = protocol;
+  shareClipboardButton.hidden = protocol !== 'spice';
   const m = new StreamMux<PostMessageChannel>(id, post);
   mux = m;
   const events = viewerEvents(id);
@@ -270,6 +292,7 @@ function startSession(id: number, protocol: DisplayProtocol, password: string): 
     viewer = v;
     setScale(scale);
     setViewOnly(viewOnly);
+    setClipboardSharing(clipboardSharing);
   };
   if (protocol === 'vnc') {
     started(startVnc(screen, m, events));
@@ -306,6 +329,12 @@ function handle(m: ToWebview): void {
       break;
     case 'typeText':
       typeText(m.text);
+      break;
+    case 'clipboardSharing':
+      setClipboardSharing(m.on);
+      break;
+    case 'hostClipboard':
+      if (clipboardSharing) viewer?.offerClipboard?.(m.text);
       break;
     case 'sendKeys':
       sendCombo(m.combo);

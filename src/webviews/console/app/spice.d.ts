@@ -42,6 +42,10 @@ declare module 'spice-html5' {
     connection_id: number;
     /** The main channel's handler of one message; true when handled. */
     process_channel_message(msg: SpiceMiniData): boolean;
+    /** Sends VD_AGENT_ANNOUNCE_CAPABILITIES (request 1 asks the agent for its own). */
+    announce_agent_capabilities(request: number): void;
+    /** Sends one agent message, in chunks, as the agent tokens allow. */
+    send_agent_message(type: number, payload: { buffer_size(): number; to_buffer(a: ArrayBuffer, at?: number): unknown }): void;
     stop(): void;
     resize_window(flags: number, width: number, height: number, depth: number, x: number, y: number): void;
   }
@@ -64,6 +68,8 @@ declare module 'spice-html5' {
     readonly SPICE_MSGC_INPUTS_KEY_UP: number;
     readonly SPICE_MSGC_INPUTS_MOUSE_POSITION: number;
     readonly SPICE_MSG_MAIN_CHANNELS_LIST: number;
+    readonly SPICE_MSG_MAIN_AGENT_DATA: number;
+    readonly SPICE_MSG_MAIN_AGENT_DISCONNECTED: number;
     readonly SPICE_CHANNEL_DISPLAY: number;
   };
 }

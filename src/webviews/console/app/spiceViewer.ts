@@ -5,14 +5,16 @@
 //
 // What spice-html5 0.2.1 offers, and so this viewer: the display, inputs, the cursor channel,
 // audio playback (Opus in WebM through MediaSource), and resizing the guest through the SPICE
-// agent; every further head (display channel) is opened beside the first (spiceHeads.ts). No USB
-// redirection, smartcard or clipboard sharing (see docs).
+// agent; every further head (display channel) is opened beside the first (spiceHeads.ts), and
+// the clipboard is shared through the agent when the user turns it on (spiceClipboard.ts). No USB
+// redirection or smartcard (see docs).
 
 import type * as Spice from 'spice-html5';
 import { charKeyCode, comboKeys, type ScaleMode } from '../protocol';
 import type { StreamMux } from '../streamMux';
 import { PostMessageChannel } from './postMessageChannel';
 import { openExtraHead, parseChannelsList, type ExtraHead } from './spiceHeads';
+import { attachClipboard } from './spiceClipboard';
 import type { Viewer, ViewerEvents } from './viewer';
 
 let spiceModule: Promise<typeof Spice> | undefined;
@@ -136,6 +138,15 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
         resizeGuest(conn);
       },
     });
+  const clipboard = attachClipboard(spice, sc, {
+    guestText: (text) => {
+      if (!stopped) events.guestClipboard(text);
+    },
+    ready: () => {
+      if (!stopped) events.clipboardReady();
+    },
+    log: (level, message) => events.log(level, message),
+  });
   // Every display channel after the first gets its own area (spice-html5 opens only channel 0).
   const handleMain = sc.process_channel_message;
   sc.process_channel_message = function (this: Spice.SpiceMainConn, msg: Spice.SpiceMiniData): boolean {
@@ -240,6 +251,8 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
         if (on) c.blur();
       }
     },
+    setClipboardSharing: (on) => clipboard.setSharing(on),
+    offerClipboard: (text) => clipboard.offerText(text),
     sendCredentials(): void {
       // SPICE sends its ticket when each channel links (the password came with displayOpen).
     },

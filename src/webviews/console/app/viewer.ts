@@ -14,6 +14,9 @@ export interface Viewer {
   setViewOnly(on: boolean): void;
   /** VNC only: the answer to credentialsRequired. */
   sendCredentials(password: string): void;
+  /** SPICE only: share the clipboard with the guest's agent, and offer it the host's text. */
+  setClipboardSharing?(on: boolean): void;
+  offerClipboard?(text: string): void;
   /** The canvas showing the guest's (first) screen, once there is one. */
   canvas(): HTMLCanvasElement | undefined;
   focus(): void;
@@ -27,5 +30,9 @@ export interface ViewerEvents {
   disconnected(clean: boolean, reason: string): void;
   credentialsRequired(types: readonly string[]): void;
   securityFailure(reason: string): void;
+  /** The guest copied this text (clipboard sharing on). */
+  guestClipboard(text: string): void;
+  /** The guest's agent can take the host's clipboard now. */
+  clipboardReady(): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

@@ -1,0 +1,161 @@
+// Clipboard sharing through the SPICE agent, end to end: the real Debian guest (test/guestVm.ts)
+// with a SPICE display and the agent's channel runs Debian's spice-vdagent (spice-vdagentd and
+// the session agent, on an X server of its own: Xvfb), the console tab's webview runs
+// spice-html5 with the console's clipboard code, and this machine's clipboard is VS Code's.
+// xclip in the guest copies and pastes there, run through the guest agent.
+//  - With sharing on, VS Code's clipboard is offered to the guest at once, text the guest copies
+//    reaches VS Code's clipboard (a text longer than one agent chunk too), and text copied in VS
+//    Code while another tab was active reaches the guest when the console is active again.
+//  - With sharing off (the default, and after turning it off), the guest's copies stay in the guest.
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { PickItem, PickRequest, Prompts } from '../../../src/commands/prompts';
+import { ConsoleManager } from '../../../src/console/consoleManager';
+import type { ConsoleTarget } from '../../../src/console/consoleTarget';
+import { vncRouteForUri } from '../../../src/console/vncRoute';
+import { Connection } from '../../../src/libvirt/connection';
+import type { ConsolePanel } from '../../../src/webviews/console/consolePanel';
+import { bootGuest, type Guest } from '../../guestVm';
+import { memoryConsoleContext } from './consoleStores';
+import { sleep, waitFor } from './wait';
+
+const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
+const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
+const READY = '/var/tmp/spice-agent-ready';
+
+/**
+ * The guest's agent set-up, run by cloud-init: spice-vdagentd without the login-session check (-X:
+ * no desktop login here; the socket unit starts it when the session agent connects), an X server,
+ * and the session agent on it.
+ */
+const AGENT_COMMANDS = [
+  'modprobe uinput || true',
+  'echo SPICE_VDAGENTD_EXTRA_ARGS=-X > /etc/default/spice-vdagentd',
+  'systemd-run --unit=lv-xvfb /usr/bin/Xvfb :0 -screen 0 1024x768x24 -nolisten tcp',
+  'for i in $(seq 150); do [ -S /tmp/.X11-unix/X0 ] && break; sleep 0.2; done',
+  'systemd-run --unit=lv-vdagent --setenv=DISPLAY=:0 /usr/bin/spice-vdagent -x -d',
+  `echo ready > ${READY}`,
+];
+
+/** No test here asks anything. */
+class NoPrompts implements Prompts {
+  async confirm(): Promise<boolean> {
+    return false;
+  }
+  async choose(): Promise<string | undefined> {
+    return undefined;
+  }
+  async pickOne<T>(_req: PickRequest<T>): Promise<PickItem<T> | undefined> {
+    return undefined;
+  }
+  async pickMany<T>(_req: PickRequest<T>): Promise<readonly PickItem<T>[] | undefined> {
+    return undefined;
+  }
+  async input(): Promise<string | undefined> {
+    return undefined;
+  }
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+describe('SPICE clipboard sharing with a real guest agent (extension host, real libvirtd)', function () {
+  this.timeout(600_000);
+  let conn: Connection;
+  let guest: Guest;
+  let manager: ConsoleManager;
+  let context: ReturnType<typeof memoryConsoleContext>;
+  let target: ConsoleTarget;
+  let panel: ConsolePanel;
+  const tag = crypto.randomBytes(4).toString('hex');
+
+  /** Copies `text` in the guest's X session (xclip stays the owner in the background). */
+  const copyInGuest = async (text: string): Promise<void> => {
+    const r = await guest.exec('/bin/sh', ['-c', `printf %s ${shellQuote(text)} | DISPLAY=:0 xclip -selection clipboard -i >/dev/null 2>&1`]);
+    assert.equal(r.exitCode, 0, `xclip -i: ${r.stderr}`);
+  };
+  /** The guest's clipboard text, or undefined when nobody offers one in time. */
+  const guestClipboard = async (): Promise<string | undefined> => {
+    const r = await guest.exec('/bin/sh', ['-c', 'DISPLAY=:0 timeout 5 xclip -selection clipboard -o']);
+    return r.exitCode === 0 ? r.stdout : undefined;
+  };
+  /** Says what the guest's agents logged, for a failure's message. */
+  const agentLog = async (): Promise<string> => {
+    const r = await guest.exec('/bin/sh', ['-c', 'journalctl -b --no-pager -o cat -u lv-vdagent -u spice-vdagentd -u lv-xvfb | tail -n 30']).catch((e: unknown) => ({ stdout: String(e) }));
+    return r.stdout;
+  };
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'extension not found');
+    await ext.activate();
+    conn = await Connection.open(URI);
+    guest = await bootGuest(conn, { spice: true, commands: AGENT_COMMANDS });
+    await waitFor('the guest to start its SPICE agent', async () => (await guest.exec('/bin/test', ['-f', READY])).exitCode === 0, 120_000, 1000);
+    context = memoryConsoleContext(ext.extensionUri);
+    manager = new ConsoleManager(context, vscode.window.createOutputChannel('Console clipboard tests', { log: true }), new NoPrompts());
+    target = { connectionId: URI, uri: URI, dom: guest.dom, connection: async () => guest.connection(), vncRoute: async () => vncRouteForUri(URI) };
+  });
+
+  after(async () => {
+    manager?.dispose();
+    await guest?.remove().catch(() => undefined);
+    await conn?.close();
+  });
+
+  it('keeps the guest clipboard in the guest while sharing is off (the default)', async () => {
+    assert.equal(context.clipboardSharing.isOn(target), false);
+    await vscode.env.clipboard.writeText(`host before ${tag}`);
+    panel = manager.openGraphical(target);
+    await waitFor('the SPICE console to connect', () => panel.state.kind === 'connected' && panel.state.protocol === 'spice', 120_000);
+    await copyInGuest(`guest while off ${tag}`);
+    await sleep(4000);
+    assert.equal(await vscode.env.clipboard.readText(), `host before ${tag}`);
+  });
+
+  it('with sharing on, copies from the guest to VS Code and from VS Code to the guest', async () => {
+    // The toolbar's switch, as a trusted click in the active console tab sends it.
+    panel.reveal();
+    const message = panel.accept({ type: 'setClipboardSharing', on: true, userAction: true });
+    assert.ok(message, 'the switch was refused');
+    panel.session.handle(message);
+    await waitFor('sharing to be on', () => context.clipboardSharing.isOn(target), 10_000);
+    // Turning it on offers VS Code's clipboard to the guest.
+    await waitFor('the VS Code clipboard in the guest once sharing is on', async () => (await guestClipboard()) === `host before ${tag}`, 60_000, 1000).catch(async (e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; the guest has ${JSON.stringify(await guestClipboard())}; agent log:\n${await agentLog()}`);
+    });
+
+    const fromGuest = `from the guest ${tag} äöü €`;
+    await copyInGuest(fromGuest);
+    await waitFor('the guest text in VS Code', async () => (await vscode.env.clipboard.readText()) === fromGuest, 60_000, 500).catch(async (e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; VS Code has ${JSON.stringify(await vscode.env.clipboard.readText())}; agent log:\n${await agentLog()}`);
+    });
+
+    // Longer than one agent chunk (2 KiB): the webview joins the pieces.
+    const long = Array.from({ length: 3000 }, (_, i) => String(i + 1)).join(' ');
+    await copyInGuest(long);
+    await waitFor('the long guest text in VS Code', async () => (await vscode.env.clipboard.readText()) === long, 60_000, 500);
+
+    // Copied in VS Code while another tab is active; coming back to the console offers it.
+    const fromHost = `from VS Code ${tag} ßñ`;
+    await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+    await vscode.env.clipboard.writeText(fromHost);
+    panel.reveal();
+    await waitFor('the VS Code text in the guest', async () => (await guestClipboard()) === fromHost, 60_000, 1000).catch(async (e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; the guest has ${JSON.stringify(await guestClipboard())}; agent log:\n${await agentLog()}`);
+    });
+  });
+
+  it('stops sharing when turned off', async () => {
+    panel.reveal();
+    const message = panel.accept({ type: 'setClipboardSharing', on: false, userAction: true });
+    assert.ok(message);
+    panel.session.handle(message);
+    await waitFor('sharing to be off', () => !context.clipboardSharing.isOn(target), 10_000);
+    const before = await vscode.env.clipboard.readText();
+    await copyInGuest(`guest after off ${tag}`);
+    await sleep(4000);
+    assert.equal(await vscode.env.clipboard.readText(), before);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});

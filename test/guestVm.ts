@@ -238,14 +238,14 @@ export async function removeGuestLeftovers(conn: Connection): Promise<void> {
 
 /**
  * A SPICE display (loopback) with the agent's channel, for the console tests that need the
- * guest's spice-vdagent: virt-manager's default set for a new VM with SPICE.
+ * guest's spice-vdagent: virt-manager's default set for a new VM with SPICE, with `heads` outputs.
  */
-const SPICE_DEVICES = `
+const spiceDevices = (heads: number): string => `
     <graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>
-    <video><model type='virtio' heads='1' primary='yes'/></video>
+    <video><model type='virtio' heads='${heads}' primary='yes'/></video>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>`;
 
-function domainXml(name: string, img: GuestImage, overlay: string, seed: string, consoleLog: string, mac: string, spice: boolean): string {
+function domainXml(name: string, img: GuestImage, overlay: string, seed: string, consoleLog: string, mac: string, spiceHeads: number): string {
   return `<domain type='qemu'>
   <name>${name}</name>
   <title>Debian 12 test guest</title>
@@ -297,7 +297,7 @@ function domainXml(name: string, img: GuestImage, overlay: string, seed: string,
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <!-- pvpanic: the guest kernel tells QEMU (and libvirt) when it panics (the alert tests). -->
     <panic model='isa'><address type='isa' iobase='0x505'/></panic>
-    <memballoon model='virtio'/>${spice ? SPICE_DEVICES : ''}
+    <memballoon model='virtio'/>${spiceHeads > 0 ? spiceDevices(spiceHeads) : ''}
   </devices>
 </domain>`;
 }
@@ -314,8 +314,8 @@ export interface BootOptions {
    * runcmd marker the guest suites look for.
    */
   readonly cloudInit?: WizardValues;
-  /** A SPICE display and the SPICE agent's channel (see SPICE_DEVICES). */
-  readonly spice?: boolean;
+  /** A SPICE display with a virtio video device of this many heads, and the SPICE agent's channel. */
+  readonly spiceHeads?: number;
   /** Shell commands cloud-init runs (runcmd) after the marker the guest suites wait for. */
   readonly commands?: readonly string[];
 }
@@ -361,7 +361,7 @@ export async function bootGuest(conn: Connection, opts: BootOptions = {}): Promi
     const image = seedImage(seedFiles(spec));
     const seed = await conn.storageVolCreateXml(pool, `<volume><name>seed.iso</name><capacity unit='bytes'>${image.length}</capacity><target><format type='raw'/></target></volume>`);
     await uploadBytes(conn, seed, image);
-    const dom = await conn.domainDefineXml(domainXml(name, img, overlay.key, seed.key, path.join(poolDir, 'console.log'), mac, opts.spice ?? false));
+    const dom = await conn.domainDefineXml(domainXml(name, img, overlay.key, seed.key, path.join(poolDir, 'console.log'), mac, opts.spiceHeads ?? 0));
     guest = new Guest(conn, dom, pool, poolDir, mac, spec.hostname);
     await guest.start();
     return guest;

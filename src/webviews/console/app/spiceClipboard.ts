@@ -20,6 +20,12 @@ const HEADER = 20;
 const TYPE = { clipboard: 4, announceCapabilities: 6, grab: 7, request: 8, release: 9 } as const;
 const CAP = { mouseState: 0, monitorsConfig: 1, reply: 2, byDemand: 5, lineEndCrlf: 9 } as const;
 const UTF8_TEXT = 1;
+/**
+ * How long after sharing starts (turned on, or the agent connected) the host's text waits before
+ * it is offered: a guest that announces its own clipboard then keeps it. Both sides grabbing at
+ * the same moment would each give way to the other's grab, and neither would own the clipboard.
+ */
+const OFFER_DELAY_MS = 1000;
 /** The longest text taken from or given to the guest. */
 export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
 
@@ -79,6 +85,18 @@ export function attachClipboard(spice: typeof Spice, sc: Spice.SpiceMainConn, ev
   let guestCrlf = false;
   /** The host's text this side offered with a grab, until the guest grabs or it is taken back. */
   let offered: string | undefined;
+  /** When the guest last grabbed the clipboard (Date.now()). */
+  let guestGrabAt = 0;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Says ready once sharing has settled, unless the guest offered its own clipboard meanwhile. */
+  const settleThenReady = (): void => {
+    if (readyTimer) clearTimeout(readyTimer);
+    const since = Date.now();
+    readyTimer = setTimeout(() => {
+      readyTimer = undefined;
+      if (active() && guestGrabAt < since) events.ready();
+    }, OFFER_DELAY_MS);
+  };
   /** A guest message whose bytes come in further AGENT_DATA messages. */
   let partial: { readonly type: number; readonly size: number; readonly parts: Uint8Array[]; got: number; readonly ours: boolean } | undefined;
 
@@ -104,12 +122,13 @@ export function attachClipboard(spice: typeof Spice, sc: Spice.SpiceMainConn, ev
         // when both sides announce them, and this side does not, so messages carry no selection.
         agentCan = (caps & (1 << CAP.byDemand)) !== 0;
         guestCrlf = (caps & (1 << CAP.lineEndCrlf)) !== 0;
-        if (active() && !was) events.ready();
+        if (active() && !was) settleThenReady();
         return;
       }
       case TYPE.grab: {
         if (!active()) return;
         offered = undefined;
+        guestGrabAt = Date.now();
         const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
         const types = Array.from({ length: Math.floor(data.length / 4) }, (_, i) => dv.getUint32(4 * i, true));
         if (types.includes(UTF8_TEXT)) send(TYPE.request, u32s(UTF8_TEXT));
@@ -197,9 +216,11 @@ export function attachClipboard(spice: typeof Spice, sc: Spice.SpiceMainConn, ev
         if (had) send(TYPE.release, new Uint8Array(0));
         offered = undefined;
       }
-      // The agent learns the new capabilities (and says its own again).
-      if (sc.agent_connected) sc.announce_agent_capabilities(1);
-      if (on && agentCan) events.ready();
+      // The agent learns the new capabilities. Not as a request for its own (request 1): the
+      // agent daemon takes that for a new client and resets the session (spice-vdagentd,
+      // do_client_capabilities); its capabilities came when the agent connected.
+      if (sc.agent_connected) sc.announce_agent_capabilities(0);
+      if (on && agentCan) settleThenReady();
     },
     offerText(text: string): void {
       if (!active()) return;

@@ -23,6 +23,43 @@ export function parseChannelsList(data: ArrayBuffer): { readonly type: number; r
   return out;
 }
 
+/** VD_AGENT_MONITORS_CONFIG (spice/vd_agent.h). */
+export const VD_AGENT_MONITORS_CONFIG = 2;
+
+export interface MonitorSize {
+  readonly width: number;
+  readonly height: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * A VD_AGENT_MONITORS_CONFIG payload for several monitors, monitor i being head (display channel)
+ * i: num_of_monitors u32, flags u32, then per monitor height u32, width u32, depth u32, x i32,
+ * y i32 (VDAgentMonitorsConfig / VDAgentMonConfig). spice-html5 builds only one monitor, and a
+ * one-monitor layout tells a guest with two heads to turn the second off.
+ */
+export function monitorsConfigPayload(monitors: readonly MonitorSize[]): { buffer_size(): number; to_buffer(a: ArrayBuffer, at?: number): number } {
+  const size = 8 + 20 * monitors.length;
+  return {
+    buffer_size: () => size,
+    to_buffer(a: ArrayBuffer, at = 0): number {
+      const dv = new DataView(a, at, size);
+      dv.setUint32(0, monitors.length, true);
+      dv.setUint32(4, 0, true);
+      monitors.forEach((m, i) => {
+        const o = 8 + 20 * i;
+        dv.setUint32(o, m.height, true);
+        dv.setUint32(o + 4, m.width, true);
+        dv.setUint32(o + 8, 32, true);
+        dv.setInt32(o + 12, m.x, true);
+        dv.setInt32(o + 16, m.y, true);
+      });
+      return at + size;
+    },
+  };
+}
+
 /** Offset of display_id in an INPUTS_MOUSE_POSITION payload. */
 const MOUSE_POSITION_DISPLAY_ID = 10;
 

@@ -13,7 +13,7 @@ import type * as Spice from 'spice-html5';
 import { charKeyCode, comboKeys, type ScaleMode } from '../protocol';
 import type { StreamMux } from '../streamMux';
 import { PostMessageChannel } from './postMessageChannel';
-import { openExtraHead, parseChannelsList, type ExtraHead } from './spiceHeads';
+import { monitorsConfigPayload, openExtraHead, parseChannelsList, VD_AGENT_MONITORS_CONFIG, type ExtraHead } from './spiceHeads';
 import { attachClipboard } from './spiceClipboard';
 import type { Viewer, ViewerEvents } from './viewer';
 
@@ -102,15 +102,20 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
     for (const s of shown) s.a.style.width = `${s.c.width}px`;
   };
 
-  /** Asks the guest (through the SPICE agent) for the tab's size, when fitting. */
+  /**
+   * Asks the guest (through the SPICE agent) for the tab's size, when fitting; with several heads,
+   * each gets its share of the tab's width, side by side, as they are shown.
+   */
   const resizeGuest = (sc: Spice.SpiceMainConn): void => {
     if (stopped || scale !== 'fit' || !sc.agent_connected) return;
-    const w = round8(screen.clientWidth);
+    const heads = 1 + extraHeads.length;
+    const w = round8(Math.floor((screen.clientWidth - HEAD_GAP * (heads - 1)) / heads));
     const h = round8(screen.clientHeight);
-    const size = `${w}x${h}`;
+    const size = `${heads}x${w}x${h}`;
     if (size === lastAgentSize) return;
     lastAgentSize = size;
-    sc.resize_window(0, w, h, 32, 0, 0);
+    if (heads === 1) sc.resize_window(0, w, h, 32, 0, 0);
+    else sc.send_agent_message(VD_AGENT_MONITORS_CONFIG, monitorsConfigPayload(Array.from({ length: heads }, (_, i) => ({ width: w, height: h, x: i * w, y: 0 }))));
   };
 
   // spice-html5 opens the other channels later, when the server lists them: the session's mux
@@ -155,6 +160,9 @@ export async function startSpice(screen: HTMLElement, mux: StreamMux<PostMessage
       for (const ch of parseChannelsList(msg.data)) {
         if (ch.type !== spice.Constants.SPICE_CHANNEL_DISPLAY || ch.id === 0 || extraHeads.some((h) => h.id === ch.id)) continue;
         extraHeads.push(openExtraHead(spice, sc, ch.id, newArea(ch.id)));
+        // The agent's layout now has one monitor more.
+        lastAgentSize = '';
+        resizeGuest(sc);
       }
     }
     return handled;

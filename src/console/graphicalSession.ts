@@ -33,7 +33,7 @@ export interface GraphicalSessionUi {
   /** Clipboard sharing with the SPICE agent: the user's switch, the guest's text, the host's. */
   setClipboardSharing(on: boolean): void;
   guestClipboard(text: string): void;
-  requestHostClipboard(): void;
+  requestHostClipboard(reason: 'agent' | 'focus'): void;
   screenshot(): void;
   maximize(): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -227,7 +227,7 @@ export class GraphicalSession {
         this.ui.guestClipboard(m.text);
         break;
       case 'requestHostClipboard':
-        this.ui.requestHostClipboard();
+        this.ui.requestHostClipboard(m.reason);
         break;
       case 'screenshot':
         this.ui.screenshot();

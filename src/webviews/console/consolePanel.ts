@@ -56,7 +56,7 @@ export class ConsolePanel {
         this.lastClipboard = text;
         void vscode.env.clipboard.writeText(text);
       },
-      requestHostClipboard: () => void this.offerHostClipboard(true),
+      requestHostClipboard: (reason) => void this.offerHostClipboard(reason === 'agent'),
       screenshot: () => deps.screenshot(target),
       maximize: () => void this.toggleFullScreen(),
       log: (level, msg) => deps.log[level](msg),

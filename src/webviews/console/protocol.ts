@@ -124,8 +124,13 @@ export type FromWebview =
   | { readonly type: 'setClipboardSharing'; readonly on: boolean; readonly userAction: true }
   /** The guest copied this text; the host writes it to its clipboard only while sharing is on. */
   | { readonly type: 'guestClipboard'; readonly text: string }
-  /** The agent can take the clipboard now: the host answers with hostClipboard if sharing is on. */
-  | { readonly type: 'requestHostClipboard' }
+  /**
+   * The guest could take the host's clipboard now: its agent just became ready ('agent': the host
+   * offers its text even if it offered it before), or the console got the keyboard focus
+   * ('focus': offered if it changed, e.g. copied in the terminal). The host answers with
+   * hostClipboard while sharing is on and the console is the active tab.
+   */
+  | { readonly type: 'requestHostClipboard'; readonly reason: 'agent' | 'focus' }
   | { readonly type: 'screenshot' }
   | { readonly type: 'reconnect' }
   | { readonly type: 'startVm' }
@@ -178,7 +183,7 @@ const FROM_WEBVIEW: MessageTable<FromWebview> = {
   requestPaste: { userAction: mustBeTrue },
   setClipboardSharing: { on: flag, userAction: mustBeTrue },
   guestClipboard: { text: text(MAX_CLIPBOARD_TEXT) },
-  requestHostClipboard: {},
+  requestHostClipboard: { reason: oneOf(['agent', 'focus'] as const, 'reason') },
   screenshot: {},
   reconnect: {},
   startVm: {},

@@ -273,6 +273,12 @@ describe('Consoles (extension host, real libvirtd)', function () {
       { type: 'requestPaste' },
       { type: 'requestPaste', userAction: false },
       { type: 'startVm', now: true },
+      { type: 'setClipboardSharing', on: true },
+      { type: 'setClipboardSharing', on: 'yes', userAction: true },
+      { type: 'guestClipboard', text: 42 },
+      { type: 'guestClipboard', text: 'x'.repeat(1024 * 1024 + 1) },
+      { type: 'requestHostClipboard' },
+      { type: 'requestHostClipboard', reason: 'always' },
     ]) {
       assert.equal(panel.accept(bad), undefined, `accepted ${JSON.stringify(bad)}`);
     }
@@ -281,6 +287,7 @@ describe('Consoles (extension host, real libvirtd)', function () {
     await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
     await waitFor('another editor in front', () => !panel.panel.active);
     assert.equal(panel.accept({ type: 'requestPaste', userAction: true }), undefined, 'a clipboard read for a background tab');
+    assert.equal(panel.accept({ type: 'setClipboardSharing', on: true, userAction: true }), undefined, 'clipboard sharing switched from a background tab');
     assert.equal(panel.state.kind, 'connected', 'the refused messages changed nothing');
     panel.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

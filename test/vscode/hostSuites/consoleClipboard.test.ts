@@ -167,6 +167,15 @@ describe('SPICE clipboard sharing with a real guest agent (extension host, real 
     await waitFor('the VS Code text in the guest', async () => (await guestClipboard()) === fromHost, 60_000, 1000).catch(async (e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}; the guest has ${JSON.stringify(await guestClipboard())}; agent log:\n${await agentLog()}`);
     });
+
+    // Copied while the console stayed the active editor (in the terminal, say): the console
+    // getting the focus back asks for it.
+    const fromTerminal = `from the terminal ${tag}`;
+    await vscode.env.clipboard.writeText(fromTerminal);
+    const focus = panel.accept({ type: 'requestHostClipboard', reason: 'focus' });
+    assert.ok(focus, 'the focus request was refused');
+    panel.session.handle(focus);
+    await waitFor('the text copied meanwhile in the guest', async () => (await guestClipboard()) === fromTerminal, 60_000, 1000);
   });
 
   it('stops sharing when turned off', async () => {

@@ -269,7 +269,7 @@ function viewerEvents(id: number): ViewerEvents {
       if (current() && clipboardSharing) post({ type: 'guestClipboard', text });
     },
     clipboardReady: () => {
-      if (current() && clipboardSharing) post({ type: 'requestHostClipboard' });
+      if (current() && clipboardSharing) post({ type: 'requestHostClipboard', reason: 'agent' });
     },
     log: (level, message) => post({ type: 'log', level, message }),
   };
@@ -369,6 +369,12 @@ window.addEventListener(
   },
   true,
 );
+
+// Back in the console (from the terminal, say, where the tab stays the active editor): the guest
+// gets what was copied meanwhile.
+window.addEventListener('focus', () => {
+  if (clipboardSharing && viewer?.protocol === 'spice') post({ type: 'requestHostClipboard', reason: 'focus' });
+});
 
 window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: String(e.message) }));
 

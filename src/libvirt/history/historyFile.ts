@@ -37,6 +37,7 @@ import * as zlib from 'node:zlib';
 import { BLOCK_SLOTS, Block, Series, TierRing, metricsOf, type BlockCodec, type Tier } from './archive';
 import { HostHistory } from './hostHistory';
 import { decodeV1Body, readV1Body } from './historyFileV1';
+import { Reader } from './byteReader';
 
 export const HISTORY_FILE_VERSION = 3;
 const MAGIC = 0x484d564c; // "LVMH" read as a little-endian u32
@@ -333,57 +334,6 @@ export async function writeHistoryFile(file: string, h: HostHistory): Promise<nu
   return (await new HistoryWriter(file).write(h)).size;
 }
 
-/** Reads scalars with bounds checks: a record that lies about its content throws HistoryFileError. */
-class Reader {
-  pos: number;
-  constructor(
-    private readonly b: Buffer,
-    private readonly endPos: number,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-  need(n: number): void {
-    if (this.pos + n > this.endPos) throw new HistoryFileError(`a record ends early (at byte ${this.pos}, ${n} more wanted)`);
-  }
-  u8(): number {
-    this.need(1);
-    return this.b.readUInt8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.b.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.b.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  f64(): number {
-    this.need(8);
-    const v = this.b.readDoubleLE(this.pos);
-    this.pos += 8;
-    return v;
-  }
-  str(): string {
-    const n = this.u16();
-    this.need(n);
-    const s = this.b.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return s;
-  }
-  rest(): Buffer {
-    const out = this.b.subarray(this.pos, this.endPos);
-    this.pos = this.endPos;
-    return out;
-  }
-  done(what: string): void {
-    if (this.pos !== this.endPos) throw new HistoryFileError(`${what}: ${this.endPos - this.pos} unexpected bytes`);
-  }
-}
 
 /** What reading a file found besides the history. */
 export interface HistoryLoad {

@@ -17,6 +17,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Series, metricsOf, type Tier, type TierRing } from './archive';
+import { Reader as RecordReader } from './byteReader';
 import { HistoryFileError } from './historyFile';
 import { HostHistory } from './hostHistory';
 
@@ -37,41 +38,10 @@ export async function readV1Body(raw: Buffer): Promise<Buffer> {
   }
 }
 
-/** Reads scalars with bounds checks: a short or lying file throws HistoryFileError. */
-class Reader {
-  pos = 0;
-  constructor(private readonly b: Buffer) {}
-  need(n: number): void {
-    if (this.pos + n > this.b.length) throw new HistoryFileError(`the file ends early (at byte ${this.pos} of the body, ${n} more wanted)`);
-  }
-  u8(): number {
-    this.need(1);
-    return this.b.readUInt8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.b.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.b.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  f64(): number {
-    this.need(8);
-    const v = this.b.readDoubleLE(this.pos);
-    this.pos += 8;
-    return v;
-  }
-  str(): string {
-    const n = this.u16();
-    this.need(n);
-    const s = this.b.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return s;
+/** The format-3 reader over a whole body, plus the format-1 ring layout. */
+class Reader extends RecordReader {
+  constructor(b: Buffer) {
+    super(b, b.length, 0);
   }
   /** A byte-shuffled float32 ring of n values. */
   floats(n: number): Float32Array {

@@ -96,7 +96,12 @@ export class ConsolePanel {
     const text = await vscode.env.clipboard.readText();
     if (!text || (!always && text === this.lastClipboard)) return;
     this.lastClipboard = text;
-    await this.post({ type: 'hostClipboard', text: text.slice(0, MAX_CLIPBOARD_TEXT) });
+    // Not cut short: a part of the clipboard would paste as if it were all of it.
+    if (text.length > MAX_CLIPBOARD_TEXT) {
+      this.deps.log.warn(`console ${this.target.dom.name}: the clipboard text (${text.length} characters) is larger than ${MAX_CLIPBOARD_TEXT}: not offered to the guest`);
+      return;
+    }
+    await this.post({ type: 'hostClipboard', text });
   }
 
   /**

@@ -143,7 +143,7 @@ export { WebviewMessageError };
 
 /** The viewers send small client messages; a batch of them stays far below this. */
 const MAX_SEND_BYTES = 1024 * 1024;
-/** The longest clipboard text shared with a guest (the viewer's limit too). */
+/** The longest clipboard text shared with a guest, in characters here and in UTF-8 bytes in the viewer. */
 export const MAX_CLIPBOARD_TEXT = 1024 * 1024;
 /** Larger than any framebuffer QEMU's VNC or SPICE server offers. */
 const MAX_DIMENSION = 16384;

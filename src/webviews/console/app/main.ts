@@ -100,6 +100,8 @@ const shareClipboardButton = toolButton('share-clipboard', 'copy', 'Share Clipbo
   if (e.isTrusted) post({ type: 'setClipboardSharing', on: !clipboardSharing, userAction: true });
 });
 shareClipboardButton.toggleable = true;
+// Shown once the display is known to be SPICE (startSession).
+shareClipboardButton.hidden = true;
 const toolbarRow = document.createElement('vscode-toolbar-container');
 toolbarRow.append(
   cadButton,

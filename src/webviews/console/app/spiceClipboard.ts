@@ -14,6 +14,7 @@
 // is announced, answered or passed on while sharing is off (the user turns it on per VM).
 
 import type * as Spice from 'spice-html5';
+import { MAX_CLIPBOARD_TEXT } from '../protocol';
 
 const VD_AGENT_PROTOCOL = 1;
 const HEADER = 20;
@@ -26,8 +27,6 @@ const UTF8_TEXT = 1;
  * the same moment would each give way to the other's grab, and neither would own the clipboard.
  */
 const OFFER_DELAY_MS = 1000;
-/** The longest text taken from or given to the guest. */
-export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
 
 export interface ClipboardEvents {
   /** The guest copied this text (sharing is on). */
@@ -189,8 +188,8 @@ export function attachClipboard(spice: typeof Spice, sc: Spice.SpiceMainConn, ev
     const ours = protocol === VD_AGENT_PROTOCOL && (type === TYPE.clipboard || type === TYPE.grab || type === TYPE.request || type === TYPE.release);
     const body = bytes.subarray(HEADER);
     if (body.length < size) {
-      if (ours && size > MAX_CLIPBOARD_BYTES + 4) {
-        events.log('warn', `a clipboard message of ${size} bytes from the SPICE agent was ignored (at most ${MAX_CLIPBOARD_BYTES})`);
+      if (ours && size > MAX_CLIPBOARD_TEXT + 4) {
+        events.log('warn', `a clipboard message of ${size} bytes from the SPICE agent was ignored (at most ${MAX_CLIPBOARD_TEXT})`);
         partial = { type, size, parts: [], got: body.length, ours: false };
         return true;
       }
@@ -224,8 +223,8 @@ export function attachClipboard(spice: typeof Spice, sc: Spice.SpiceMainConn, ev
     },
     offerText(text: string): void {
       if (!active()) return;
-      if (new TextEncoder().encode(text).length > MAX_CLIPBOARD_BYTES) {
-        events.log('warn', `the clipboard text is larger than ${MAX_CLIPBOARD_BYTES} bytes: not offered to the guest`);
+      if (new TextEncoder().encode(text).length > MAX_CLIPBOARD_TEXT) {
+        events.log('warn', `the clipboard text is larger than ${MAX_CLIPBOARD_TEXT} bytes: not offered to the guest`);
         return;
       }
       offered = text;

@@ -3,6 +3,7 @@
 // Connection has these methods, checked once by a guard rather than a cast.
 
 import type { Connection } from '../../libvirt/connection';
+import type { DomainEventKind } from '../../libvirt/events';
 import type { TransferApi } from '../../libvirt/resources/transfer';
 import type { TreeContext } from '../treeNode';
 
@@ -83,7 +84,8 @@ export interface ResourceHost {
   readonly config: { readonly name: string; readonly uri: string };
   readonly treeContext: TreeContext;
   readonly managed: {
-    onDomainEvent(listener: (e: { readonly kind: string }) => void): ResourceDisposable;
+    /** `kinds`: only these event kinds are registered with the daemon (each is one call per connect). */
+    onDomainEvent(listener: (e: { readonly kind: string }) => void, opts: { readonly kinds: readonly DomainEventKind[] }): ResourceDisposable;
     /** A connection of its own to the same host, closed by the caller (see ManagedConnection). */
     openSeparate(): Promise<TransferConnection>;
   };

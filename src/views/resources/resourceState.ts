@@ -4,10 +4,14 @@
 import { DomainUsageCache } from '../../libvirt/resources/domainUsage';
 import { Coalescer } from '../coalescer';
 import type { TreeNode } from '../treeNode';
+import type { DomainEventKind } from '../../libvirt/events';
 import { resourceConnection, type ResourceDisposable, type ResourceHost } from './resourceApi';
 
-/** Domain event kinds that can change which VM uses which disk, network or host device. */
-const USAGE_EVENTS = new Set(['lifecycle', 'deviceAdded', 'deviceRemoved', 'diskChange']);
+/**
+ * Domain event kinds that can change which VM uses which disk, network or host device: the only
+ * ones registered for. Every kind is a registration call on each connect, before the tree loads.
+ */
+const USAGE_EVENTS: readonly DomainEventKind[] = ['lifecycle', 'deviceAdded', 'deviceRemoved', 'diskChange'];
 
 export class ResourceState {
   readonly usage: DomainUsageCache;
@@ -19,11 +23,13 @@ export class ResourceState {
     this.usage = new DomainUsageCache(() => resourceConnection(host));
     this.refresher = new Coalescer<TreeNode>((nodes) => host.treeContext.fire([...nodes]), 500, 2000);
     this.disposables.push(
-      host.managed.onDomainEvent((e) => {
-        if (!USAGE_EVENTS.has(e.kind)) return;
-        this.usage.invalidate();
-        if (this.devicesGroup) this.refresher.add(this.devicesGroup);
-      }),
+      host.managed.onDomainEvent(
+        () => {
+          this.usage.invalidate();
+          if (this.devicesGroup) this.refresher.add(this.devicesGroup);
+        },
+        { kinds: USAGE_EVENTS },
+      ),
     );
     const m: unknown = host.managed;
     if (hasNodeDeviceEvents(m)) {

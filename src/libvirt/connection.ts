@@ -12,7 +12,7 @@ import { finishStream } from './rpc/stream';
 import { REMOTE_PROCEDURES as P, REMOTE_PROGRAM } from './generated/remoteProtocol';
 import { QEMU_PROCEDURES } from './generated/qemuProtocol';
 import { parseUri } from './uri';
-import { transportForUri, type TransportOptions } from './transport/open';
+import { startTransport, type TransportOptions } from './transport/open';
 import {
   domainFromWire,
   domainToWire,
@@ -244,11 +244,16 @@ export class Connection {
    */
   static async open(uri: string, opts: ConnectOptions = {}): Promise<Connection> {
     const parsed = parseUri(uri);
-    const transport = await transportForUri(parsed, opts);
+    const { transport, connected } = await startTransport(parsed, opts);
     const client = new RpcClient(transport, { lookupProcedure: lookupLibvirtProcedure });
+    // The handshake is queued on the socket while it connects. A failed connect is reported as
+    // such (the socket's TransportError), not as the handshake's closed connection.
+    const handshake = openRemote(client, { name: parsed.remoteName(), readOnly: opts.readOnly ?? false });
     try {
-      await openRemote(client, { name: parsed.remoteName(), readOnly: opts.readOnly ?? false });
+      await connected;
+      await handshake;
     } catch (e) {
+      handshake.catch(() => undefined);
       await client.close().catch(() => undefined);
       throw e;
     }

@@ -35,7 +35,11 @@ export interface DiscoveryEnv {
 
 export const hostEnv = (): DiscoveryEnv => ({
   xdgRuntimeDir: process.env['XDG_RUNTIME_DIR'],
-  uid: os.userInfo().uid,
+  // Read only for a session URI without XDG_RUNTIME_DIR: os.userInfo() looks the user up in the
+  // password database, a cost every local open would otherwise pay.
+  get uid() {
+    return process.getuid?.() ?? os.userInfo().uid;
+  },
   exists: (p) => fs.existsSync(p),
 });
 

@@ -10,10 +10,11 @@ import type { UnknownHostKey } from './sshHostKey';
 import { remoteDaemonCommand } from './sshRemoteCommand';
 // ssh2 takes about 75 ms to load: the SSH modules are imported only when an SSH URI is opened.
 import type { SshSessionOptions, SshSessionPool } from './sshSession';
-import { connectTcp } from './tcpTransport';
+import type { PendingTransport } from './socketConnect';
+import { startTcp } from './tcpTransport';
 import { connectTls } from './tlsTransport';
 import type { Transport } from './transport';
-import { connectUnix } from './unixTransport';
+import { startUnix } from './unixTransport';
 
 export interface TransportOptions {
   readonly readOnly?: boolean;
@@ -31,23 +32,40 @@ export interface TransportOptions {
 }
 
 export async function transportForUri(uri: ParsedUri, opts: TransportOptions = {}): Promise<Transport> {
+  const { transport, connected } = await startTransport(uri, opts);
+  await connected;
+  return transport;
+}
+
+/**
+ * The transport for a URI, possibly still connecting (see PendingTransport): unix and tcp sockets
+ * take writes at once. TLS waits for the daemon's certificate verdict and SSH for its channel
+ * before anything may be sent, so those are connected when this resolves.
+ */
+export async function startTransport(uri: ParsedUri, opts: TransportOptions = {}): Promise<PendingTransport> {
   const readOnly = opts.readOnly ?? false;
   switch (uri.transport) {
     case 'unix':
-      return connectUnix(localSocketPath(uri, readOnly, opts.discoveryEnv), opts.connectTimeoutMs);
+      return startUnix(localSocketPath(uri, readOnly, opts.discoveryEnv), opts.connectTimeoutMs);
     case 'tcp':
-      return connectTcp(uri.host!, uri.port!, opts.connectTimeoutMs);
+      return startTcp(uri.host!, uri.port!, opts.connectTimeoutMs);
     case 'tls':
-      return connectTls({
-        host: uri.host!,
-        port: uri.port!,
-        pkipath: uri.params.pkipath,
-        noVerify: uri.params.noVerify,
-        timeoutMs: opts.connectTimeoutMs,
-      });
+      return connectedAlready(
+        connectTls({
+          host: uri.host!,
+          port: uri.port!,
+          pkipath: uri.params.pkipath,
+          noVerify: uri.params.noVerify,
+          timeoutMs: opts.connectTimeoutMs,
+        }),
+      );
     case 'ssh':
-      return connectSsh(uri, readOnly, opts);
+      return connectedAlready(connectSsh(uri, readOnly, opts));
   }
+}
+
+async function connectedAlready(transport: Promise<Transport>): Promise<PendingTransport> {
+  return { transport: await transport, connected: Promise.resolve() };
 }
 
 async function connectSsh(uri: ParsedUri, readOnly: boolean, opts: TransportOptions): Promise<Transport> {

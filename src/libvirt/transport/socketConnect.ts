@@ -1,9 +1,38 @@
 // Waits for a net/tls socket to connect, with a timeout and a readable error message.
 
 import type { Socket } from 'node:net';
+import { DuplexTransport } from './duplexTransport';
+import type { Transport } from './transport';
 import { TransportError } from './transportErrors';
 
+/**
+ * A transport whose socket may still be connecting. Its writes are queued by the socket and go out
+ * when it connects, so the RPC handshake leaves with the connect instead of a round of the event
+ * loop after it. `connected` settles when the connect is made, or rejects with the
+ * TransportError waitConnected gives (refused, missing socket, timeout); the transport then
+ * reports its end too.
+ */
+export interface PendingTransport {
+  readonly transport: Transport;
+  readonly connected: Promise<void>;
+}
+
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20000;
+
+/** `socket` (just created by net.connect) as a PendingTransport; `what` names it in errors. */
+export function startSocket(socket: Socket, what: string, description: string, timeoutMs: number): PendingTransport {
+  const connected = waitConnected(socket, what, 'connect', timeoutMs);
+  const transport = new DuplexTransport(socket, description);
+  // A failed connect is reported by `connected`; the transport reports it too, maybe before anyone
+  // listens to it.
+  const quiet = (): void => undefined;
+  transport.on('error', quiet);
+  connected.then(
+    () => transport.off('error', quiet),
+    () => undefined,
+  );
+  return { transport, connected };
+}
 
 export function waitConnected(socket: Socket, what: string, event: 'connect' | 'secureConnect', timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {

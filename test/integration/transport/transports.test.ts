@@ -4,8 +4,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Connection } from '../../../src/libvirt/connection';
 import { REMOTE_PROCEDURES as P } from '../../../src/libvirt/generated/remoteProtocol';
 import { isNoDomain, LibvirtError } from '../../../src/libvirt/rpc/errors';
 import type { RpcClient } from '../../../src/libvirt/rpc/client';
@@ -89,6 +91,37 @@ describe('transports against the real daemon (integration)', function () {
     await assert.rejects(openClient('qemu:///system?socket=/nonexistent/libvirt-sock'), (e: unknown) =>
       TransportError.is(e) && /\/nonexistent\/libvirt-sock/.test(e.message) && /does not exist/.test(e.message),
     );
+  });
+
+  // Connection.open queues the handshake on unix and tcp sockets while they connect: a failed
+  // connect must still be reported as such, not as a closed connection, and leave nothing behind.
+  it('Connection.open reports a missing socket and a refused port as TransportErrors', async () => {
+    await assert.rejects(Connection.open('qemu:///system?socket=/nonexistent/libvirt-sock'), (e: unknown) => {
+      assert.ok(TransportError.is(e), `not a TransportError: ${String(e)}`);
+      assert.match(e.message, /unix socket \/nonexistent\/libvirt-sock: the socket does not exist/);
+      return true;
+    });
+    // A port nothing listens on: the one a just-closed server had.
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    await assert.rejects(Connection.open(`qemu+tcp://127.0.0.1:${port}/system`), (e: unknown) => {
+      assert.ok(TransportError.is(e), `not a TransportError: ${String(e)}`);
+      assert.match(e.message, new RegExp(`tcp 127\\.0\\.0\\.1:${port}: connection refused`));
+      return true;
+    });
+    // And a working one still opens, over both.
+    for (const uri of [`qemu:///system?socket=${encodeURIComponent(testEnv.socket)}`, `qemu+tcp://${testEnv.tcp}/system`]) {
+      const conn = await Connection.open(uri);
+      try {
+        assert.ok((await conn.connectGetLibVersion()) > 0);
+      } finally {
+        await conn.close();
+      }
+    }
   });
 
   describe('TLS certificate checks', () => {

@@ -5,7 +5,8 @@ and the in-process time of each step (time.perf_counter, milliseconds), the same
 bench/ourClient.ts; `importMs` is the time to import the libvirt module, `workCpuMs` this
 process's CPU time (user + system) over the three steps. With a second argument
 N, it then also repeats each step N times (warm, one connection for list and stats, a new one
-per open) and adds the medians as warmOpenMs, warmListMs and warmStatsMs."""
+per open) and adds the medians as warmOpenMs, warmListMs and warmStatsMs; a third argument W runs
+the three steps W times first, untimed, as bench/main.ts does with ours."""
 import json
 import statistics
 import sys
@@ -55,6 +56,11 @@ def open_ms():
 
 if len(sys.argv) > 2:
     repeat = int(sys.argv[2])
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    for _ in range(warmup):
+        conn.listAllDomains(0)
+        conn.getAllDomainStats(flags, 0)
+        open_ms()
     result["warmListMs"] = statistics.median(timed_ms(lambda: conn.listAllDomains(0)) for _ in range(repeat))
     result["warmStatsMs"] = statistics.median(timed_ms(lambda: conn.getAllDomainStats(flags, 0)) for _ in range(repeat))
     result["warmOpenMs"] = statistics.median(open_ms() for _ in range(repeat))

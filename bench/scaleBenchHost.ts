@@ -6,6 +6,7 @@
 // LIBVIRT_VMS_SCALE_BENCH_OUT.
 
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../src/extension';
@@ -32,6 +33,10 @@ function env(name: string): string {
   return v;
 }
 
+function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function memory(): { rssMiB: number; heapUsedMiB: number } {
@@ -56,6 +61,15 @@ export async function run(): Promise<void> {
   // figure over the baseline is low by the extension's own size.
   const alreadyActive = ext.isActive;
   const baseline = memory();
+  // LIBVIRT_VMS_SCALE_BENCH_PROFILE=prefix: a CPU profile (prefix.<pid>.cpuprofile) from activation until every VM is listed.
+  const profileFile = process.env['LIBVIRT_VMS_SCALE_BENCH_PROFILE'];
+  const profiler = profileFile ? new inspector.Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
+    await post(profiler, 'Profiler.start');
+  }
   const called = performance.now();
   const api = await ext.activate();
   const activateMs = performance.now() - called;
@@ -76,6 +90,11 @@ export async function run(): Promise<void> {
     if (done.size < ids.length) await sleep(5);
   }
   const populatedMs = performance.now() - t0;
+  if (profiler && profileFile) {
+    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(`${profileFile}.${process.pid}.cpuprofile`, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const populated = memory();
   const result: ScaleBenchResult = {
     connections: ids.length,

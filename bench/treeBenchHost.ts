@@ -102,7 +102,7 @@ export async function run(): Promise<void> {
   const alreadyActive = ext.isActive;
   const memoryBeforeActivate = memory();
   const hostUptimeMs = process.uptime() * 1000;
-  // LIBVIRT_VMS_TREE_BENCH_PROFILE=file: a CPU profile of this extension host from activation until
+  // LIBVIRT_VMS_TREE_BENCH_PROFILE=prefix: a CPU profile (prefix.<pid>.cpuprofile, one per run) of this extension host from activation until
   // the tree is populated (open it in Chrome DevTools or VS Code).
   const profileFile = process.env['LIBVIRT_VMS_TREE_BENCH_PROFILE'];
   const profiler = profileFile ? new inspector.Session() : undefined;
@@ -133,7 +133,7 @@ export async function run(): Promise<void> {
   const populatedMs = performance.now() - t0;
   if (profiler && profileFile) {
     const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-    fs.writeFileSync(profileFile, JSON.stringify(profile));
+    fs.writeFileSync(`${profileFile}.${process.pid}.cpuprofile`, JSON.stringify(profile));
     profiler.disconnect();
   }
   const memoryPopulated = memory();

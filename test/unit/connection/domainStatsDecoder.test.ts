@@ -48,6 +48,26 @@ describe('bulk domain stats decoder (unit)', () => {
     assert.equal(got[0]!.dom.uuid, '00112233-4455-6677-8899-aabbccddeeff');
   });
 
+  it('reads the field names of each record when they differ from the record before', () => {
+    // The decoder reuses a name read at the same index of the previous record when the bytes
+    // match: names of the same length that differ, other lengths, other orders and counts.
+    const p = (field: string, i: number): RemoteTypedParam => ({ field, value: { type: 1, i } });
+    const retStats = [
+      [p('state.state', 1), p('state.reason', 2), p('vcpu.current', 3)],
+      [p('state.state', 4), p('state.reason', 5), p('vcpu.current', 6)],
+      [p('state.stata', 7), p('state.reasoN', 8), p('vcpu.maximum', 9)],
+      [p('state.reason', 10), p('state.state', 11)],
+      [p('state.state', 12), p('state.reason', 13), p('vcpu.current', 14), p('balloon.current', 15)],
+      [],
+      [p('state.state', 16), p('st', 17), p('state.reason', 18)],
+    ].map((params, i) => ({ dom: { ...dom, id: i }, params }));
+    const buf = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, { retStats });
+    const got = decodeFromBuffer(domainStatsRetDecoder, buf);
+    assert.deepEqual(got, reference(buf));
+    assert.deepEqual(got[2]!.params, { 'state.stata': 7, 'state.reasoN': 8, 'vcpu.maximum': 9 });
+    assert.deepEqual(got[6]!.params, { 'state.state': 16, st: 17, 'state.reason': 18 });
+  });
+
   it('rounds 64-bit values exactly like Number() of the bigint', () => {
     const many: RemoteTypedParam[] = [];
     for (let i = 0; i < 2000; i++) {

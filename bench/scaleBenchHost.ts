@@ -6,9 +6,9 @@
 // LIBVIRT_VMS_SCALE_BENCH_OUT.
 
 import * as fs from 'node:fs';
-import * as inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { startHostProfile } from './hostProfile';
 import type { ExtensionApi } from '../src/extension';
 
 const EXTENSION_ID = 'libvirt-vms.libvirt-vms';
@@ -31,10 +31,6 @@ function env(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set (bench/scaleBench.ts sets it)`);
   return v;
-}
-
-function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,13 +59,7 @@ export async function run(): Promise<void> {
   const baseline = memory();
   // LIBVIRT_VMS_SCALE_BENCH_PROFILE=prefix: a CPU profile (prefix.<pid>.cpuprofile) from activation until every VM is listed.
   const profileFile = process.env['LIBVIRT_VMS_SCALE_BENCH_PROFILE'];
-  const profiler = profileFile ? new inspector.Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await post(profiler, 'Profiler.enable');
-    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
-    await post(profiler, 'Profiler.start');
-  }
+  const stopProfile = await startHostProfile(profileFile ? `${profileFile}.${process.pid}.cpuprofile` : undefined);
   const called = performance.now();
   const api = await ext.activate();
   const activateMs = performance.now() - called;
@@ -90,11 +80,7 @@ export async function run(): Promise<void> {
     if (done.size < ids.length) await sleep(5);
   }
   const populatedMs = performance.now() - t0;
-  if (profiler && profileFile) {
-    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-    fs.writeFileSync(`${profileFile}.${process.pid}.cpuprofile`, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  await stopProfile();
   const populated = memory();
   const result: ScaleBenchResult = {
     connections: ids.length,

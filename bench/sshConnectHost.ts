@@ -6,9 +6,9 @@
 // the runs. Writes JSON to LIBVIRT_VMS_SSH_BENCH_OUT.
 
 import * as fs from 'node:fs';
-import * as inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { startHostProfile } from './hostProfile';
 import type { ExtensionApi } from '../src/extension';
 import { PAUSE_MS } from './sshConnectChild';
 
@@ -22,10 +22,6 @@ export interface SshConnectHostResult {
   readonly nodeVersion: string;
 }
 
-function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function run(): Promise<void> {
@@ -37,13 +33,7 @@ export async function run(): Promise<void> {
   const api = await ext.activate();
   if (!api.connections.list().some((c) => c.config.id === ID)) throw new Error(`the saved connection ${ID} is missing`);
   const profileFile = process.env['LIBVIRT_VMS_SSH_BENCH_PROFILE'];
-  const profiler = profileFile ? new inspector.Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await post(profiler, 'Profiler.enable');
-    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
-    await post(profiler, 'Profiler.start');
-  }
+  const stopProfile = await startHostProfile(profileFile);
   const connectMs: number[] = [];
   // One untimed connection first: the extension's own first-use costs (loading ssh2) are a
   // one-time cost the bench's Node rows do not pay either.
@@ -55,11 +45,7 @@ export async function run(): Promise<void> {
     api.connections.disconnect(ID);
     await sleep(PAUSE_MS);
   }
-  if (profiler && profileFile) {
-    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-    fs.writeFileSync(profileFile, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  await stopProfile();
   const result: SshConnectHostResult = { connectMs, sshAuthSock: Boolean(process.env['SSH_AUTH_SOCK']), nodeVersion: process.version };
   fs.writeFileSync(outFile, JSON.stringify(result, null, 2));
   console.log(`[ssh bench] ${JSON.stringify(result)}`);

@@ -7,9 +7,9 @@
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { startHostProfile } from './hostProfile';
 import type { ExtensionApi } from '../src/extension';
 import { Connection } from '../src/libvirt/connection';
 import { VirDomainEventType } from '../src/libvirt/generated/libvirtConstants';
@@ -86,10 +86,6 @@ function virsh(args: readonly string[]): Promise<void> {
   });
 }
 
-function post(session: inspector.Session, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
-}
-
 export async function run(): Promise<void> {
   const outFile = env('LIBVIRT_VMS_TREE_BENCH_OUT');
   const prefix = env('LIBVIRT_VMS_TREE_BENCH_PREFIX');
@@ -105,13 +101,7 @@ export async function run(): Promise<void> {
   // LIBVIRT_VMS_TREE_BENCH_PROFILE=prefix: a CPU profile (prefix.<pid>.cpuprofile, one per run) of this extension host from activation until
   // the tree is populated (open it in Chrome DevTools or VS Code).
   const profileFile = process.env['LIBVIRT_VMS_TREE_BENCH_PROFILE'];
-  const profiler = profileFile ? new inspector.Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await post(profiler, 'Profiler.enable');
-    await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
-    await post(profiler, 'Profiler.start');
-  }
+  const stopProfile = await startHostProfile(profileFile ? `${profileFile}.${process.pid}.cpuprofile` : undefined);
   const called = performance.now();
   const api = await ext.activate();
   const activateMs = performance.now() - called;
@@ -131,11 +121,7 @@ export async function run(): Promise<void> {
     return l.filter((x) => x.startsWith(prefix)).length >= count ? l : undefined;
   });
   const populatedMs = performance.now() - t0;
-  if (profiler && profileFile) {
-    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-    fs.writeFileSync(`${profileFile}.${process.pid}.cpuprofile`, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  await stopProfile();
   const memoryPopulated = memory();
   const benchLabels = labels.filter((x) => x.startsWith(prefix));
   for (const name of benchLabels) {

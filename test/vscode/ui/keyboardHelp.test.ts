@@ -34,13 +34,17 @@ describe('Help and keyboard (UI)', function () {
     const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await row.click();
     await row.and(wb.page.locator('.selected')).waitFor();
-    // The click opens the VM's details (the row's own command); let it finish before closing it.
-    await wb.editorTab(name).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    // The click opens the VM's details (the row's own command, every time); let it finish before
+    // closing it. On a loaded machine the first details tab has taken over 10 s to appear: closing
+    // before it did left it to open over the tree afterwards, and the keys went to it.
+    await wb.editorTab(name).first().waitFor({ timeout: 60_000 });
     await wb.page.waitForTimeout(1000);
     await wb.runCommand('View: Close All Editors');
     await wb.editorTab(name).first().waitFor({ state: 'detached' });
     await wb.runCommand('Virtual Machines: Focus on Virtual Machines View');
     await wb.page.locator('.part.sidebar .monaco-list:focus-within').first().waitFor();
+    // The keys act on the focused row: it must be this one, still selected.
+    await wb.page.locator('.part.sidebar .monaco-list:focus-within .monaco-list-row.focused.selected', { hasText: name }).first().waitFor({ timeout: 30_000 });
   }
 
   async function state(d: DomainRef): Promise<boolean> {

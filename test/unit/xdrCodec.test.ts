@@ -13,7 +13,7 @@ import {
   type RemoteTypedParam,
 } from '../../src/libvirt/generated/remoteProtocol';
 import { VirNetMessageHeaderCodec, VirNetStreamHoleCodec } from '../../src/libvirt/generated/virnetProtocol';
-import { XdrError, XdrReader, XdrWriter, decodeFromBuffer, encodeToBuffer, type XdrCodec } from '../../src/libvirt/rpc/xdr';
+import { XdrError, XdrReader, XdrWriter, decodeFromBuffer, encodeToBuffer, uuidText, type XdrCodec } from '../../src/libvirt/rpc/xdr';
 
 function roundTrip<T>(codec: XdrCodec<T>, v: T): Buffer {
   const buf = encodeToBuffer(codec, v);
@@ -152,5 +152,22 @@ describe('generated XDR codecs (unit)', () => {
     assert.equal(r.uuidString(), 'ffffffff-0000-0000-0000-000000000001');
     r.done();
     assert.throws(() => new XdrReader(buf, 0, 15).uuidString(), /truncated data: fixed opaque needs 16 bytes/);
+  });
+
+  it('formats every byte value of a UUID, at any offset, and each UUID apart from the one before', () => {
+    // uuidText writes into one scratch buffer: each string must be a copy, not a view of it.
+    const bytes = Buffer.alloc(256 + 16 + 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 0xff;
+    const seen: string[] = [];
+    for (let at = 0; at + 16 <= bytes.length; at++) {
+      const h = bytes.toString('hex', at, at + 16);
+      const expected = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      assert.equal(uuidText(bytes, at), expected, `at ${at}`);
+      seen.push(expected);
+    }
+    const again = seen.map((_, at) => uuidText(bytes, at));
+    assert.deepEqual(again, seen);
+    assert.equal(new Set(seen.map((u) => u.slice(0, 2))).size, 256, 'every byte value was a first byte');
+    assert.throws(() => uuidText(bytes, bytes.length - 15), RangeError);
   });
 });

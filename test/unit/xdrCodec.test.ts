@@ -155,7 +155,6 @@ describe('generated XDR codecs (unit)', () => {
   });
 
   it('formats every byte value of a UUID, at any offset, and each UUID apart from the one before', () => {
-    // uuidText writes into one scratch buffer: each string must be a copy, not a view of it.
     const bytes = Buffer.alloc(256 + 16 + 3);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 0xff;
     const seen: string[] = [];

@@ -404,10 +404,13 @@ export class HostSession implements Disposable {
       this.started = true;
       this.summaries.clear();
       const conn = state.conn;
+      // The listings first: the client sends five calls at a time in order, and the VM rows wait
+      // for them, while the host details only fill in the connection row's tooltip.
+      const listed = this.refresh();
       const details = readHostDetails(conn).then((d) => {
         if (this.connection() === conn) this.details = d;
       });
-      void Promise.all([this.refresh(), details]).then(() => this.ctx.fireStructure(this));
+      void Promise.all([listed, details]).then(() => this.ctx.fireStructure(this));
     } else {
       this.details = undefined;
       this.loaded = false;

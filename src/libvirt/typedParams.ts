@@ -111,9 +111,12 @@ function decodeDomainStats(b: Buffer, start: number, end: number): { value: Deco
     if (n * 4 > end - p) throw new XdrError(`array length ${n} exceeds the ${end - p} bytes left`);
     return n;
   };
-  const stringLength = (len: number): number => {
+  /** Where a string of `len` bytes starting at p ends, padding included; checked against the bytes left. */
+  const stringEnd = (len: number): number => {
     if (len > REMOTE_STRING_MAX) throw new XdrError(`string length ${len} exceeds maximum ${REMOTE_STRING_MAX}`);
-    return len;
+    const next = p + ((len + 3) & ~3);
+    if (next > end) throw truncated(len + ((4 - (len % 4)) % 4), 'string');
+    return next;
   };
   // The field names repeat in every record, mostly at the same index: the name read for index j
   // of the previous record is reused when its bytes match, which spares a string and the
@@ -127,10 +130,9 @@ function decodeDomainStats(b: Buffer, start: number, end: number): { value: Deco
   const out = new Array<DecodedDomainStats>(n);
   for (let i = 0; i < n; i++) {
     if (p + 4 > end) throw truncated(4, 'unsigned int');
-    let len = stringLength(word(p) >>> 0);
+    let len = word(p) >>> 0;
     p += 4;
-    let next = p + ((len + 3) & ~3);
-    if (next > end) throw truncated(len + ((4 - (len % 4)) % 4), 'string');
+    let next = stringEnd(len);
     const name = utf8Text(b, p, p + len);
     p = next;
     if (p + 24 > end) throw truncated(24, 'uuid, id and parameter count');
@@ -141,10 +143,9 @@ function decodeDomainStats(b: Buffer, start: number, end: number): { value: Deco
     const params: TypedParams = {};
     for (let j = 0; j < m; j++) {
       if (p + 4 > end) throw truncated(4, 'unsigned int');
-      len = stringLength(word(p) >>> 0);
+      len = word(p) >>> 0;
       p += 4;
-      next = p + ((len + 3) & ~3);
-      if (next > end) throw truncated(len + ((4 - (len % 4)) % 4), 'string');
+      next = stringEnd(len);
       let field: string;
       const at = keyAt[j];
       if (at !== undefined && keyLen[j] === len && sameBytes(b, at, p, len)) {
@@ -183,10 +184,8 @@ function decodeDomainStats(b: Buffer, start: number, end: number): { value: Deco
           p += 4;
           break;
         case T_STRING: {
-          const sl = stringLength(v >>> 0);
-          const sn = p + ((sl + 3) & ~3);
-          if (sn > end) throw truncated(sl + ((4 - (sl % 4)) % 4), 'string');
-          params[field] = utf8Text(b, p, p + sl);
+          const sn = stringEnd(v >>> 0);
+          params[field] = utf8Text(b, p, p + (v >>> 0));
           p = sn;
           break;
         }

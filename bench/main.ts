@@ -42,7 +42,7 @@ import { benchTagFilter, formatTagFilterBench } from './tagFilterBench';
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const DOMAINS = Number(process.env['BENCH_DOMAINS'] ?? 1000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-/** Rounds of the tree and scale benchmarks in VS Code (a fresh VS Code each); medians reported. */
+/** Rounds of the tree and scale benchmarks in VS Code (a fresh VS Code each); the median round reported (bench/rounds.ts). */
 const TREE_ROUNDS = Number(process.env['BENCH_TREE_ROUNDS'] ?? 3);
 const ROOT = path.resolve(__dirname, '..', '..');
 const STATS = VirDomainStatsTypes.STATE | VirDomainStatsTypes.BALLOON | VirDomainStatsTypes.VCPU;

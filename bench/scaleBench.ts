@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { Connection } from '../src/libvirt/connection';
 import { VirDomainStatsTypes } from '../src/libvirt/generated/libvirtConstants';
 import { runHostTests } from '../test/vscode/harness/hostTests';
+import { medianRun } from './rounds';
 import type { ScaleBenchResult } from './scaleBenchHost';
 
 export interface ScaleBenchReport {
@@ -44,16 +45,11 @@ export interface ScaleBenchOptions {
   readonly rounds?: number;
 }
 
-/**
- * `rounds` runs of `run`: the one with the median time to every VM listed, and every round's time.
- * One run alone varies by a few hundred milliseconds with what else the machine does at activation
- * (two cores shared by libvirtd, code-server, Chromium and the extension host).
- */
+/** `rounds` runs of `run` (a fresh VS Code each): the median one (bench/rounds.ts), and every round's time. */
 async function medianRound(rounds: number, run: () => Promise<ScaleBenchResult>): Promise<{ host: ScaleBenchResult; rounds: number[] }> {
   const all: ScaleBenchResult[] = [];
   for (let r = 0; r < Math.max(1, rounds); r++) all.push(await run());
-  const sorted = [...all].sort((a, b) => a.populatedMs - b.populatedMs);
-  return { host: sorted[Math.floor((sorted.length - 1) / 2)]!, rounds: all.map((h) => h.populatedMs) };
+  return { host: medianRun(all, (h) => h.populatedMs), rounds: all.map((h) => h.populatedMs) };
 }
 
 /** The five hosts as saved connections (ids scale-bench-<n>, autoconnect), read by bench/scaleBenchHost.ts. */

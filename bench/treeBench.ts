@@ -17,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { Connection, type DomainRef } from '../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues } from '../src/libvirt/generated/libvirtConstants';
 import { runHostTests } from '../test/vscode/harness/hostTests';
-import type { MemorySample, TreeBenchResult } from './treeBenchHost';
+import { medianRun } from './rounds';
+import type { TreeBenchResult } from './treeBenchHost';
 
 /** Every domain this benchmark defines is named `treebench-<run>-<n>`. */
 export const TREE_BENCH_PREFIX = 'treebench-';
@@ -29,8 +30,8 @@ export interface TreeBenchOptions {
   readonly runs: number;
   /**
    * Rounds of a first run (new VS Code profile) and a later run (the same profile again), each
-   * round with a profile of its own; every figure is the median over the rounds. One run alone
-   * varies by up to 100 ms with whatever else the machine does at activation.
+   * round with a profile of its own; the figures are those of the first and of the later run with
+   * the median time to the populated tree (bench/rounds.ts).
    */
   readonly rounds: number;
 }
@@ -40,9 +41,9 @@ export interface TreeBenchReport {
   readonly leftoversRemoved: number;
   readonly defineMs: number;
   readonly virshListMs: readonly number[];
-  /** A new VS Code profile: no saved connection, no code cache (medians over the rounds). */
+  /** A new VS Code profile: no saved connection, no code cache (the round with the median time to the populated tree). */
   readonly first: TreeBenchResult;
-  /** The same profile again: the saved connection and the code cache of the first run (medians). */
+  /** The same profile again: the saved connection and the code cache of the first run (the median round). */
   readonly later: TreeBenchResult;
   /** Each round's time from activate() to the populated tree: first runs, later runs. */
   readonly populatedRounds: { readonly first: readonly number[]; readonly later: readonly number[] };
@@ -78,28 +79,6 @@ function isTreeBenchResult(x: unknown): x is TreeBenchResult {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Record<string, unknown>;
   return ['activateMs', 'populatedMs', 'startToTreeMs', 'eventToTreeMs', 'vmChildren'].every((k) => typeof r[k] === 'number') && typeof r['memoryPopulated'] === 'object';
-}
-
-/** Every number of the results (memory figures included) as its median over the runs. */
-function medianResult(runs: readonly TreeBenchResult[]): TreeBenchResult {
-  const m = (f: (h: TreeBenchResult) => number): number => median(runs.map(f));
-  const mem = (f: (h: TreeBenchResult) => MemorySample): MemorySample => ({ rssMiB: m((h) => f(h).rssMiB), heapUsedMiB: m((h) => f(h).heapUsedMiB) });
-  return {
-    vmChildren: m((h) => h.vmChildren),
-    benchVms: m((h) => h.benchVms),
-    alreadyActive: runs.some((h) => h.alreadyActive),
-    hostUptimeMs: m((h) => h.hostUptimeMs),
-    activateMs: m((h) => h.activateMs),
-    connectedMs: m((h) => h.connectedMs),
-    populatedMs: m((h) => h.populatedMs),
-    virshStartExitMs: m((h) => h.virshStartExitMs),
-    startToTreeMs: m((h) => h.startToTreeMs),
-    eventToTreeMs: m((h) => h.eventToTreeMs),
-    memoryBeforeActivate: mem((h) => h.memoryBeforeActivate),
-    memoryPopulated: mem((h) => h.memoryPopulated),
-    memoryAfterStart: mem((h) => h.memoryAfterStart),
-    ...(runs.some((h) => h.codeCacheWritten !== undefined) ? { codeCacheWritten: runs.every((h) => h.codeCacheWritten !== false) } : {}),
-  };
 }
 
 function median(xs: readonly number[]): number {
@@ -164,8 +143,8 @@ export async function benchTree(opts: TreeBenchOptions): Promise<TreeBenchReport
       firsts.push(await hostRun(stateDir, names[mid + 2 * r]!, globalStorage));
       laters.push(await hostRun(stateDir, names[mid + 2 * r + 1]!, undefined));
     }
-    const first = medianResult(firsts);
-    const later = medianResult(laters);
+    const first = medianRun(firsts, (h) => h.populatedMs);
+    const later = medianRun(laters, (h) => h.populatedMs);
     const populatedRounds = { first: firsts.map((h) => h.populatedMs), later: laters.map((h) => h.populatedMs) };
     return { domains: opts.domains, leftoversRemoved: leftovers.length, defineMs, virshListMs, first, later, populatedRounds };
   } finally {
@@ -184,7 +163,7 @@ export function formatTreeBench(r: TreeBenchReport): string {
   const both = (f: (h: TreeBenchResult) => string): string => `${f(r.first).padStart(10)}  ${f(r.later).padStart(10)}`;
   const rows: [string, string][] = [
     [`define ${r.domains} domains, pipelined (setup${r.leftoversRemoved ? `; ${r.leftoversRemoved} leftovers removed` : ''})`, ms(r.defineMs)],
-    [`medians of ${r.populatedRounds.first.length} rounds`, `${'first run'.padStart(10)}  ${'later run'.padStart(10)}`],
+    [`median round of ${r.populatedRounds.first.length}`, `${'first run'.padStart(10)}  ${'later run'.padStart(10)}`],
     [`VMs listed under the connection node`, both((h) => String(h.vmChildren))],
     [`extension host up at activate() (s)`, both((h) => `${(h.hostUptimeMs / 1000).toFixed(1)}${h.alreadyActive ? ' (active)' : ''}`)],
     ['activate()', both((h) => ms(h.activateMs))],
@@ -198,7 +177,7 @@ export function formatTreeBench(r: TreeBenchReport): string {
     ['extension host memory, tree populated, rss MiB', both((h) => h.memoryPopulated.rssMiB.toFixed(1))],
     ['  heap MiB', both((h) => h.memoryPopulated.heapUsedMiB.toFixed(1))],
     ['extension host memory, after the start, rss MiB', both((h) => h.memoryAfterStart.rssMiB.toFixed(1))],
-    ['code cache written by every first run', r.first.codeCacheWritten === true ? 'yes' : 'NO'],
+    ['code cache written by the first run', r.first.codeCacheWritten === true ? 'yes' : 'NO'],
     [`for comparison: virsh list --all, median of ${r.virshListMs.length}`, ms(median(r.virshListMs))],
   ];
   const w = Math.max(...rows.map(([l]) => l.length));

@@ -50,7 +50,8 @@ const webviewEntries = existsSync('src/webviews')
 // dist/webviews/spice-html5/, and the console app imports them at run time (`import('spice-html5')`,
 // only when a VM's display is SPICE), so the library can be replaced on its own. The entry module
 // re-exports the library's API plus the message classes the console sends keys with and the
-// display channel class it opens further heads with (src/webviews/console/app/spiceHeads.ts).
+// display channel class it opens further heads with (src/webviews/console/app/spiceHeads.ts), and
+// the channel base class whose ticket the console sends at full length (spiceTicket.ts).
 const SPICE_DIR = 'node_modules/@spice-project/spice-html5';
 const SPICE_OUT = 'dist/webviews/spice-html5';
 rmSync(SPICE_OUT, { recursive: true, force: true });
@@ -64,6 +65,7 @@ export * from './src/main.js';
 export { Constants } from './src/enums.js';
 export { SpiceMiniData, SpiceMsgcKeyDown, SpiceMsgcKeyUp } from './src/spicemsg.js';
 export { SpiceDisplayConn } from './src/display.js';
+export { SpiceConn } from './src/spiceconn.js';
 `,
 );
 

@@ -13,6 +13,11 @@ declare module 'spice-html5' {
     type: number;
     chan_id: number;
   }
+  /** The base of every channel (spiceconn.js). */
+  export class SpiceConn {
+    /** Sends the link's RSA-encrypted ticket (ticket.js rsa_encrypt's bytes, null when it failed). */
+    send_ticket(ticket: number[] | null): void;
+  }
   export interface SpiceSurface {
     canvas?: HTMLCanvasElement;
   }

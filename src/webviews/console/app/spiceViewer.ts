@@ -15,6 +15,7 @@ import type { StreamMux } from '../streamMux';
 import { PostMessageChannel } from './postMessageChannel';
 import { monitorsConfigPayload, openExtraHead, parseChannelsList, VD_AGENT_MONITORS_CONFIG, type ExtraHead } from './spiceHeads';
 import { attachClipboard } from './spiceClipboard';
+import { sendFullTickets } from './spiceTicket';
 import type { Viewer, ViewerEvents } from './viewer';
 
 let spiceModule: Promise<typeof Spice> | undefined;
@@ -23,7 +24,10 @@ let activeMux: StreamMux<PostMessageChannel> | undefined;
 
 function loadSpice(): Promise<typeof Spice> {
   if (!spiceModule) {
-    spiceModule = import('spice-html5');
+    spiceModule = import('spice-html5').then((spice) => {
+      sendFullTickets(spice);
+      return spice;
+    });
     // A factory, not a class: `new` returns the channel object it gives back.
     function RelaySocket(): PostMessageChannel {
       const mux = activeMux;

@@ -13,7 +13,7 @@ const ENCRYPTION_TOOLTIP: Record<DisplayEncryption, string> = {
   local: ' (on this machine)',
   none: ' (not encrypted: the display is reached in clear text over the network)',
 };
-import type { GraphicalSessionOptions } from './graphicalSession';
+import { DisplayCloses, type GraphicalSessionOptions } from './graphicalSession';
 import type { ClipboardSharingChoices } from './clipboardSharing';
 import { consoleKey, type ConsoleTarget } from './consoleTarget';
 import { describeCharDevice, parseDomainConsoles } from './domainConsoles';
@@ -70,6 +70,8 @@ export class ConsoleManager implements vscode.Disposable {
   private readonly statusItem: vscode.StatusBarItem;
   private activePanel: ConsolePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Display clients of closed tabs still closing: a tab opened again on that VM waits for them. */
+  private readonly displayCloses = new DisplayCloses();
 
   constructor(
     private readonly ctx: {
@@ -109,7 +111,7 @@ export class ConsoleManager implements vscode.Disposable {
       prompts: this.prompts,
       screenshot: (t) => void this.screenshotInteractive(t),
       clipboardSharing: this.ctx.clipboardSharing,
-      ...(this.ctx.session ? { session: this.ctx.session } : {}),
+      session: { ...this.ctx.session, closes: this.displayCloses },
     });
     this.panels.set(key, panel);
     const stateSub = panel.session.onState((s) => {

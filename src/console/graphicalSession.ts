@@ -51,6 +51,30 @@ export interface GraphicalSessionOptions {
    * password prompt does not count).
    */
   readonly connectTimeoutMs?: number;
+  /** Display clients still closing, shared by the sessions of one console manager. */
+  readonly closes?: DisplayCloses;
+}
+
+/**
+ * Closes of display clients still under way (RelayStreams.close keeps a SPICE client while a
+ * channel attaches), by VM: a new connection to that VM's display waits for them, since a new
+ * SPICE client makes the server drop the old one at once, attaching or not.
+ */
+export class DisplayCloses {
+  private readonly pending = new Map<string, Promise<void>>();
+
+  add(vmUuid: string, closing: Promise<void>): void {
+    const all = Promise.all([this.pending.get(vmUuid), closing]).then(() => undefined);
+    this.pending.set(vmUuid, all);
+    void all.then(() => {
+      if (this.pending.get(vmUuid) === all) this.pending.delete(vmUuid);
+    });
+  }
+
+  /** Settles once every close of `vmUuid`'s display clients begun so far has finished. */
+  settled(vmUuid: string): Promise<void> {
+    return this.pending.get(vmUuid) ?? Promise.resolve();
+  }
 }
 
 /** spice-html5 gives its channel link 30 s (SPICE_CONNECT_TIMEOUT); the whole handshake gets as long. */
@@ -156,6 +180,7 @@ export class GraphicalSession {
   /** The remembered password was refused: ask instead of offering it again. */
   private storedRefused = false;
   private readonly created = Date.now();
+  private readonly closes: DisplayCloses;
   private timingsMut: { relayOpen?: number; displayConnected?: number; firstFrame?: number } = {};
   private stateListeners = new Set<(s: ConsoleState) => void>();
   state: ConsoleState = { kind: 'connecting' };
@@ -164,7 +189,9 @@ export class GraphicalSession {
     readonly target: ConsoleTarget,
     private readonly ui: GraphicalSessionUi,
     private readonly opts: GraphicalSessionOptions = {},
-  ) {}
+  ) {
+    this.closes = opts.closes ?? new DisplayCloses();
+  }
 
   get timings(): SessionTimings {
     return { ...this.timingsMut };
@@ -366,6 +393,7 @@ export class GraphicalSession {
     this.encryption = 'none';
     let first = true;
     const open = async (): Promise<Duplex | PreparedDisplayStream> => {
+      await this.closes.settled(this.target.dom.uuid);
       const stream = await openDisplayStream(display, route, this.target, this.opts.tlsTimeoutMs);
       if (first && this.sessionId === id) {
         first = false;
@@ -382,7 +410,7 @@ export class GraphicalSession {
         if (this.streams !== streams || stream !== this.primaryStream) return;
         this.clearHandshakeTimer();
         this.streams = undefined;
-        streams.close();
+        this.closeStreams(streams);
         this.scheduleRetry(err ? err.message : `the ${PROTOCOL_NAME[display.type]} server closed the connection`);
       },
     });
@@ -440,7 +468,7 @@ export class GraphicalSession {
     const streams = this.streams;
     if (!streams) return;
     this.streams = undefined;
-    streams.close();
+    this.closeStreams(streams);
     this.scheduleRetry(reason);
   }
 
@@ -448,7 +476,11 @@ export class GraphicalSession {
     this.clearHandshakeTimer();
     const streams = this.streams;
     this.streams = undefined;
-    streams?.close();
+    if (streams) this.closeStreams(streams);
+  }
+
+  private closeStreams(streams: RelayStreams): void {
+    this.closes.add(this.target.dom.uuid, streams.close());
   }
 
   private scheduleRetry(reason: string): void {

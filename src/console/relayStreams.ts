@@ -7,6 +7,7 @@
 
 import type { Duplex } from 'node:stream';
 import type { BatcherOptions } from './relayFraming';
+import { SPICE_CHANNEL, SpiceLinkWatch } from './spiceLink';
 import { VncRelay } from './vncRelay';
 import type { PreparedDisplayStream } from './vncSecurity';
 
@@ -24,7 +25,12 @@ export interface RelayStreamsOptions {
   readonly onStreamEnded?: (stream: number, error: Error | undefined) => void;
   /** Called when a stream's socket is open. */
   readonly onStreamOpened?: (stream: number) => void;
+  /** How long close() keeps a SPICE client while a channel attaches (default 5 s). */
+  readonly attachWaitMs?: number;
 }
+
+/** See close(): a display or cursor channel attaches in milliseconds; this only bounds a stall. */
+const ATTACH_WAIT_MS = 5000;
 
 export class RelayStreamsError extends Error {
   override readonly name = 'RelayStreamsError';
@@ -39,6 +45,7 @@ function message(e: unknown): string {
 
 export class RelayStreams {
   private readonly relays = new Map<number, VncRelay>();
+  private readonly links = new Map<number, SpiceLinkWatch>();
   /** Streams the webview asked for whose socket is still being opened. */
   private readonly opening = new Set<number>();
   /** Stream numbers used once in this session: a number is never reused. */
@@ -69,10 +76,15 @@ export class RelayStreams {
     this.used.add(stream);
     this.opening.add(stream);
     let relay: VncRelay;
+    const link = new SpiceLinkWatch();
     try {
-      relay = await VncRelay.start(this.open, (frame) => this.post({ type: 'streamData', session: this.session, stream, seq: frame.seq, data: frame.data }), {
+      // After close(), a stream kept until its channel attached posts nothing more.
+      const sink = (frame: { seq: number; data: Uint8Array | string }): unknown =>
+        this.closed ? undefined : this.post({ type: 'streamData', session: this.session, stream, seq: frame.seq, data: frame.data });
+      relay = await VncRelay.start(this.open, sink, {
         ...(this.opts.batch ? { batch: this.opts.batch } : {}),
         onClosed: (err) => this.ended(stream, relay, err),
+        observe: link,
       });
     } catch (e) {
       this.opening.delete(stream);
@@ -85,6 +97,7 @@ export class RelayStreams {
       return;
     }
     this.relays.set(stream, relay);
+    this.links.set(stream, link);
     void this.post({ type: 'streamOpen', session: this.session, stream });
     this.opts.onStreamOpened?.(stream);
   }
@@ -105,15 +118,55 @@ export class RelayStreams {
     relay.close();
   }
 
-  /** Closes every stream (a new session, the panel closed). */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes every stream (a new session, the panel closed); resolves once every socket is closed.
+   * Nothing is posted to the webview after this call. Streams close at once, except a SPICE
+   * client's display and cursor channels that are still attaching, and its main channel while
+   * they are: QEMU's SPICE server can crash when the client goes away at that moment
+   * (spiceLink.ts). A display channel gets the init message its viewer no longer sends; each
+   * waits for the server's first message, up to attachWaitMs, then the rest closes. A new client
+   * of the same display waits for the promise: its arrival makes the server drop the old one.
+   */
+  close(): Promise<void> {
+    if (this.closed) return this.closedAll ?? Promise.resolve();
     this.closed = true;
-    for (const [stream, relay] of [...this.relays]) {
-      this.forget(stream, relay);
-      relay.close();
+    const open = [...this.relays].map(([stream, relay]) => ({ relay, link: this.links.get(stream)! }));
+    for (const [stream, relay] of [...this.relays]) this.forget(stream, relay);
+    const attaching = open.filter((s) => s.link.attachingInWorker);
+    const main = attaching.length > 0 ? open.filter((s) => s.link.channelType === SPICE_CHANNEL.main) : [];
+    for (const s of open) if (!attaching.includes(s) && !main.includes(s)) s.relay.close();
+    if (attaching.length === 0) {
+      this.closedAll = Promise.resolve();
+      return this.closedAll;
     }
+    this.closedAll = new Promise<void>((resolve) => {
+      const unsubscribe: (() => void)[] = [];
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const u of unsubscribe) u();
+        for (const s of [...attaching, ...main]) s.relay.close();
+        resolve();
+      };
+      const check = (): void => {
+        for (const s of attaching) {
+          const init = s.link.takeDisplayInit();
+          if (init) s.relay.write(init);
+        }
+        if (attaching.every((s) => !s.link.attachingInWorker) || main.every((s) => s.relay.isClosed)) finish();
+      };
+      const timer = setTimeout(finish, this.opts.attachWaitMs ?? ATTACH_WAIT_MS);
+      timer.unref?.();
+      for (const s of [...attaching, ...main]) unsubscribe.push(s.link.onChange(check));
+      check();
+    });
+    return this.closedAll;
   }
+
+  /** Set by close(): settles when the last socket closed. */
+  private closedAll: Promise<void> | undefined;
 
   get isClosed(): boolean {
     return this.closed;
@@ -137,6 +190,7 @@ export class RelayStreams {
   private forget(stream: number, relay: VncRelay): void {
     if (this.relays.get(stream) !== relay) return;
     this.relays.delete(stream);
+    this.links.delete(stream);
     this.closedBytesIn += relay.bytesIn;
     this.closedBytesOut += relay.bytesOut;
   }

@@ -14,6 +14,14 @@ export interface VncRelayOptions {
   readonly maxInFlight?: number;
   /** Called once when the socket ends, fails or is closed; `error` is undefined on a clean end. */
   readonly onClosed?: (error: Error | undefined) => void;
+  /** Sees the bytes each way as they pass, and the end (spiceLink.ts watches a SPICE link). */
+  readonly observe?: RelayObserver;
+}
+
+export interface RelayObserver {
+  serverBytes(chunk: Uint8Array): void;
+  clientBytes(chunk: Uint8Array): void;
+  ended(): void;
 }
 
 let openRelaySockets = 0;
@@ -45,7 +53,9 @@ export class VncRelay {
     this.batcher = new ChunkBatcher((f) => this.deliver(f), opts.batch ?? DEFAULT_BATCH_OPTIONS);
     socket.on('data', (chunk: Buffer) => {
       this.bytesIn += chunk.length;
-      this.batcher.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      opts.observe?.serverBytes(bytes);
+      this.batcher.push(bytes);
     });
     socket.on('end', () => this.finish(undefined));
     socket.on('close', () => this.finish(undefined));
@@ -90,6 +100,7 @@ export class VncRelay {
       if (bytes.length === 0) return;
     }
     this.bytesOut += bytes.length;
+    this.opts.observe?.clientBytes(bytes);
     this.socket.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
@@ -128,6 +139,7 @@ export class VncRelay {
     this.closed = true;
     openRelaySockets--;
     if (!this.socket.destroyed) this.socket.destroy();
+    this.opts.observe?.ended();
     this.opts.onClosed?.(error);
   }
 }

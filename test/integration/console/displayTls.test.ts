@@ -9,43 +9,11 @@ import * as path from 'node:path';
 import { parseDomainConsoles } from '../../../src/console/domainConsoles';
 import type { DisplayTlsConfig } from '../../../src/console/displayTls';
 import { openDisplayStream } from '../../../src/console/graphicalSession';
-import { FrameReceiver } from '../../../src/console/relayFraming';
 import { openVncStream } from '../../../src/console/vncEndpoint';
 import { VncRelay } from '../../../src/console/vncRelay';
 import { negotiateVncSecurity } from '../../../src/console/vncSecurity';
+import { spiceLink, ViewerInbox } from '../../spiceWire';
 import { clientPki, pkiDir, startTlsQemu, type TlsQemu } from './tlsDisplayEnv';
-
-/** Bytes a viewer received from the relay, read by exact counts. */
-class ViewerInbox {
-  private buf = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
-  private readonly rx = new FrameReceiver();
-  closed = false;
-
-  get pending(): number {
-    return this.buf.length;
-  }
-
-  accept = (frame: Parameters<FrameReceiver['accept']>[0]): void => {
-    this.buf = Buffer.concat([this.buf, this.rx.accept(frame)]);
-    this.wake?.();
-  };
-
-  async read(n: number, timeoutMs = 20_000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.buf.length < n) {
-      if (this.closed) throw new Error(`the stream closed with ${this.buf.length} of ${n} bytes`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} bytes (have ${this.buf.length})`);
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 100);
-      });
-    }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -57,23 +25,6 @@ function spiceXml(q: TlsQemu): string {
     <graphics type='spice' port='${q.spicePort}' tlsPort='${q.spiceTlsPort}' autoport='no' listen='127.0.0.1' defaultMode='secure'>
       <listen type='address' address='127.0.0.1'/>
     </graphics></devices></domain>`;
-}
-
-/** SpiceLinkHeader + SpiceLinkMess for channel `type` (spice-protocol's spice/protocol.h). */
-function spiceLink(channelType: number): Buffer {
-  const mess = Buffer.alloc(18);
-  mess.writeUInt32LE(0, 0); // connection_id: a new session
-  mess.writeUInt8(channelType, 4);
-  mess.writeUInt8(0, 5); // channel_id
-  mess.writeUInt32LE(0, 6); // num_common_caps
-  mess.writeUInt32LE(0, 10); // num_channel_caps
-  mess.writeUInt32LE(18, 14); // caps_offset
-  const head = Buffer.alloc(16);
-  head.write('REDQ', 0, 'latin1');
-  head.writeUInt32LE(2, 4); // major
-  head.writeUInt32LE(2, 8); // minor
-  head.writeUInt32LE(mess.length, 12);
-  return Buffer.concat([head, mess]);
 }
 
 describe('Encrypted displays against a real QEMU (VeNCrypt x509, SPICE TLS)', function () {

@@ -6,6 +6,7 @@
 // benchmark drive a session directly.
 
 import { VirDomainEventType, VirDomainState, VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
+import { isNoDomain } from '../libvirt/rpc/errors';
 import type { ConsoleState, DisplayEncryption, FromWebview, ToWebview } from '../webviews/console/protocol';
 import type { Duplex } from 'node:stream';
 import { lifecycleEvent, type ConsoleConnection, type ConsoleDisposable, type ConsoleTarget } from './consoleTarget';
@@ -368,6 +369,8 @@ export class GraphicalSession {
       this.ui.log('warn', `console of ${this.target.dom.name}: ${message(e)}`);
       // The user declined a clear-text connection: no retries (Retry asks again).
       if (DisplayRouteDeclinedError.is(e)) this.setState({ kind: 'error', message: message(e) });
+      // The VM is gone (a transient VM that stopped or crashed, or one deleted): it cannot come back by waiting.
+      else if (isNoDomain(e)) this.setState({ kind: 'error', message: `${this.target.dom.name} no longer exists on this host` });
       else this.scheduleRetry(message(e));
     }
   }

@@ -462,6 +462,23 @@ describe('Consoles (extension host, real libvirtd)', function () {
     }
   });
 
+  it('says a VM that no longer exists is gone, and does not retry', async () => {
+    const d = await startVm('spice');
+    await conn.domainDestroy(d); // transient: gone with its QEMU
+    const panel = manager.openGraphical(target(conn, SYSTEM_URI, d, `gone-${d.uuid}`));
+    try {
+      const s = await waitForPanel(panel, 'the error state', (st) => (st.kind === 'error' ? st : undefined), 30_000);
+      assert.equal(s.message, `${d.name} no longer exists on this host`);
+      const seen: string[] = [];
+      const sub = panel.session.onState((st) => seen.push(st.kind));
+      await sleep(1500);
+      sub.dispose();
+      assert.deepEqual(seen, [], 'the console tried again');
+    } finally {
+      panel.dispose();
+    }
+  });
+
   it('offers a VNC display for a VM without a display and adds it to the configuration', async () => {
     const d = await startVm('none', true);
     const panel = manager.openGraphical(target(conn, SYSTEM_URI, d));

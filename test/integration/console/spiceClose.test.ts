@@ -11,8 +11,7 @@ import { RelayStreams, type StreamMessage } from '../../../src/console/relayStre
 import { vncRouteForUri } from '../../../src/console/vncRoute';
 import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainState } from '../../../src/libvirt/generated/libvirtConstants';
-import { leftoverOfDeadRun } from '../../leftovers';
-import { UNDEFINE_ALL } from '../connection/testEnv';
+import { leftoverOfDeadRun, removeRunObjects } from '../../leftovers';
 import { linkSpiceChannel, readSpiceMessage, spiceMiniMessage, ViewerInbox } from '../../spiceWire';
 
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
@@ -31,11 +30,7 @@ describe('Closing a SPICE console while its display channel attaches (real QEMU)
 
   before(async () => {
     conn = await Connection.open(URI);
-    for (const d of await conn.connectListAllDomains()) {
-      if (!leftoverOfDeadRun(d.name, PREFIX)) continue;
-      await conn.domainDestroy(d).catch(() => undefined);
-      await conn.domainUndefine(d, UNDEFINE_ALL).catch(() => undefined);
-    }
+    await removeRunObjects(conn, { domains: (name) => leftoverOfDeadRun(name, PREFIX) });
     dom = await conn.domainCreateXml(`<domain type='qemu'><name>${PREFIX}${process.pid}-0</name>
       <memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>
       <devices><graphics type='spice' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>

@@ -29,6 +29,12 @@ export interface RelayStreamsOptions {
   readonly attachWaitMs?: number;
 }
 
+/** One stream's socket and what its SPICE link is doing. */
+interface RelayChannel {
+  readonly relay: VncRelay;
+  readonly link: SpiceLinkWatch;
+}
+
 /** See close(): a display or cursor channel attaches in milliseconds; this only bounds a stall. */
 const ATTACH_WAIT_MS = 5000;
 
@@ -46,6 +52,8 @@ function message(e: unknown): string {
 export class RelayStreams {
   private readonly relays = new Map<number, VncRelay>();
   private readonly links = new Map<number, SpiceLinkWatch>();
+  /** Channels the webview closed while they attached, kept until attached (closeStream). */
+  private readonly lingering = new Set<RelayChannel>();
   /** Streams the webview asked for whose socket is still being opened. */
   private readonly opening = new Set<number>();
   /** Stream numbers used once in this session: a number is never reused. */
@@ -110,12 +118,21 @@ export class RelayStreams {
     return true;
   }
 
-  /** The webview closed `stream`: close its socket without reporting back. */
+  /**
+   * The webview closed `stream`: close its socket without reporting back. A display or cursor
+   * channel still attaching is closed once attached (see close()), the client staying meanwhile.
+   */
   closeStream(stream: number): void {
     const relay = this.relays.get(stream);
     if (!relay) return;
+    const channel = { relay, link: this.links.get(stream)! };
     this.forget(stream, relay);
-    relay.close();
+    if (!channel.link.attachingInWorker) return relay.close();
+    this.lingering.add(channel);
+    void this.attached([channel], []).then(() => {
+      this.lingering.delete(channel);
+      relay.close();
+    });
   }
 
   /**
@@ -123,23 +140,34 @@ export class RelayStreams {
    * Nothing is posted to the webview after this call. Streams close at once, except a SPICE
    * client's display and cursor channels that are still attaching, and its main channel while
    * they are: QEMU's SPICE server can crash when the client goes away at that moment
-   * (spiceLink.ts). A display channel gets the init message its viewer no longer sends; each
-   * waits for the server's first message, up to attachWaitMs, then the rest closes. A new client
-   * of the same display waits for the promise: its arrival makes the server drop the old one.
+   * (spiceLink.ts). Those wait until attached, then the rest closes. A new client of the same
+   * display waits for the promise: its arrival makes the server drop the old one.
    */
   close(): Promise<void> {
     if (this.closed) return this.closedAll ?? Promise.resolve();
     this.closed = true;
-    const open = [...this.relays].map(([stream, relay]) => ({ relay, link: this.links.get(stream)! }));
+    const open: RelayChannel[] = [...this.relays].map(([stream, relay]) => ({ relay, link: this.links.get(stream)! }));
     for (const [stream, relay] of [...this.relays]) this.forget(stream, relay);
-    const attaching = open.filter((s) => s.link.attachingInWorker);
-    const main = attaching.length > 0 ? open.filter((s) => s.link.channelType === SPICE_CHANNEL.main) : [];
-    for (const s of open) if (!attaching.includes(s) && !main.includes(s)) s.relay.close();
-    if (attaching.length === 0) {
-      this.closedAll = Promise.resolve();
-      return this.closedAll;
-    }
-    this.closedAll = new Promise<void>((resolve) => {
+    const main = open.filter((s) => s.link.channelType === SPICE_CHANNEL.main);
+    // Without its main channel the client is gone already: nothing left to protect.
+    const attaching = main.length > 0 ? [...open.filter((s) => s.link.attachingInWorker), ...this.lingering] : [];
+    for (const s of open) if (!attaching.includes(s) && !(attaching.length > 0 && main.includes(s))) s.relay.close();
+    this.closedAll =
+      attaching.length === 0
+        ? Promise.resolve()
+        : this.attached(attaching, main).then(() => {
+            for (const s of [...attaching, ...main]) s.relay.close();
+          });
+    return this.closedAll;
+  }
+
+  /**
+   * Settles once none of `channels` is attaching in QEMU's SPICE worker any more (a display
+   * channel is sent the init its gone viewer would have sent, and the server answers it), once
+   * every one of `main` closed (the client is gone anyway), or after attachWaitMs.
+   */
+  private attached(channels: readonly RelayChannel[], main: readonly RelayChannel[]): Promise<void> {
+    return new Promise<void>((resolve) => {
       const unsubscribe: (() => void)[] = [];
       let done = false;
       const finish = (): void => {
@@ -147,22 +175,20 @@ export class RelayStreams {
         done = true;
         clearTimeout(timer);
         for (const u of unsubscribe) u();
-        for (const s of [...attaching, ...main]) s.relay.close();
         resolve();
       };
       const check = (): void => {
-        for (const s of attaching) {
+        for (const s of channels) {
           const init = s.link.takeDisplayInit();
           if (init) s.relay.write(init);
         }
-        if (attaching.every((s) => !s.link.attachingInWorker) || main.every((s) => s.relay.isClosed)) finish();
+        if (channels.every((s) => !s.link.attachingInWorker) || (main.length > 0 && main.every((s) => s.relay.isClosed))) finish();
       };
       const timer = setTimeout(finish, this.opts.attachWaitMs ?? ATTACH_WAIT_MS);
       timer.unref?.();
-      for (const s of [...attaching, ...main]) unsubscribe.push(s.link.onChange(check));
+      for (const s of [...channels, ...main]) unsubscribe.push(s.link.onChange(check));
       check();
     });
-    return this.closedAll;
   }
 
   /** Set by close(): settles when the last socket closed. */

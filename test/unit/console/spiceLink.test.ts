@@ -190,29 +190,36 @@ async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise
   }
 }
 
+/** A RelayStreams session to `port` whose main (stream 0) and display (stream 1) channels linked. */
+async function linkedSession(port: number, channels: Map<number, { afterTicket: Buffer; closedAt?: number }>): Promise<{ streams: RelayStreams; posts: StreamMessage[] }> {
+  const posts: StreamMessage[] = [];
+  const received = new Map<number, number>();
+  const streams = new RelayStreams(
+    1,
+    () => openVncStream({ kind: 'address', address: '127.0.0.1', port }, { kind: 'local' }),
+    (m) => {
+      posts.push(m);
+      if (m.type === 'streamData') received.set(m.stream, (received.get(m.stream) ?? 0) + (m.data as Uint8Array).length);
+    },
+    { attachWaitMs: 400 },
+  );
+  for (const [stream, type] of [[0, 1], [1, 2]] as const) {
+    await streams.connect(stream);
+    streams.write(stream, spiceLink(type, 0, SPICE_CAPS_AUTH_MINI));
+    await until('the link reply', () => (received.get(stream) ?? 0) >= linkReply().length);
+    streams.write(stream, TICKET);
+    await until('the link result', () => (received.get(stream) ?? 0) >= linkReply().length + 4 + (type === 1 ? 10 : 0));
+  }
+  assert.ok(channels.has(1) && channels.has(2));
+  return { streams, posts };
+}
+
 describe('closing relayed SPICE streams while a display channel attaches (unit)', () => {
   for (const answerInit of [true, false]) {
     it(answerInit ? 'sends the display init for the gone viewer and closes once the server answers' : 'closes after attachWaitMs when the server never answers', async () => {
       const { port, server, channels } = await fakeSpiceServer(answerInit);
-      const posts: StreamMessage[] = [];
-      const received = new Map<number, number>();
-      const streams = new RelayStreams(
-        1,
-        () => openVncStream({ kind: 'address', address: '127.0.0.1', port }, { kind: 'local' }),
-        (m) => {
-          posts.push(m);
-          if (m.type === 'streamData') received.set(m.stream, (received.get(m.stream) ?? 0) + (m.data as Uint8Array).length);
-        },
-        { attachWaitMs: 400 },
-      );
+      const { streams, posts } = await linkedSession(port, channels);
       try {
-        for (const [stream, type] of [[0, 1], [1, 2]] as const) {
-          await streams.connect(stream);
-          streams.write(stream, spiceLink(type, 0, SPICE_CAPS_AUTH_MINI));
-          await until('the link reply', () => (received.get(stream) ?? 0) >= linkReply().length);
-          streams.write(stream, TICKET);
-          await until('the link result', () => (received.get(stream) ?? 0) >= linkReply().length + 4 + (type === 1 ? 10 : 0));
-        }
         const postsBefore = posts.length;
         const t0 = Date.now();
         const closed = streams.close();
@@ -236,4 +243,19 @@ describe('closing relayed SPICE streams while a display channel attaches (unit)'
       }
     });
   }
+
+  it('keeps a display channel the viewer closed while it attached until the server answered its init', async () => {
+    const { port, server, channels } = await fakeSpiceServer(true);
+    const { streams } = await linkedSession(port, channels);
+    try {
+      streams.closeStream(1);
+      assert.deepEqual(streams.openStreams, [0]);
+      await until('the display channel closed', () => channels.get(2)!.closedAt !== undefined);
+      assert.equal(channels.get(2)!.afterTicket.readUInt16LE(0), 101, 'the display init went first');
+      assert.equal(channels.get(1)!.closedAt, undefined, 'the main channel stays');
+    } finally {
+      await streams.close();
+      server.close();
+    }
+  });
 });

@@ -77,25 +77,42 @@ export class Workbench {
   }
 
   /**
-   * Right-clicks a tree row and runs the context menu item named `item` (hovered, then Enter: a
-   * click can land while the menu animates). A refresh that redraws the row as it is clicked
-   * leaves no menu, or another row's: then the menu is closed and the row found and right-clicked
-   * again, up to four times.
+   * Right-clicks a tree row until its context menu shows the item named `item`, and returns that
+   * item. A refresh that redraws the row as it is clicked leaves no menu, or another row's: then
+   * the menu is closed and the row found and right-clicked again, up to four times.
    */
-  async runTreeMenuItem(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<void> {
+  async openTreeMenu(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<Locator> {
     const menuItem = this.page.locator('.context-view .action-item', { hasText: item }).first();
     for (let attempt = 1; ; attempt++) {
       const target = await this.waitForTreeItem(row, timeoutMs);
-      await target.click({ button: 'right' });
+      await this.dismissHover();
       try {
+        await target.click({ button: 'right', timeout: 5_000 });
         await menuItem.waitFor({ state: 'visible', timeout: 8_000 });
-        break;
+        return menuItem;
       } catch (e) {
         if (attempt >= 4) throw e;
         await this.page.keyboard.press('Escape');
         await this.page.waitForTimeout(500);
       }
     }
+  }
+
+  /**
+   * Moves the mouse off the workbench and waits for a hover to go: a tree row's tooltip (shown
+   * where waitForTreeItem left the mouse while scrolling) can lie over the row to be clicked.
+   */
+  async dismissHover(): Promise<void> {
+    await this.page.mouse.move(0, 0);
+    const hover = this.page.locator('.context-view .monaco-hover, .workbench-hover').first();
+    if (await hover.isVisible().catch(() => false)) {
+      await hover.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => this.page.keyboard.press('Escape'));
+    }
+  }
+
+  /** Runs the context menu item named `item` of a tree row (hovered, then Enter: a click can land while the menu animates). */
+  async runTreeMenuItem(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<void> {
+    const menuItem = await this.openTreeMenu(row, item, timeoutMs);
     await menuItem.hover();
     await this.page.keyboard.press('Enter');
   }

@@ -140,7 +140,10 @@ describe('Alerts (extension host, real libvirtd)', function () {
 
   it('Dismiss moves an active alert to Recent', async () => {
     await setRules([{ name: 'Stopped elsewhere', kind: 'unexpectedStop', scope: `vm:${dom.uuid}` }]);
+    await waitFor('rule read', () => api.alerts.rules.rules.length === 1);
     dom = await outside.domainCreate(dom);
+    // As in the test above: a stop counts as unexpected once the window has seen the VM run.
+    await waitFor('tree shows running', () => api.tree.vmItem(connectionId, dom.name)?.contextValue?.startsWith('vm.running.') === true, 60_000);
     await outside.domainDestroy(dom);
     const alert = await waitFor('an active alert', () => api.alerts.active().find((a) => a.subject.vmUuid === dom.uuid), 60_000);
     await vscode.commands.executeCommand('libvirtVms.alerts.dismiss', { kind: 'alert', alert });

@@ -77,12 +77,14 @@ export class Workbench {
   }
 
   /**
-   * Right-clicks a tree row until its context menu shows the item named `item`, and returns that
-   * item. A refresh that redraws the row as it is clicked leaves no menu, or another row's: then
-   * the menu is closed and the row found and right-clicked again, up to four times.
+   * Right-clicks a tree row until its context menu shows `item` (a menu entry whose text matches, or
+   * a locator of one), and returns that entry. The mouse is moved off first: a row tooltip left by
+   * waitForTreeItem can lie over the row. A refresh that redraws the row as it is clicked leaves no
+   * menu, or another row's: then the menu is closed and the row found and right-clicked again, up
+   * to four times.
    */
-  async openTreeMenu(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<Locator> {
-    const menuItem = this.page.locator('.context-view .action-item', { hasText: item }).first();
+  async openTreeMenu(row: string | RegExp, item: RegExp | Locator, timeoutMs = 60_000): Promise<Locator> {
+    const menuItem = item instanceof RegExp ? this.page.locator('.context-view .action-item', { hasText: item }).first() : item;
     for (let attempt = 1; ; attempt++) {
       const target = await this.waitForTreeItem(row, timeoutMs);
       await this.dismissHover();
@@ -96,6 +98,22 @@ export class Workbench {
         await this.page.waitForTimeout(500);
       }
     }
+  }
+
+  /** The context menu entry of a tree row whose accessible name matches `name`. */
+  menuItem(name: RegExp): Locator {
+    return this.page.getByRole('menuitem', { name }).first();
+  }
+
+  /**
+   * Opens a tree row's context menu and clicks the entry named `name`: hovered first and clicked
+   * 300 ms later, as the menu ignores a click that lands while it is still opening.
+   */
+  async clickTreeMenuItem(row: string | RegExp, name: RegExp, timeoutMs = 60_000): Promise<void> {
+    const item = await this.openTreeMenu(row, this.menuItem(name), timeoutMs);
+    await item.hover();
+    await this.page.waitForTimeout(300);
+    await item.click();
   }
 
   /**

@@ -88,13 +88,7 @@ describe('Add Hardware (UI)', function () {
 
   it('opens from the VM context menu with the kinds on the left and the Storage form prefilled', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Add Hardware…$/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Add Hardware…$/);
     await wb.editorTab(`Add Hardware: ${name}`).waitFor({ state: 'visible', timeout: 30_000 });
     await title().filter({ hasText: 'Add Storage' }).waitFor({ timeout: 30_000 });
     const view = wb.webview();

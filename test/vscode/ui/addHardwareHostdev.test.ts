@@ -44,13 +44,7 @@ describe('Add Hardware: host devices (UI)', function () {
     const firstPci = inv.devices.find((d): d is PciHostDevice => d.kind === 'pci' && !d.isBridge);
     assert.ok(firstPci);
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Add Hardware/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Add Hardware/);
     const view = wb.webview();
     await view.locator('vscode-tree-item[data-section="hostdev"]').click({ timeout: 30_000 });
     await view.locator('#section-title', { hasText: 'Host Device' }).waitFor();
@@ -75,13 +69,7 @@ describe('Add Hardware: host devices (UI)', function () {
 
   it('switches the form to a USB device and to a mediated device', async () => {
     await wb.runCommand('View: Close All Editors');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Add Hardware/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Add Hardware/);
     const view = wb.webview();
     await view.locator('vscode-tree-item[data-section="hostdev"]').click({ timeout: 30_000 });
     const type = view.locator('.field[data-field="type"] vscode-single-select');

@@ -67,16 +67,10 @@ describe('Graphical console (UI)', function () {
 
   it('opens the console from the VM context menu and shows the guest display', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
+    await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await wb.page.locator('.monaco-list-row', { hasText: name }).locator('.label-description', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
     const started = Date.now();
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Console(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    // The menu ignores a click that lands while it is still opening.
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Console(\s|$)/);
     await wb.editorTab(`Console: ${name}`).waitFor({ state: 'visible' });
     await wb.webview().locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
     let lit = 0;

@@ -65,13 +65,7 @@ describe('VM details Guest section (UI)', function () {
   });
 
   async function openGuestSection(name: string): Promise<ReturnType<Workbench['webview']>> {
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Details(\s|$)/);
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });
     await view.locator('vscode-tree-item[data-section="guest"]').click();

@@ -50,7 +50,8 @@ describe('Host Dashboard (UI)', function () {
     const item = wb.page.getByRole('menuitem', { name: /^Host Dashboard$/ }).first();
     // The row offers the dashboard once it is connected and loaded; a menu opened earlier lacks it.
     for (let i = 0; ; i++) {
-      await host.click({ button: 'right' });
+      await wb.dismissHover();
+      await host.click({ button: 'right', timeout: 5_000 }).catch(() => undefined);
       if (await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
       if (i === 10) assert.fail('the connection menu never offered Host Dashboard');
       await wb.page.keyboard.press('Escape');

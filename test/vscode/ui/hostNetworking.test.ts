@@ -74,9 +74,8 @@ describe('Secrets group and network creation (UI)', function () {
     assert.equal((await row.locator('.label-description').innerText()).trim(), 'Ceph · private');
     await wb.screenshot('secrets-group');
     assert.ok(!(await wb.page.content()).includes(value), 'the secret value is on the page');
-    await group.click({ button: 'right' });
+    await wb.openTreeMenu(/^Secrets/, wb.menuItem(/^New Secret/));
     const menu = wb.page.locator('.monaco-menu').last();
-    await menu.getByRole('menuitem').first().waitFor({ state: 'visible' });
     const entries = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter((t) => t !== '');
     await wb.screenshot('secrets-group-menu');
     await wb.page.keyboard.press('Escape');
@@ -106,11 +105,8 @@ describe('Secrets group and network creation (UI)', function () {
   async function networkMenu(entry: string, network = sriovName): Promise<void> {
     const group = await wb.waitForTreeItem(/^Networks/);
     if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click();
-    const row = await wb.waitForTreeItem(new RegExp(`^${network}`));
-    await row.click({ button: 'right' });
     const menu = wb.page.locator('.monaco-menu').last();
-    const item = menu.getByRole('menuitem', { name: entry });
-    await item.waitFor({ state: 'visible' });
+    const item = await wb.openTreeMenu(new RegExp(`^${network}`), menu.getByRole('menuitem', { name: entry }));
     await item.hover();
     await item.click();
     if (!(await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) await wb.page.keyboard.press('Enter');

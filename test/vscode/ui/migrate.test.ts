@@ -75,7 +75,9 @@ describe('Migrate VM (UI)', function () {
   async function openMigrate(): Promise<void> {
     const item = wb.page.getByRole('menuitem', { name: /^Migrate VM/ }).first();
     for (let attempt = 0; ; attempt++) {
-      await (await wb.waitForTreeItem(new RegExp(`^${vm}`))).click({ button: 'right' });
+      const row = await wb.waitForTreeItem(new RegExp(`^${vm}`));
+      await wb.dismissHover();
+      await row.click({ button: 'right', timeout: 5_000 }).catch(() => undefined);
       const shown = await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
       if (shown) {
         if (attempt === 0) await wb.screenshot('migrate-context-menu');

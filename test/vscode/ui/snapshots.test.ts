@@ -98,8 +98,7 @@ describe('Snapshots node (UI)', function () {
     await wb.screenshot('snapshots-tooltip');
     await wb.page.mouse.move(700, 700);
 
-    await current.click({ button: 'right' });
-    await wb.page.getByRole('menuitem', { name: /^Revert to Snapshot/ }).first().waitFor({ state: 'visible' });
+    await wb.openTreeMenu(/^Snapshot config-test, current/, wb.menuItem(/^Revert to Snapshot/));
     await wb.page.getByRole('menuitem', { name: /^Delete Snapshot/ }).first().waitFor({ state: 'visible' });
     await wb.screenshot('snapshots-context-menu');
     await wb.page.keyboard.press('Escape');
@@ -114,14 +113,7 @@ describe('Snapshots node (UI)', function () {
   });
 
   it('Take Snapshot… from the Snapshots node asks in a quick pick, with the kind that is not offered and why', async () => {
-    const row = await wb.waitForTreeItem(/^Snapshots/);
-    await row.click({ button: 'right' });
-    // A menu item clicked the moment it appears is sometimes not taken: hover first, as a user does.
-    const take = wb.page.getByRole('menuitem', { name: /^Take Snapshot/ }).first();
-    await take.waitFor({ state: 'visible' });
-    await take.hover();
-    await wb.page.waitForTimeout(300);
-    await take.click();
+    await wb.clickTreeMenuItem(/^Snapshots/, /^Take Snapshot/);
     const list = wb.page.locator('.quick-input-widget .quick-input-list');
     await list.locator('.monaco-list-row', { hasText: 'Internal' }).first().waitFor().catch(async (e: unknown) => {
       await wb.screenshot('snapshots-take-pick-missing');

@@ -73,14 +73,8 @@ describe('SPICE console (UI)', function () {
 
   it('shows the guest screen of a SPICE-only VM through spice-html5', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await wb.page.locator('.monaco-list-row', { hasText: name }).locator('.label-description', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Console(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Console(\s|$)/);
     await wb.editorTab(`Console: ${name}`).waitFor({ state: 'visible' });
     await wb.webview().locator('body[data-protocol="spice"]').waitFor({ timeout: 60_000 });
     await wb.webview().locator('#screen .spice-area canvas').first().waitFor({ state: 'attached', timeout: 60_000 });

@@ -47,13 +47,7 @@ describe('Suggestions (UI)', function () {
   });
 
   async function menu(row: string, entry: RegExp): Promise<void> {
-    const r = await wb.waitForTreeItem(new RegExp(`^${row}`), 60_000);
-    await r.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: entry }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${row}`), entry);
   }
 
   it('lists the suggestions in the details tab, in light, dark and high contrast', async () => {

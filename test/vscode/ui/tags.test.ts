@@ -100,9 +100,7 @@ describe('Tags and grouping (UI)', function () {
   }
 
   it('edits tags with the quick pick: a new tag typed and added', async () => {
-    const row = await wb.waitForTreeItem(new RegExp(`^${vmNames[2]}`));
-    await row.click({ button: 'right' });
-    const entry = wb.page.locator('.monaco-menu').last().getByRole('menuitem', { name: /Edit Tags/ });
+    const entry = await wb.openTreeMenu(new RegExp(`^${vmNames[2]}`), wb.page.locator('.monaco-menu').last().getByRole('menuitem', { name: /Edit Tags/ }));
     await entry.hover();
     await entry.click();
     const input = wb.page.locator('.quick-input-widget input.input');

@@ -108,16 +108,11 @@ describe('Encrypted console of a TLS host (UI)', function () {
 
   /** Opens the console of the test VM from its row's context menu (the only host with it). */
   async function openConsoleFromTree(): Promise<void> {
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
+    await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
     await wb.page.locator('.monaco-list-row', { hasText: name }).locator('.label-description', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
     // Let the new host's rows settle: a tree refresh closes an open context menu.
     await wb.page.waitForTimeout(1000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Console(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Console(\s|$)/);
     await wb.editorTab(`Console: ${name}`).waitFor({ state: 'visible' });
   }
 

@@ -81,10 +81,7 @@ describe('Virtual Machines view (UI)', function () {
   });
 
   it('starts a VM from its context menu and the row follows', async () => {
-    const row = await wb.waitForTreeItem(new RegExp(`^${stopped}`));
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Start VM/ }).first();
-    await item.waitFor({ state: 'visible' });
+    const item = await wb.openTreeMenu(new RegExp(`^${stopped}`), wb.menuItem(/^Start VM/));
     await wb.screenshot('tree-context-menu');
     await item.click();
     await wb.page.locator('.monaco-list-row', { hasText: stopped }).locator('.label-description', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
@@ -131,8 +128,7 @@ describe('Virtual Machines view (UI)', function () {
     await wb.page.locator('.notification-toast', { hasText: /Connecting to 127\.0\.0\.1 \(system\) failed: / }).waitFor();
     await wb.screenshot('tree-disconnected');
     // The context menu of a disconnected connection offers Remove.
-    await row.click({ button: 'right' });
-    await wb.page.getByRole('menuitem', { name: /^Remove Connection/ }).first().waitFor();
+    await wb.openTreeMenu(/^127\.0\.0\.1 \(system\)/, wb.menuItem(/^Remove Connection/));
     await wb.screenshot('connection-context-menu');
     await wb.page.keyboard.press('Escape');
     // Remove it from the command palette: a pick of the saved connections, then a modal.

@@ -114,8 +114,7 @@ describe('Connection row and context menus (UI)', function () {
   });
 
   it('gives the Networks group row a context menu with New and Refresh', async () => {
-    const group = await wb.waitForTreeItem(/^Networks/);
-    await group.click({ button: 'right' });
+    await wb.openTreeMenu(/^Networks/, wb.menuItem(/^New Virtual Network/));
     const entries = await menuEntries();
     await wb.screenshot('group-context-menu');
     await wb.page.keyboard.press('Escape');
@@ -125,8 +124,7 @@ describe('Connection row and context menus (UI)', function () {
   it('groups the network context menu: state, open, manage, copy, delete', async () => {
     const group = await wb.waitForTreeItem(/^Networks/);
     if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click();
-    const row = await wb.waitForTreeItem(new RegExp(`^${netName}`));
-    await row.click({ button: 'right' });
+    await wb.openTreeMenu(new RegExp(`^${netName}`), wb.menuItem(/^Stop Network/));
     const entries = await menuEntries();
     await wb.screenshot('network-context-menu');
     await wb.page.keyboard.press('Escape');

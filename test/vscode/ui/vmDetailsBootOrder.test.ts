@@ -72,13 +72,7 @@ describe('VM details: memory, vCPUs and boot order (UI)', function () {
 
   it('opens from the tree, changes memory, vCPUs and the boot order, applies them', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const open = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
-    await open.waitFor({ state: 'visible' });
-    await open.hover();
-    await wb.page.waitForTimeout(300);
-    await open.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Details(\s|$)/);
     await wb.editorTab(name).waitFor({ state: 'visible', timeout: 30_000 });
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });

@@ -53,13 +53,7 @@ describe('VM details tab: CPUs and OS (UI)', function () {
 
   it('shows pinning and NUMA cells, a vCPU the VM does not have on its field, and applies the fix', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Details(\s|$)/);
     await wb.editorTab(name).waitFor({ state: 'visible' });
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });

@@ -74,13 +74,7 @@ describe('VM details performance charts (UI)', function () {
   it('draws CPU, memory, disk and network charts of a running VM, with the values as text', async () => {
     await wb.setTheme('Default Dark Modern', 'vs-dark', { 'libvirtVms.statsInterval': 1 });
     await wb.clickActivityBar('Virtual Machines');
-    const row = await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    await row.click({ button: 'right' });
-    const item = wb.page.getByRole('menuitem', { name: /^Open Details(\s|$)/ }).first();
-    await item.waitFor({ state: 'visible' });
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${name}`), /^Open Details(\s|$)/);
     const view = wb.webview();
     await view.locator('#section-title', { hasText: 'Overview' }).waitFor({ timeout: 30_000 });
     const charts = view.locator('#performance .perf-chart');

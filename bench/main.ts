@@ -314,8 +314,11 @@ async function wholeProcessRuns(expected: number): Promise<string> {
  * rounds of the three: V8 optimizes a function after it has run many times, and an open runs each
  * of its functions once (measured: our open's median over its first 25 is about 0.7 ms, after 200
  * about 0.35 ms). python3-libvirt runs compiled C from its first call; it gets the same rounds.
+ * 101 timed repetitions: with 25 the open's ratio moved between 0.88 and 1.09 from one run of the
+ * benchmark to the next on an unchanged build (one open is about 0.6 ms, where a scheduling delay
+ * of a few tenths of a millisecond is a large share).
  */
-const WARM_REPS = Math.max(RUNS, 25);
+const WARM_REPS = Math.max(RUNS, 101);
 const WARM_UP = 300;
 
 async function inProcess(conn: Connection): Promise<string> {

@@ -30,6 +30,16 @@ export function uiSession(): UiSession {
 
 export const defaultScreenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
 
+/** How Workbench.openTreeMenu and clickTreeMenuItem retry. */
+export interface TreeMenuOptions {
+  /** How long the row may take to show (waitForTreeItem). Default 60 s. */
+  readonly timeoutMs?: number;
+  /** Tries in all before the last failure is thrown. Default 4. */
+  readonly attempts?: number;
+  /** The wait between two right-clicks. Default 500 ms. */
+  readonly pauseMs?: number;
+}
+
 export class Workbench {
   constructor(
     readonly page: Page,
@@ -80,22 +90,24 @@ export class Workbench {
    * Right-clicks a tree row until its context menu shows `item` (a menu entry whose text matches, or
    * a locator of one), and returns that entry. The mouse is moved off first: a row tooltip left by
    * waitForTreeItem can lie over the row. A refresh that redraws the row as it is clicked leaves no
-   * menu, or another row's: then the menu is closed and the row found and right-clicked again, up
-   * to four times.
+   * menu, or another row's; and a row may offer an entry only once its host has loaded: then the
+   * menu is closed and, after `pauseMs`, the row found and right-clicked again, up to `attempts`
+   * times in all.
    */
-  async openTreeMenu(row: string | RegExp, item: RegExp | Locator, timeoutMs = 60_000): Promise<Locator> {
+  async openTreeMenu(row: string | RegExp, item: RegExp | Locator, opts: TreeMenuOptions = {}): Promise<Locator> {
     const menuItem = item instanceof RegExp ? this.page.locator('.context-view .action-item', { hasText: item }).first() : item;
+    const attempts = opts.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
-      const target = await this.waitForTreeItem(row, timeoutMs);
+      const target = await this.waitForTreeItem(row, opts.timeoutMs ?? 60_000);
       await this.dismissHover();
       try {
         await target.click({ button: 'right', timeout: 5_000 });
         await menuItem.waitFor({ state: 'visible', timeout: 8_000 });
         return menuItem;
       } catch (e) {
-        if (attempt >= 4) throw e;
+        if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} did not show ${item instanceof RegExp ? String(item) : 'the entry'} in ${attempts} right-clicks`, { cause: e });
         await this.page.keyboard.press('Escape');
-        await this.page.waitForTimeout(500);
+        await this.page.waitForTimeout(opts.pauseMs ?? 500);
       }
     }
   }
@@ -106,14 +118,26 @@ export class Workbench {
   }
 
   /**
-   * Opens a tree row's context menu and clicks the entry named `name`: hovered first and clicked
-   * 300 ms later, as the menu ignores a click that lands while it is still opening.
+   * Opens a tree row's context menu (openTreeMenu) and clicks the entry named `name`: hovered first
+   * and clicked 300 ms later, as the menu ignores a click that lands while it is still opening. A
+   * refresh can also close the menu between the two: then it is opened again, up to `attempts`
+   * times. `whenShown` runs each time the entry shows, before it is clicked (a screenshot).
    */
-  async clickTreeMenuItem(row: string | RegExp, name: RegExp, timeoutMs = 60_000): Promise<void> {
-    const item = await this.openTreeMenu(row, this.menuItem(name), timeoutMs);
-    await item.hover();
-    await this.page.waitForTimeout(300);
-    await item.click();
+  async clickTreeMenuItem(row: string | RegExp, name: RegExp, opts: TreeMenuOptions & { readonly whenShown?: () => Promise<void> } = {}): Promise<void> {
+    const attempts = opts.attempts ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      const item = await this.openTreeMenu(row, this.menuItem(name), opts);
+      await opts.whenShown?.();
+      try {
+        await item.hover({ timeout: 5_000 });
+        await this.page.waitForTimeout(300);
+        await item.click({ timeout: 5_000 });
+        return;
+      } catch (e) {
+        if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} closed before ${String(name)} could be clicked, ${attempts} times`, { cause: e });
+        await this.page.keyboard.press('Escape');
+      }
+    }
   }
 
   /**
@@ -126,13 +150,6 @@ export class Workbench {
     if (await hover.isVisible().catch(() => false)) {
       await hover.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => this.page.keyboard.press('Escape'));
     }
-  }
-
-  /** Runs the context menu item named `item` of a tree row (hovered, then Enter: a click can land while the menu animates). */
-  async runTreeMenuItem(row: string | RegExp, item: RegExp, timeoutMs = 60_000): Promise<void> {
-    const menuItem = await this.openTreeMenu(row, item, timeoutMs);
-    await menuItem.hover();
-    await this.page.keyboard.press('Enter');
   }
 
   /** Runs a command by its palette title (without the "> "), e.g. "Virtual Machines: Refresh". */

@@ -46,20 +46,8 @@ describe('Host Dashboard (UI)', function () {
     await wb.setTheme('Default Dark Modern', 'vs-dark', { 'libvirtVms.statsInterval': 1 });
     await wb.clickActivityBar('Virtual Machines');
     await wb.waitForTreeItem(new RegExp(`^${name}`), 60_000);
-    const host = await wb.waitForTreeItem(/^QEMU\/KVM/);
-    const item = wb.page.getByRole('menuitem', { name: /^Host Dashboard$/ }).first();
     // The row offers the dashboard once it is connected and loaded; a menu opened earlier lacks it.
-    for (let i = 0; ; i++) {
-      await wb.dismissHover();
-      await host.click({ button: 'right', timeout: 5_000 }).catch(() => undefined);
-      if (await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
-      if (i === 10) assert.fail('the connection menu never offered Host Dashboard');
-      await wb.page.keyboard.press('Escape');
-      await wb.page.waitForTimeout(2_000);
-    }
-    await item.hover();
-    await wb.page.waitForTimeout(300);
-    await item.click();
+    await wb.clickTreeMenuItem(/^QEMU\/KVM/, /^Host Dashboard$/, { attempts: 11, pauseMs: 2_000 });
     const view = wb.webview();
     await view.locator('#title', { hasText: 'Host Dashboard: ' }).waitFor({ timeout: 30_000 });
     const card = view.locator('#cards .card', { hasText: name });

@@ -73,19 +73,12 @@ describe('Migrate VM (UI)', function () {
 
   /** Right-click on the VM row, then "Migrate VM…" (a tree refresh can close the menu: retried). */
   async function openMigrate(): Promise<void> {
-    const item = wb.page.getByRole('menuitem', { name: /^Migrate VM/ }).first();
-    for (let attempt = 0; ; attempt++) {
-      const row = await wb.waitForTreeItem(new RegExp(`^${vm}`));
-      await wb.dismissHover();
-      await row.click({ button: 'right', timeout: 5_000 }).catch(() => undefined);
-      const shown = await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
-      if (shown) {
-        if (attempt === 0) await wb.screenshot('migrate-context-menu');
-        if (await item.click({ timeout: 5_000 }).then(() => true, () => false)) return;
-      }
-      if (attempt >= 3) throw new Error('the context menu with "Migrate VM…" did not stay open');
-      await wb.page.keyboard.press('Escape');
-    }
+    let shot = false;
+    const whenShown = async (): Promise<void> => {
+      if (!shot) await wb.screenshot('migrate-context-menu');
+      shot = true;
+    };
+    await wb.clickTreeMenuItem(new RegExp(`^${vm}`), /^Migrate VM/, { whenShown });
   }
 
   it('migrates a running VM through the quick input, with progress, the row moving to the peer, and cancels the way back', async () => {

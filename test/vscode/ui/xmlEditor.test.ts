@@ -45,7 +45,7 @@ describe('XML editor (UI)', function () {
   it('shows a squiggle and a Problems entry for an invalid value typed into a VM definition', async () => {
     const before = await conn.domainGetXmlDesc(dom!, VirDomainXMLFlags.INACTIVE);
     await wb.clickActivityBar('Virtual Machines');
-    await wb.runTreeMenuItem(new RegExp(name), /^Open XML$/);
+    await wb.clickTreeMenuItem(new RegExp(name), /^Open XML(\s|$)/);
     await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
     await wb.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
 

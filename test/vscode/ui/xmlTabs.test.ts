@@ -81,7 +81,7 @@ describe('XML tabs (UI)', function () {
 
   it('shows the connection name in the breadcrumb and the Problems panel', async () => {
     await wb.clickActivityBar('Virtual Machines');
-    await wb.runTreeMenuItem(new RegExp(name), /^Open XML$/);
+    await wb.clickTreeMenuItem(new RegExp(name), /^Open XML(\s|$)/);
     await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
     await wb.page.locator('.editor-group-container.active .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
 

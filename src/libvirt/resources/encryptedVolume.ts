@@ -57,7 +57,7 @@ export async function createEncryptedVolume(conn: EncryptedVolumeApi, pool: Stor
  * qemu-img times LUKS key derivation by the thread's CPU time, which the kernel accounts in ticks:
  * a first round that measures 0 ms fails with "Unable to get accurate CPU usage" (QEMU 7.2's
  * crypto/pbkdf.c), at random. libvirt removes the failed volume, so the same creation is tried again.
- * Measured through libvirtd on a 2-core machine: 22 of 100 creations failed so, idle or loaded,
+ * Measured through libvirtd on a 2-core machine: 24 of 120 creations failed so, idle or loaded,
  * never more than 2 in a row; a failed try returns in milliseconds. Twelve tries leave about one
  * creation in 10^8 failing for this reason.
  */

@@ -46,6 +46,10 @@ export interface VmSnapshot {
 }
 
 type DomainEventKind = DomainEvent['kind'];
+
+/** The longest VMs' first tag reads wait for the tree's other connections to load (hostLoads.ts). */
+export const TAG_READ_WAIT_MS = 2000;
+
 /** Event kinds that change the domain XML (so the hardware list and tooltip must reload). */
 const XML_EVENTS: readonly DomainEventKind[] = ['lifecycle', 'deviceAdded', 'deviceRemoved', 'metadataChange', 'tunable', 'diskChange', 'trayChange', 'memoryDeviceSizeChange'];
 /** Event kinds after which state, vCPUs or memory may differ; the only ones the tree registers for. */
@@ -375,6 +379,7 @@ export class HostSession implements Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.ctx.hostLoads.end(this.id);
     this.coalescer.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -407,11 +412,16 @@ export class HostSession implements Disposable {
       // The listings first: the client sends five calls at a time in order, and the VM rows wait
       // for them, while the host details only fill in the connection row's tooltip.
       const listed = this.refresh();
+      void listed.finally(() => {
+        if (this.connection() === conn) this.ctx.hostLoads.end(this.id);
+      });
       const details = readHostDetails(conn).then((d) => {
         if (this.connection() === conn) this.details = d;
       });
       void Promise.all([listed, details]).then(() => this.ctx.fireStructure(this));
     } else {
+      if (state.kind === 'connecting') this.ctx.hostLoads.begin(this.id);
+      else this.ctx.hostLoads.end(this.id);
       this.details = undefined;
       this.loaded = false;
       this.loadError = undefined;
@@ -561,7 +571,7 @@ export class HostSession implements Disposable {
     for (const uuid of prev.keys()) if (!next.has(uuid)) this.vmNodes.delete(uuid);
     // Tags are read once per VM (when it first shows up), then kept current by events.
     const unread = [...next.values()].filter((v) => !this.tags.has(v.ref.uuid)).map((v) => v.ref);
-    if (unread.length > 0) void this.readTags(unread, false);
+    if (unread.length > 0) void this.readTags(unread, false, true);
     // The connection row shows the running count (tooltip) and the filtered count (description).
     if (structural || this.filterDependsOnState(prev, next)) {
       this.ctx.fireStructure(this);
@@ -617,9 +627,9 @@ export class HostSession implements Disposable {
     this.loaded = true;
     this.loadError = undefined;
     this.ctx.fireStructure(this);
-    // The tags are read now too, beside the bulk statistics.
+    // The tags are asked for now; readTags starts once the tree's connections have loaded.
     const unread = [...next.values()].filter((v) => !this.tags.has(v.ref.uuid)).map((v) => v.ref);
-    if (unread.length > 0) void this.readTags(unread, false);
+    if (unread.length > 0) void this.readTags(unread, false, true);
   }
 
   private updatePerf(readings: ReadonlyMap<string, PerfCounters>): Map<string, PerfSample> {
@@ -688,12 +698,19 @@ export class HostSession implements Disposable {
    * it first shows up (one small virDomainGetMetadata per VM, pipelined by
    * the client, never one after another), and again only when an event says they changed
    * (METADATA_CHANGE on our namespace, or a new definition). About 1000 VMs take a fraction of a
-   * second (bench/tagFilterBench.ts), so grouping and the `tag:` filter always have them.
+   * second (bench/tagFilterBench.ts), so grouping and the `tag:` filter always have them. The reads
+   * of VMs just `listed` wait until the tree's other connections have loaded (at most
+   * TAG_READ_WAIT_MS), unless rows are grouped by tag or filtered by one: the tree shows nothing
+   * else that needs them. A caller that asks for tags (loadTagsForFilter) does not wait.
    */
-  async readTags(refs: readonly DomainRef[], again: boolean): Promise<void> {
+  async readTags(refs: readonly DomainRef[], again: boolean, listed = false): Promise<void> {
+    // VMs just listed wait for the tree's other connections to finish loading (hostLoads.ts), up
+    // to TAG_READ_WAIT_MS, unless what the tree shows needs their tags now.
+    if (listed && !this.tagsNeeded()) await this.ctx.hostLoads.idle(TAG_READ_WAIT_MS);
     const conn = this.connection();
-    if (!conn) return;
-    const todo = refs.filter((r) => again || !this.tagReads.has(r.uuid));
+    if (!conn || this.disposed) return;
+    // Another read (a tag: filter's) may have read some of them in the meantime.
+    const todo = again ? [...refs] : refs.filter((r) => !this.tagReads.has(r.uuid) && !this.tags.has(r.uuid));
     if (todo.length === 0) return;
     for (const r of todo) this.tagReads.add(r.uuid);
     let read: Map<string, string[]>;
@@ -735,6 +752,11 @@ export class HostSession implements Disposable {
     this.vms = next;
     if (this.filterDependsOnState(prev, next) || (wasPending && !this.tagsPending() && groupsByTag(this.ctx.grouping))) this.ctx.fireStructure(this);
     else this.ctx.fire(changed.flatMap((u) => this.vmNodesOf(u)));
+  }
+
+  /** Whether the tree shows something that depends on tags: rows grouped by tag, or a `tag:` filter. */
+  private tagsNeeded(): boolean {
+    return groupsByTag(this.ctx.grouping) || this.ctx.filter.tags.length > 0;
   }
 
   /** Whether some listed VM's tags have not been read yet (just after a connect). */

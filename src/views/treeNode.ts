@@ -17,6 +17,7 @@ import type { HostSession } from './hostSession';
 import type { VmFilter } from './filter';
 import type { ResourceNode } from './resources/resourceNode';
 import type { HistoryReader } from './history/performanceHistory';
+import type { HostLoads } from './hostLoads';
 
 export type TreeNode = ConnectionNode | VmNode | HardwareNode | GroupNode | NetworkNode | StoragePoolNode | NodeDeviceNode | MessageNode | ResourceNode | SnapshotsNode | SnapshotNode | VmGroupNode;
 
@@ -48,4 +49,6 @@ export interface TreeContext {
   statsDemandChanged(): void;
   /** The recorded performance history (tooltips show the last hour), when it is kept. */
   readonly history?: HistoryReader;
+  /** The connections still opening or listing for the first time (tag reads wait for them). */
+  readonly hostLoads: HostLoads;
 }

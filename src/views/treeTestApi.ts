@@ -36,6 +36,8 @@ export interface TreeTestApi {
   knownTags(): { tag: string; count: number }[];
   /** Change events fired by the tree so far. */
   fireCount(): number;
+  /** Whether a connection counts as still connecting or listing its VMs for the first time (src/views/hostLoads.ts). */
+  isLoading(connectionId: string): boolean;
   setFilter(text: string): void;
 }
 
@@ -125,6 +127,7 @@ export function createTreeTestApi(tree: VmTree): TreeTestApi {
     },
     knownTags: () => tree.knownTags(),
     fireCount: () => tree.provider.fireCount,
+    isLoading: (id) => tree.provider.hostLoads.has(id),
     setFilter: (text) => tree.setFilterText(text),
   };
 }

@@ -5,8 +5,9 @@ import type { ManagedConnection } from '../libvirt/managedConnection';
 import { HostSession } from './hostSession';
 import type { TreeContext, TreeNode } from './treeNode';
 import type { HistoryReader } from './history/performanceHistory';
-import type { TreeGrouping } from './grouping';
 import { GroupNodeCache, groupKeys } from './nodes/vmGroupNode';
+import { groupsByTag, type TreeGrouping } from './grouping';
+import { HostLoads } from './hostLoads';
 
 export interface ConnectionSourceEntry {
   readonly config: ConnectionConfig;
@@ -37,6 +38,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   /** The tag rows at the top (all hosts together). */
   private readonly topGroups = new GroupNodeCache();
   private fired = 0;
+  readonly hostLoads = new HostLoads();
 
   constructor(
     private readonly source: ConnectionSource,
@@ -54,7 +56,11 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   setFilter(filter: VmFilter): void {
     this.currentFilter = filter;
     this.fire(undefined);
-    if (filter.tags.length > 0) for (const s of this.sessions.values()) void s.loadTagsForFilter();
+    if (filter.tags.length > 0) {
+      // Tag reads waiting for other hosts to load start now: the filter needs them.
+      this.hostLoads.release();
+      for (const s of this.sessions.values()) void s.loadTagsForFilter();
+    }
   }
 
   get grouping(): TreeGrouping {
@@ -66,6 +72,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
     this.currentGrouping = grouping;
     this.topGroups.clear();
     for (const s of this.sessions.values()) s.resetPlacement();
+    if (groupsByTag(grouping)) this.hostLoads.release();
     this.fire(undefined);
   }
 

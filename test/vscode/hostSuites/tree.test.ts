@@ -80,6 +80,8 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
     assert.equal(item.contextValue, 'connection.connected.autoconnect');
     const children = await api.tree.connectionChildren(localId);
     assert.deepEqual(children.slice(-5), ['Networks', 'Storage Pools', 'Host Devices', 'Host Interfaces', 'Secrets']);
+    // Listed: it no longer holds back the tag reads of other hosts (src/views/hostLoads.ts).
+    await waitFor('the listed connection no longer counted as loading', () => !api.tree.isLoading(localId));
   });
 
   it('lists host devices under the Host Devices group', async () => {
@@ -94,6 +96,7 @@ describe('Virtual Machines tree (extension host, real libvirtd)', function () {
       await waitFor('the connection in the tree', () => api.tree.connectionIds().includes(added.id));
       await vscode.commands.executeCommand('libvirtVms.connection.connect', { connectionId: added.id });
       await waitFor('disconnected', () => api.tree.connectionState(added.id) === 'disconnected');
+      await waitFor('the failed connection no longer counted as loading', () => !api.tree.isLoading(added.id));
       const item = api.tree.connectionItem(added.id);
       assert.equal(item?.contextValue, 'connection.disconnected.noautoconnect');
       assert.match(String(item?.description), /^disconnected: /);

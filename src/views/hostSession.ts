@@ -412,9 +412,10 @@ export class HostSession implements Disposable {
       // The listings first: the client sends five calls at a time in order, and the VM rows wait
       // for them, while the host details only fill in the connection row's tooltip.
       const listed = this.refresh();
-      void listed.finally(() => {
+      const loadedOrFailed = (): void => {
         if (this.connection() === conn) this.ctx.hostLoads.end(this.id);
-      });
+      };
+      listed.then(loadedOrFailed, loadedOrFailed);
       const details = readHostDetails(conn).then((d) => {
         if (this.connection() === conn) this.details = d;
       });

@@ -24,10 +24,6 @@ export class HostLoads {
     if (this.busy.delete(key) && this.busy.size === 0) this.release();
   }
 
-  get pending(): number {
-    return this.busy.size;
-  }
-
   /** Whether `key` is connecting or listing for the first time. */
   has(key: string): boolean {
     return this.busy.has(key);

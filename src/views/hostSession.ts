@@ -48,7 +48,7 @@ export interface VmSnapshot {
 type DomainEventKind = DomainEvent['kind'];
 
 /** The longest VMs' first tag reads wait for the tree's other connections to load (hostLoads.ts). */
-export const TAG_READ_WAIT_MS = 2000;
+const TAG_READ_WAIT_MS = 2000;
 
 /** Event kinds that change the domain XML (so the hardware list and tooltip must reload). */
 const XML_EVENTS: readonly DomainEventKind[] = ['lifecycle', 'deviceAdded', 'deviceRemoved', 'metadataChange', 'tunable', 'diskChange', 'trayChange', 'memoryDeviceSizeChange'];
@@ -711,7 +711,7 @@ export class HostSession implements Disposable {
     const conn = this.connection();
     if (!conn || this.disposed) return;
     // Another read (a tag: filter's) may have read some of them in the meantime.
-    const todo = again ? [...refs] : refs.filter((r) => !this.tagReads.has(r.uuid) && !this.tags.has(r.uuid));
+    const todo = again ? refs : refs.filter((r) => !this.tagReads.has(r.uuid) && !this.tags.has(r.uuid));
     if (todo.length === 0) return;
     for (const r of todo) this.tagReads.add(r.uuid);
     let read: Map<string, string[]>;

@@ -98,17 +98,10 @@ export class Workbench {
     const menuItem = item instanceof RegExp ? this.page.locator('.context-view .action-item', { hasText: item }).first() : item;
     const attempts = opts.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
-      const target = await this.waitForTreeItem(row, opts.timeoutMs ?? 60_000);
-      await this.dismissHover();
-      try {
-        await target.click({ button: 'right', timeout: 5_000 });
-        await menuItem.waitFor({ state: 'visible', timeout: 8_000 });
-        return menuItem;
-      } catch (e) {
-        if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} did not show ${item instanceof RegExp ? String(item) : 'the entry'} in ${attempts} right-clicks`, { cause: e });
-        await this.page.keyboard.press('Escape');
-        await this.page.waitForTimeout(opts.pauseMs ?? 500);
-      }
+      const failure = await this.rightClickRow(row, menuItem, opts);
+      if (failure === undefined) return menuItem;
+      if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} did not show ${item instanceof RegExp ? String(item) : 'the entry'} in ${attempts} right-clicks`, { cause: failure });
+      await this.page.waitForTimeout(opts.pauseMs ?? 500);
     }
   }
 
@@ -118,25 +111,47 @@ export class Workbench {
   }
 
   /**
-   * Opens a tree row's context menu (openTreeMenu) and clicks the entry named `name`: hovered first
-   * and clicked 300 ms later, as the menu ignores a click that lands while it is still opening. A
-   * refresh can also close the menu between the two: then it is opened again, up to `attempts`
-   * times. `whenShown` runs each time the entry shows, before it is clicked (a screenshot).
+   * Opens a tree row's context menu as openTreeMenu does and clicks the entry named `name`: hovered
+   * first and clicked 300 ms later, as the menu ignores a click that lands while it is still
+   * opening. A refresh can also close the menu between the two; either failure counts as one of the
+   * `attempts`. `whenShown` runs each time the entry shows, before it is clicked (a screenshot).
    */
   async clickTreeMenuItem(row: string | RegExp, name: RegExp, opts: TreeMenuOptions & { readonly whenShown?: () => Promise<void> } = {}): Promise<void> {
+    const item = this.menuItem(name);
     const attempts = opts.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
-      const item = await this.openTreeMenu(row, this.menuItem(name), opts);
-      await opts.whenShown?.();
-      try {
-        await item.hover({ timeout: 5_000 });
-        await this.page.waitForTimeout(300);
-        await item.click({ timeout: 5_000 });
-        return;
-      } catch (e) {
-        if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} closed before ${String(name)} could be clicked, ${attempts} times`, { cause: e });
-        await this.page.keyboard.press('Escape');
+      let failure = await this.rightClickRow(row, item, opts);
+      if (failure === undefined) {
+        await opts.whenShown?.();
+        try {
+          await item.hover({ timeout: 5_000 });
+          await this.page.waitForTimeout(300);
+          await item.click({ timeout: 5_000 });
+          return;
+        } catch (e) {
+          failure = e;
+          await this.page.keyboard.press('Escape');
+        }
       }
+      if (attempt >= attempts) throw new Error(`the context menu of the row ${String(row)} did not let ${String(name)} be clicked in ${attempts} tries`, { cause: failure });
+      await this.page.waitForTimeout(opts.pauseMs ?? 500);
+    }
+  }
+
+  /**
+   * One try of openTreeMenu: the row found, the hover moved away, the row right-clicked and
+   * `menuItem` waited for. Returns the failure (after closing whatever menu opened), or undefined.
+   */
+  private async rightClickRow(row: string | RegExp, menuItem: Locator, opts: TreeMenuOptions): Promise<unknown> {
+    const target = await this.waitForTreeItem(row, opts.timeoutMs ?? 60_000);
+    await this.dismissHover();
+    try {
+      await target.click({ button: 'right', timeout: 5_000 });
+      await menuItem.waitFor({ state: 'visible', timeout: 8_000 });
+      return undefined;
+    } catch (e) {
+      await this.page.keyboard.press('Escape');
+      return e ?? new Error('the right-click failed');
     }
   }
 

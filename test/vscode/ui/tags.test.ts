@@ -100,9 +100,7 @@ describe('Tags and grouping (UI)', function () {
   }
 
   it('edits tags with the quick pick: a new tag typed and added', async () => {
-    const entry = await wb.openTreeMenu(new RegExp(`^${vmNames[2]}`), wb.page.locator('.monaco-menu').last().getByRole('menuitem', { name: /Edit Tags/ }));
-    await entry.hover();
-    await entry.click();
+    await wb.clickTreeMenuItem(new RegExp(`^${vmNames[2]}`), /Edit Tags/);
     const input = wb.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible' });
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: web }).first().waitFor();

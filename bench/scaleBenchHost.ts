@@ -82,6 +82,10 @@ export async function run(): Promise<void> {
   const populatedMs = performance.now() - t0;
   await stopProfile();
   const populated = memory();
+  // Exactly the five: a connection the extension added by itself (the local one of a first run
+  // with nothing saved) would load alongside them and count in the figures.
+  const listed = api.connections.list().map((e) => e.config.id);
+  if (listed.length !== ids.length) throw new Error(`the tree has ${listed.length} connections, not the ${ids.length} of the benchmark: ${listed.join(', ')}`);
   const result: ScaleBenchResult = {
     connections: ids.length,
     vmsPerConnection: perConnection,

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { ManagedConnection } from '../libvirt/managedConnection';
 import type { ConnectionConfig } from './connectionConfig';
 import type { ConnectionStore } from './connectionStore';
-import { detectLocalUri, isLocalUri, localName } from './localConnection';
+import { firstRunConnection } from './localConnection';
 
 export interface ConnectionEntry {
   readonly config: ConnectionConfig;
@@ -70,14 +70,14 @@ export class ConnectionRegistry implements vscode.Disposable {
   }
 
   /**
-   * Adds the local connection once, on first run, unless one is already saved. It is listed
-   * before this returns (the settings write that follows takes a few hundred milliseconds), so the
-   * tree's first rows already show it.
+   * Adds the local connection once, on first run, when no connection is saved (see
+   * firstRunConnection). It is listed before this returns (the settings write that follows takes a
+   * few hundred milliseconds), so the tree's first rows already show it.
    */
   async addLocalOnFirstRun(state: vscode.Memento, exists?: (path: string) => boolean): Promise<void> {
     if (state.get<boolean>(LOCAL_OFFERED_KEY)) return;
-    const uri = detectLocalUri(exists);
-    const added = this.list().some((e) => isLocalUri(e.config.uri)) ? undefined : this.add({ name: localName(uri), uri, autoconnect: true });
+    const local = firstRunConnection(this.list().map((e) => e.config), exists);
+    const added = local ? this.add({ ...local, autoconnect: true }) : undefined;
     await Promise.all([state.update(LOCAL_OFFERED_KEY, true), added]);
   }
 

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { Connection, type DomainRef, type NetworkEvent, type NetworkRef } from '../../../src/libvirt/connection';
+import { overlaps, parseCidr, parseProcNetRoute } from '../../../src/libvirt/resources/ipAddress';
 import { isNoNetwork } from '../../../src/libvirt/rpc/errors';
 import {
   VirDomainInterfaceAddressesSource,
@@ -12,16 +13,22 @@ import {
 } from '../../../src/libvirt/generated/libvirtConstants';
 import { env, EventLog, removeLeftovers, sleep, UNDEFINE_ALL, uniqueName } from './testEnv';
 
-/** A /24 not used by any network of this daemon. */
+/**
+ * A /24 used by no network of this daemon and by no route of this machine: another daemon's
+ * networks (the second test daemon's virbr9) are not listed here, and libvirt refuses to start a
+ * network whose range a host route already covers ("Network is already in use by interface").
+ */
 async function freeSubnet(conn: Connection): Promise<string> {
   const used = new Set<string>();
   for (const n of await conn.connectListAllNetworks()) {
     const xml = await conn.networkGetXmlDesc(n);
     for (const m of xml.matchAll(/address='(\d+\.\d+\.\d+)\.\d+'/g)) used.add(m[1]!);
   }
+  const routes = parseProcNetRoute(fs.readFileSync('/proc/net/route', 'utf8'));
   for (let i = 0; i < 100; i++) {
     const candidate = `192.168.${150 + crypto.randomInt(100)}`;
-    if (!used.has(candidate)) return candidate;
+    const range = parseCidr(`${candidate}.0/24`);
+    if (!used.has(candidate) && !routes.some((r) => overlaps(r, range))) return candidate;
   }
   throw new Error('no free 192.168.x.0/24 subnet');
 }

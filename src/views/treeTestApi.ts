@@ -10,6 +10,7 @@ export interface TreeTestApi {
   connectionIds(): string[];
   /** idle | connecting | connected | disconnected */
   connectionState(connectionId: string): string | undefined;
+  /** A connection's row as hovered (its tooltip resolved). */
   connectionItem(connectionId: string): vscode.TreeItem | undefined;
   /** The tree item of a VM as the tree would render it now (undefined: not listed). */
   vmItem(connectionId: string, vmName: string): vscode.TreeItem | undefined;
@@ -55,7 +56,10 @@ export function createTreeTestApi(tree: VmTree): TreeTestApi {
   return {
     connectionIds: () => tree.sessions().map((s) => s.id),
     connectionState: (id) => tree.session(id)?.managed.state.kind,
-    connectionItem: (id) => tree.session(id)?.node.getTreeItem(),
+    connectionItem: (id) => {
+      const n = tree.session(id)?.node;
+      return n?.withTooltip(n.getTreeItem());
+    },
     vmItem: (id, name) => vmNode(id, name)?.getTreeItem(),
     connectionChildren: async (id) => {
       const s = tree.session(id);

@@ -133,7 +133,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeCo
   }
 
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
-    return node.kind === 'vm' ? node.resolveTreeItem(item, token) : item;
+    return node.kind === 'vm' || node.kind === 'connection' ? node.resolveTreeItem(item, token) : item;
   }
 
   dispose(): void {

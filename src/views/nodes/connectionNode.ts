@@ -21,14 +21,17 @@ export class ConnectionNode implements NodeBase {
     return `conn:${this.session.id}`;
   }
 
+  /**
+   * The row without its tooltip: the tree asks for the row again at every state change and
+   * listing, and VS Code parses a Markdown tooltip each time it receives one (to find its links).
+   * The tooltip is made when the row is hovered (resolveTreeItem).
+   */
   getTreeItem(): vscode.TreeItem {
     const { config } = this.session;
     const state = this.session.displayState;
     const item = new vscode.TreeItem(config.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
     item.contextValue = connectionContextValue(state.kind, config.autoconnect);
-    const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(md`**${config.name}**\n\n`).appendCodeblock(config.uri, 'text');
     switch (state.kind) {
       case 'idle':
         item.iconPath = new vscode.ThemeIcon('debug-disconnect');
@@ -38,19 +41,33 @@ export class ConnectionNode implements NodeBase {
         item.iconPath = new vscode.ThemeIcon('loading~spin');
         item.description = state.attempt > 1 ? `${CONNECTION_STATE_LABEL.connecting} (attempt ${state.attempt})` : CONNECTION_STATE_LABEL.connecting;
         break;
-      case 'connected': {
+      case 'connected':
         item.iconPath = new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
-        tooltip.appendMarkdown(this.hostMarkdown());
         item.description = this.session.isLoaded ? vmCountLabel(this.session.treeContext.filter, this.session.shownVms().length, this.session.snapshots().length) : CONNECTION_STATE_LABEL.connected;
         break;
-      }
       case 'disconnected':
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.description = `${CONNECTION_STATE_LABEL.disconnected}: ${state.reason}`;
-        tooltip.appendMarkdown(md`\n\nDisconnected: ${state.reason}`);
-        if (this.session.managed.state.kind === 'connecting') tooltip.appendMarkdown('\n\nRetrying now…');
-        else if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
         break;
+    }
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem): Promise<vscode.TreeItem> {
+    return Promise.resolve(this.withTooltip(item));
+  }
+
+  /** `item` (this row's) with its tooltip: name, URI, and the host's details or the failure. */
+  withTooltip(item: vscode.TreeItem): vscode.TreeItem {
+    const { config } = this.session;
+    const state = this.session.displayState;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(md`**${config.name}**\n\n`).appendCodeblock(config.uri, 'text');
+    if (state.kind === 'connected') tooltip.appendMarkdown(this.hostMarkdown());
+    else if (state.kind === 'disconnected') {
+      tooltip.appendMarkdown(md`\n\nDisconnected: ${state.reason}`);
+      if (this.session.managed.state.kind === 'connecting') tooltip.appendMarkdown('\n\nRetrying now…');
+      else if (state.retryInMs !== undefined) tooltip.appendMarkdown(`\n\nRetrying automatically in ${Math.ceil(state.retryInMs / 1000)} s.`);
     }
     item.tooltip = tooltip;
     return item;

@@ -280,7 +280,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
 
   // Memory: a size in <memory> or in the NUMA cells.
   const memEl = dom.element.child('memory');
-  if (memEl && dom.memoryKiB === 0 && !dom.element.find(['cpu', 'numa', 'cell'])) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
+  const cellMemory = (dom.element.find(['cpu', 'numa'])?.elements('cell') ?? []).some((c) => Number(c.attr('memory') ?? 0) > 0);
+  if (memEl && dom.memoryKiB === 0 && !cellMemory) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
 
   // Character devices over TCP or UDP need the service (port) they use.
   for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'redirdev'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
@@ -289,11 +290,32 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     }
   }
 
-  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel'].includes(x.element.name) && ['file', 'dev', 'pipe'].includes(x.element.attr('type') ?? ''))) {
+  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'redirdev', 'smartcard'].includes(x.element.name) && ['file', 'dev', 'pipe'].includes(x.element.attr('type') ?? ''))) {
     if (!d.element.elements('source').some((src) => src.attr('path') !== undefined)) place(d.id, undefined, 'chardev-needs-path', `<${d.element.name} type='${d.element.attr('type')}'> needs <source path='…'/>`, tag(d.element));
   }
-  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel'].includes(x.element.name) && x.element.attr('type') === 'spiceport')) {
-    if (!d.element.elements('source').some((src) => src.attr('channel') !== undefined)) place(d.id, undefined, 'chardev-needs-channel', `<${d.element.name} type='spiceport'> needs <source channel='…'/>`, tag(d.element));
+  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'smartcard', 'redirdev'].includes(x.element.name) && ['spiceport', 'dbus'].includes(x.element.attr('type') ?? ''))) {
+    if (!d.element.elements('source').some((src) => src.attr('channel') !== undefined)) place(d.id, undefined, 'chardev-needs-channel', `<${d.element.name} type='${d.element.attr('type')}'> needs <source channel='…'/>`, tag(d.element));
+  }
+
+  // Serial ports: one device per target port (libvirt 9.0 does not check parallel ports so).
+  const serialPorts = new Set<number>();
+  for (const d of devices.filter((x) => x.element.name === 'serial')) {
+    const target = d.element.child('target');
+    const port = target ? numAttr(target, 'port') : undefined;
+    if (port === undefined) continue;
+    if (serialPorts.has(port)) place(d.id, undefined, 'serial-port-taken', `Another <serial> already uses target port ${port}`, tag(target!));
+    serialPorts.add(port);
+  }
+
+  // Console target types QEMU has (the others are other hypervisors' or another architecture's).
+  const qemu = ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '');
+  const CONSOLE_TARGETS = ['serial', 'virtio', 'xen', 'lxc', 'openvz', 'uml', 'sclp', 'sclplm'];
+  for (const d of devices.filter((x) => x.element.name === 'console')) {
+    const target = d.element.child('target');
+    const type = target?.attr('type');
+    if (type === undefined) continue;
+    if (!CONSOLE_TARGETS.includes(type)) place(d.id, undefined, 'console-target', `'${type}' is not a console target type (${CONSOLE_TARGETS.join(', ')})`, tag(target!));
+    else if (qemu && ['xen', 'lxc', 'openvz', 'uml'].includes(type)) place(d.id, undefined, 'console-target', `QEMU has no '${type}' console (use 'serial' or 'virtio')`, tag(target!));
   }
 
   // Consoles: only the first may be a serial console.
@@ -306,7 +328,18 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     const target = d.element.child('target');
     const model = target?.child('model')?.attr('name');
     const type = target?.attr('type');
-    const fits: Record<string, string> = { 'isa-serial': 'isa-serial', 'usb-serial': 'usb-serial', 'pci-serial': 'pci-serial', 'isa-debugcon': 'isa-debug' };
+    // Each target model and the target type it belongs to (formatdomain "Guest interface").
+    const fits: Record<string, string> = {
+      'isa-serial': 'isa-serial',
+      'usb-serial': 'usb-serial',
+      'pci-serial': 'pci-serial',
+      'isa-debugcon': 'isa-debug',
+      'spapr-vty': 'spapr-vio-serial',
+      pl011: 'system-serial',
+      '16550a': 'system-serial',
+      sclpconsole: 'sclp-serial',
+      sclplmconsole: 'sclp-serial',
+    };
     if (model !== undefined && type !== undefined && fits[model] !== undefined && fits[model] !== type) place(d.id, undefined, 'serial-model-type', `Serial target model '${model}' needs target type '${fits[model]}', not '${type}'`, tag(target!.child('model')!));
   }
 
@@ -316,6 +349,96 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     const el = d.element;
     if (!xen && ((el.name === 'input' && el.attr('bus') === 'xen') || (el.name === 'memballoon' && el.attr('model') === 'xen'))) place(d.id, undefined, 'xen-only', `<${el.name}> ${el.name === 'input' ? "bus='xen'" : "model='xen'"} exists only in Xen domains`, tag(el));
     if (el.name === 'disk' && el.child('driver')?.attr('type') === 'cow') place(d.id, undefined, 'disk-format-cow', "The 'cow' disk format is not supported", tag(el.child('driver')!));
+  }
+
+  const arch = dom.element.find(['os', 'type'])?.attr('arch') ?? '';
+  // Rules of libvirt's QEMU driver at define time (domain type qemu or kvm), each with its message.
+  if (qemu) {
+    for (const d of devices) {
+      const el = d.element;
+      const driver = el.name === 'disk' ? el.child('driver') : undefined;
+      if (driver?.attr('type') === 'iso') place(d.id, undefined, 'disk-format-iso', "QEMU does not read the 'iso' format directly: use type='raw'", tag(driver));
+      if (driver?.attr('type') === 'luks') place(d.id, undefined, 'disk-format-luks', "'luks' is not a driver format: a LUKS image is type='raw' with <encryption format='luks'>", tag(driver));
+      if (driver?.attr('type') === 'dir') place(d.id, undefined, 'disk-format-dir', "QEMU has no 'dir' image format: make the disk type='dir' instead", tag(driver));
+      const source = el.name === 'disk' ? el.child('source') : undefined;
+      const protocol = source?.attr('protocol');
+      if ((protocol === 'gluster' || protocol === 'rbd') && source?.attr('name') !== undefined && !source.attr('name')!.includes('/')) {
+        place(d.id, undefined, 'disk-source-name', `A ${protocol} source name is '${protocol === 'rbd' ? 'pool/image' : 'volume/path'}', not '${source.attr('name')}'`, tag(source));
+      }
+      if (el.name === 'channel' && el.attr('type') === 'spicevmc' && (el.child('target')?.attr('type') ?? 'virtio') !== 'virtio') place(d.id, undefined, 'spicevmc-target', "A spicevmc channel needs target type='virtio'", tag(el.child('target')!));
+      if (el.name === 'filesystem') {
+        if ((el.attr('type') ?? 'mount') !== 'mount') place(d.id, undefined, 'filesystem-type', `QEMU shares only type='mount' filesystems, not '${el.attr('type')}'`, tag(el));
+        const fsDriver = el.child('driver')?.attr('type');
+        if (fsDriver !== undefined && ['loop', 'nbd', 'ploop'].includes(fsDriver)) place(d.id, undefined, 'filesystem-driver', `QEMU has no '${fsDriver}' filesystem driver (use virtiofs or path)`, tag(el.child('driver')!));
+      }
+      if (el.name === 'iommu' && el.attr('model') === 'smmuv3' && !/^aarch64|^arm/.test(arch || 'x86_64')) place(d.id, undefined, 'iommu-smmuv3', "The smmuv3 IOMMU exists only on ARM 'virt' machines", tag(el));
+      const cache = driver?.attr('cache');
+      if (driver?.attr('io') === 'native' && cache !== undefined && cache !== 'none' && cache !== 'directsync') {
+        place(d.id, undefined, 'disk-io-native-cache', `io='native' needs cache='none' or 'directsync' (or no cache mode), not '${cache}'`, tag(driver));
+      }
+      const encryption = el.name === 'disk' ? el.find(['source', 'encryption']) ?? el.child('encryption') : undefined;
+      if (encryption?.attr('format') === 'qcow' || encryption?.attr('format') === 'default') place(d.id, undefined, 'disk-encryption-qcow', "The old qcow encryption is not supported (use format='luks')", tag(encryption));
+      if (el.name === 'controller' && el.attr('type') === 'usb' && ['qusb1', 'qusb2'].includes(el.attr('model') ?? '')) place(d.id, undefined, 'usb-model-xen', `USB controller model '${el.attr('model')}' exists only in Xen domains`, tag(el));
+      if (el.name === 'watchdog' && ['ib700', 'diag288'].includes(el.attr('model') ?? '') && el.child('address')) place(d.id, undefined, 'watchdog-address', `An ${el.attr('model')} watchdog is on no bus you can choose: remove its <address>`, tag(el.child('address')!));
+      if (el.name === 'video' && el.child('model')?.attr('type') === 'ramfb' && el.child('address')) place(d.id, undefined, 'video-address', 'A ramfb display has no address: remove its <address>', tag(el.child('address')!));
+      const videoType = el.name === 'video' ? el.child('model')?.attr('type') : undefined;
+      if (videoType !== undefined && ['gop', 'vbox', 'parallels'].includes(videoType)) place(d.id, undefined, 'video-model-qemu', `QEMU has no '${videoType}' video model`, tag(el.child('model')!));
+      if (driver?.attr('type') === 'fat' && el.attr('type') !== 'dir') place(d.id, undefined, 'disk-format-fat', "The 'fat' format needs a directory disk (type='dir')", tag(driver));
+      if (el.name === 'disk' && el.attr('device') === 'lun' && !['scsi', 'virtio'].includes(el.child('target')?.attr('bus') ?? 'scsi')) place(d.id, undefined, 'disk-lun-bus', `A device='lun' disk needs the scsi (or virtio) bus, not '${el.child('target')?.attr('bus')}'`, tag(el.child('target')!));
+      if (encryption?.attr('format') === 'luks2' && (encryption.attr('engine') ?? 'qemu') === 'qemu') place(d.id, undefined, 'disk-encryption-luks2', "QEMU's own encryption engine does not open luks2 (use format='luks', or engine='librbd' on an RBD disk)", tag(encryption));
+      if (encryption?.attr('engine') === 'librbd' && el.child('source')?.attr('protocol') !== 'rbd') place(d.id, undefined, 'disk-encryption-librbd', "engine='librbd' works only on RBD disks (<source protocol='rbd'>)", tag(encryption));
+      if (el.name === 'controller' && el.attr('type') === 'usb' && /^ich9-uhci[123]$/.test(el.attr('model') ?? '') && !el.child('master')) place(d.id, undefined, 'usb-companion-master', `A ${el.attr('model')} companion controller needs <master startport='…'/> naming its EHCI master`, tag(el));
+      if (el.name === 'input' && el.attr('bus') === 'ps2' && !['mouse', 'keyboard'].includes(el.attr('type') ?? 'mouse')) place(d.id, undefined, 'input-ps2', `The PS/2 bus has only a mouse and a keyboard, not a ${el.attr('type')}`, tag(el));
+    }
+    // Disks on a drive bus take a drive address; USB disks a USB address.
+    for (const d of devices.filter((x) => x.element.name === 'disk')) {
+      const bus = d.element.child('target')?.attr('bus');
+      const type = d.element.child('address')?.attr('type');
+      if (bus === undefined || type === undefined) continue;
+      const want = ['ide', 'sata', 'scsi', 'fdc'].includes(bus) ? 'drive' : bus === 'usb' ? 'usb' : undefined;
+      if (bus === 'virtio' && type === 'drive') place(d.id, undefined, 'disk-address-type', 'A virtio disk cannot have a drive address', tag(d.element.child('address')!));
+      else if (want && type !== want) place(d.id, undefined, 'disk-address-type', `A disk on the ${bus} bus needs a ${want} address, not type='${type}'`, tag(d.element.child('address')!));
+    }
+    for (const t of dom.element.elements('clock').flatMap((c) => c.elements('timer'))) {
+      if (t.attr('name') === 'armvtimer' && !/^aarch64|^arm/.test(arch)) place('overview', undefined, 'timer-arch', `The armvtimer timer exists only in ARM guests (this one is ${arch || 'x86_64'})`, tag(t));
+      const policy = t.attr('tickpolicy');
+      if ((t.attr('name') === 'pit' && policy === 'merge') || (t.attr('name') === 'rtc' && (policy === 'merge' || policy === 'discard'))) place('overview', undefined, 'timer-tickpolicy', `QEMU's ${t.attr('name')} timer has no '${policy}' tick policy`, tag(t));
+    }
+  }
+
+  // The clock: offset='timezone' names its zone.
+  const clock = dom.element.child('clock');
+  if (clock?.attr('offset') === 'timezone' && clock.attr('timezone') === undefined) place('overview', undefined, 'clock-timezone', "<clock offset='timezone'> needs timezone='…' (e.g. Europe/Paris)", tag(clock));
+
+  // Firmware features: enrolled keys only with Secure Boot.
+  const fwFeatures = dom.element.find(['os', 'firmware'])?.elements('feature') ?? [];
+  const fwOff = (name: string): boolean => fwFeatures.some((f) => f.attr('name') === name && f.attr('enabled') === 'no');
+  const enrolled = fwFeatures.find((f) => f.attr('name') === 'enrolled-keys' && f.attr('enabled') === 'yes');
+  if (enrolled && fwOff('secure-boot')) place('boot', undefined, 'firmware-enrolled-keys', "Firmware feature 'enrolled-keys' needs 'secure-boot' enabled", tag(enrolled));
+
+  // Interfaces that connect to something name it in <source>; an external TPM names its socket.
+  for (const d of devices.filter((x) => x.element.name === 'interface' && ['bridge', 'network', 'direct'].includes(x.element.attr('type') ?? '') && !x.element.child('source'))) {
+    place(d.id, undefined, 'interface-source', `<interface type='${d.element.attr('type')}'> needs a <source> element`, tag(d.element));
+  }
+  for (const d of devices.filter((x) => x.element.name === 'tpm' && x.element.child('backend')?.attr('type') === 'external' && !x.element.child('backend')!.child('source'))) {
+    place(d.id, undefined, 'tpm-external-source', "An external TPM backend needs <source type='unix' mode='connect' path='…'/>", tag(d.element.child('backend')!));
+  }
+
+  // Panic notifiers: one per model; the s390 model only in s390 guests.
+  for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 's390' && arch !== '' && !arch.startsWith('s390'))) {
+    place(d.id, undefined, 'panic-s390', `A panic device of model 's390' needs an s390 guest (this one is ${arch})`, tag(d.element));
+  }
+  const panicModels = new Set<string>();
+  for (const d of devices.filter((x) => x.element.name === 'panic')) {
+    const model = d.element.attr('model') ?? '';
+    if (panicModels.has(model)) place(d.id, undefined, 'panic-duplicate', `Another <panic>${model ? ` of model '${model}'` : ''} is already defined; libvirt allows one per model`, tag(d.element));
+    panicModels.add(model);
+  }
+
+  // The CPU's migratable attribute belongs to the host-passthrough and maximum modes.
+  const cpu = dom.element.child('cpu');
+  if (cpu?.attr('migratable') !== undefined && !['host-passthrough', 'maximum'].includes(cpu.attr('mode') ?? 'custom')) {
+    place('cpus', undefined, 'cpu-migratable', `migratable= applies only to the host-passthrough and maximum CPU modes, not '${cpu.attr('mode') ?? 'custom'}'`, tag(cpu));
   }
 
   // Firmware autoselection (<os firmware=…>) picks the loader itself: no readonly on <loader>.

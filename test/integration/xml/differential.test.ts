@@ -29,7 +29,7 @@ import { MUTATIONS, Rng } from './domainMutations';
 const URI = process.env.LIBVIRT_TEST_URI ?? 'qemu:///system';
 const PREFIX = 'xmldiff-';
 const SEED = Number(process.env.LIBVIRT_VMS_DIFF_SEED ?? 19);
-const CASES = Number(process.env.LIBVIRT_VMS_DIFF_CASES ?? 400);
+const CASES = Number(process.env.LIBVIRT_VMS_DIFF_CASES ?? 2500);
 const CORPUS_DIR = path.join(FIXTURE_DIR, 'differential');
 const UNDEFINE = VirDomainUndefineFlagsValues.NVRAM | VirDomainUndefineFlagsValues.TPM | VirDomainUndefineFlagsValues.SNAPSHOTS_METADATA;
 
@@ -39,11 +39,15 @@ const UNDEFINE = VirDomainUndefineFlagsValues.NVRAM | VirDomainUndefineFlagsValu
  */
 const KNOWN_GAPS: readonly { readonly libvirt: RegExp; readonly why: string }[] = [
   {
-    libvirt: /Maximum CPUs greater than specified machine type limit|is not supported by (this version of )?qemu|does not support arch/,
+    libvirt: /Maximum CPUs greater than specified machine type limit|is not supported by (this version of )?qemu|does not support arch|does not support virt type|does not support TPM model|is not supported (with|in) this QEMU binary|this QEMU binary lacks/,
     why: "a limit or model of this host's QEMU: the checker is not given the host's domain capabilities here",
   },
   {
-    libvirt: /cannot be plugged into the PCI controller with index|requested USB port \d+ not present on USB bus|Invalid PCI address .* slot must be <= 0/,
+    libvirt: /must be model='pci-root' for this machine type, but model='pcie-root' was found/,
+    why: "the machine type libvirt picks for another architecture than the document's machine was written for (the host's capabilities)",
+  },
+  {
+    libvirt: /cannot be plugged into the PCI controller with index|requested USB port \d+ not present on USB bus|Invalid PCI address .* slot must be <= 0|controller must have PCI address 0:0:|USB controller at index 0 must have PCI address|Attempted double use of PCI Address/,
     why: 'depends on the controllers libvirt adds and the addresses it assigns itself (not replayed by the checker)',
   },
   {

@@ -13,7 +13,7 @@ const fixAll = (text: string, ps: readonly Problem[]): string => ps.reduce((t, p
 
 describe('the one domain checker (unit)', () => {
   it('flags malformed, multicast and duplicate MACs on the address, targeted at the NIC, and regenerates them', () => {
-    const text = `<domain><devices><interface type='network'><mac address='52:54:00:zz:00:01'/></interface><interface type='user'><mac address='01:00:5e:00:00:01'/></interface><interface type='user'><mac address='52:54:00:00:00:09'/></interface><interface type='user'><mac address='52:54:00:00:00:09'/></interface></devices></domain>`;
+    const text = `<domain><devices><interface type='network'><mac address='52:54:00:zz:00:01'/><source network='default'/></interface><interface type='user'><mac address='01:00:5e:00:00:01'/></interface><interface type='user'><mac address='52:54:00:00:00:09'/></interface><interface type='user'><mac address='52:54:00:00:00:09'/></interface></devices></domain>`;
     const ps = check(text);
     assert.deepEqual(ps.map((p) => [p.code, spanOf(text, p), p.target.section, p.target.field]), [
       ['malformed-mac', "address='52:54:00:zz:00:01'", 'interface:52:54:00:zz:00:01', 'mac'],

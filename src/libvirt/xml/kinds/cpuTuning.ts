@@ -245,10 +245,15 @@ export function checkCpuTuning(v: Values, dom: DomainXml): CheckResult[] {
   }
   const cells = readNumaCells(dom);
   if (cells.length === 0) return out;
+  // The cells as libvirt 9.0 keeps them: a cell repeating an earlier id (accepted when that one
+  // has no memory, see checks.ts) replaces it, so the earlier one's vCPUs are not counted.
+  const byId = new Map<string, XmlElement>();
+  numaCells(dom).forEach((c, i) => byId.set(c.attr('id') ?? `#${i}`, c));
+  const effective = [...byId.values()].map((c) => ({ cpus: c.attr('cpus') ?? '' }));
   const seen = new Map<number, number>();
   const overlap: number[] = [];
   const outside: number[] = [];
-  cells.forEach((c, i) => {
+  effective.forEach((c, i) => {
     for (const n of tryParse(() => parseCpuset(c.cpus, 'numaCells')) ?? []) {
       if (n >= max) outside.push(n);
       if (seen.has(n)) overlap.push(n);

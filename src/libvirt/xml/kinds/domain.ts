@@ -182,7 +182,8 @@ export const overview: SectionDescription = {
       out.push({ field: 'machine', code: 'secure-boot-machine', message: `Secure Boot needs the Q35 chipset (this VM uses '${machine || 'default'}')`, fix: { title: 'Use the Q35 chipset', edit: (d) => d.set('machine', 'q35') } });
     }
     if (v.firmware === 'efi-secure' && dom.get('smmState') === false) {
-      out.push({ field: 'smm', code: 'secure-boot-smm', message: 'Secure Boot needs SMM', fix: { title: 'Turn SMM on', edit: (d) => d.set('smmState', true) } });
+      // libvirt 9.0 defines it; the firmware then refuses to start without SMM: a warning.
+      out.push({ field: 'smm', code: 'secure-boot-smm', severity: 'warning', message: 'Secure Boot needs SMM: libvirt accepts this, but the VM will not start with Secure Boot firmware', fix: { title: 'Turn SMM on', edit: (d) => d.set('smmState', true) } });
     }
     if (v.firmware !== 'bios' && v.acpi !== true && /x86_64|i686|aarch64/.test(str(v.arch ?? 'x86_64'))) {
       out.push({ field: 'firmware', code: 'uefi-needs-acpi', message: 'UEFI firmware needs ACPI: add <acpi/> to <features> (libvirt refuses UEFI without it on x86)', fix: { title: 'Add <acpi/> to <features>', edit: (d) => d.set('acpi', true) } });

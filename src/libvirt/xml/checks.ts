@@ -379,7 +379,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       const encryption = el.name === 'disk' ? el.find(['source', 'encryption']) ?? el.child('encryption') : undefined;
       if (encryption?.attr('format') === 'qcow' || encryption?.attr('format') === 'default') place(d.id, undefined, 'disk-encryption-qcow', "The old qcow encryption is not supported (use format='luks')", tag(encryption));
       if (el.name === 'controller' && el.attr('type') === 'usb' && ['qusb1', 'qusb2'].includes(el.attr('model') ?? '')) place(d.id, undefined, 'usb-model-xen', `USB controller model '${el.attr('model')}' exists only in Xen domains`, tag(el));
-      if (el.name === 'watchdog' && ['ib700', 'diag288'].includes(el.attr('model') ?? '') && el.child('address')) place(d.id, undefined, 'watchdog-address', `An ${el.attr('model')} watchdog is on no bus you can choose: remove its <address>`, tag(el.child('address')!));
+      if (el.name === 'watchdog' && ['ib700', 'diag288'].includes(el.attr('model') ?? '') && el.child('address')) place(d.id, undefined, 'watchdog-address', `The ${el.attr('model')} watchdog sits on no bus you can choose: remove its <address>`, tag(el.child('address')!));
       if (el.name === 'video' && el.child('model')?.attr('type') === 'ramfb' && el.child('address')) place(d.id, undefined, 'video-address', 'A ramfb display has no address: remove its <address>', tag(el.child('address')!));
       const videoType = el.name === 'video' ? el.child('model')?.attr('type') : undefined;
       if (videoType !== undefined && ['gop', 'vbox', 'parallels'].includes(videoType)) place(d.id, undefined, 'video-model-qemu', `QEMU has no '${videoType}' video model`, tag(el.child('model')!));

@@ -192,6 +192,13 @@ function numAttr(el: XmlElement, name: string): number | undefined {
   return Number(v);
 }
 
+/** Disk driver formats libvirt's QEMU driver refuses, with what to use instead. */
+const QEMU_REFUSED_FORMATS: Readonly<Record<string, string>> = {
+  iso: "QEMU does not read the 'iso' format directly: use type='raw'",
+  luks: "'luks' is not a driver format: a LUKS image is type='raw' with <encryption format='luks'>",
+  dir: "QEMU has no 'dir' image format: make the disk type='dir' instead",
+};
+
 /**
  * What libvirt refuses when it parses a definition (define with or without VALIDATE), beyond the
  * schema: the rules the differential test against the real daemon showed, with libvirt's words in
@@ -357,9 +364,9 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     for (const d of devices) {
       const el = d.element;
       const driver = el.name === 'disk' ? el.child('driver') : undefined;
-      if (driver?.attr('type') === 'iso') place(d.id, undefined, 'disk-format-iso', "QEMU does not read the 'iso' format directly: use type='raw'", tag(driver));
-      if (driver?.attr('type') === 'luks') place(d.id, undefined, 'disk-format-luks', "'luks' is not a driver format: a LUKS image is type='raw' with <encryption format='luks'>", tag(driver));
-      if (driver?.attr('type') === 'dir') place(d.id, undefined, 'disk-format-dir', "QEMU has no 'dir' image format: make the disk type='dir' instead", tag(driver));
+      const format = driver?.attr('type');
+      const refusedFormat = format === undefined ? undefined : QEMU_REFUSED_FORMATS[format];
+      if (refusedFormat) place(d.id, undefined, `disk-format-${format}`, refusedFormat, tag(driver!));
       const source = el.name === 'disk' ? el.child('source') : undefined;
       const protocol = source?.attr('protocol');
       if ((protocol === 'gluster' || protocol === 'rbd') && source?.attr('name') !== undefined && !source.attr('name')!.includes('/')) {

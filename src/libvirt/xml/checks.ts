@@ -6,10 +6,10 @@
 // text range (for the XML editor) and a target { section, field } (for the details form), and
 // where the fix is clear, the fix as text edits.
 
-import { allocateDiskTarget, PCI_ADDR_RE } from './allocate';
+import { allocateDiskTarget, isQ35, PCI_ADDR_RE } from './allocate';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
-import { DomainXml } from './domainXml';
+import { DomainXml, toKiB } from './domainXml';
 import { isField, readValues } from './kinds/access';
 import { readPciSource } from './kinds/pciSource';
 import { DOMAIN_SECTIONS } from './kinds/domain';
@@ -192,6 +192,35 @@ function numAttr(el: XmlElement, name: string): number | undefined {
   return Number(v);
 }
 
+/** A scaled integer (a value and its unit, KiB by default) in KiB; undefined when either is not one. */
+function scaledKiB(value: string | undefined, unit: string | undefined): number | undefined {
+  const v = Number(value?.trim() ?? '');
+  if (value === undefined || value.trim() === '' || !Number.isFinite(v)) return undefined;
+  try {
+    return toKiB(v, unit);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The domain's memory as libvirt counts it after parsing: when NUMA cells give sizes, their sum
+ * and the memory devices' (libvirt replaces <memory> with it); otherwise <memory>.
+ */
+function domainMemoryKiB(dom: DomainXml): number | undefined {
+  const cells = dom.element.find(['cpu', 'numa'])?.elements('cell') ?? [];
+  const cellsKiB = cells.reduce((sum, c) => sum + (scaledKiB(c.attr('memory'), c.attr('unit')) ?? 0), 0);
+  if (cellsKiB === 0) return dom.memoryKiB;
+  const devicesKiB = (dom.element.child('devices')?.elements('memory') ?? []).reduce((sum, m) => {
+    const size = m.find(['target', 'size']);
+    return sum + (size ? (scaledKiB(dom.doc.textContent(size), size.attr('unit')) ?? 0) : 0);
+  }, 0);
+  return cellsKiB + devicesKiB;
+}
+
+/** The address types a virtio disk can have (libvirt's QEMU driver refuses the others). */
+const VIRTIO_DISK_ADDRESSES = ['pci', 'ccw', 'virtio-mmio', 'virtio-s390'];
+
 /** Disk driver formats libvirt's QEMU driver refuses, with what to use instead. */
 const QEMU_REFUSED_FORMATS: Readonly<Record<string, string>> = {
   iso: "QEMU does not read the 'iso' format directly: use type='raw'",
@@ -265,6 +294,15 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (d.element.attr('model') === 'tpm-crb' && backend?.attr('version') === '1.2') place(d.id, 'version', 'tpm-crb-version', 'A CRB TPM needs TPM 2.0, not 1.2', tag(backend));
   }
 
+  // The first console of a guest with a serial port is that port's console when it targets a
+  // serial port (or nothing): libvirt gives it the port's source in place of its own, so its own
+  // source is not checked (a type='tcp' console with no host or port is accepted then).
+  const hvm = doc.textContent(dom.element.find(['os', 'type']) ?? dom.element).trim() === 'hvm';
+  const firstConsole = devices.find((x) => x.element.name === 'console');
+  const consoleOfSerial =
+    hvm && firstConsole !== undefined && devices.some((x) => x.element.name === 'serial') && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type')) ? firstConsole : undefined;
+  const ownSource = (d: { readonly element: XmlElement }): boolean => d !== consoleOfSerial;
+
   // SPICE channels and redirection need SPICE graphics.
   if (!devices.some((x) => x.element.name === 'graphics' && x.element.attr('type') === 'spice')) {
     for (const d of devices.filter((x) => (['channel', 'redirdev', 'smartcard', 'serial', 'console', 'parallel'].includes(x.element.name) && x.element.attr('type') === 'spicevmc') || (x.element.name === 'audio' && x.element.attr('type') === 'spice'))) {
@@ -272,16 +310,16 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     }
   }
 
-  // Memory hotplug: <maxMemory> needs its slots, a size of at least <memory>, and a NUMA node.
+  // Memory hotplug: <maxMemory> needs its slots, a size of at least the domain's memory, and a
+  // NUMA node. The memory it is compared with is the NUMA cells' sum and the memory devices when
+  // the cells give sizes (libvirt then sets <memory> from them), else <memory>.
   const maxMem = dom.element.child('maxMemory');
   if (maxMem) {
     const slots = numAttr(maxMem, 'slots');
-    const size = Number(doc.textContent(maxMem).trim());
-    const unit = maxMem.attr('unit') ?? 'KiB';
-    const factor: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, KiB: 1, k: 1, KB: 1000 / 1024, MiB: 1024, M: 1024, MB: 1e6 / 1024, GiB: 1024 ** 2, G: 1024 ** 2, GB: 1e9 / 1024, TiB: 1024 ** 3, T: 1024 ** 3, TB: 1e12 / 1024 };
-    const sizeKiB = Number.isFinite(size) && factor[unit] !== undefined ? size * factor[unit]! : undefined;
+    const sizeKiB = scaledKiB(doc.textContent(maxMem), maxMem.attr('unit'));
+    const totalKiB = domainMemoryKiB(dom);
     if (!slots || !sizeKiB) place('memory', undefined, 'max-memory-incomplete', '<maxMemory> needs both a size and a slot count (slots greater than 0)', tag(maxMem));
-    else if (dom.memoryKiB !== undefined && sizeKiB < dom.memoryKiB) place('memory', 'memory', 'max-memory-below-memory', `<maxMemory> must be at least the memory size`, tag(maxMem));
+    else if (totalKiB !== undefined && sizeKiB < totalKiB) place('memory', 'memory', 'max-memory-below-memory', `<maxMemory> must be at least the memory size`, tag(maxMem));
     else if (!dom.element.find(['cpu', 'numa', 'cell'])) place('memory', undefined, 'max-memory-needs-numa', 'Memory hotplug (<maxMemory>) needs at least one NUMA cell (<cpu><numa>)', tag(maxMem));
   }
 
@@ -291,16 +329,22 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   if (memEl && dom.memoryKiB === 0 && !cellMemory) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
 
   // Character devices over TCP or UDP need the service (port) they use.
-  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'redirdev'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
+  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
     if (!d.element.elements('source').some((src) => src.attr('service') !== undefined)) {
       place(d.id, undefined, 'chardev-needs-service', `<${d.element.name} type='${d.element.attr('type')}'> needs <source mode='connect' host='…' service='PORT'/>`, tag(d.element));
     }
   }
 
-  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'redirdev', 'smartcard'].includes(x.element.name) && ['file', 'dev', 'pipe'].includes(x.element.attr('type') ?? ''))) {
+  // File, device, pipe and unix socket character devices name their path; libvirt makes the
+  // socket path of a channel to the guest (virtio, xen) itself, not of a guestfwd channel's.
+  const needsPath = (el: XmlElement): boolean => {
+    const type = el.attr('type') ?? '';
+    return ['file', 'dev', 'pipe'].includes(type) || (type === 'unix' && (el.name !== 'channel' || el.child('target')?.attr('type') === 'guestfwd'));
+  };
+  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev', 'smartcard'].includes(x.element.name) && needsPath(x.element))) {
     if (!d.element.elements('source').some((src) => src.attr('path') !== undefined)) place(d.id, undefined, 'chardev-needs-path', `<${d.element.name} type='${d.element.attr('type')}'> needs <source path='…'/>`, tag(d.element));
   }
-  for (const d of devices.filter((x) => ['serial', 'console', 'parallel', 'channel', 'smartcard', 'redirdev'].includes(x.element.name) && ['spiceport', 'dbus'].includes(x.element.attr('type') ?? ''))) {
+  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'smartcard', 'redirdev'].includes(x.element.name) && ['spiceport', 'dbus'].includes(x.element.attr('type') ?? ''))) {
     if (!d.element.elements('source').some((src) => src.attr('channel') !== undefined)) place(d.id, undefined, 'chardev-needs-channel', `<${d.element.name} type='${d.element.attr('type')}'> needs <source channel='…'/>`, tag(d.element));
   }
 
@@ -373,6 +417,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
         place(d.id, undefined, 'disk-source-name', `A ${protocol} source name is '${protocol === 'rbd' ? 'pool/image' : 'volume/path'}', not '${source.attr('name')}'`, tag(source));
       }
       if (el.name === 'channel' && el.attr('type') === 'spicevmc' && (el.child('target')?.attr('type') ?? 'virtio') !== 'virtio') place(d.id, undefined, 'spicevmc-target', "A spicevmc channel needs target type='virtio'", tag(el.child('target')!));
+      if (['serial', 'parallel', 'console'].includes(el.name) && el.attr('type') === 'spicevmc') place(d.id, undefined, 'spicevmc-target', `A spicevmc character device can only be a virtio channel, not a <${el.name}>`, tag(el));
       if (el.name === 'filesystem') {
         if ((el.attr('type') ?? 'mount') !== 'mount') place(d.id, undefined, 'filesystem-type', `QEMU shares only type='mount' filesystems, not '${el.attr('type')}'`, tag(el));
         const fsDriver = el.child('driver')?.attr('type');
@@ -388,8 +433,12 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (el.name === 'controller' && el.attr('type') === 'usb' && ['qusb1', 'qusb2'].includes(el.attr('model') ?? '')) place(d.id, undefined, 'usb-model-xen', `USB controller model '${el.attr('model')}' exists only in Xen domains`, tag(el));
       if (el.name === 'watchdog' && ['ib700', 'diag288'].includes(el.attr('model') ?? '') && el.child('address')) place(d.id, undefined, 'watchdog-address', `The ${el.attr('model')} watchdog sits on no bus you can choose: remove its <address>`, tag(el.child('address')!));
       if (el.name === 'video' && el.child('model')?.attr('type') === 'ramfb' && el.child('address')) place(d.id, undefined, 'video-address', 'A ramfb display has no address: remove its <address>', tag(el.child('address')!));
+      if (el.name === 'graphics' && ['rdp', 'desktop'].includes(el.attr('type') ?? '')) place(d.id, undefined, 'graphics-qemu', `QEMU has no ${el.attr('type')} graphics (use vnc or spice)`, tag(el));
       const videoType = el.name === 'video' ? el.child('model')?.attr('type') : undefined;
       if (videoType !== undefined && ['gop', 'vbox', 'parallels'].includes(videoType)) place(d.id, undefined, 'video-model-qemu', `QEMU has no '${videoType}' video model`, tag(el.child('model')!));
+      const videoModel = el.name === 'video' ? el.child('model') : undefined;
+      const heads = videoModel ? numAttr(videoModel, 'heads') : undefined;
+      if (heads !== undefined && heads > 1 && videoType !== undefined && !['qxl', 'virtio', 'none'].includes(videoType)) place(d.id, undefined, 'video-heads', `A ${videoType} display has one head: only qxl and virtio have more (heads='${heads}')`, tag(videoModel!));
       if (driver?.attr('type') === 'fat' && el.attr('type') !== 'dir') place(d.id, undefined, 'disk-format-fat', "The 'fat' format needs a directory disk (type='dir')", tag(driver));
       if (el.name === 'disk' && el.attr('device') === 'lun' && !['scsi', 'virtio'].includes(el.child('target')?.attr('bus') ?? 'scsi')) place(d.id, undefined, 'disk-lun-bus', `A device='lun' disk needs the scsi (or virtio) bus, not '${el.child('target')?.attr('bus')}'`, tag(el.child('target')!));
       if (encryption?.attr('format') === 'luks2' && (encryption.attr('engine') ?? 'qemu') === 'qemu') place(d.id, undefined, 'disk-encryption-luks2', "QEMU's own encryption engine does not open luks2 (use format='luks', or engine='librbd' on an RBD disk)", tag(encryption));
@@ -403,10 +452,11 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       const type = d.element.child('address')?.attr('type');
       if (bus === undefined || type === undefined) continue;
       const want = ['ide', 'sata', 'scsi', 'fdc'].includes(bus) ? 'drive' : bus === 'usb' ? 'usb' : undefined;
-      if (bus === 'virtio' && type === 'drive') place(d.id, undefined, 'disk-address-type', 'A virtio disk cannot have a drive address', tag(d.element.child('address')!));
+      if (bus === 'virtio' && !VIRTIO_DISK_ADDRESSES.includes(type)) place(d.id, undefined, 'disk-address-type', `A virtio disk cannot have a ${type} address (it takes ${VIRTIO_DISK_ADDRESSES.join(', ')})`, tag(d.element.child('address')!));
       else if (want && type !== want) place(d.id, undefined, 'disk-address-type', `A disk on the ${bus} bus needs a ${want} address, not type='${type}'`, tag(d.element.child('address')!));
     }
     for (const t of dom.element.elements('clock').flatMap((c) => c.elements('timer'))) {
+      if (t.attr('name') === 'platform') place('overview', undefined, 'timer-platform', "QEMU has no 'platform' timer (use rtc, pit, hpet, kvmclock, hypervclock or tsc)", tag(t));
       if (t.attr('name') === 'armvtimer' && !/^aarch64|^arm/.test(arch)) place('overview', undefined, 'timer-arch', `The armvtimer timer exists only in ARM guests (this one is ${arch || 'x86_64'})`, tag(t));
       const policy = t.attr('tickpolicy');
       if ((t.attr('name') === 'pit' && policy === 'merge') || (t.attr('name') === 'rtc' && (policy === 'merge' || policy === 'discard'))) place('overview', undefined, 'timer-tickpolicy', `QEMU's ${t.attr('name')} timer has no '${policy}' tick policy`, tag(t));
@@ -434,6 +484,9 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // Panic notifiers: one per model; the s390 model only in s390 guests.
   for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 's390' && arch !== '' && !arch.startsWith('s390'))) {
     place(d.id, undefined, 'panic-s390', `A panic device of model 's390' needs an s390 guest (this one is ${arch})`, tag(d.element));
+  }
+  for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 'pseries' && !/^pseries/.test(dom.element.find(['os', 'type'])?.attr('machine') ?? ''))) {
+    place(d.id, undefined, 'panic-pseries', "A panic device of model 'pseries' needs a pSeries guest (machine type pseries)", tag(d.element));
   }
   const panicModels = new Set<string>();
   for (const d of devices.filter((x) => x.element.name === 'panic')) {
@@ -484,6 +537,15 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices.filter((x) => x.element.name === 'disk' && x.element.child('target')?.attr('bus') === 'ide')) {
     const a = d.element.child('address');
     if (a?.attr('type') === 'drive' && (numAttr(a, 'controller') ?? 0) > 0) place(d.id, undefined, 'ide-controller', 'libvirt supports only one IDE controller (controller 0)', tag(a));
+  }
+
+  // IDE controllers: an i440fx (pc) machine has one built in, index 0; a q35 machine has none
+  // (libvirt's QEMU driver refuses any other).
+  if (qemu) {
+    for (const d of devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'ide')) {
+      if (isQ35(dom)) place(d.id, undefined, 'ide-controller', 'The q35 machine type has no IDE controller: use SATA or SCSI', tag(d.element));
+      else if (/^pc($|-)/.test(machine) && (numAttr(d.element, 'index') ?? 0) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
+    }
   }
 
   // NUMA cells: ids 0 to n-1, each once.

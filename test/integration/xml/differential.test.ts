@@ -39,7 +39,7 @@ const UNDEFINE = VirDomainUndefineFlagsValues.NVRAM | VirDomainUndefineFlagsValu
  */
 const KNOWN_GAPS: readonly { readonly libvirt: RegExp; readonly why: string }[] = [
   {
-    libvirt: /Maximum CPUs greater than specified machine type limit|is not supported by (this version of )?qemu|does not support arch|does not support virt type|does not support TPM model|is not supported (with|in) this QEMU binary|this QEMU binary lacks/,
+    libvirt: /Maximum CPUs greater than specified machine type limit|is not supported by (this version of )?(qemu|QEMU)|does not support arch|does not support virt type|does not support TPM model|is not supported (with|in) this QEMU binary|this QEMU binary lacks/,
     why: "a limit or model of this host's QEMU: the checker is not given the host's domain capabilities here",
   },
   {
@@ -51,7 +51,7 @@ const KNOWN_GAPS: readonly { readonly libvirt: RegExp; readonly why: string }[] 
     why: 'depends on the controllers libvirt adds and the addresses it assigns itself (not replayed by the checker)',
   },
   {
-    libvirt: /a PCI slot is needed to connect a PCI controller .*cannot be automatically added/,
+    libvirt: /a PCI slot is needed to connect a PCI controller .*cannot be automatically added|Cannot automatically add a new PCI bus for a device with connect flags/,
     why: "an address on a PCI bus that does not exist makes libvirt add controllers up to it; it refuses only when it runs out of slots, which depends on its own address allocation (not replayed by the checker)",
   },
 ];

@@ -90,6 +90,19 @@ describe('new devices through the descriptions (unit)', () => {
     const pc = DomainXml.parse(fixture('every-device'));
     addDevice(pc, 'disk', { sourceFile: '/tmp/y.iso', device: 'cdrom', bus: 'virtio', target: 'vdx' });
     assert.ok(codes(pc).includes('cdrom-on-virtio@bus'), codes(pc).join());
+    // Shared access needs raw (type='aio' is libvirt's old name for it) unless the guest only reads;
+    // a LUN passthrough disk is raw.
+    const shared = (values: Record<string, string | boolean>): string[] => {
+      const d = DomainXml.parse(fixture('every-device'));
+      addDevice(d, 'disk', { target: 'vdy', bus: 'virtio', ...values });
+      return codes(d);
+    };
+    assert.ok(shared({ sourceFile: '/tmp/s.qcow2', driverType: 'qcow2', shareable: true }).includes('shareable-format@shareable'));
+    assert.ok(!shared({ sourceFile: '/tmp/s.qcow2', driverType: 'qcow2', shareable: true, readonly: true }).includes('shareable-format@shareable'));
+    assert.ok(!shared({ sourceFile: '/tmp/s.img', driverType: 'aio', shareable: true }).includes('shareable-format@shareable'));
+    const lun = DomainXml.parse(fixture('every-device'));
+    addDevice(lun, 'disk', { device: 'lun', type: 'block', sourceDev: '/dev/sdz', bus: 'scsi', target: 'sdy', driverType: 'qcow2' });
+    assert.ok(codes(lun).includes('lun-format@driverType'), codes(lun).join());
     const dup = DomainXml.parse(fixture('every-device'));
     addDevice(dup, 'disk', { sourceFile: '/tmp/z.qcow2', target: 'vda' });
     assert.ok(codes(dup).includes('duplicate-target@target'), codes(dup).join());

@@ -140,7 +140,27 @@ describe('domain XML semantic checks (unit)', () => {
     ['disk-bus-fdc', q35.replace("<target dev='sda' bus='sata'/>", "<target dev='fda' bus='fdc'/>"), "<target dev='fda' bus='fdc'/>"],
     ['pci-root-index', q35.replace("<controller type='pci' index='1' model='pcie-root-port'>", "<controller type='pci' index='1' model='pcie-root'>"), "<controller type='pci' index='1' model='pcie-root'>"],
     ['chardev-needs-path', q35.replace("<serial type='pty'>", "<serial type='file'>"), "<serial type='file'>"],
+    ['ide-controller', q35.replace("<controller type='sata' index='0'>", "<controller type='ide' index='0'/>\n    <controller type='sata' index='0'>"), "<controller type='ide' index='0'/>"],
+    ['graphics-qemu', q35.replace(/<graphics type='spice'/, "<graphics type='rdp'/>\n    <graphics type='spice'"), "<graphics type='rdp'/>"],
+    ['chardev-needs-path', q35.replace("<channel type='spicevmc'>", "<channel type='unix'>\n      <target type='guestfwd' address='10.0.2.1' port='4600'/>\n    </channel>\n    <channel type='spicevmc'>"), "<channel type='unix'>\n      <target type='guestfwd'"],
+    ['panic-pseries', q35.replace('<memballoon', "<panic model='pseries'/>\n    <memballoon"), "<panic model='pseries'/>"],
+    ['timer-platform', q35.replace("<timer name='hpet' present='no'/>", "<timer name='platform'/>"), "<timer name='platform'/>"],
+    ['video-heads', q35.replace("<model type='virtio' heads='1' primary='yes'/>", "<model type='vga' heads='2' primary='yes'/>"), "<model type='vga' heads='2'"],
+    ['disk-address-type', q35.replace("<target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>", "<target dev='vda' bus='virtio'/>\n      <address type='isa' iobase='0x300'/>"), "<address type='isa' iobase='0x300'/>"],
+    ['max-memory-below-memory', q35.replace('<memory', "<maxMemory slots='16' unit='KiB'>1048576</maxMemory>\n  <memory").replace('</cpu>', "<numa><cell id='0' cpus='0-1' memory='2' unit='GiB'/></numa></cpu>"), '<maxMemory'],
+    ['chardev-needs-service', q35.replace("<console type='pty'>\n      <target type='serial' port='0'/>", "<console type='tcp'>\n      <target type='virtio' port='0'/>"), "<console type='tcp'>"],
   ];
+  it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
+    const consoleOfSerial = q35.replace("<console type='pty'>", "<console type='tcp'>");
+    assert.notEqual(consoleOfSerial, q35);
+    assert.deepEqual(codes(consoleOfSerial).map((d) => d.code), []);
+    const numaMemory = q35
+      .replace('<memory', "<maxMemory slots='16' unit='KiB'>1048576</maxMemory>\n  <memory")
+      .replace('</cpu>', "<numa><cell id='0' cpus='0-1' memory='1048576' unit='KiB'/></numa></cpu>");
+    // <memory> (2 GiB) is above <maxMemory>, but the cells' 1 GiB is what libvirt compares: only the
+    // warning that libvirt sets <memory> from the cells.
+    assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
+  });
   for (const [code, text, needle] of defineRules) {
     it(`refuses what libvirt refuses: ${code}`, () => {
       assert.notEqual(text, q35, 'the mutation applies');

@@ -320,7 +320,10 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     if (isQ35(dom) && v.bus === 'fdc') out.push({ field: 'bus', code: 'fdc-on-q35', message: 'The q35 machine type has no floppy controller.' });
     if (v.device === 'cdrom' && v.bus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
     if (v.device === 'floppy' && v.bus !== undefined && v.bus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
-    if (v.shareable === true && v.driverType !== undefined && v.driverType !== 'raw') out.push({ field: 'shareable', code: 'shareable-format', message: 'A shareable disk needs the raw format (libvirt refuses shared access to a qcow2 image).' });
+    // libvirt reads type='aio' as raw (an old Xen spelling).
+    const raw = v.driverType === undefined || v.driverType === 'raw' || v.driverType === 'aio';
+    if (v.shareable === true && v.readonly !== true && !raw) out.push({ field: 'shareable', code: 'shareable-format', message: 'A shareable disk that the guest writes needs the raw format (libvirt refuses shared access to a qcow2 image).' });
+    if (v.device === 'lun' && !raw) out.push({ field: 'driverType', code: 'lun-format', message: `A LUN passthrough disk uses the raw format, not '${str(v.driverType)}'.` });
     if (v.device === 'lun' && v.type !== 'block') out.push({ field: 'type', code: 'lun-source', message: 'A LUN passthrough disk needs a block device source.' });
     return out;
   },

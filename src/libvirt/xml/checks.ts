@@ -435,7 +435,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (el.name === 'video' && el.child('model')?.attr('type') === 'ramfb' && el.child('address')) place(d.id, undefined, 'video-address', 'A ramfb display has no address: remove its <address>', tag(el.child('address')!));
       if (el.name === 'graphics' && ['rdp', 'desktop'].includes(el.attr('type') ?? '')) place(d.id, undefined, 'graphics-qemu', `QEMU has no ${el.attr('type')} graphics (use vnc or spice)`, tag(el));
       const videoType = el.name === 'video' ? el.child('model')?.attr('type') : undefined;
-      if (videoType !== undefined && ['gop', 'vbox', 'parallels'].includes(videoType)) place(d.id, undefined, 'video-model-qemu', `QEMU has no '${videoType}' video model`, tag(el.child('model')!));
+      if (videoType !== undefined && ['gop', 'vbox', 'parallels', 'xen'].includes(videoType)) place(d.id, undefined, 'video-model-qemu', `QEMU has no '${videoType}' video model`, tag(el.child('model')!));
       const videoModel = el.name === 'video' ? el.child('model') : undefined;
       const heads = videoModel ? numAttr(videoModel, 'heads') : undefined;
       if (heads !== undefined && heads > 1 && videoType !== undefined && !['qxl', 'virtio', 'none'].includes(videoType)) place(d.id, undefined, 'video-heads', `A ${videoType} display has one head: only qxl and virtio have more (heads='${heads}')`, tag(videoModel!));

@@ -344,7 +344,9 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev', 'smartcard'].includes(x.element.name) && needsPath(x.element))) {
     if (!d.element.elements('source').some((src) => src.attr('path') !== undefined)) place(d.id, undefined, 'chardev-needs-path', `<${d.element.name} type='${d.element.attr('type')}'> needs <source path='…'/>`, tag(d.element));
   }
-  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'smartcard', 'redirdev'].includes(x.element.name) && ['spiceport', 'dbus'].includes(x.element.attr('type') ?? ''))) {
+  // spiceport and dbus character devices name their channel (a USB redirection over D-Bus is
+  // accepted without one).
+  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'smartcard', 'redirdev'].includes(x.element.name) && ['spiceport', 'dbus'].includes(x.element.attr('type') ?? '') && !(x.element.name === 'redirdev' && x.element.attr('type') === 'dbus'))) {
     if (!d.element.elements('source').some((src) => src.attr('channel') !== undefined)) place(d.id, undefined, 'chardev-needs-channel', `<${d.element.name} type='${d.element.attr('type')}'> needs <source channel='…'/>`, tag(d.element));
   }
 
@@ -526,6 +528,17 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     // A bus no controller has yet: libvirt adds one, of a kind that depends on the device; not judged here.
     const model = buses.get(bus);
     if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port: it has only slot 0`, tag(a));
+  }
+
+  // Disks: only CD-ROM and floppy drives may be empty; removable= belongs to USB disks.
+  for (const d of devices.filter((x) => x.element.name === 'disk')) {
+    const el = d.element;
+    const device = el.attr('device') ?? 'disk';
+    const src = el.child('source');
+    const hasSource = src !== undefined && (src.attributes.length > 0 || src.children.some((c) => c.kind === 'element'));
+    if (!['cdrom', 'floppy'].includes(device) && !hasSource) place(d.id, undefined, 'disk-source-missing', `A ${device === 'lun' ? 'LUN' : 'disk'} needs a source: only CD-ROM and floppy drives can be empty`, tag(src ?? el));
+    const target = el.child('target');
+    if (target?.attr('removable') !== undefined && target.attr('bus') !== 'usb') place(d.id, undefined, 'disk-removable', "removable= applies only to USB disks (bus='usb')", tag(target));
   }
 
   // Disks: the floppy controller takes only floppies.

@@ -280,8 +280,13 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     taken.add(key);
   }
 
-  // USB devices need a USB controller that is not model='none'.
+  // USB devices need a USB controller that is not model='none'; model='none' (USB disabled) is the
+  // only USB controller then.
   const usbControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
+  const usbOff = usbControllers.find((c) => c.element.attr('model') === 'none');
+  for (const c of usbControllers.filter((x) => usbOff && x !== usbOff)) {
+    place(c.id, undefined, 'usb-disabled-controller', "USB is disabled (<controller type='usb' model='none'/>): there can be no other USB controller", tag(c.element));
+  }
   if (usbControllers.length > 0 && usbControllers.every((c) => c.element.attr('model') === 'none')) {
     for (const d of devices.filter((x) => onUsb(x.element))) place(d.id, undefined, 'usb-disabled', `<${d.element.name}> is a USB device but USB is disabled (<controller type='usb' model='none'/>)`, tag(d.element));
   }
@@ -291,7 +296,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of tpms.slice(1)) place(d.id, undefined, 'tpm-single', 'libvirt supports only one TPM (besides a proxy)', tag(d.element));
   for (const d of tpms) {
     const backend = d.element.child('backend');
-    if (d.element.attr('model') === 'tpm-crb' && backend?.attr('version') === '1.2') place(d.id, 'version', 'tpm-crb-version', 'A CRB TPM needs TPM 2.0, not 1.2', tag(backend));
+    if (d.element.attr('model') === 'tpm-crb' && backend?.attr('type') === 'emulator' && backend.attr('version') === '1.2') place(d.id, 'version', 'tpm-crb-version', 'A CRB TPM needs TPM 2.0, not 1.2', tag(backend));
   }
 
   // The first console of a guest with a serial port is that port's console when it targets a

@@ -103,6 +103,14 @@ describe('new devices through the descriptions (unit)', () => {
     const lun = DomainXml.parse(fixture('every-device'));
     addDevice(lun, 'disk', { device: 'lun', type: 'block', sourceDev: '/dev/sdz', bus: 'scsi', target: 'sdy', driverType: 'qcow2' });
     assert.ok(codes(lun).includes('lun-format@driverType'), codes(lun).join());
+    // Buses the form does not offer are read as written: a CD-ROM on the SD bus, a floppy on uml.
+    const odd = DomainXml.parse(fixture('every-device'));
+    addDevice(odd, 'disk', { device: 'cdrom', bus: 'sata', target: 'sdx' });
+    addDevice(odd, 'disk', { device: 'floppy', bus: 'fdc', target: 'fdb', sourceFile: '/tmp/f.img' });
+    const oddText = odd.toString().replace("<target dev='sdx' bus='sata'/>", "<target dev='sdx' bus='sd'/>").replace("<target dev='fdb' bus='fdc'/>", "<target dev='fdb' bus='uml'/>");
+    assert.notEqual(oddText, odd.toString());
+    const oddCodes = codes(DomainXml.parse(oddText));
+    assert.ok(oddCodes.includes('cdrom-bus@bus') && oddCodes.includes('floppy-bus@bus'), oddCodes.join());
     const dup = DomainXml.parse(fixture('every-device'));
     addDevice(dup, 'disk', { sourceFile: '/tmp/z.qcow2', target: 'vda' });
     assert.ok(codes(dup).includes('duplicate-target@target'), codes(dup).join());

@@ -303,9 +303,11 @@ export const disk: DeviceDescription<'disk', typeof F> = {
       add: { kind: 'controller', values: { type: 'scsi', index: 0, model: 'virtio-scsi' } },
     },
   ],
-  check: (v, _el, dom) => {
+  check: (v, el, dom) => {
     const out: CheckResult[] = [];
     const bus = str(v.bus) as DiskBus;
+    // The bus as written, also one the form does not offer (uml, ...).
+    const rawBus = el.child('target')?.attr('bus');
     const target = str(v.target);
     if (target !== '' && bus in TARGET_PREFIX_OF && !TARGET_PREFIX_OF[bus]!.test(target)) {
       out.push({
@@ -318,8 +320,10 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     }
     if (isQ35(dom) && v.bus === 'ide') out.push({ field: 'bus', code: 'ide-on-q35', message: 'The q35 machine type has no IDE controller: use SATA or SCSI.' });
     if (isQ35(dom) && v.bus === 'fdc') out.push({ field: 'bus', code: 'fdc-on-q35', message: 'The q35 machine type has no floppy controller.' });
-    if (v.device === 'cdrom' && v.bus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
-    if (v.device === 'floppy' && v.bus !== undefined && v.bus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
+    if (v.device === 'cdrom' && rawBus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
+    // libvirt's QEMU driver: an SD card slot takes no removable media either.
+    else if (v.device === 'cdrom' && rawBus === 'sd' && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) out.push({ field: 'bus', code: 'cdrom-bus', message: 'A CD-ROM cannot use the SD bus (no removable media there): use SATA, SCSI, IDE or USB.' });
+    if (v.device === 'floppy' && rawBus !== undefined && rawBus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
     // libvirt reads type='aio' as raw (an old Xen spelling).
     const raw = v.driverType === undefined || v.driverType === 'raw' || v.driverType === 'aio';
     if (v.shareable === true && v.readonly !== true && !raw) out.push({ field: 'shareable', code: 'shareable-format', message: 'A shareable disk that the guest writes needs the raw format (libvirt refuses shared access to a qcow2 image).' });

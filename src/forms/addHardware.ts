@@ -328,7 +328,7 @@ export class AddHardwareModel {
     if (local.some((p) => p.severity === 'error')) return local;
     let built: Built;
     try {
-      built = this.build(dom.toString(), d, { ...values, ...(d.add?.complete?.(dom, values) ?? {}) });
+      built = this.build(dom.toString(), d, { ...values, ...(d.add?.complete?.(dom, values) ?? {}) }, d.add?.planned?.(shownValues(fields, values)) ?? {});
     } catch (e) {
       if (ApplyRefusedError.is(e)) return [...local, ...e.problems];
       throw e;

@@ -448,6 +448,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (heads !== undefined && heads > 1 && videoType !== undefined && !['qxl', 'virtio', 'none'].includes(videoType)) place(d.id, undefined, 'video-heads', `A ${videoType} display has one head: only qxl and virtio have more (heads='${heads}')`, tag(videoModel!));
       if (driver?.attr('type') === 'fat' && el.attr('type') !== 'dir') place(d.id, undefined, 'disk-format-fat', "The 'fat' format needs a directory disk (type='dir')", tag(driver));
       if (el.name === 'disk' && el.attr('device') === 'lun' && !['scsi', 'virtio'].includes(el.child('target')?.attr('bus') ?? 'scsi')) place(d.id, undefined, 'disk-lun-bus', `A device='lun' disk needs the scsi (or virtio) bus, not '${el.child('target')?.attr('bus')}'`, tag(el.child('target')!));
+      if (encryption && format !== undefined && !['raw', 'qcow2', 'aio'].includes(format)) place(d.id, undefined, 'disk-encryption-format', `Encryption works only on raw and qcow2 images, not '${format}'`, tag(encryption));
       if (encryption?.attr('format') === 'luks2' && (encryption.attr('engine') ?? 'qemu') === 'qemu') place(d.id, undefined, 'disk-encryption-luks2', "QEMU's own encryption engine does not open luks2 (use format='luks', or engine='librbd' on an RBD disk)", tag(encryption));
       if (encryption?.attr('engine') === 'librbd' && el.child('source')?.attr('protocol') !== 'rbd') place(d.id, undefined, 'disk-encryption-librbd', "engine='librbd' works only on RBD disks (<source protocol='rbd'>)", tag(encryption));
       if (el.name === 'controller' && el.attr('type') === 'usb' && /^ich9-uhci[123]$/.test(el.attr('model') ?? '') && !el.child('master')) place(d.id, undefined, 'usb-companion-master', `A ${el.attr('model')} companion controller needs <master startport='…'/> naming its EHCI master`, tag(el));
@@ -461,6 +462,10 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       const want = ['ide', 'sata', 'scsi', 'fdc'].includes(bus) ? 'drive' : bus === 'usb' ? 'usb' : undefined;
       if (bus === 'virtio' && !VIRTIO_DISK_ADDRESSES.includes(type)) place(d.id, undefined, 'disk-address-type', `A virtio disk cannot have a ${type} address (it takes ${VIRTIO_DISK_ADDRESSES.join(', ')})`, tag(d.element.child('address')!));
       else if (want && type !== want) place(d.id, undefined, 'disk-address-type', `A disk on the ${bus} bus needs a ${want} address, not type='${type}'`, tag(d.element.child('address')!));
+      // Drive addresses: SATA, SCSI and floppy controllers have one bus; on IDE and SATA the target is 0.
+      const address = d.element.child('address')!;
+      if (type === 'drive' && ['sata', 'scsi', 'fdc'].includes(bus) && (numAttr(address, 'bus') ?? 0) !== 0) place(d.id, undefined, 'drive-address', `A ${bus === 'fdc' ? 'floppy' : bus.toUpperCase()} controller has one bus: bus='0', not '${address.attr('bus')}'`, tag(address));
+      if (type === 'drive' && ['sata', 'ide'].includes(bus) && (numAttr(address, 'target') ?? 0) !== 0) place(d.id, undefined, 'drive-address', `On an ${bus.toUpperCase()} controller the target is 0, not '${address.attr('target')}'`, tag(address));
     }
     for (const t of dom.element.elements('clock').flatMap((c) => c.elements('timer'))) {
       if (t.attr('name') === 'platform') place('overview', undefined, 'timer-platform', "QEMU has no 'platform' timer (use rtc, pit, hpet, kvmclock, hypervclock or tsc)", tag(t));

@@ -43,7 +43,7 @@ const KNOWN_GAPS: readonly { readonly libvirt: RegExp; readonly why: string }[] 
     why: "a limit or model of this host's QEMU: the checker is not given the host's domain capabilities here",
   },
   {
-    libvirt: /must be model='pci-root' for this machine type, but model='pcie-root' was found/,
+    libvirt: /must be model='pci-root' for this machine type, but model='pcie-root' was found|No PCI buses available/,
     why: "the machine type libvirt picks for another architecture than the document's machine was written for (the host's capabilities)",
   },
   {

@@ -183,6 +183,7 @@ function storageAdd(): AddDescription {
       for (const w of r.warnings) out.push({ field: 'capacity', code: 'volume-space', message: w, severity: 'warning' });
       return out;
     },
+    planned: (v) => (v.device === 'disk' && v.create === 'new' ? { type: 'volume', sourcePool: str(v.pool), sourceVolume: str(v.volumeName) } : {}),
     prepare: async (host, v): Promise<Prepared> => {
       if (!(v.device === 'disk' && v.create === 'new')) return { values: {} };
       const pool = await host.conn.storagePoolLookupByName(str(v.pool));

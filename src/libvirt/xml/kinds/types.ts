@@ -209,6 +209,12 @@ export interface AddDescription {
    */
   prepare?(host: AddHost, values: Values): Promise<Prepared>;
   /**
+   * What `prepare` will set, as far as it is known before it runs (a new volume by its pool and
+   * name): the device is checked with these while the form is filled in, so that the checker sees
+   * the source the device will have, not an empty one.
+   */
+  planned?(values: Values): Readonly<Record<string, FormValue>>;
+  /**
    * Defaults that follow the guest OS, as virt-manager picks them from libosinfo: for each field,
    * the first value whose device the VM's OS (its libosinfo id, with the OSes it derives from) has
    * a driver for. Applied only when osinfo-db lists devices for that OS; values that follow

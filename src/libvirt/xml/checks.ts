@@ -447,6 +447,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       const heads = videoModel ? numAttr(videoModel, 'heads') : undefined;
       if (heads !== undefined && heads > 1 && videoType !== undefined && !['qxl', 'virtio', 'none'].includes(videoType)) place(d.id, undefined, 'video-heads', `A ${videoType} display has one head: only qxl and virtio have more (heads='${heads}')`, tag(videoModel!));
       if (driver?.attr('type') === 'fat' && el.attr('type') !== 'dir') place(d.id, undefined, 'disk-format-fat', "The 'fat' format needs a directory disk (type='dir')", tag(driver));
+      if (el.name === 'disk' && el.child('target')?.attr('bus') === 'sd' && el.child('serial')) place(d.id, undefined, 'disk-serial-sd', 'A disk on the SD bus has no serial number: remove <serial>', tag(el.child('serial')!));
       if (el.name === 'disk' && el.attr('device') === 'lun' && !['scsi', 'virtio'].includes(el.child('target')?.attr('bus') ?? 'scsi')) place(d.id, undefined, 'disk-lun-bus', `A device='lun' disk needs the scsi (or virtio) bus, not '${el.child('target')?.attr('bus')}'`, tag(el.child('target')!));
       if (encryption && format !== undefined && !['raw', 'qcow2', 'aio'].includes(format)) place(d.id, undefined, 'disk-encryption-format', `Encryption works only on raw and qcow2 images, not '${format}'`, tag(encryption));
       if (encryption?.attr('format') === 'luks2' && (encryption.attr('engine') ?? 'qemu') === 'qemu') place(d.id, undefined, 'disk-encryption-luks2', "QEMU's own encryption engine does not open luks2 (use format='luks', or engine='librbd' on an RBD disk)", tag(encryption));
@@ -538,6 +539,12 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     // A bus no controller has yet: libvirt adds one, of a kind that depends on the device; not judged here.
     const model = buses.get(bus);
     if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port: it has only slot 0`, tag(a));
+  }
+
+  // USB input devices and USB redirection take a USB address (or none).
+  for (const d of devices.filter((x) => (x.element.name === 'input' && x.element.attr('bus') === 'usb') || x.element.name === 'redirdev')) {
+    const a = d.element.child('address');
+    if (a && a.attr('type') !== 'usb') place(d.id, undefined, 'usb-address', `A USB device takes a USB address (type='usb'), not type='${a.attr('type')}'`, tag(a));
   }
 
   // Disks: only CD-ROM and floppy drives may be empty; removable= belongs to USB disks.

@@ -148,6 +148,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['disk-removable', q35.replace("<target dev='vda' bus='virtio'/>", "<target dev='vda' bus='virtio' removable='off'/>"), "<target dev='vda' bus='virtio' removable='off'/>"],
     ['usb-disabled-controller', q35.replace("<controller type='sata' index='0'>", "<controller type='usb' model='none'/>\n    <controller type='sata' index='0'>"), "<controller type='usb' index='0' model='qemu-xhci' ports='15'>"],
     ['drive-address', q35.replace("<address type='drive' controller='0' bus='0' target='0' unit='0'/>", "<address type='drive' controller='0' bus='1' target='0' unit='0'/>"), "<address type='drive' controller='0' bus='1' target='0' unit='0'/>"],
+    ['usb-address', q35.replace("<address type='usb' bus='0' port='1'/>", "<address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/>"), "<address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/>"],
     ['timer-platform', q35.replace("<timer name='hpet' present='no'/>", "<timer name='platform'/>"), "<timer name='platform'/>"],
     ['video-heads', q35.replace("<model type='virtio' heads='1' primary='yes'/>", "<model type='vga' heads='2' primary='yes'/>"), "<model type='vga' heads='2'"],
     ['disk-address-type', q35.replace("<target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>", "<target dev='vda' bus='virtio'/>\n      <address type='isa' iobase='0x300'/>"), "<address type='isa' iobase='0x300'/>"],

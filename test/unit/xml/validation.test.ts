@@ -167,7 +167,7 @@ describe('domain XML semantic checks (unit)', () => {
     assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
   });
   for (const [code, text, needle] of defineRules) {
-    it(`refuses what libvirt refuses: ${code}`, () => {
+    it(`refuses what libvirt refuses: ${code} (${needle.split('\n')[0]!.trim()})`, () => {
       assert.notEqual(text, q35, 'the mutation applies');
       const ds = codes(text).filter((d) => d.code === code);
       assert.ok(ds.length >= 1, `${code}: ${JSON.stringify(codes(text).map((d) => d.code))}`);

@@ -203,13 +203,18 @@ function scaledKiB(value: string | undefined, unit: string | undefined): number 
   }
 }
 
+/** The sizes the NUMA cells give, summed (0 without cells or sizes). */
+function numaCellsKiB(dom: DomainXml): number {
+  const cells = dom.element.find(['cpu', 'numa'])?.elements('cell') ?? [];
+  return cells.reduce((sum, c) => sum + (scaledKiB(c.attr('memory'), c.attr('unit')) ?? 0), 0);
+}
+
 /**
  * The domain's memory as libvirt counts it after parsing: when NUMA cells give sizes, their sum
  * and the memory devices' (libvirt replaces <memory> with it); otherwise <memory>.
  */
 function domainMemoryKiB(dom: DomainXml): number | undefined {
-  const cells = dom.element.find(['cpu', 'numa'])?.elements('cell') ?? [];
-  const cellsKiB = cells.reduce((sum, c) => sum + (scaledKiB(c.attr('memory'), c.attr('unit')) ?? 0), 0);
+  const cellsKiB = numaCellsKiB(dom);
   if (cellsKiB === 0) return dom.memoryKiB;
   const devicesKiB = (dom.element.child('devices')?.elements('memory') ?? []).reduce((sum, m) => {
     const size = m.find(['target', 'size']);
@@ -236,6 +241,8 @@ const QEMU_REFUSED_FORMATS: Readonly<Record<string, string>> = {
 function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, place: Place): void {
   const doc = dom.doc;
   const tag = (el: XmlElement): TextRange => doc.startTagRange(el);
+  const arch = dom.get('arch') ?? '';
+  const machine = dom.get('machine') ?? '';
 
   // Controllers: one per type and index; a PCI controller's model name must fit its model.
   const controllers = new Map<string, XmlElement>();
@@ -302,7 +309,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // The first console of a guest with a serial port is that port's console when it targets a
   // serial port (or nothing): libvirt gives it the port's source in place of its own, so its own
   // source is not checked (a type='tcp' console with no host or port is accepted then).
-  const hvm = doc.textContent(dom.element.find(['os', 'type']) ?? dom.element).trim() === 'hvm';
+  const hvm = dom.get('osType') === 'hvm';
   const firstConsole = devices.find((x) => x.element.name === 'console');
   const consoleOfSerial =
     hvm && firstConsole !== undefined && devices.some((x) => x.element.name === 'serial') && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type')) ? firstConsole : undefined;
@@ -330,8 +337,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
 
   // Memory: a size in <memory> or in the NUMA cells.
   const memEl = dom.element.child('memory');
-  const cellMemory = (dom.element.find(['cpu', 'numa'])?.elements('cell') ?? []).some((c) => Number(c.attr('memory') ?? 0) > 0);
-  if (memEl && dom.memoryKiB === 0 && !cellMemory) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
+  if (memEl && dom.memoryKiB === 0 && numaCellsKiB(dom) === 0) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
 
   // Character devices over TCP or UDP need the service (port) they use.
   for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
@@ -409,7 +415,6 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (el.name === 'disk' && el.child('driver')?.attr('type') === 'cow') place(d.id, undefined, 'disk-format-cow', "The 'cow' disk format is not supported", tag(el.child('driver')!));
   }
 
-  const arch = dom.element.find(['os', 'type'])?.attr('arch') ?? '';
   // Rules of libvirt's QEMU driver at define time (domain type qemu or kvm), each with its message.
   if (qemu) {
     for (const d of devices) {
@@ -498,7 +503,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 's390' && arch !== '' && !arch.startsWith('s390'))) {
     place(d.id, undefined, 'panic-s390', `A panic device of model 's390' needs an s390 guest (this one is ${arch})`, tag(d.element));
   }
-  for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 'pseries' && !/^pseries/.test(dom.element.find(['os', 'type'])?.attr('machine') ?? ''))) {
+  for (const d of devices.filter((x) => x.element.name === 'panic' && x.element.attr('model') === 'pseries' && !/^pseries/.test(machine))) {
     place(d.id, undefined, 'panic-pseries', "A panic device of model 'pseries' needs a pSeries guest (machine type pseries)", tag(d.element));
   }
   const panicModels = new Set<string>();
@@ -521,7 +526,6 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   }
 
   // PCI topology: the root controller must fit the machine type; root ports have one slot (0).
-  const machine = dom.element.find(['os', 'type'])?.attr('machine') ?? '';
   const root = devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci' && numAttr(x.element, 'index') === 0);
   const rootModel = /q35/.test(machine) ? 'pcie-root' : /^(pc|pc-i440fx)/.test(machine) ? 'pci-root' : undefined;
   if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type '${machine}'`, tag(root.element));

@@ -13,6 +13,7 @@ import type { Diagnostic as XmlDiagnostic } from '../libvirt/xml/diagnostics';
 import { HOST_XML_SCHEME, locationOf, XML_SCHEME } from './xmlUris';
 import { InventoryCache, loadHostInventory, type HostInventory } from '../libvirt/xml/hostReferences';
 import { startNetwork } from '../libvirt/resources/networkStart';
+import { parseCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
 
 /** Root element -> schema entry file. */
 export const SCHEMA_FOR_ROOT: Readonly<Record<string, string>> = {
@@ -111,10 +112,45 @@ export class SchemaService {
     if (!host || !id) return new Map();
     let p = this.enums.get(id);
     if (!p) {
-      p = Promise.all([host.conn.connectGetCapabilities().catch(() => undefined), host.conn.connectGetDomainCapabilities().catch(() => undefined)]).then(([caps, domcaps]) =>
-        parseHostEnums(caps, domcaps),
-      );
+      p = Promise.all([this.capabilitiesXml(id, host.conn), host.conn.connectGetDomainCapabilities().catch(() => undefined)]).then(([caps, domcaps]) => parseHostEnums(caps, domcaps));
       this.enums.set(id, p);
+    }
+    return p;
+  }
+
+  private readonly capsXml = new Map<string, Promise<string | undefined>>();
+  private readonly hostCaps = new Map<string, Promise<HostCapabilities | undefined>>();
+
+  /** The host's capabilities document, read once per connection (a failed read is tried again next time). */
+  private capabilitiesXml(id: string, conn: Connection): Promise<string | undefined> {
+    let p = this.capsXml.get(id);
+    if (!p) {
+      p = conn.connectGetCapabilities().catch(() => {
+        this.capsXml.delete(id);
+        return undefined;
+      });
+      this.capsXml.set(id, p);
+    }
+    return p;
+  }
+
+  /** The host's emulators, architectures, virtualization and machine types, for the checker. */
+  private hostCapabilities(id: string, conn: Connection): Promise<HostCapabilities | undefined> {
+    let p = this.hostCaps.get(id);
+    if (!p) {
+      p = this.capabilitiesXml(id, conn).then((xml) => {
+        if (xml === undefined) {
+          this.hostCaps.delete(id);
+          return undefined;
+        }
+        try {
+          return parseCapabilities(xml);
+        } catch (err) {
+          this.log.warn(`The capabilities of ${id} could not be read: ${errorMessage(err)}`);
+          return undefined;
+        }
+      });
+      this.hostCaps.set(id, p);
     }
     return p;
   }
@@ -123,14 +159,18 @@ export class SchemaService {
 
   /** libvirt's own RelaxNG validation (libxml2) plus semantic checks with fixes, for domain XML. */
   async validateDomain(doc: vscode.TextDocument, text: string): Promise<XmlDiagnostic[]> {
-    const { key, source } = this.cache.sourceFor(this.connected(this.connectionIdFor(doc))?.uri);
+    const id = this.connectionIdFor(doc);
+    const host = this.connected(id);
+    const { key, source } = this.cache.sourceFor(host?.uri);
     let v = this.validators.get(key);
     if (!v) {
       v = DomainSchemaValidator.forSource(source);
       this.validators.set(key, v);
       v.catch(() => this.validators.delete(key));
     }
-    return validateDomainXml(text, { schema: await v });
+    // The emulator checks need the document's host: without a connection they are left out.
+    const hostCapabilities = host && id ? await this.hostCapabilities(id, host.conn) : undefined;
+    return validateDomainXml(text, { schema: await v, ...(hostCapabilities ? { hostCapabilities } : {}) });
   }
 
   private readonly inventories = new InventoryCache();

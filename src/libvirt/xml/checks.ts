@@ -7,6 +7,7 @@
 // where the fix is clear, the fix as text edits.
 
 import { allocateDiskTarget, isQ35, PCI_ADDR_RE } from './allocate';
+import { machineTypes, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
 import { DomainXml, toKiB } from './domainXml';
@@ -32,6 +33,11 @@ export interface CheckContext {
   hostUsbDevices?: readonly { vendor?: string; product?: string; bus?: number; device?: number }[];
   /** Whether a disk's source exists in its storage pool; undefined result: unknown (no diagnostic). */
   diskSourceExists?: (src: DiskSourceRef) => boolean | undefined;
+  /**
+   * The host's capabilities (virConnectGetCapabilities): its emulators with the architectures,
+   * virtualization types and machine types each runs; undefined: not checked.
+   */
+  hostCapabilities?: HostCapabilities;
 }
 
 /** A diagnostic placed both in the text and on a form: section id (overview, disk:vda…) and field id. */
@@ -143,6 +149,7 @@ export function checkDomain(dom: DomainXml, ctx: CheckContext = {}): Problem[] {
   }
 
   defineRules(dom, devices, place);
+  if (ctx.hostCapabilities) emulatorRules(dom, ctx.hostCapabilities, place);
 
   // Disk sources that do not exist.
   if (ctx.diskSourceExists) {
@@ -160,6 +167,84 @@ export function checkDomain(dom: DomainXml, ctx: CheckContext = {}): Problem[] {
     }
   }
   return out;
+}
+
+/**
+ * The architectures a QEMU binary runs besides its own (libvirt src/qemu/qemu_capabilities.c
+ * virQEMUCapsIsArchSupported): a 64-bit x86 binary also runs 32-bit guests, and so on.
+ */
+const ALSO_RUNS: Readonly<Record<string, string>> = { x86_64: 'i686', aarch64: 'armv7l', armv7l: 'armv6l', ppc64: 'ppc64le' };
+
+/** The virtualization types a QEMU binary can offer (virQEMUCapsIsVirtTypeSupported). */
+const QEMU_VIRT_TYPES = ['qemu', 'kvm', 'hvf'];
+
+/**
+ * What libvirt's QEMU driver checks against the emulator when it defines a domain, from the host's
+ * capabilities: that the emulator (the one named, or the host's for the architecture) runs the
+ * architecture, offers the virtualization type (no 'kvm' without KVM) and knows the machine type,
+ * and that the vCPUs stay within the machine type's limit (libvirt src/qemu/qemu_conf.c
+ * virQEMUDriverGetDomainCapabilities, qemu_validate.c). Only for hosts whose guests QEMU runs; an
+ * emulator the capabilities do not list is not checked (libvirt probes it, we cannot).
+ */
+function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): void {
+  const doc = dom.doc;
+  const hvm = caps.guests.filter((g) => g.osType === 'hvm' && g.domains.some((d) => QEMU_VIRT_TYPES.includes(d.type)));
+  const arch = dom.get('arch');
+  const typeEl = dom.element.find(['os', 'type']);
+  if (hvm.length === 0 || !arch || !typeEl || (dom.get('osType') ?? 'hvm') !== 'hvm') return;
+  const emulatorEl = dom.element.find(['devices', 'emulator']);
+  const named = emulatorEl ? doc.textContent(emulatorEl).trim() : '';
+  const overview = (field: string, code: string, message: string, range: TextRange, fix?: Diagnostic['fix']): void => place('overview', field, code, message, range, fix);
+  const archRange = doc.attributeRange(typeEl, 'arch') ?? doc.startTagRange(typeEl);
+  let binary = named;
+  if (binary === '') {
+    const g = hvm.find((x) => x.arch === arch);
+    if (!g?.emulator) {
+      overview('arch', 'host-arch', `This host has no emulator for arch '${arch}' (it runs ${[...new Set(hvm.map((x) => x.arch))].join(', ')})`, archRange);
+      return;
+    }
+    binary = g.emulator;
+  }
+  // The guests this binary runs, each with the virtualization types it offers there.
+  const runs = hvm
+    .map((g) => ({ g, types: g.domains.filter((d) => (d.emulator ?? g.emulator) === binary).map((d) => d.type) }))
+    .filter((x) => x.types.length > 0);
+  if (runs.length === 0) return;
+  const arches = new Set(runs.flatMap((x) => [x.g.arch, ALSO_RUNS[x.g.arch] ?? x.g.arch]));
+  if (!arches.has(arch)) {
+    overview('arch', 'emulator-arch', `The emulator ${binary} does not run arch '${arch}' (it runs ${[...arches].join(', ')})`, archRange);
+    return;
+  }
+  const type = dom.element.attr('type') ?? '';
+  const types = [...new Set(runs.flatMap((x) => x.types))];
+  if (!types.includes(type)) {
+    const fix = type === 'kvm' && types.includes('qemu') ? fixBy(dom, 'overview', "Use type='qemu' (emulation without KVM)", (x) => x.doc.setAttribute(x.element, 'type', 'qemu')) : undefined;
+    const why = type === 'kvm' ? ' (KVM is not available on this host)' : '';
+    overview('type', 'emulator-virt-type', `The emulator ${binary} does not offer virt type '${type}'${why}; it offers ${types.map((t) => `'${t}'`).join(', ')}`, doc.attributeRange(dom.element, 'type') ?? doc.startTagRange(dom.element), fix);
+    return;
+  }
+  const machine = dom.get('machine');
+  if (!machine) return;
+  const own = runs.find((x) => x.g.arch === arch) ?? runs[0]!;
+  const m = machineTypes(caps, own.g.arch, type).find((x) => x.name === machine);
+  const machineRange = doc.attributeRange(typeEl, 'machine') ?? doc.startTagRange(typeEl);
+  if (!m) {
+    // The arch-level list is the one of the host's best accelerator (KVM where there is one);
+    // a 'qemu' guest on a KVM host may use a machine type only TCG has, so it is not judged.
+    if (type === 'kvm' || !types.includes('kvm')) overview('machine', 'emulator-machine', `The emulator ${binary} has no machine type '${machine}'`, machineRange);
+    return;
+  }
+  const vcpus = dom.get('vcpus');
+  if (typeof vcpus === 'number' && m.maxCpus !== undefined && m.maxCpus > 0 && vcpus > m.maxCpus) {
+    const limit = m.maxCpus;
+    const vcpuEl = dom.element.child('vcpu');
+    place('cpus', 'vcpus', 'machine-max-cpus', `Machine type '${machine}' takes at most ${limit} vCPUs (this VM has ${vcpus})`, vcpuEl ? doc.startTagRange(vcpuEl) : machineRange, fixBy(dom, 'cpus', `Use ${limit} vCPUs`, (x) => {
+      const v = x.element.child('vcpu')!;
+      x.doc.setTextContent(v, String(limit));
+      const current = Number(v.attr('current'));
+      if (Number.isFinite(current) && current > limit) x.doc.setAttribute(v, 'current', String(limit));
+    }));
+  }
 }
 
 type Place = (section: string, field: string | undefined, code: string, message: string, range: TextRange, fix?: Diagnostic['fix'], severity?: Diagnostic['severity']) => void;

@@ -2,12 +2,14 @@
 // libvirtd: a VM whose interface names a network that is defined but stopped gets a warning on
 // the network's name while its XML is open; the "Start network" quick fix starts it on the host
 // and the warning goes; typing the name of a network that does not exist brings a warning whose
-// fixes name the host's networks.
+// fixes name the host's networks. Beyond existence: more vCPUs than the machine type of the
+// host's QEMU takes is an error while typing, with a quick fix.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
+import { machineTypes, parseCapabilities } from '../../../src/libvirt/xml/capabilities';
 import { leftoverOfDeadRun } from '../../leftovers';
 import { waitFor } from './wait';
 
@@ -88,5 +90,31 @@ describe('XML tab existence warnings (extension host, real libvirtd)', function 
     assert.ok(use?.edit, `no network choice among ${choices.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(use.edit));
     await waitFor('the warning gone after the fix', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'missing-network'), 30_000);
+  });
+
+  it("holds the vCPUs to the machine type's limit in this host's QEMU, with a quick fix", async () => {
+    assert.ok(dom, 'the VM of the first test');
+    const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'domain', name: dom.name } })) as vscode.TextEditor | undefined;
+    assert.ok(editor);
+    const doc = editor.document;
+    const machine = /machine='([^']+)'/.exec(doc.getText())?.[1];
+    assert.ok(machine, 'libvirt wrote a machine type');
+    const limit = machineTypes(parseCapabilities(await conn.connectGetCapabilities()), 'x86_64', 'qemu').find((m) => m.name === machine)?.maxCpus;
+    assert.ok(limit !== undefined && limit > 1, `the host's capabilities give a vCPU limit for ${machine}`);
+    const vcpu = /(<vcpu[^>]*>)(\d+)<\/vcpu>/.exec(doc.getText());
+    assert.ok(vcpu);
+    const at = vcpu.index + vcpu[1]!.length;
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + vcpu[2]!.length)), String(limit + 1));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const error = await waitFor('the vCPU limit error', () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.code === 'machine-max-cpus'), 30_000);
+    assert.equal(error.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(error.message, new RegExp(`at most ${limit} vCPUs`));
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, error.range);
+    const use = fixes.find((a) => a.title === `Use ${limit} vCPUs`);
+    assert.ok(use?.edit, `no vCPU fix among ${fixes.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(use.edit));
+    await waitFor('the error gone after the fix', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'machine-max-cpus'), 30_000);
+    assert.match(doc.getText(), new RegExp(`<vcpu[^>]*>${limit}</vcpu>`));
   });
 });

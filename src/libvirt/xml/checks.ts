@@ -390,6 +390,26 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     const backend = d.element.child('backend');
     if (d.element.attr('model') === 'tpm-crb' && backend?.attr('type') === 'emulator' && backend.attr('version') === '1.2') place(d.id, 'version', 'tpm-crb-version', 'A CRB TPM needs TPM 2.0, not 1.2', tag(backend));
   }
+  // Devices only QEMU for one architecture has (its binaries for the others lack them).
+  const ppc = /^ppc64/.test(arch);
+  for (const d of devices) {
+    const el = d.element;
+    const model = el.attr('model');
+    if (el.name === 'tpm' && (model === 'tpm-spapr' || model === 'spapr-tpm-proxy') && !ppc) place(d.id, 'model', 'tpm-arch', `The TPM model '${model}' exists only in ppc64 guests`, tag(el));
+    if (el.name === 'hostdev' && el.attr('type') === 'mdev' && (model === 'vfio-ap' || model === 'vfio-ccw') && arch !== 's390x') place(d.id, undefined, 'mdev-arch', `A ${model} mediated device exists only in s390x guests`, tag(el));
+  }
+
+  // Smartcards: QEMU takes one, on CCID controller 0, slot 0 (libvirt qemu_validate.c).
+  devices
+    .filter((x) => x.element.name === 'smartcard')
+    .forEach((d, i) => {
+      const a = d.element.child('address');
+      if (i > 0) place(d.id, undefined, 'smartcard-single', 'QEMU takes one smartcard per VM', tag(d.element));
+      else if (a && (a.attr('type') !== 'ccid' || Number(a.attr('controller') ?? 0) !== 0 || Number(a.attr('slot') ?? 0) !== 0)) place(d.id, undefined, 'smartcard-address', "A smartcard goes on CCID controller 0, slot 0 (<address type='ccid' controller='0' slot='0'/>)", tag(a));
+    });
+
+  // Sound models the QEMU driver does not build (ich7 is bhyve's).
+  for (const d of devices.filter((x) => x.element.name === 'sound' && x.element.attr('model') === 'ich7')) place(d.id, 'model', 'sound-model', "QEMU has no 'ich7' sound card (use ich9, ich6 or ac97)", tag(d.element));
 
   // The first console of a guest with a serial port is that port's console when it targets a
   // serial port (or nothing): libvirt gives it the port's source in place of its own, so its own
@@ -465,6 +485,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (type === undefined) continue;
     if (!CONSOLE_TARGETS.includes(type)) place(d.id, undefined, 'console-target', `'${type}' is not a console target type (${CONSOLE_TARGETS.join(', ')})`, tag(target!));
     else if (qemu && ['xen', 'lxc', 'openvz', 'uml'].includes(type)) place(d.id, undefined, 'console-target', `QEMU has no '${type}' console (use 'serial' or 'virtio')`, tag(target!));
+    else if (qemu && ['sclp', 'sclplm'].includes(type) && arch !== 's390x') place(d.id, undefined, 'console-target', `The '${type}' console exists only in s390x guests`, tag(target!));
   }
 
   // Consoles: only the first may be a serial console.

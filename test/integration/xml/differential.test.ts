@@ -40,7 +40,7 @@ const UNDEFINE = VirDomainUndefineFlagsValues.NVRAM | VirDomainUndefineFlagsValu
  */
 const KNOWN_GAPS: readonly { readonly libvirt: RegExp; readonly why: string }[] = [
   {
-    libvirt: /is not supported by (this version of )?(qemu|QEMU)|does not support TPM model|is not supported (with|in) this QEMU binary|this QEMU binary lacks/,
+    libvirt: /is not supported by this version of (qemu|QEMU)|is not supported with this QEMU binary/,
     why: "a model or feature of this host's QEMU binary that neither its capabilities nor its domain capabilities list",
   },
   {

@@ -154,6 +154,12 @@ describe('domain XML semantic checks (unit)', () => {
     ['disk-address-type', q35.replace("<target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>", "<target dev='vda' bus='virtio'/>\n      <address type='isa' iobase='0x300'/>"), "<address type='isa' iobase='0x300'/>"],
     ['max-memory-below-memory', q35.replace('<memory', "<maxMemory slots='16' unit='KiB'>1048576</maxMemory>\n  <memory").replace('</cpu>', "<numa><cell id='0' cpus='0-1' memory='2' unit='GiB'/></numa></cpu>"), '<maxMemory'],
     ['chardev-needs-service', q35.replace("<console type='pty'>\n      <target type='serial' port='0'/>", "<console type='tcp'>\n      <target type='virtio' port='0'/>"), "<console type='tcp'>"],
+    ['tpm-arch', q35.replace('<memballoon', "<tpm model='tpm-spapr'><backend type='emulator' version='2.0'/></tpm>\n    <memballoon"), "<tpm model='tpm-spapr'>"],
+    ['smartcard-single', q35.replace('<memballoon', "<smartcard mode='passthrough' type='spicevmc'/>\n    <smartcard mode='passthrough' type='spicevmc'/>\n    <memballoon"), "<smartcard mode='passthrough' type='spicevmc'/>\n    <memballoon"],
+    ['smartcard-address', q35.replace('<memballoon', "<smartcard mode='passthrough' type='spicevmc'><address type='ccid' controller='0' slot='1'/></smartcard>\n    <memballoon"), "<smartcard mode='passthrough' type='spicevmc'><address"],
+    ['sound-model', q35.replace('<memballoon', "<sound model='ich7'/>\n    <memballoon"), "<sound model='ich7'/>"],
+    ['console-target', q35.replace("<console type='pty'>\n      <target type='serial' port='0'/>", "<console type='pty'>\n      <target type='sclp' port='0'/>"), "<target type='sclp' port='0'/>"],
+    ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
   it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
     const consoleOfSerial = q35.replace("<console type='pty'>", "<console type='tcp'>");

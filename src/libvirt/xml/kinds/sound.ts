@@ -86,7 +86,7 @@ export const sound: DeviceDescription<'sound', typeof S> = {
   listed: true,
   fields: [
     field('model', 'Model', 'The emulated sound card; ICH9 (HDA) suits q35 guests, ICH6 older ones.', S.model, samples('ich6', 'ac97'), {
-      options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ich7', 'HDA (ICH7)'], ['ac97', 'AC97'], ['es1370', 'ES1370'], ['sb16', 'Sound Blaster 16'], ['pcspk', 'PC speaker'], ['usb', 'USB audio']),
+      options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ac97', 'AC97'], ['es1370', 'ES1370'], ['sb16', 'Sound Blaster 16'], ['pcspk', 'PC speaker'], ['usb', 'USB audio']),
     }),
     field('codecType', 'Codec', 'The HDA codec: duplex (line in/out), micro (speaker/mic) or output only.', S.codecType, samplesWith({ model: 'ich9' }, 'micro'), {
       widget: 'select',
@@ -116,7 +116,7 @@ export const sound: DeviceDescription<'sound', typeof S> = {
     label: 'Sound',
     icon: 'unmute',
     order: 6,
-    overrides: { model: { options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ich7', 'HDA (ICH7)'], ['ac97', 'AC97'], ['sb16', 'Sound Blaster 16'], ['es1370', 'ES1370'], ['usb', 'USB audio']) } },
+    overrides: { model: { options: opts(['ich9', 'HDA (ICH9)'], ['ich6', 'HDA (ICH6)'], ['ac97', 'AC97'], ['sb16', 'Sound Blaster 16'], ['es1370', 'ES1370'], ['usb', 'USB audio']) } },
     hotplug: false,
     // The card the guest OS has a driver for, newest first (osinfo-db lists ich9, ich6 and ac97
     // per OS: Windows 7 and Linux of the last decade have ICH9, Windows Vista/2008 only ICH6, older

@@ -12,7 +12,7 @@ import {
   VirDomainModificationImpact,
   VirDomainXMLFlags,
 } from '../libvirt/generated/libvirtConstants';
-import { parseDomainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
+import { parseCapabilities, parseDomainCapabilities, type DomainCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
 import { checkDomain, type Problem } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
 import { readValues } from '../libvirt/xml/kinds/access';
@@ -121,6 +121,8 @@ export class DomainDetailsModel implements DetailsModel {
   private applying = 0;
   private readonly capsCache: Map<string, Promise<DomainCapabilities | undefined>>;
   private hostCpus: Promise<number | undefined> | undefined;
+  /** The host's emulators with their architectures, virtualization and machine types (read once). */
+  private hostCaps: Promise<HostCapabilities | undefined> | undefined;
   /** Settles once the server delivers the events of the latest onDidChangeDefinition listener. */
   eventsReady: Promise<void> = Promise.resolve();
 
@@ -164,7 +166,7 @@ export class DomainDetailsModel implements DetailsModel {
       host,
     );
     const hints = analyzeDomain(d, await this.hintFacts(d, running)).map(hintView);
-    return { sections, problems: [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))], running, hints };
+    return { sections, problems: await this.allProblems(d), running, hints };
   }
 
   /** What the hints know about this VM: the host's facts (read now), libosinfo's, the domain capabilities, its state and recent performance. */
@@ -209,7 +211,7 @@ export class DomainDetailsModel implements DetailsModel {
     // A change of a device's identity (its MAC, its target) must not move its problems elsewhere:
     // they stay on the section the panel shows.
     const renamed = identityRenames(DomainXml.parse(base), d);
-    const problems = [...checkDomain(d).map(toFieldProblem), ...(await this.hostProblems(d))].map((p) =>
+    const problems = (await this.allProblems(d)).map((p) =>
       renamed.has(p.section) ? { ...p, section: renamed.get(p.section)! } : p,
     );
     const rename = changes.find((c) => c.section === 'overview' && c.field === 'name');
@@ -409,6 +411,13 @@ export class DomainDetailsModel implements DetailsModel {
 
   private readXml(): Promise<string> {
     return this.conn.domainGetXmlDesc(this.dom, VirDomainXMLFlags.INACTIVE | VirDomainXMLFlags.SECURE);
+  }
+
+  /** The checker's problems, with the host's capabilities, and the problems only the host can tell. */
+  private async allProblems(d: DomainXml): Promise<FieldProblem[]> {
+    this.hostCaps ??= this.conn.connectGetCapabilities().then(parseCapabilities, () => undefined);
+    const hostCapabilities = await this.hostCaps;
+    return [...checkDomain(d, hostCapabilities ? { hostCapabilities } : {}).map(toFieldProblem), ...(await this.hostProblems(d))];
   }
 
   private capabilities(d: DomainXml): Promise<DomainCapabilities | undefined> {

@@ -12,6 +12,7 @@ import { ApplyRefusedError, type DetailsSnapshot, type FieldChange } from '../..
 import { Connection, type DomainRef, type StoragePoolRef } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues, VirDomainXMLFlags } from '../../../src/libvirt/generated/libvirtConstants';
 import { OsinfoCatalog, readLocalOsinfoFiles } from '../../../src/libvirt/osinfo';
+import { machineTypes, parseCapabilities } from '../../../src/libvirt/xml/capabilities';
 import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 
 const URI = process.env.LIBVIRT_TEST_URI ?? 'qemu:///system';
@@ -117,6 +118,22 @@ describe('VM details model: CPUs, OS list and kernel paths (integration)', funct
     );
     await assert.rejects(model.apply(cpus([['emulatorPin', String(hostCpus + 3)]])), (e: unknown) => ApplyRefusedError.is(e) && e.problems.some((p) => p.field === 'emulatorPin'));
     assert.equal((await inactive()).element.find(['cputune', 'emulatorpin'])?.attr('cpuset'), '0', 'nothing changed');
+  });
+
+  it("holds the vCPUs to the machine type's limit in the host's capabilities, before libvirt is asked", async () => {
+    const d = await inactive();
+    const machine = d.get('machine')!;
+    const limit = machineTypes(parseCapabilities(await conn.connectGetCapabilities()), d.get('arch') ?? 'x86_64', d.get('type') ?? 'qemu').find((m) => m.name === machine)?.maxCpus;
+    assert.ok(limit !== undefined && limit > 2, `a vCPU limit for ${machine}`);
+    const over = [{ section: 'cpus', field: 'vcpus', value: limit + 1 }];
+    const problems = await model.check(over);
+    assert.ok(
+      problems.some((p) => p.section === 'cpus' && p.field === 'vcpus' && p.severity === 'error' && p.message === `Machine type '${machine}' takes at most ${limit} vCPUs (this VM has ${limit + 1})`),
+      JSON.stringify(problems),
+    );
+    assert.deepEqual((await model.check([{ section: 'cpus', field: 'vcpus', value: 2 }])).filter((p) => p.field === 'vcpus'), []);
+    await assert.rejects(model.apply(over), (e: unknown) => ApplyRefusedError.is(e) && e.problems.some((p) => p.field === 'vcpus'));
+    assert.equal((await inactive()).get('vcpus'), d.get('vcpus'), 'nothing changed');
   });
 
   // A cell without every vCPU, or cells that do not add up to the memory, libvirt accepts (it

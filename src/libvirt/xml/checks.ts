@@ -309,6 +309,16 @@ function domainMemoryKiB(dom: DomainXml): number | undefined {
 }
 
 /** The address types a virtio disk can have (libvirt's QEMU driver refuses the others). */
+/**
+ * What each PCIe port controller plugs into (its bus's model), and whether libvirt adds that bus
+ * itself when the address names one that does not exist (libvirt src/conf/domain_addr.c).
+ */
+const PORT_PLUGS_INTO: Readonly<Record<string, { readonly into: readonly string[]; readonly added: boolean }>> = {
+  'pcie-root-port': { into: ['pcie-root', 'pcie-expander-bus'], added: false },
+  'pcie-switch-downstream-port': { into: ['pcie-switch-upstream-port'], added: false },
+  'pcie-switch-upstream-port': { into: ['pcie-root-port', 'pcie-switch-downstream-port', 'pcie-expander-bus'], added: true },
+};
+
 const VIRTIO_DISK_ADDRESSES = ['pci', 'ccw', 'virtio-mmio', 'virtio-s390'];
 
 /** Disk driver formats libvirt's QEMU driver refuses, with what to use instead. */
@@ -641,11 +651,21 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if ((model === 'pci-root' || model === 'pcie-root') && (numAttr(c.element, 'index') ?? 0) !== 0) place(c.id, undefined, 'pci-root-index', `A ${model} controller must have index 0`, tag(c.element));
   }
   const buses = new Map(pciControllers.map((x) => [numAttr(x.element, 'index'), x.element.attr('model') ?? '']));
+  if (rootModel && !buses.has(0)) buses.set(0, rootModel);
   for (const d of devices) {
     const a = d.element.child('address');
     if (a?.attr('type') !== 'pci') continue;
     const bus = numAttr(a, 'bus');
-    if (bus === undefined || bus === 0) continue;
+    if (bus === undefined) continue;
+    // PCIe ports plug into particular controllers only (libvirt domain_addr.c); libvirt adds the
+    // missing bus of an upstream port itself (a root port), not of a root or downstream port.
+    const fits = d.element.name === 'controller' && d.element.attr('type') === 'pci' ? PORT_PLUGS_INTO[d.element.attr('model') ?? ''] : undefined;
+    const busModel = buses.get(bus);
+    if (fits && (busModel !== undefined ? !fits.into.includes(busModel) : !fits.added)) {
+      const what = busModel !== undefined ? `bus ${a.attr('bus')} is a ${busModel}` : `there is no controller with index ${bus} (libvirt cannot add one for it)`;
+      place(d.id, undefined, 'pci-port-bus', `A ${d.element.attr('model')} plugs into ${fits.into.join(' or ')}; ${what}`, tag(a));
+    }
+    if (bus === 0) continue;
     // A bus no controller has yet: libvirt adds one, of a kind that depends on the device; not judged here.
     const model = buses.get(bus);
     if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port: it has only slot 0`, tag(a));

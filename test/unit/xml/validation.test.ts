@@ -159,6 +159,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['smartcard-address', q35.replace('<memballoon', "<smartcard mode='passthrough' type='spicevmc'><address type='ccid' controller='0' slot='1'/></smartcard>\n    <memballoon"), "<smartcard mode='passthrough' type='spicevmc'><address"],
     ['sound-model', q35.replace('<memballoon', "<sound model='ich7'/>\n    <memballoon"), "<sound model='ich7'/>"],
     ['console-target', q35.replace("<console type='pty'>\n      <target type='serial' port='0'/>", "<console type='pty'>\n      <target type='sclp' port='0'/>"), "<target type='sclp' port='0'/>"],
+    ['pci-port-bus', q35.replace("<controller type='pci' index='1' model='pcie-root-port'>\n      <model name='pcie-root-port'/>\n      <target chassis='1' port='0x10'/>\n      <address type='pci' domain='0x0000' bus='0x00'", "<controller type='pci' index='1' model='pcie-root-port'>\n      <model name='pcie-root-port'/>\n      <target chassis='1' port='0x10'/>\n      <address type='pci' domain='0x0000' bus='0x1f'"), "bus='0x1f'"],
     ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
   it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
@@ -171,6 +172,13 @@ describe('domain XML semantic checks (unit)', () => {
     // <memory> (2 GiB) is above <maxMemory>, but the cells' 1 GiB is what libvirt compares: only the
     // warning that libvirt sets <memory> from the cells.
     assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
+  });
+  it('accepts a switch upstream port on a bus that does not exist yet (libvirt adds a root port for it)', () => {
+    const text = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x15' slot='0x00' function='0x0'/></controller>\n    <memballoon");
+    assert.notEqual(text, q35);
+    assert.deepEqual(codes(text).filter((d) => d.code === 'pci-port-bus'), []);
+    const onRoot = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x00' slot='0x0a' function='0x0'/></controller>\n    <memballoon");
+    assert.deepEqual(codes(onRoot).filter((d) => d.code === 'pci-port-bus').length, 1, 'but not on the root complex');
   });
   for (const [code, text, needle] of defineRules) {
     it(`refuses what libvirt refuses: ${code} (${needle.split('\n')[0]!.trim()})`, () => {

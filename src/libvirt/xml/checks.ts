@@ -247,6 +247,54 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
   }
 }
 
+/** A PCI address as libvirt prints it (0000:00:1f.2); undefined unless it is one with a bus and slot. */
+function pciAddressText(a: XmlElement | undefined): string | undefined {
+  if (a?.attr('type') !== 'pci' || a.attr('bus') === undefined || a.attr('slot') === undefined) return undefined;
+  const [dm, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((n) => numAttr(a, n) ?? 0);
+  return `${dm!.toString(16).padStart(4, '0')}:${bus!.toString(16).padStart(2, '0')}:${slot!.toString(16).padStart(2, '0')}.${fn!.toString(16)}`;
+}
+
+/**
+ * The chipset's own PCI functions (libvirt src/qemu/qemu_domain_address.c,
+ * qemuDomainValidateDevicePCISlotsPIIX3 and ...Q35). On i440fx the PIIX3 sits at 00:01: the ISA
+ * bridge (.0) and power management (.3) always, the primary IDE controller (.1) and the PIIX3 USB
+ * controller (.2) when the VM has them. On q35 the ICH9 sits at 00:1f: LPC (.0), the primary SATA
+ * controller (.2, always there) and SMBus (.3). Those controllers must sit at their function, and no
+ * other device can take one (probed on libvirt 9.0).
+ */
+function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, place: Place): void {
+  const machine = dom.get('machine') ?? '';
+  const q35 = isQ35(dom);
+  const i440fx = /^pc(-i440fx-.*)?$/.test(machine);
+  if (!q35 && !i440fx) return;
+  const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && (numAttr(x.element, 'index') ?? 0) === 0)?.element;
+  const usb0 = controller('usb');
+  const usbControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
+  const ide = controller('ide') ?? devices.find((x) => x.element.name === 'disk' && x.element.child('target')?.attr('bus') === 'ide')?.element;
+  // The function, what owns it, and the one element that may sit there.
+  const owned: [string, string, XmlElement | undefined][] = q35
+    ? [
+        ['0000:00:1f.0', 'the ICH9 LPC bridge', undefined],
+        ['0000:00:1f.2', 'the primary SATA controller', controller('sata')],
+        ['0000:00:1f.3', 'the ICH9 SMBus controller', undefined],
+      ]
+    : [
+        ['0000:00:01.0', 'the PIIX3 ISA bridge', undefined],
+        ['0000:00:01.3', 'the PIIX3 power management function', undefined],
+        ...(ide ? [['0000:00:01.1', 'the primary IDE controller', controller('ide')] as [string, string, XmlElement | undefined]] : []),
+        ...((usb0 && [undefined, 'piix3-uhci'].includes(usb0.attr('model'))) || usbControllers.length === 0 ? [['0000:00:01.2', 'the PIIX3 USB controller', usb0] as [string, string, XmlElement | undefined]] : []),
+      ];
+  for (const d of devices) {
+    const a = d.element.child('address');
+    const at = pciAddressText(a);
+    if (!a || at === undefined) continue;
+    const hit = owned.find(([addr, , owner]) => addr === at && owner !== d.element);
+    if (hit) place(d.id, undefined, 'address-chipset', `PCI address ${at} belongs to ${hit[1]}`, dom.doc.startTagRange(a));
+    const mine = owned.find(([, , owner]) => owner === d.element);
+    if (mine && at !== mine[0]) place(d.id, undefined, 'address-chipset', `${mine[1][0]!.toUpperCase()}${mine[1].slice(1)} sits at PCI address ${mine[0]}, not ${at}`, dom.doc.startTagRange(a));
+  }
+}
+
 type Place = (section: string, field: string | undefined, code: string, message: string, range: TextRange, fix?: Diagnostic['fix'], severity?: Diagnostic['severity']) => void;
 
 /** The `model` a PCI controller's <model name=…> may name (libvirt's virDomainControllerPCIModelName). */
@@ -381,6 +429,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (taken.has(key)) place(d.id, undefined, 'address-in-use', `Another device already uses ${key.replace(/^pci /, 'PCI address ')}`, tag(a));
     taken.add(key);
   }
+  chipsetRules(dom, devices, place);
 
   // USB devices need a USB controller that is not model='none'; model='none' (USB disabled) is the
   // only USB controller then.

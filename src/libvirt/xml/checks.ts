@@ -247,6 +247,66 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
   }
 }
 
+/**
+ * How libvirt plugs a device into PCI on q35 (libvirt qemu_domain_address.c,
+ * qemuDomainDeviceCalculatePCIConnectFlags), for the devices whose kind was probed on libvirt 9.0:
+ * 'pcie' for the non-transitional virtio devices, the xHCI USB controllers, e1000e and bochs
+ * video; 'pci' for conventional devices (e1000, rtl8139, qxl, the HDA and AC97 sound cards, the
+ * UHCI USB and LSI SCSI controllers, transitional virtio); undefined: not known here.
+ */
+function pciConnectOnQ35(el: XmlElement): 'pcie' | 'pci' | undefined {
+  const model = el.attr('model');
+  const modelType = el.child('model')?.attr('type');
+  if (model === 'virtio-transitional' || modelType === 'virtio-transitional') return 'pci';
+  const virtio = (m: string | undefined): boolean => m === 'virtio' || m === 'virtio-non-transitional';
+  switch (el.name) {
+    case 'memballoon':
+    case 'rng':
+      return virtio(model) ? 'pcie' : undefined;
+    case 'interface':
+      return virtio(modelType) || modelType === 'e1000e' ? 'pcie' : modelType === 'e1000' || modelType === 'rtl8139' ? 'pci' : undefined;
+    case 'disk':
+      return el.child('target')?.attr('bus') === 'virtio' ? 'pcie' : undefined;
+    case 'controller': {
+      const type = el.attr('type');
+      if ((type === 'virtio-serial' && model === undefined) || virtio(model) || (type === 'scsi' && model === 'virtio-scsi') || (type === 'usb' && (model === 'qemu-xhci' || model === 'nec-xhci'))) return 'pcie';
+      return (type === 'usb' && model === 'piix3-uhci') || (type === 'scsi' && model === 'lsilogic') ? 'pci' : undefined;
+    }
+    case 'video':
+      return modelType === 'virtio' || modelType === 'bochs' ? 'pcie' : modelType === 'qxl' ? 'pci' : undefined;
+    case 'sound':
+      return ['ich6', 'ich9', 'ac97'].includes(model ?? '') ? 'pci' : undefined;
+    case 'filesystem':
+    case 'vsock':
+      return 'pcie';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The functions of the root complex (bus 0, slots 1-30) libvirt can give new PCIe root ports: all
+ * eight of a slot no device uses, the unused ones of a slot that holds only root ports.
+ */
+function rootPortFunctions(devices: ReturnType<typeof describedDevices>): number {
+  const bySlot = new Map<number, { functions: Set<number>; onlyPorts: boolean }>();
+  for (const d of devices) {
+    const a = d.element.child('address');
+    if (a?.attr('type') !== 'pci' || (numAttr(a, 'bus') ?? -1) !== 0 || (numAttr(a, 'domain') ?? 0) !== 0) continue;
+    const slot = numAttr(a, 'slot') ?? -1;
+    const entry = bySlot.get(slot) ?? { functions: new Set<number>(), onlyPorts: true };
+    entry.functions.add(numAttr(a, 'function') ?? 0);
+    if (!(d.element.name === 'controller' && d.element.attr('model') === 'pcie-root-port')) entry.onlyPorts = false;
+    bySlot.set(slot, entry);
+  }
+  let free = 0;
+  for (let slot = 1; slot <= 0x1e; slot++) {
+    const e = bySlot.get(slot);
+    free += e === undefined ? 8 : e.onlyPorts ? 8 - e.functions.size : 0;
+  }
+  return free;
+}
+
 /** A PCI address as libvirt prints it (0000:00:1f.2); undefined unless it is one with a bus and slot. */
 function pciAddressText(a: XmlElement | undefined): string | undefined {
   if (a?.attr('type') !== 'pci' || a.attr('bus') === undefined || a.attr('slot') === undefined) return undefined;
@@ -456,6 +516,16 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     const model = el.attr('model');
     if (el.name === 'tpm' && (model === 'tpm-spapr' || model === 'spapr-tpm-proxy') && !ppc) place(d.id, 'model', 'tpm-arch', `The TPM model '${model}' exists only in ppc64 guests`, tag(el));
     if (el.name === 'hostdev' && el.attr('type') === 'mdev' && (model === 'vfio-ap' || model === 'vfio-ccw') && arch !== 's390x') place(d.id, undefined, 'mdev-arch', `A ${model} mediated device exists only in s390x guests`, tag(el));
+  }
+
+  // Video: the primary device (primary='yes', else the first) may be any model, the others only
+  // qxl or virtio; 'none' only alone (libvirt qemu_validate.c, probed on libvirt 9.0).
+  const videos = devices.filter((x) => x.element.name === 'video');
+  const primaryVideo = videos.find((v) => v.element.child('model')?.attr('primary') === 'yes') ?? videos[0];
+  for (const v of videos) {
+    const type = v.element.child('model')?.attr('type');
+    if (type === 'none' && videos.length > 1) place(v.id, 'model', 'video-none', "A 'none' video device must be the only one", tag(v.element));
+    else if (v !== primaryVideo && type !== undefined && !['qxl', 'virtio'].includes(type)) place(v.id, 'model', 'video-secondary', `A second video device can only be qxl or virtio; ${type} can only be the primary one`, tag(v.element));
   }
 
   // Smartcards: QEMU takes one, on CCID controller 0, slot 0 (libvirt qemu_validate.c).
@@ -715,9 +785,24 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       place(d.id, undefined, 'pci-port-bus', `A ${d.element.attr('model')} plugs into ${fits.into.join(' or ')}; ${what}`, tag(a));
     }
     if (bus === 0) continue;
-    // A bus no controller has yet: libvirt adds one, of a kind that depends on the device; not judged here.
     const model = buses.get(bus);
     if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port: it has only slot 0`, tag(a));
+    // A bus no controller has yet: libvirt adds controllers up to it. For a PCIe device on q35 they
+    // are root ports (one slot each, slot 0), each on a function of the root complex: eight to a
+    // slot that is free or holds only root ports (measured on libvirt 9.0: the last bus it accepts
+    // is exactly the one these functions run out at). For a conventional PCI device, and on
+    // i440fx for any, they are PCI bridges, whose slots start at 1.
+    if (model === undefined && !fits) {
+      const slot = numAttr(a, 'slot') ?? 0;
+      const connect = rootModel === 'pcie-root' ? pciConnectOnQ35(d.element) : rootModel === 'pci-root' ? 'pci' : undefined;
+      if (connect === 'pci' && slot === 0) place(d.id, undefined, 'pci-slot', `There is no bus ${a.attr('bus')}: libvirt adds a PCI bridge for it, whose slots start at 1`, tag(a));
+      if (connect === 'pcie') {
+        if (slot > 0) place(d.id, undefined, 'pci-slot', `There is no bus ${a.attr('bus')}: libvirt adds a PCIe root port for it, which has only slot 0`, tag(a));
+        const needed = bus - Math.max(...[...buses.keys()].filter((k): k is number => k !== undefined));
+        const free = rootPortFunctions(devices);
+        if (needed > free) place(d.id, undefined, 'pci-bus-room', `There is no bus ${a.attr('bus')}: libvirt would add ${needed} PCIe root ports up to it, and the root complex has room for ${free}`, tag(a));
+      }
+    }
   }
 
   // USB input devices and USB redirection take a USB address (or none).

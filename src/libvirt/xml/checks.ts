@@ -427,6 +427,23 @@ const PORT_PLUGS_INTO: Readonly<Record<string, { readonly into: readonly string[
   'pcie-switch-upstream-port': { into: ['pcie-root-port', 'pcie-switch-downstream-port', 'pcie-expander-bus'], added: true },
 };
 
+/** The UHCI companions of an ICH9 EHCI controller. */
+const USB_COMPANION = /^ich9-uhci[123]$/;
+
+/** The root ports of USB controller models with a fixed number (libvirt domain_addr.c); xHCI's is its ports= (default 4). */
+const USB_MODEL_PORTS: Readonly<Record<string, number>> = {
+  'piix3-uhci': 2,
+  'piix4-uhci': 2,
+  'vt82c686b-uhci': 2,
+  'ich9-uhci1': 2,
+  'ich9-uhci2': 2,
+  'ich9-uhci3': 2,
+  'ich9-ehci1': 6,
+  ehci: 6,
+  'pci-ohci': 3,
+  none: 0,
+};
+
 const VIRTIO_DISK_ADDRESSES = ['pci', 'ccw', 'virtio-mmio', 'virtio-s390'];
 
 /** Disk driver formats libvirt's QEMU driver refuses, with what to use instead. */
@@ -452,7 +469,11 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices.filter((x) => x.element.name === 'controller')) {
     const el = d.element;
     const index = el.attr('index');
+    // USB companion controllers (ich9-uhci1-3) share the index of their EHCI master; what may
+    // not repeat is the index of the other USB controllers (probed on libvirt 9.0).
+    const companion = el.attr('type') === 'usb' && USB_COMPANION.test(el.attr('model') ?? '');
     const key = `${el.attr('type') ?? ''}/${index === undefined ? '' : Number(index)}`;
+    if (companion) continue;
     if (index !== undefined && controllers.has(key)) place(d.id, undefined, 'duplicate-controller', `Another '${el.attr('type')}' controller already has index ${index}; libvirt allows one per index`, tag(el));
     else controllers.set(key, el);
     const modelName = el.child('model')?.attr('name');
@@ -692,7 +713,12 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (encryption && format !== undefined && !['raw', 'qcow2', 'aio'].includes(format)) place(d.id, undefined, 'disk-encryption-format', `Encryption works only on raw and qcow2 images, not '${format}'`, tag(encryption));
       if (encryption?.attr('format') === 'luks2' && (encryption.attr('engine') ?? 'qemu') === 'qemu') place(d.id, undefined, 'disk-encryption-luks2', "QEMU's own encryption engine does not open luks2 (use format='luks', or engine='librbd' on an RBD disk)", tag(encryption));
       if (encryption?.attr('engine') === 'librbd' && el.child('source')?.attr('protocol') !== 'rbd') place(d.id, undefined, 'disk-encryption-librbd', "engine='librbd' works only on RBD disks (<source protocol='rbd'>)", tag(encryption));
-      if (el.name === 'controller' && el.attr('type') === 'usb' && /^ich9-uhci[123]$/.test(el.attr('model') ?? '') && !el.child('master')) place(d.id, undefined, 'usb-companion-master', `A ${el.attr('model')} companion controller needs <master startport='…'/> naming its EHCI master`, tag(el));
+      // A companion of the first USB bus needs its EHCI master beside it (libvirt refuses "No master
+      // USB controller specified"; on other buses it accepts one alone).
+      if (el.name === 'controller' && el.attr('type') === 'usb' && USB_COMPANION.test(el.attr('model') ?? '') && (numAttr(el, 'index') ?? 0) === 0) {
+        const master = devices.some((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb' && x.element.attr('model') === 'ich9-ehci1' && (numAttr(x.element, 'index') ?? 0) === 0);
+        if (!master) place(d.id, undefined, 'usb-companion-master', `A ${el.attr('model')} companion controller needs its EHCI master: <controller type='usb' index='0' model='ich9-ehci1'/>`, tag(el));
+      }
       if (el.name === 'input' && el.attr('bus') === 'ps2' && !['mouse', 'keyboard'].includes(el.attr('type') ?? 'mouse')) place(d.id, undefined, 'input-ps2', `The PS/2 bus has only a mouse and a keyboard, not a ${el.attr('type')}`, tag(el));
     }
     // Disks on a drive bus take a drive address; USB disks a USB address.
@@ -803,6 +829,26 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
         if (needed > free) place(d.id, undefined, 'pci-bus-room', `There is no bus ${a.attr('bus')}: libvirt would add ${needed} PCIe root ports up to it, and the root complex has room for ${free}`, tag(a));
       }
     }
+  }
+
+  // USB ports: a USB address names a port of its bus's controller (a hub's ports after a dot).
+  // The ports of each model (libvirt domain_addr.c, probed on libvirt 9.0); without any USB
+  // controller libvirt adds qemu-xhci on q35 and piix3-uhci on i440fx.
+  const usbPorts = (el: XmlElement | undefined): number | undefined => {
+    const model = el?.attr('model') ?? (isQ35(dom) ? 'qemu-xhci' : /^pc(-i440fx-.*)?$/.test(machine) ? 'piix3-uhci' : undefined);
+    if (model === 'qemu-xhci' || model === 'nec-xhci') return (el ? numAttr(el, 'ports') : undefined) ?? 4;
+    return model === undefined ? undefined : USB_MODEL_PORTS[model];
+  };
+  const usbBuses = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
+  for (const d of devices) {
+    const a = d.element.child('address');
+    if (a?.attr('type') !== 'usb' || a.attr('port') === undefined) continue;
+    const bus = numAttr(a, 'bus') ?? 0;
+    const port = Number(a.attr('port')!.split('.')[0]);
+    const onBus = usbBuses.filter((x) => (numAttr(x.element, 'index') ?? 0) === bus);
+    const counts = onBus.map((x) => usbPorts(x.element)).filter((n): n is number => n !== undefined);
+    const ports = onBus.length > 0 ? (counts.length > 0 ? Math.max(...counts) : undefined) : bus === 0 && usbBuses.length === 0 ? usbPorts(undefined) : undefined;
+    if (ports !== undefined && Number.isInteger(port) && port > ports) place(d.id, undefined, 'usb-port', `USB bus ${bus} has ${ports} port${ports === 1 ? '' : 's'}: there is no port ${port}`, tag(a));
   }
 
   // USB input devices and USB redirection take a USB address (or none).

@@ -167,6 +167,8 @@ describe('domain XML semantic checks (unit)', () => {
     ['pci-slot', q35.replace('<memballoon', "<interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x30' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/>"],
     ['video-secondary', q35.replace('<memballoon', "<video><model type='vga'/></video>\n    <memballoon"), "<video><model type='vga'/></video>"],
     ['video-none', q35.replace('<memballoon', "<video><model type='none'/></video>\n    <memballoon"), "<video><model type='none'/></video>"],
+    ['usb-port', q35.replace("<address type='usb' bus='0' port='1'/>", "<address type='usb' bus='0' port='16'/>"), "<address type='usb' bus='0' port='16'/>"],
+    ['usb-companion-master', q35.replace(/<controller type='usb' index='0' model='qemu-xhci' ports='15'>[\s\S]*?<\/controller>/, "<controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>"), "<controller type='usb' index='0' model='ich9-uhci1'>"],
     ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
   it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
@@ -179,6 +181,14 @@ describe('domain XML semantic checks (unit)', () => {
     // <memory> (2 GiB) is above <maxMemory>, but the cells' 1 GiB is what libvirt compares: only the
     // warning that libvirt sets <memory> from the cells.
     assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
+  });
+  it('accepts an ICH9 EHCI controller with its UHCI companions on one index (what virt-install writes for USB 2)', () => {
+    const usb2 = q35.replace(
+      /<controller type='usb' index='0' model='qemu-xhci' ports='15'>[\s\S]*?<\/controller>/,
+      "<controller type='usb' index='0' model='ich9-ehci1'/>\n    <controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>\n    <controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>\n    <controller type='usb' index='0' model='ich9-uhci3'><master startport='4'/></controller>",
+    );
+    assert.notEqual(usb2, q35);
+    assert.deepEqual(codes(usb2).filter((d) => d.severity === 'error').map((d) => d.code), []);
   });
   it('accepts a switch upstream port on a bus that does not exist yet (libvirt adds a root port for it)', () => {
     const text = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x15' slot='0x00' function='0x0'/></controller>\n    <memballoon");

@@ -418,13 +418,17 @@ function domainMemoryKiB(dom: DomainXml): number | undefined {
 
 /** The address types a virtio disk can have (libvirt's QEMU driver refuses the others). */
 /**
- * What each PCIe port controller plugs into (its bus's model), and whether libvirt adds that bus
- * itself when the address names one that does not exist (libvirt src/conf/domain_addr.c).
+ * What each PCI controller plugs into (its bus's model; undefined: not judged here), and whether
+ * libvirt adds that bus itself when the address names one that does not exist (libvirt
+ * src/conf/domain_addr.c; each probed on libvirt 9.0).
  */
-const PORT_PLUGS_INTO: Readonly<Record<string, { readonly into: readonly string[]; readonly added: boolean }>> = {
+const PORT_PLUGS_INTO: Readonly<Record<string, { readonly into?: readonly string[]; readonly added: boolean }>> = {
   'pcie-root-port': { into: ['pcie-root', 'pcie-expander-bus'], added: false },
   'pcie-switch-downstream-port': { into: ['pcie-switch-upstream-port'], added: false },
   'pcie-switch-upstream-port': { into: ['pcie-root-port', 'pcie-switch-downstream-port', 'pcie-expander-bus'], added: true },
+  'pcie-to-pci-bridge': { into: ['pcie-root-port', 'pcie-switch-downstream-port'], added: false },
+  'dmi-to-pci-bridge': { into: ['pcie-root'], added: false },
+  'pci-bridge': { added: false },
 };
 
 /** The UHCI companions of an ICH9 EHCI controller. */
@@ -797,6 +801,11 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   }
   const buses = new Map(pciControllers.map((x) => [numAttr(x.element, 'index'), x.element.attr('model') ?? '']));
   if (rootModel && !buses.has(0)) buses.set(0, rootModel);
+  const maxIndex = Math.max(...[...buses.keys()].filter((k): k is number => k !== undefined));
+  // An index below the highest that no controller has: libvirt fills it with a root port on q35
+  // and a PCI bridge on i440fx (probed on libvirt 9.0).
+  const gapModel = rootModel === 'pcie-root' ? 'pcie-root-port' : rootModel === 'pci-root' ? 'pci-bridge' : undefined;
+  const busModelOf = (bus: number): string | undefined => buses.get(bus) ?? (bus < maxIndex ? gapModel : undefined);
   for (const d of devices) {
     const a = d.element.child('address');
     if (a?.attr('type') !== 'pci') continue;
@@ -805,14 +814,16 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     // PCIe ports plug into particular controllers only (libvirt domain_addr.c); libvirt adds the
     // missing bus of an upstream port itself (a root port), not of a root or downstream port.
     const fits = d.element.name === 'controller' && d.element.attr('type') === 'pci' ? PORT_PLUGS_INTO[d.element.attr('model') ?? ''] : undefined;
-    const busModel = buses.get(bus);
-    if (fits && (busModel !== undefined ? !fits.into.includes(busModel) : !fits.added)) {
-      const what = busModel !== undefined ? `bus ${a.attr('bus')} is a ${busModel}` : `there is no controller with index ${bus} (libvirt cannot add one for it)`;
-      place(d.id, undefined, 'pci-port-bus', `A ${d.element.attr('model')} plugs into ${fits.into.join(' or ')}; ${what}`, tag(a));
+    const busModel = busModelOf(bus);
+    if (fits && (busModel !== undefined ? fits.into !== undefined && !fits.into.includes(busModel) : !fits.added)) {
+      const what = busModel !== undefined ? `bus ${a.attr('bus')} is a ${busModel}` : `there is no controller with index ${bus}, and libvirt cannot add one for it`;
+      place(d.id, undefined, 'pci-port-bus', `A ${d.element.attr('model')} ${fits.into ? `plugs into ${fits.into.join(' or ')}; ` : 'needs an existing bus: '}${what}`, tag(a));
     }
     if (bus === 0) continue;
-    const model = buses.get(bus);
-    if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port: it has only slot 0`, tag(a));
+    const model = busModel;
+    const filled = !buses.has(bus) && model !== undefined ? ' (libvirt adds it for the missing index)' : '';
+    if ((model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && (numAttr(a, 'slot') ?? 0) > 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a PCIe ${model === 'pcie-root-port' ? 'root' : 'downstream'} port${filled}: it has only slot 0`, tag(a));
+    if ((model === 'pci-bridge' || model === 'pcie-to-pci-bridge') && (numAttr(a, 'slot') ?? 0) === 0) place(d.id, undefined, 'pci-slot', `Bus ${a.attr('bus')} is a ${model}${filled}: its slots start at 1`, tag(a));
     // A bus no controller has yet: libvirt adds controllers up to it. For a PCIe device on q35 they
     // are root ports (one slot each, slot 0), each on a function of the root complex: eight to a
     // slot that is free or holds only root ports (measured on libvirt 9.0: the last bus it accepts
@@ -824,7 +835,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (connect === 'pci' && slot === 0) place(d.id, undefined, 'pci-slot', `There is no bus ${a.attr('bus')}: libvirt adds a PCI bridge for it, whose slots start at 1`, tag(a));
       if (connect === 'pcie') {
         if (slot > 0) place(d.id, undefined, 'pci-slot', `There is no bus ${a.attr('bus')}: libvirt adds a PCIe root port for it, which has only slot 0`, tag(a));
-        const needed = bus - Math.max(...[...buses.keys()].filter((k): k is number => k !== undefined));
+        const needed = bus - maxIndex;
         const free = rootPortFunctions(devices);
         if (needed > free) place(d.id, undefined, 'pci-bus-room', `There is no bus ${a.attr('bus')}: libvirt would add ${needed} PCIe root ports up to it, and the root complex has room for ${free}`, tag(a));
       }

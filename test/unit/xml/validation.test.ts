@@ -169,6 +169,8 @@ describe('domain XML semantic checks (unit)', () => {
     ['video-none', q35.replace('<memballoon', "<video><model type='none'/></video>\n    <memballoon"), "<video><model type='none'/></video>"],
     ['usb-port', q35.replace("<address type='usb' bus='0' port='1'/>", "<address type='usb' bus='0' port='16'/>"), "<address type='usb' bus='0' port='16'/>"],
     ['usb-companion-master', q35.replace(/<controller type='usb' index='0' model='qemu-xhci' ports='15'>[\s\S]*?<\/controller>/, "<controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>"), "<controller type='usb' index='0' model='ich9-uhci1'>"],
+    ['pci-port-bus', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-to-pci-bridge'>"],
+    ['pci-slot', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'/>\n    <controller type='pci' index='18' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x11' slot='0x00' function='0x0'/></controller>\n    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/><address"],
     ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
   it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
@@ -181,6 +183,11 @@ describe('domain XML semantic checks (unit)', () => {
     // <memory> (2 GiB) is above <maxMemory>, but the cells' 1 GiB is what libvirt compares: only the
     // warning that libvirt sets <memory> from the cells.
     assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
+  });
+  it('accepts a bridge on an index no controller has below the highest (libvirt fills it with a root port on q35)', () => {
+    const gap = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-root-port'/>\n    <controller type='pci' index='21' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></controller>\n    <memballoon");
+    assert.notEqual(gap, q35);
+    assert.deepEqual(codes(gap).filter((d) => d.severity === 'error').map((d) => d.code), []);
   });
   it('accepts an ICH9 EHCI controller with its UHCI companions on one index (what virt-install writes for USB 2)', () => {
     const usb2 = q35.replace(

@@ -9,6 +9,11 @@ export function isQ35(dom: DomainXml): boolean {
   return /q35/.test(dom.get('machine') ?? '');
 }
 
+/** The i440FX machine types ('pc' and its versions pc-i440fx-*). */
+export function isI440fx(dom: DomainXml): boolean {
+  return /^pc(-i440fx-.*)?$/.test(dom.get('machine') ?? '');
+}
+
 /** Disk index from its target name: vda -> 1, sdb -> 2, hdaa -> 27. */
 export function diskIndex(target: string): number {
   const m = /^(?:vd|sd|hd|fd|xvd|ubd|nvme\d*n)([a-z]+)$/.exec(target);

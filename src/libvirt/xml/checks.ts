@@ -6,7 +6,7 @@
 // text range (for the XML editor) and a target { section, field } (for the details form), and
 // where the fix is clear, the fix as text edits.
 
-import { allocateDiskTarget, isQ35, PCI_ADDR_RE } from './allocate';
+import { allocateDiskTarget, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
 import { machineTypes, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
@@ -323,9 +323,8 @@ function pciAddressText(a: XmlElement | undefined): string | undefined {
  * other device can take one (probed on libvirt 9.0).
  */
 function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, place: Place): void {
-  const machine = dom.get('machine') ?? '';
   const q35 = isQ35(dom);
-  const i440fx = /^pc(-i440fx-.*)?$/.test(machine);
+  const i440fx = isI440fx(dom);
   if (!q35 && !i440fx) return;
   const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && (numAttr(x.element, 'index') ?? 0) === 0)?.element;
   const usb0 = controller('usb');
@@ -416,7 +415,6 @@ function domainMemoryKiB(dom: DomainXml): number | undefined {
   return cellsKiB + devicesKiB;
 }
 
-/** The address types a virtio disk can have (libvirt's QEMU driver refuses the others). */
 /**
  * What each PCI controller plugs into (its bus's model; undefined: not judged here), and whether
  * libvirt adds that bus itself when the address names one that does not exist (libvirt
@@ -448,6 +446,7 @@ const USB_MODEL_PORTS: Readonly<Record<string, number>> = {
   none: 0,
 };
 
+/** The address types a virtio disk can have (libvirt's QEMU driver refuses the others). */
 const VIRTIO_DISK_ADDRESSES = ['pci', 'ccw', 'virtio-mmio', 'virtio-s390'];
 
 /** Disk driver formats libvirt's QEMU driver refuses, with what to use instead. */
@@ -811,8 +810,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (a?.attr('type') !== 'pci') continue;
     const bus = numAttr(a, 'bus');
     if (bus === undefined) continue;
-    // PCIe ports plug into particular controllers only (libvirt domain_addr.c); libvirt adds the
-    // missing bus of an upstream port itself (a root port), not of a root or downstream port.
+    // PCIe ports and bridges plug into particular controllers only (libvirt domain_addr.c); of
+    // these, libvirt adds a missing bus only for an upstream port (a root port).
     const fits = d.element.name === 'controller' && d.element.attr('type') === 'pci' ? PORT_PLUGS_INTO[d.element.attr('model') ?? ''] : undefined;
     const busModel = busModelOf(bus);
     if (fits && (busModel !== undefined ? fits.into !== undefined && !fits.into.includes(busModel) : !fits.added)) {
@@ -846,7 +845,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // The ports of each model (libvirt domain_addr.c, probed on libvirt 9.0); without any USB
   // controller libvirt adds qemu-xhci on q35 and piix3-uhci on i440fx.
   const usbPorts = (el: XmlElement | undefined): number | undefined => {
-    const model = el?.attr('model') ?? (isQ35(dom) ? 'qemu-xhci' : /^pc(-i440fx-.*)?$/.test(machine) ? 'piix3-uhci' : undefined);
+    const model = el?.attr('model') ?? (isQ35(dom) ? 'qemu-xhci' : isI440fx(dom) ? 'piix3-uhci' : undefined);
     if (model === 'qemu-xhci' || model === 'nec-xhci') return (el ? numAttr(el, 'ports') : undefined) ?? 4;
     return model === undefined ? undefined : USB_MODEL_PORTS[model];
   };

@@ -1,6 +1,8 @@
 // UI test of the XML editor in a real VS Code (code-server + Chromium): Open XML from a VM's
 // context menu, type an invalid value, see the squiggle and the Problems panel entry, and save a
-// screenshot (test-results/screenshots/xml-editor-diagnostic.png). Nothing is saved to the host.
+// screenshot (test-results/screenshots/xml-editor-diagnostic.png); then type more vCPUs than the
+// host's machine type takes and see its limit (xml-editor-host-limit.png). Nothing is saved to the
+// host.
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { Connection } from '../../../src/libvirt/connection';
@@ -73,5 +75,27 @@ describe('XML editor (UI)', function () {
     assert.ok(file.endsWith('xml-editor-diagnostic.png'));
     assert.ok(await wb.editorTab(`${name}.xml`).first().evaluate((el) => el.classList.contains('dirty')), 'the tab is dirty (unsaved)');
     assert.equal(await conn.domainGetXmlDesc(dom!, VirDomainXMLFlags.INACTIVE), before, 'typing does not change the host');
+  });
+
+  it("marks more vCPUs than the host's machine type takes, with its limit from the host's capabilities", async () => {
+    const editor = wb.page.locator('.editor-group-container.active .monaco-editor').first();
+    await editor.click();
+    await wb.page.keyboard.press('Control+Home');
+    await wb.page.keyboard.press('Control+F');
+    const find = wb.page.locator('.find-widget textarea, .find-widget input').first();
+    await find.fill('1</vcpu>');
+    await wb.page.locator('.find-widget .matchesCount', { hasText: /^1 of 1/ }).waitFor();
+    await wb.page.keyboard.press('Escape');
+    // More than any QEMU machine type takes, and still within the schema's bound.
+    await wb.page.keyboard.type('65535</vcpu>');
+    await wb.page.locator('.editor-group-container.active .view-line', { hasText: '>65535</vcpu>' }).first().waitFor();
+    await wb.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const problem = wb.page.locator('.markers-panel .monaco-list-row', { hasText: /Machine type '[^']+' takes at most \d+ vCPUs \(this VM has 65535\)/ }).first();
+    await problem.waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+    await wb.page.locator('.editor-group-container.active .view-line', { hasText: '>65535</vcpu>' }).first().hover({ force: true, timeout: 5_000 }).catch(() => undefined);
+    await wb.page.locator('.monaco-hover', { hasText: 'vCPUs' }).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    const file = await wb.screenshot('xml-editor-host-limit');
+    assert.ok(file.endsWith('xml-editor-host-limit.png'));
   });
 });

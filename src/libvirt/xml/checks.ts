@@ -671,6 +671,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices) {
     const el = d.element;
     if (!xen && ((el.name === 'input' && el.attr('bus') === 'xen') || (el.name === 'memballoon' && el.attr('model') === 'xen'))) place(d.id, undefined, 'xen-only', `<${el.name}> ${el.name === 'input' ? "bus='xen'" : "model='xen'"} exists only in Xen domains`, tag(el));
+    if (!xen && el.name === 'controller' && el.attr('type') === 'xenbus') place(d.id, undefined, 'xen-only', "A xenbus controller exists only in Xen domains", tag(el));
     if (el.name === 'disk' && el.child('driver')?.attr('type') === 'cow') place(d.id, undefined, 'disk-format-cow', "The 'cow' disk format is not supported", tag(el.child('driver')!));
   }
 

@@ -15,7 +15,12 @@ import { downloadMemoryPeak, SlowSink } from '../../../bench/transferMemory';
 import { deletePoolAndVolumes, PREFIX, uri } from './resourceEnv';
 
 const MiB = 1024 * 1024;
-/** Above the baseline; without flow control a 256 MiB download to this sink holds about 200 MiB. */
+/**
+ * Above the baseline; without flow control a 256 MiB download to this sink holds about 200 MiB.
+ * The external memory counted is what is still held (bench/transferMemory.ts retainedExternal):
+ * Buffers already dropped wait for V8's collector, which over SSH (a Buffer per packet) let the
+ * raw figure pass 48 MiB once in eight runs.
+ */
 const MEMORY_BOUND = 48 * MiB;
 const SINK_RATE = 64 * MiB;
 
@@ -80,7 +85,7 @@ describe('resources: volume download memory and file safety (integration)', func
   it(`keeps memory under ${MEMORY_BOUND / MiB} MiB while 256 MiB go to a ${SINK_RATE / MiB} MiB/s destination (unix socket)`, async () => {
     const r = await downloadMemoryPeak(conn, sparse, SINK_RATE, { expectedBytes: 256 * MiB });
     assert.equal(r.bytes, 256 * MiB);
-    assert.ok(r.peak.external < MEMORY_BOUND, `external memory peaked ${(r.peak.external / MiB).toFixed(1)} MiB above the baseline`);
+    assert.ok(r.peak.retainedExternal < MEMORY_BOUND, `external memory still held peaked ${(r.peak.retainedExternal / MiB).toFixed(1)} MiB above the baseline`);
     assert.ok(r.peak.rss < MEMORY_BOUND, `rss peaked ${(r.peak.rss / MiB).toFixed(1)} MiB above the baseline`);
     // The connection, paused many times, still answers.
     assert.equal((await conn.storageVolGetInfo(sparse)).capacity, 256 * MiB);
@@ -92,7 +97,7 @@ describe('resources: volume download memory and file safety (integration)', func
       const vol = await sshConn.storageVolLookupByName(await sshConn.storagePoolLookupByName(sparse.pool), sparse.name);
       const r = await downloadMemoryPeak(sshConn, vol, SINK_RATE, { expectedBytes: 256 * MiB });
       assert.equal(r.bytes, 256 * MiB);
-      assert.ok(r.peak.external < MEMORY_BOUND, `external memory peaked ${(r.peak.external / MiB).toFixed(1)} MiB above the baseline`);
+      assert.ok(r.peak.retainedExternal < MEMORY_BOUND, `external memory still held peaked ${(r.peak.retainedExternal / MiB).toFixed(1)} MiB above the baseline`);
       assert.ok(r.peak.rss < MEMORY_BOUND, `rss peaked ${(r.peak.rss / MiB).toFixed(1)} MiB above the baseline`);
       assert.equal((await sshConn.storageVolGetInfo(vol)).capacity, 256 * MiB);
     } finally {

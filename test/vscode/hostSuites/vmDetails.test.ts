@@ -156,15 +156,17 @@ describe('VM details tab (extension host, real libvirtd)', function () {
 
   it('a refused Apply shows libvirt\'s message on the field, keeps the edits and changes nothing', async () => {
     const before = await conn.domainGetXmlDesc(dom, VirDomainXMLFlags.INACTIVE);
+    // An emulator binary that does not exist: the checker knows the host's emulators from its
+    // capabilities but leaves others to libvirt, which probes them when it defines.
     const changes = [
-      { section: 'cpus', field: 'vcpus', value: 1000 },
+      { section: 'overview', field: 'emulator', value: '/usr/bin/qemu-system-nonexistent' },
       { section: 'overview', field: 'title', value: 'Not applied' },
     ];
     await panel.receive({ type: 'edit', changes });
     const r = await request('apply', changes);
-    assert.ok(!r.ok, 'libvirt accepted 1000 vCPUs on a pc machine');
-    assert.match(r.message, /Maximum CPUs/);
-    assert.deepEqual(r.problems.map((p) => [p.section, p.field]), [['cpus', 'vcpus']]);
+    assert.ok(!r.ok, 'libvirt accepted an emulator that does not exist');
+    assert.match(r.message, /qemu-system-nonexistent/);
+    assert.deepEqual(r.problems.map((p) => [p.section, p.field]), [['overview', 'emulator']]);
     assert.deepEqual(panel.controller.pending, changes);
     assert.equal(panel.panel.title, `● ${dom.name}`);
     assert.equal(await conn.domainGetXmlDesc(dom, VirDomainXMLFlags.INACTIVE), before);

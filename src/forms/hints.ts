@@ -36,7 +36,7 @@ import type { OsinstallCatalog } from '../libvirt/osinfoMedia';
 import type { PerfSample } from '../libvirt/perfSample';
 import { domainTags } from '../libvirt/tags';
 import { formatRate } from '../libvirt/perfSample';
-import { allocateDiskTarget, isQ35 } from '../libvirt/xml/allocate';
+import { allocateDiskTarget, isI440fx, isQ35 } from '../libvirt/xml/allocate';
 import type { DomainCapabilities } from '../libvirt/xml/capabilities';
 import { fieldRange, fixBy, type Problem } from '../libvirt/xml/checks';
 import { applyEdits } from '../libvirt/xml/diagnostics';
@@ -205,7 +205,7 @@ export function analyzeDomain(dom: DomainXml, facts: HintFacts = {}): Hint[] {
 
   // ---- the chipset
   const machine = dom.get('machine') ?? '';
-  if (x86 && dom.get('osType') !== 'xen' && /^pc($|-i440fx|-\d)/.test(machine) && facts.os?.q35 !== false) {
+  if (x86 && dom.get('osType') !== 'xen' && isI440fx(dom) && facts.os?.q35 !== false) {
     const floppy = devices.some((d) => d.description.kind === 'disk' && d.values.device === 'floppy');
     const manual = windows || floppy;
     add(

@@ -9,9 +9,9 @@ export function isQ35(dom: DomainXml): boolean {
   return /q35/.test(dom.get('machine') ?? '');
 }
 
-/** The i440FX machine types ('pc' and its versions pc-i440fx-*). */
+/** The i440FX machine types: 'pc', its versions pc-i440fx-*, the old pc-0.* and pc-1.*, and rhel* (libvirt's qemuDomainMachineIsI440FX). */
 export function isI440fx(dom: DomainXml): boolean {
-  return /^pc(-i440fx-.*)?$/.test(dom.get('machine') ?? '');
+  return /^(pc$|pc-i440fx-|pc-[01]\.|rhel)/.test(dom.get('machine') ?? '');
 }
 
 /** Disk index from its target name: vda -> 1, sdb -> 2, hdaa -> 27. */

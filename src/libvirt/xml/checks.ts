@@ -792,7 +792,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
 
   // PCI topology: the root controller must fit the machine type; root ports have one slot (0).
   const root = devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci' && numAttr(x.element, 'index') === 0);
-  const rootModel = /q35/.test(machine) ? 'pcie-root' : /^(pc|pc-i440fx)/.test(machine) ? 'pci-root' : undefined;
+  const rootModel = isQ35(dom) ? 'pcie-root' : isI440fx(dom) ? 'pci-root' : undefined;
   if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type '${machine}'`, tag(root.element));
   const pciControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci');
   for (const c of pciControllers) {
@@ -895,7 +895,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   if (qemu) {
     for (const d of devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'ide')) {
       if (isQ35(dom)) place(d.id, undefined, 'ide-controller', 'The q35 machine type has no IDE controller: use SATA or SCSI', tag(d.element));
-      else if (/^pc($|-)/.test(machine) && (numAttr(d.element, 'index') ?? 0) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
+      else if (isI440fx(dom) && (numAttr(d.element, 'index') ?? 0) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
     }
   }
 

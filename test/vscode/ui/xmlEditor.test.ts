@@ -34,6 +34,17 @@ describe('XML editor (UI)', function () {
     wb = await openWorkbench();
   });
 
+  /** Selects the first match of `text` from the top with Find (its count shown as `count`), then types `replacement` over it. */
+  async function typeOverFirstMatch(text: string, count: RegExp, replacement: string): Promise<void> {
+    await wb.page.locator('.editor-group-container.active .monaco-editor').first().click();
+    await wb.page.keyboard.press('Control+Home');
+    await wb.page.keyboard.press('Control+F');
+    await wb.page.locator('.find-widget textarea, .find-widget input').first().fill(text);
+    await wb.page.locator('.find-widget .matchesCount', { hasText: count }).waitFor();
+    await wb.page.keyboard.press('Escape');
+    await wb.page.keyboard.type(replacement);
+  }
+
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') await wb?.screenshot('xml-editor-failed').catch(() => undefined);
   });
@@ -51,16 +62,8 @@ describe('XML editor (UI)', function () {
     await wb.editorTab(`${name}.xml`).first().waitFor({ state: 'visible' });
     await wb.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: '<on_poweroff>destroy</on_poweroff>' }).first().waitFor();
 
-    // Select the value with Find (first match from the top is on_poweroff's), then type over it.
-    const editor = wb.page.locator('.editor-group-container.active .monaco-editor').first();
-    await editor.click();
-    await wb.page.keyboard.press('Control+Home');
-    await wb.page.keyboard.press('Control+F');
-    const find = wb.page.locator('.find-widget textarea, .find-widget input').first();
-    await find.fill('destroy');
-    await wb.page.locator('.find-widget .matchesCount', { hasText: /^1 of/ }).waitFor();
-    await wb.page.keyboard.press('Escape');
-    await wb.page.keyboard.type('explode');
+    // The first match from the top is on_poweroff's.
+    await typeOverFirstMatch('destroy', /^1 of/, 'explode');
     await wb.page.locator('.editor-group-container.active .view-line', { hasText: '<on_poweroff>explode</on_poweroff>' }).first().waitFor();
 
     await wb.page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ state: 'visible', timeout: 20_000 });
@@ -78,16 +81,8 @@ describe('XML editor (UI)', function () {
   });
 
   it("marks more vCPUs than the host's machine type takes, with its limit from the host's capabilities", async () => {
-    const editor = wb.page.locator('.editor-group-container.active .monaco-editor').first();
-    await editor.click();
-    await wb.page.keyboard.press('Control+Home');
-    await wb.page.keyboard.press('Control+F');
-    const find = wb.page.locator('.find-widget textarea, .find-widget input').first();
-    await find.fill('1</vcpu>');
-    await wb.page.locator('.find-widget .matchesCount', { hasText: /^1 of 1/ }).waitFor();
-    await wb.page.keyboard.press('Escape');
     // More than any QEMU machine type takes, and still within the schema's bound.
-    await wb.page.keyboard.type('65535</vcpu>');
+    await typeOverFirstMatch('1</vcpu>', /^1 of 1/, '65535</vcpu>');
     await wb.page.locator('.editor-group-container.active .view-line', { hasText: '>65535</vcpu>' }).first().waitFor();
     await wb.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     const problem = wb.page.locator('.markers-panel .monaco-list-row', { hasText: /Machine type '[^']+' takes at most \d+ vCPUs \(this VM has 65535\)/ }).first();

@@ -34,14 +34,26 @@ describe('XML editor (UI)', function () {
     wb = await openWorkbench();
   });
 
-  /** Selects the first match of `text` from the top with Find (its count shown as `count`), then types `replacement` over it. */
+  /**
+   * Selects the first match of `text` from the top with Find (its count shown as `count`), then
+   * types `replacement` over it. A hover left over a line, or the keyboard still in the Problems
+   * panel, can take the click or the Ctrl+F: then the find widget stays hidden (its input disabled),
+   * and the editor is focused again until it shows.
+   */
   async function typeOverFirstMatch(text: string, count: RegExp, replacement: string): Promise<void> {
-    await wb.page.locator('.editor-group-container.active .monaco-editor').first().click();
-    await wb.page.keyboard.press('Control+Home');
-    await wb.page.keyboard.press('Control+F');
-    await wb.page.locator('.find-widget textarea, .find-widget input').first().fill(text);
-    await wb.page.locator('.find-widget .matchesCount', { hasText: count }).waitFor();
+    const find = wb.page.locator('.editor-group-container.active .find-widget.visible');
+    for (let attempt = 0; ; attempt++) {
+      await wb.dismissHover();
+      await wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await wb.page.keyboard.press('Control+Home');
+      await wb.page.keyboard.press('Control+F');
+      if (await find.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 3) throw new Error('the find widget did not open in the XML tab');
+    }
+    await find.locator('textarea, input').first().fill(text);
+    await find.locator('.matchesCount', { hasText: count }).waitFor();
     await wb.page.keyboard.press('Escape');
+    await find.waitFor({ state: 'hidden' });
     await wb.page.keyboard.type(replacement);
   }
 

@@ -248,6 +248,16 @@ describe('Add Hardware: every kind and option added through Finish to real VMs (
       assert.ok((await read(debianPc.model.domain)).devicesOf('sound').some((s) => s.get('model') === 'ich9'));
       assert.equal((await defaultsFor(MACHINES[1]!.os, 'http://microsoft.com/win/98', true)).sound!.model, 'ac97');
     });
+
+    it('an OS with neither virtio-gpu nor QXL drivers (FreeBSD 13.1) gets VGA as its first video device and QXL as a second, which libvirt takes', async () => {
+      const { model, values } = await formsFor(MACHINES[1]!.os, 'http://freebsd.org/freebsd/13.1', true);
+      assert.equal(values.video!.model, 'vga');
+      await model.finish('video', values.video!);
+      const second = (await model.load()).kinds.find((k) => k.id === 'video')!.values;
+      assert.equal(second.model, 'qxl', 'libvirt refuses a second VGA device');
+      await model.finish('video', second);
+      assert.deepEqual((await read(model.domain)).devicesOf('video').map((v) => v.get('model')), ['vga', 'qxl']);
+    });
   });
 
   it('a SPICE port (serial) brings the SPICE display it needs', async () => {

@@ -49,7 +49,8 @@ export const video: DeviceDescription<'video', typeof F> = {
     order: 5,
     omit: ['primary'],
     hotplug: false,
-    // virtio-gpu when the OS has its driver, QXL next; an OS with neither gets VGA, which every OS can drive.
-    osModels: [{ field: 'model', prefer: [{ value: 'virtio', devices: VIRTIO_GPU }, { value: 'qxl', devices: QXL }], otherwise: () => 'vga' }],
+    // virtio-gpu when the OS has its driver, QXL next; an OS with neither gets VGA, which every OS
+    // can drive, as its first video device. libvirt takes only QXL or virtio-gpu as a second one.
+    osModels: [{ field: 'model', prefer: [{ value: 'virtio', devices: VIRTIO_GPU }, { value: 'qxl', devices: QXL }], otherwise: (dom) => (dom.devicesOf('video').length > 0 ? 'qxl' : 'vga') }],
   },
 };

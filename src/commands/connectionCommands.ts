@@ -7,23 +7,10 @@ import type { ConnectionEntry } from '../connections/connectionRegistry';
 import { detectLocalUri } from '../connections/localConnection';
 import { required } from '../ui/cancel';
 import { GroupNode } from '../views/nodes/groupNode';
-import type { TreeNode } from '../views/treeNode';
 import { CONNECTION_STATE_LABEL } from '../views/vmState';
 import { TREE_VIEW_ID, VmTree } from '../views/vmTree';
+import { connectionIdOf } from './args';
 import type { CommandDeps, CommandEntry } from './registry';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-/** The connection id a command argument points at: a tree node, or `{ connectionId }`. */
-function connectionIdOf(arg: unknown): string | undefined {
-  if (!isRecord(arg)) return undefined;
-  if (typeof arg['connectionId'] === 'string') return arg['connectionId'];
-  let node = arg as unknown as TreeNode | undefined;
-  while (node && node.kind !== 'connection') node = node.parent;
-  return node?.kind === 'connection' ? node.session.id : undefined;
-}
 
 /** Connections targeted by a command: the clicked node and the multi-selection, else a quick pick. */
 export async function targets(deps: CommandDeps, args: unknown[], pickTitle: string, filter: (e: ConnectionEntry) => boolean = () => true): Promise<ConnectionEntry[]> {

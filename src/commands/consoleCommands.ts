@@ -14,6 +14,7 @@ import { required } from '../ui/cancel';
 import { comboLabel, KEY_COMBOS, type KeyCombo } from '../webviews/console/protocol';
 import type { CommandDeps, CommandEntry } from './registry';
 import { isVmArg, vmPickDescription } from './vmTargets';
+import { isRecord } from './args';
 
 const managers = new WeakMap<vscode.ExtensionContext, ConsoleManager>();
 
@@ -30,10 +31,6 @@ export function consoleManager(deps: Pick<CommandDeps, 'context' | 'secrets' | '
     deps.context.subscriptions.push(m);
   }
   return m;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
 }
 
 function isDomainRef(v: unknown): v is DomainRef {

@@ -12,8 +12,8 @@ import { hostHints } from '../../forms/hintHost';
 import { DomainDetailsModel } from '../../forms/domainDetailsModel';
 import type { DomainRef } from '../../libvirt/connection';
 import { STATE_LABEL, stateName } from '../../views/vmState';
-import type { TreeNode } from '../../views/treeNode';
 import { UserCancelledError } from '../../ui/cancel';
+import { connectionIdOf } from '../args';
 import type { CommandHandler } from '../commandHandler';
 import type { CommandDeps } from '../registry';
 
@@ -35,19 +35,6 @@ export async function confirmHintChange(deps: CommandDeps, vm: string, change: H
     // Answered: the preview has done its job (the details tab or the XML shows the result).
     await close().catch(() => undefined);
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-/** The connection a command argument names: `{ connectionId }` or a tree node below a connection. */
-function connectionIdOf(arg: unknown): string | undefined {
-  if (!isRecord(arg)) return undefined;
-  if (typeof arg['connectionId'] === 'string') return arg['connectionId'];
-  let node = arg as unknown as TreeNode | undefined;
-  while (node && node.kind !== 'connection') node = node.parent;
-  return node?.kind === 'connection' ? node.session.id : undefined;
 }
 
 /** The chosen suggestion (for tests and callers): what was picked and whether it was applied. */

@@ -17,15 +17,12 @@ import type { PickItem } from '../prompts';
 import type { CommandDeps, CommandEntry } from '../registry';
 import { isVmArg } from '../vmTargets';
 import { askSchedule } from './scheduleForm';
+import { isRecord } from '../args';
 
 interface Where {
   readonly host: HostSession;
   /** Set when the command was run on a VM. */
   readonly vm?: { readonly uuid: string; readonly name: string; readonly tags: readonly string[] };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
 }
 
 async function whereOf(deps: CommandDeps, node: unknown, title: string): Promise<Where> {

@@ -4,6 +4,7 @@
 
 import type { DiskBus, DiskDeviceType } from './kinds/disk';
 import type { DomainXml } from './domainXml';
+import type { XmlElement } from './xmlDocument';
 
 export function isQ35(dom: DomainXml): boolean {
   return /q35/.test(dom.get('machine') ?? '');
@@ -85,6 +86,47 @@ export function guestHasVirtio(dom: DomainXml): boolean {
 
 /** The next free index of a controller type (0 when the domain has none of it). */
 export function nextControllerIndex(dom: DomainXml, type: string): number {
-  const used = dom.devicesOf('controller').filter((c) => c.get('type') === type).map((c) => c.get('index') ?? 0);
+  const indexes = controllerIndexes(dom.devicesOf('controller').map((c) => c.element));
+  const used = [...indexes].filter(([el]) => el.attr('type') === type).map(([, i]) => i);
   return used.length === 0 ? 0 : Math.max(...used) + 1;
+}
+
+/** USB 2 controllers: an EHCI and its UHCI companions share one index (libvirt's IS_USB2_CONTROLLER). */
+const USB2_MODEL = /^ich9-(ehci1|uhci[123])$/;
+
+/**
+ * The index libvirt gives each <controller> (virDomainAssignControllerIndexes, domain_conf.c): its
+ * own, or for one without, in document order, the lowest index no controller of its type has yet,
+ * except a USB 2 controller right after another USB 2 controller (with no controller of its model
+ * on that index yet), which joins that one's index. Index 0 goes to the first PCI controller without
+ * one when none has it, before libvirt adds the machine's root bus: so a pcie-root-port without an
+ * index on q35 is refused as the root.
+ */
+export function controllerIndexes(controllers: readonly XmlElement[]): Map<XmlElement, number> {
+  const out = new Map<XmlElement, number>();
+  const own = (el: XmlElement): number | undefined => {
+    const v = el.attr('index');
+    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+  };
+  for (const el of controllers) {
+    const i = own(el);
+    if (i !== undefined) out.set(el, i);
+  }
+  const has = (type: string, index: number, model?: string): boolean => [...out].some(([el, i]) => i === index && el.attr('type') === type && (model === undefined || el.attr('model') === model));
+  controllers.forEach((el, k) => {
+    if (out.has(el)) return;
+    const type = el.attr('type') ?? '';
+    if (type === 'usb' && USB2_MODEL.test(el.attr('model') ?? '')) {
+      const prev = controllers.slice(0, k).reverse().find((x) => x.attr('type') === 'usb');
+      const at = prev !== undefined && USB2_MODEL.test(prev.attr('model') ?? '') ? out.get(prev) : undefined;
+      if (at !== undefined && !has('usb', at, el.attr('model'))) {
+        out.set(el, at);
+        return;
+      }
+    }
+    let i = 0;
+    while (has(type, i)) i++;
+    out.set(el, i);
+  });
+  return out;
 }

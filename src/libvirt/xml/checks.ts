@@ -6,7 +6,7 @@
 // text range (for the XML editor) and a target { section, field } (for the details form), and
 // where the fix is clear, the fix as text edits.
 
-import { allocateDiskTarget, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
+import { allocateDiskTarget, controllerIndexes, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
 import { machineTypes, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
@@ -326,7 +326,8 @@ function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevice
   const q35 = isQ35(dom);
   const i440fx = isI440fx(dom);
   if (!q35 && !i440fx) return;
-  const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && (numAttr(x.element, 'index') ?? 0) === 0)?.element;
+  const indexOf = controllerIndexOf(devices);
+  const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && indexOf(x.element) === 0)?.element;
   const usb0 = controller('usb');
   const usbControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
   const ide = controller('ide') ?? devices.find((x) => x.element.name === 'disk' && x.element.child('target')?.attr('bus') === 'ide')?.element;
@@ -382,6 +383,12 @@ function numAttr(el: XmlElement, name: string): number | undefined {
   const v = el.attr(name)?.trim();
   if (v === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(v)) return undefined;
   return Number(v);
+}
+
+/** The index libvirt gives each controller of the devices, with or without its own (allocate.ts controllerIndexes). */
+function controllerIndexOf(devices: ReturnType<typeof describedDevices>): (el: XmlElement) => number {
+  const indexes = controllerIndexes(devices.filter((x) => x.element.name === 'controller').map((x) => x.element));
+  return (el) => indexes.get(el) ?? numAttr(el, 'index') ?? 0;
 }
 
 /** A scaled integer (a value and its unit, KiB by default) in KiB; undefined when either is not one. */
@@ -466,6 +473,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   const tag = (el: XmlElement): TextRange => doc.startTagRange(el);
   const arch = dom.get('arch') ?? '';
   const machine = dom.get('machine') ?? '';
+  const indexOf = controllerIndexOf(devices);
 
   // Controllers: one per type and index; a PCI controller's model name must fit its model.
   const controllers = new Map<string, XmlElement>();
@@ -475,7 +483,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     // USB companion controllers (ich9-uhci1-3) share the index of their EHCI master; what may
     // not repeat is the index of the other USB controllers (probed on libvirt 9.0).
     const companion = el.attr('type') === 'usb' && USB_COMPANION.test(el.attr('model') ?? '');
-    const key = `${el.attr('type') ?? ''}/${index === undefined ? '' : Number(index)}`;
+    const key = `${el.attr('type') ?? ''}/${indexOf(el)}`;
     if (companion) continue;
     if (index !== undefined && controllers.has(key)) place(d.id, undefined, 'duplicate-controller', `Another '${el.attr('type')}' controller already has index ${index}; libvirt allows one per index`, tag(el));
     else controllers.set(key, el);
@@ -719,8 +727,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       if (encryption?.attr('engine') === 'librbd' && el.child('source')?.attr('protocol') !== 'rbd') place(d.id, undefined, 'disk-encryption-librbd', "engine='librbd' works only on RBD disks (<source protocol='rbd'>)", tag(encryption));
       // A companion of the first USB bus needs its EHCI master beside it (libvirt refuses "No master
       // USB controller specified"; on other buses it accepts one alone).
-      if (el.name === 'controller' && el.attr('type') === 'usb' && USB_COMPANION.test(el.attr('model') ?? '') && (numAttr(el, 'index') ?? 0) === 0) {
-        const master = devices.some((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb' && x.element.attr('model') === 'ich9-ehci1' && (numAttr(x.element, 'index') ?? 0) === 0);
+      if (el.name === 'controller' && el.attr('type') === 'usb' && USB_COMPANION.test(el.attr('model') ?? '') && indexOf(el) === 0) {
+        const master = devices.some((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb' && x.element.attr('model') === 'ich9-ehci1' && indexOf(x.element) === 0);
         if (!master) place(d.id, undefined, 'usb-companion-master', `A ${el.attr('model')} companion controller needs its EHCI master: <controller type='usb' index='0' model='ich9-ehci1'/>`, tag(el));
       }
       if (el.name === 'input' && el.attr('bus') === 'ps2' && !['mouse', 'keyboard'].includes(el.attr('type') ?? 'mouse')) place(d.id, undefined, 'input-ps2', `The PS/2 bus has only a mouse and a keyboard, not a ${el.attr('type')}`, tag(el));
@@ -791,15 +799,15 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   }
 
   // PCI topology: the root controller must fit the machine type; root ports have one slot (0).
-  const root = devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci' && numAttr(x.element, 'index') === 0);
+  const root = devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci' && indexOf(x.element) === 0);
   const rootModel = isQ35(dom) ? 'pcie-root' : isI440fx(dom) ? 'pci-root' : undefined;
   if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type '${machine}'`, tag(root.element));
   const pciControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci');
   for (const c of pciControllers) {
     const model = c.element.attr('model') ?? '';
-    if ((model === 'pci-root' || model === 'pcie-root') && (numAttr(c.element, 'index') ?? 0) !== 0) place(c.id, undefined, 'pci-root-index', `A ${model} controller must have index 0`, tag(c.element));
+    if ((model === 'pci-root' || model === 'pcie-root') && indexOf(c.element) !== 0) place(c.id, undefined, 'pci-root-index', `A ${model} controller must have index 0`, tag(c.element));
   }
-  const buses = new Map(pciControllers.map((x) => [numAttr(x.element, 'index'), x.element.attr('model') ?? '']));
+  const buses = new Map(pciControllers.map((x) => [indexOf(x.element), x.element.attr('model') ?? '']));
   if (rootModel && !buses.has(0)) buses.set(0, rootModel);
   const maxIndex = Math.max(...[...buses.keys()].filter((k): k is number => k !== undefined));
   // An index below the highest that no controller has: libvirt fills it with a root port on q35
@@ -856,7 +864,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (a?.attr('type') !== 'usb' || a.attr('port') === undefined) continue;
     const bus = numAttr(a, 'bus') ?? 0;
     const port = Number(a.attr('port')!.split('.')[0]);
-    const onBus = usbBuses.filter((x) => (numAttr(x.element, 'index') ?? 0) === bus);
+    const onBus = usbBuses.filter((x) => indexOf(x.element) === bus);
     const counts = onBus.map((x) => usbPorts(x.element)).filter((n): n is number => n !== undefined);
     const ports = onBus.length > 0 ? (counts.length > 0 ? Math.max(...counts) : undefined) : bus === 0 && usbBuses.length === 0 ? usbPorts(undefined) : undefined;
     if (ports !== undefined && Number.isInteger(port) && port > ports) place(d.id, undefined, 'usb-port', `USB bus ${bus} has ${ports} port${ports === 1 ? '' : 's'}: there is no port ${port}`, tag(a));
@@ -895,7 +903,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   if (qemu) {
     for (const d of devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'ide')) {
       if (isQ35(dom)) place(d.id, undefined, 'ide-controller', 'The q35 machine type has no IDE controller: use SATA or SCSI', tag(d.element));
-      else if (isI440fx(dom) && (numAttr(d.element, 'index') ?? 0) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
+      else if (isI440fx(dom) && indexOf(d.element) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
     }
   }
 

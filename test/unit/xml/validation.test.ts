@@ -172,6 +172,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['pci-port-bus', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-to-pci-bridge'>"],
     ['pci-slot', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'/>\n    <controller type='pci' index='18' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x11' slot='0x00' function='0x0'/></controller>\n    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/><address"],
     ['xen-only', q35.replace('<memballoon', "<controller type='xenbus' index='0'/>\n    <memballoon"), "<controller type='xenbus' index='0'/>"],
+    ['pci-root-model', minimal.replace("<controller type='pci' index='0' model='pci-root'/>", "<controller type='pci' model='pci-bridge'/>"), "<controller type='pci' model='pci-bridge'/>"],
     ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
   it("accepts what libvirt accepts: the serial port's console takes the port's source, and NUMA cells give the memory <maxMemory> is compared with", () => {
@@ -197,6 +198,17 @@ describe('domain XML semantic checks (unit)', () => {
     );
     assert.notEqual(usb2, q35);
     assert.deepEqual(codes(usb2).filter((d) => d.severity === 'error').map((d) => d.code), []);
+  });
+  it('gives controllers without an index the one libvirt gives them: the lowest free, or the USB 2 master\'s for its companions', () => {
+    const rootPort = q35.replace('<memballoon', "<controller type='pci' model='pcie-root-port'/>\n    <memballoon");
+    assert.notEqual(rootPort, q35);
+    assert.deepEqual(codes(rootPort).filter((d) => d.severity === 'error').map((d) => d.code), [], 'a root port after the root complex takes a free index');
+    const usb2 = q35.replace(
+      /<controller type='usb' index='0' model='qemu-xhci' ports='15'>[\s\S]*?<\/controller>/,
+      "<controller type='usb' model='ich9-ehci1'/>\n    <controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\n    <controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>",
+    );
+    assert.notEqual(usb2, q35);
+    assert.deepEqual(codes(usb2).filter((d) => d.severity === 'error').map((d) => d.code), [], 'the companions join the EHCI controller on index 0');
   });
   it('accepts a switch upstream port on a bus that does not exist yet (libvirt adds a root port for it)', () => {
     const text = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x15' slot='0x00' function='0x0'/></controller>\n    <memballoon");

@@ -6,7 +6,8 @@
 // text range (for the XML editor) and a target { section, field } (for the details form), and
 // where the fix is clear, the fix as text edits.
 
-import { allocateDiskTarget, controllerIndexes, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
+import { allocateDiskTarget, controllerIndexes, diskIndex, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
+import { parseCpuset } from './kinds/cpuTuning';
 import { machineTypes, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
@@ -209,7 +210,12 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
   const runs = hvm
     .map((g) => ({ g, types: g.domains.filter((d) => (d.emulator ?? g.emulator) === binary).map((d) => d.type) }))
     .filter((x) => x.types.length > 0);
-  if (runs.length === 0) return;
+  if (runs.length === 0) {
+    // Another binary may exist (a build of one's own), but libvirt refuses the definition if not.
+    const known = [...new Set(hvm.flatMap((g) => [g.emulator, ...g.domains.map((d) => d.emulator)]).filter((e): e is string => e !== undefined))];
+    if (emulatorEl && known.length > 0) place('overview', undefined, 'emulator-unknown', `The host's capabilities list no emulator ${binary} (they list ${known.join(', ')}); libvirt refuses the definition if that file does not exist`, doc.nodeRange(emulatorEl), undefined, 'warning');
+    return;
+  }
   const arches = new Set(runs.flatMap((x) => [x.g.arch, ALSO_RUNS[x.g.arch] ?? x.g.arch]));
   if (!arches.has(arch)) {
     overview('arch', 'emulator-arch', `The emulator ${binary} does not run arch '${arch}' (it runs ${[...arches].join(', ')})`, archRange);
@@ -229,9 +235,10 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
   const m = machineTypes(caps, own.g.arch, type).find((x) => x.name === machine);
   const machineRange = doc.attributeRange(typeEl, 'machine') ?? doc.startTagRange(typeEl);
   if (!m) {
-    // The arch-level list is the one of the host's best accelerator (KVM where there is one);
-    // a 'qemu' guest on a KVM host may use a machine type only TCG has, so it is not judged.
-    if (type === 'kvm' || !types.includes('kvm')) overview('machine', 'emulator-machine', `The emulator ${binary} has no machine type '${machine}'`, machineRange);
+    // The arch-level list is the one of the host's best accelerator (KVM where there is one); QEMU
+    // registers its machine types whatever the accelerator, so it serves a 'qemu' guest there too
+    // (libvirt refuses pc-1.2 for both on a KVM host with QEMU 7.2).
+    overview('machine', 'emulator-machine', `The emulator ${binary} has no machine type '${machine}'`, machineRange);
     return;
   }
   const vcpus = dom.get('vcpus');
@@ -309,8 +316,11 @@ function rootPortFunctions(devices: ReturnType<typeof describedDevices>): number
 
 /** A PCI address as libvirt prints it (0000:00:1f.2); undefined unless it is one with a bus and slot. */
 function pciAddressText(a: XmlElement | undefined): string | undefined {
-  if (a?.attr('type') !== 'pci' || a.attr('bus') === undefined || a.attr('slot') === undefined) return undefined;
+  if (a?.attr('type') !== 'pci') return undefined;
   const [dm, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((n) => numAttr(a, n) ?? 0);
+  // A missing attribute is 0; an address whose domain, bus and slot are all 0 is one libvirt
+  // assigns itself (virPCIDeviceAddressIsPresent).
+  if (dm === 0 && bus === 0 && slot === 0) return undefined;
   return `${dm!.toString(16).padStart(4, '0')}:${bus!.toString(16).padStart(2, '0')}:${slot!.toString(16).padStart(2, '0')}.${fn!.toString(16)}`;
 }
 
@@ -389,6 +399,35 @@ function numAttr(el: XmlElement, name: string): number | undefined {
 function controllerIndexOf(devices: ReturnType<typeof describedDevices>): (el: XmlElement) => number {
   const indexes = controllerIndexes(devices.filter((x) => x.element.name === 'controller').map((x) => x.element));
   return (el) => indexes.get(el) ?? numAttr(el, 'index') ?? 0;
+}
+
+/**
+ * A disk's or SCSI host device's drive address [controller, bus, target, unit]: its own, else for a
+ * disk the one libvirt derives from its target name (virDomainDiskDefAssignAddress: IDE two units on
+ * two buses per controller, SATA six units, SCSI fifteen units skipping 7 (QEMU's wide SCSI bus),
+ * floppy two units). Undefined for another address type, a host device without one (libvirt picks
+ * a free unit) or a target name libvirt cannot read.
+ */
+function driveAddressOf(el: XmlElement, bus: string): [number, number, number, number] | undefined {
+  const a = el.child('address');
+  if (a) return a.attr('type') === 'drive' ? [numAttr(a, 'controller') ?? 0, numAttr(a, 'bus') ?? 0, numAttr(a, 'target') ?? 0, numAttr(a, 'unit') ?? 0] : undefined;
+  if (el.name !== 'disk') return undefined;
+  const idx = diskIndex(el.child('target')?.attr('dev') ?? '') - 1;
+  if (idx < 0) return undefined;
+  switch (bus) {
+    case 'ide':
+      return [Math.floor(idx / 4), Math.floor((idx % 4) / 2), 0, idx % 2];
+    case 'sata':
+      return [Math.floor(idx / 6), 0, 0, idx % 6];
+    case 'fdc':
+      return [Math.floor(idx / 2), 0, 0, idx % 2];
+    case 'scsi': {
+      const unit = idx % 15;
+      return [Math.floor(idx / 15), 0, 0, unit >= 7 ? unit + 1 : unit];
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** A scaled integer (a value and its unit, KiB by default) in KiB; undefined when either is not one. */
@@ -510,8 +549,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (!a) continue;
     let key: string | undefined;
     if (a.attr('type') === 'pci') {
-      const [dm, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((n) => numAttr(a, n) ?? 0);
-      if (a.attr('bus') !== undefined && a.attr('slot') !== undefined) key = `pci ${dm!.toString(16).padStart(4, '0')}:${bus!.toString(16).padStart(2, '0')}:${slot!.toString(16).padStart(2, '0')}.${fn}`;
+      const text = pciAddressText(a);
+      if (text !== undefined) key = `pci ${text}`;
     } else if (a.attr('type') === 'usb' && a.attr('port') !== undefined) {
       key = `USB address bus ${numAttr(a, 'bus') ?? 0} port ${a.attr('port')}`;
     } else if (a.attr('type') === 'virtio-serial' && a.attr('port') !== undefined) {
@@ -520,6 +559,36 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (key === undefined) continue;
     if (taken.has(key)) place(d.id, undefined, 'address-in-use', `Another device already uses ${key.replace(/^pci /, 'PCI address ')}`, tag(a));
     taken.add(key);
+  }
+  // Drive addresses: one disk per address on each bus, SCSI host devices sharing the SCSI disks'
+  // (virDomainDefDuplicateDriveAddressesValidate); a disk without an address has the one its
+  // target name gives it (virDomainDiskDefAssignAddress).
+  const drives = new Set<string>();
+  for (const d of devices) {
+    const el = d.element;
+    const bus = el.name === 'disk' ? el.child('target')?.attr('bus') : el.name === 'hostdev' && el.attr('type') === 'scsi' ? 'scsi' : undefined;
+    if (bus === undefined || !['ide', 'sata', 'scsi', 'fdc'].includes(bus)) continue;
+    const at = driveAddressOf(el, bus);
+    if (!at) continue;
+    const key = `${bus} ${at.join(':')}`;
+    const [controller, b, target, unit] = at;
+    if (drives.has(key)) place(d.id, undefined, 'drive-address-in-use', `Another ${bus === 'scsi' && el.name === 'hostdev' ? 'SCSI disk or host device' : `${bus.toUpperCase()} disk`} already has the drive address controller='${controller}' bus='${b}' target='${target}' unit='${unit}'${el.child('address') ? '' : ` (the one target '${el.child('target')?.attr('dev')}' gives it)`}`, tag(el.child('address') ?? el.child('target') ?? el));
+    drives.add(key);
+  }
+
+  // CPU tuning: the vCPUs of each scheduler entry, and the I/O threads, do not overlap.
+  for (const [entry, attr] of [['vcpusched', 'vcpus'], ['iothreadsched', 'iothreads']] as const) {
+    const seen = new Set<number>();
+    for (const el of dom.element.child('cputune')?.elements(entry) ?? []) {
+      let ids: number[];
+      try {
+        ids = parseCpuset(el.attr(attr) ?? '', attr);
+      } catch {
+        continue;
+      }
+      if (ids.some((i) => seen.has(i))) place('cpus', undefined, 'cputune-overlap', `<${entry} ${attr}='${el.attr(attr)}'> overlaps another <${entry}>: each ${attr === 'vcpus' ? 'vCPU' : 'I/O thread'} takes one`, tag(el));
+      for (const i of ids) seen.add(i);
+    }
   }
   chipsetRules(dom, devices, place);
 
@@ -792,10 +861,12 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     place('cpus', undefined, 'cpu-migratable', `migratable= applies only to the host-passthrough and maximum CPU modes, not '${cpu.attr('mode') ?? 'custom'}'`, tag(cpu));
   }
 
-  // Firmware autoselection (<os firmware=…>) picks the loader itself: no readonly on <loader>.
+  // Firmware autoselection (<os firmware=…>) picks the loader itself: no readonly or type on
+  // <loader>, and no secure='no' (probed on libvirt 9.0; secure='yes' is taken).
   const loader = dom.element.find(['os', 'loader']);
-  if (dom.element.child('os')?.attr('firmware') !== undefined && loader?.attr('readonly') !== undefined) {
-    place('boot', undefined, 'loader-autoselect', "<loader readonly=…> cannot be combined with firmware autoselection (<os firmware=…>)", tag(loader));
+  if (dom.element.child('os')?.attr('firmware') !== undefined && loader) {
+    const fixed = ['readonly', 'type', 'secure'].find((a) => loader.attr(a) !== undefined && (a !== 'secure' || loader.attr(a) === 'no'));
+    if (fixed) place('boot', undefined, 'loader-autoselect', `<loader ${fixed}=…> cannot be combined with firmware autoselection (<os firmware=…>)`, doc.attributeRange(loader, fixed) ?? tag(loader));
   }
 
   // PCI topology: the root controller must fit the machine type; root ports have one slot (0).
@@ -803,8 +874,17 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   const rootModel = isQ35(dom) ? 'pcie-root' : isI440fx(dom) ? 'pci-root' : undefined;
   if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type '${machine}'`, tag(root.element));
   const pciControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci');
+  const numaCells = dom.element.find(['cpu', 'numa'])?.elements('cell').length ?? 0;
   for (const c of pciControllers) {
     const model = c.element.attr('model') ?? '';
+    // A NUMA node (<target><node>) belongs to expander buses (and pSeries PHBs), and names a cell.
+    const node = c.element.child('target')?.child('node');
+    if (node) {
+      const takesNode = model === 'pci-expander-bus' || model === 'pcie-expander-bus' || (model === 'pci-root' && arch.startsWith('ppc64'));
+      const n = Number(doc.textContent(node).trim());
+      if (!takesNode) place(c.id, undefined, 'pci-numa-node', `A ${model} controller takes no NUMA node (<node> in <target> is for pci-expander-bus and pcie-expander-bus)`, tag(node));
+      else if (Number.isInteger(n) && n >= numaCells) place(c.id, undefined, 'pci-numa-node', `NUMA node ${n} does not exist: the VM has ${numaCells} NUMA cell${numaCells === 1 ? '' : 's'} (<numa> in <cpu>)`, tag(node));
+    }
     if ((model === 'pci-root' || model === 'pcie-root') && indexOf(c.element) !== 0) place(c.id, undefined, 'pci-root-index', `A ${model} controller must have index 0`, tag(c.element));
   }
   const buses = new Map(pciControllers.map((x) => [indexOf(x.element), x.element.attr('model') ?? '']));
@@ -861,10 +941,16 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   const usbBuses = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
   for (const d of devices) {
     const a = d.element.child('address');
-    if (a?.attr('type') !== 'usb' || a.attr('port') === undefined) continue;
+    if (a?.attr('type') !== 'usb') continue;
     const bus = numAttr(a, 'bus') ?? 0;
-    const port = Number(a.attr('port')!.split('.')[0]);
     const onBus = usbBuses.filter((x) => indexOf(x.element) === bus);
+    // Bus 0 is there without a controller too (libvirt adds one).
+    if (onBus.length === 0 && bus !== 0) {
+      place(d.id, undefined, 'usb-bus', `USB bus ${bus} does not exist: no USB controller has index ${bus}`, tag(a));
+      continue;
+    }
+    if (a.attr('port') === undefined) continue;
+    const port = Number(a.attr('port')!.split('.')[0]);
     const counts = onBus.map((x) => usbPorts(x.element)).filter((n): n is number => n !== undefined);
     const ports = onBus.length > 0 ? (counts.length > 0 ? Math.max(...counts) : undefined) : bus === 0 && usbBuses.length === 0 ? usbPorts(undefined) : undefined;
     if (ports !== undefined && Number.isInteger(port) && port > ports) place(d.id, undefined, 'usb-port', `USB bus ${bus} has ${ports} port${ports === 1 ? '' : 's'}: there is no port ${port}`, tag(a));

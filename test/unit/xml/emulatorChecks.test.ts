@@ -83,11 +83,19 @@ describe("the emulator checks against the host's capabilities (unit)", () => {
     assert.deepEqual(codes(fixed, hostCaps(false)), []);
   });
 
-  it('refuses an unknown machine type, but not for emulation on a KVM host (its list is KVM\'s)', () => {
+  it('refuses an unknown machine type, for emulation on a KVM host too (QEMU has one list for both)', () => {
     const d = domain({ machine: 'pc-q35-99.0' });
     assert.deepEqual(codes(d, hostCaps(false)), ['emulator-machine']);
-    assert.deepEqual(codes(d, hostCaps(true)), []);
+    assert.deepEqual(codes(d, hostCaps(true)), ['emulator-machine']);
     assert.deepEqual(codes(domain({ machine: 'pc-q35-99.0', type: 'kvm' }), hostCaps(true)), ['emulator-machine']);
+  });
+
+  it('warns of an emulator the capabilities do not list (libvirt refuses it if the file does not exist), naming those they list', () => {
+    const d = domain({ emulator: '/usr/bin/qemu-system-i686' });
+    const warning = checkDomain(d, { hostCapabilities: hostCaps(false) }).find((p) => p.code === 'emulator-unknown');
+    assert.equal(warning?.severity, 'warning');
+    assert.match(warning!.message, /no emulator \/usr\/bin\/qemu-system-i686 \(they list \/usr\/bin\/qemu-system-i386, \/usr\/bin\/qemu-system-x86_64, \/usr\/bin\/qemu-system-aarch64\)/);
+    assert.equal(checkDomain(domain({}), { hostCapabilities: hostCaps(false) }).filter((p) => p.code === 'emulator-unknown').length, 0);
   });
 
   it('leaves alone what it cannot know: an emulator the capabilities do not list, or no host at all', () => {

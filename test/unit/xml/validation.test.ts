@@ -172,6 +172,14 @@ describe('domain XML semantic checks (unit)', () => {
     ['pci-port-bus', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-to-pci-bridge'>"],
     ['pci-slot', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'/>\n    <controller type='pci' index='18' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x11' slot='0x00' function='0x0'/></controller>\n    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/><address"],
     ['xen-only', q35.replace('<memballoon', "<controller type='xenbus' index='0'/>\n    <memballoon"), "<controller type='xenbus' index='0'/>"],
+    ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address"],
+    ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='3'/></disk>\n    <disk type='file' device='cdrom'><target dev='sdd' bus='sata'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdd' bus='sata'/>"],
+    ['cputune-overlap', q35.replace('<memballoon', '<memballoon').replace('</vcpu>', "</vcpu>\n  <cputune><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/><vcpusched vcpus='1' scheduler='fifo' priority='1'/></cputune>"), "<cputune>"],
+    ['usb-bus', q35.replace("<address type='usb' bus='0' port='1'/>", "<address type='usb' bus='1' port='1'/>"), "<address type='usb' bus='1' port='1'/>"],
+    ['pci-numa-node', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'><target><node>0</node></target></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-root-port'><target><node>"],
+    ['pci-numa-node', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-expander-bus'><target busNr='254'><node>1</node></target></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-expander-bus'>"],
+    ['loader-autoselect', win.replace('</os>', "<loader type='pflash'/></os>").replace(/<loader [^/]*readonly[^>]*>[^<]*<\/loader>/, ''), "<loader type='pflash'/>"],
+    ['address-chipset', minimal.replace("<address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>", "<address type='pci' slot='1' function='3'/>"), "<address type='pci' slot='1' function='3'/>"],
     ['pci-root-model', minimal.replace("<controller type='pci' index='0' model='pci-root'/>", "<controller type='pci' model='pci-bridge'/>"), "<controller type='pci' model='pci-bridge'/>"],
     ['mdev-arch', q35.replace('<memballoon', "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>\n    <memballoon"), "<hostdev mode='subsystem' type='mdev' model='vfio-ap'>"],
   ];
@@ -209,6 +217,17 @@ describe('domain XML semantic checks (unit)', () => {
     );
     assert.notEqual(usb2, q35);
     assert.deepEqual(codes(usb2).filter((d) => d.severity === 'error').map((d) => d.code), [], 'the companions join the EHCI controller on index 0');
+  });
+  it('accepts a floppy on q35 and an iSCSI or pool volume LUN, as libvirt does', () => {
+    const floppy = q35.replace('<memballoon', "<controller type='fdc' index='0'/>\n    <disk type='file' device='floppy'><source file='/tmp/f.img'/><target dev='fda' bus='fdc'/></disk>\n    <memballoon");
+    assert.notEqual(floppy, q35);
+    assert.deepEqual(codes(floppy).filter((d) => d.severity === 'error').map((d) => d.code), []);
+    for (const source of ["type='network' device='lun'><source protocol='iscsi' name='iqn.2013-07.com.example:iscsi/1'><host name='storage.example'/></source>", "type='volume' device='lun'><source pool='default' volume='lun0'/>"]) {
+      const lun = q35.replace('<memballoon', `<disk ${source}<target dev='sdc' bus='scsi'/></disk>\n    <memballoon`);
+      assert.deepEqual(codes(lun).filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`), [], source);
+    }
+    const rbd = q35.replace('<memballoon', "<disk type='network' device='lun'><source protocol='rbd' name='pool/image'><host name='storage.example'/></source><target dev='sdc' bus='scsi'/></disk>\n    <memballoon");
+    assert.deepEqual(codes(rbd).filter((d) => d.code === 'lun-source').length, 1, 'but not over RBD');
   });
   it('accepts a switch upstream port on a bus that does not exist yet (libvirt adds a root port for it)', () => {
     const text = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x15' slot='0x00' function='0x0'/></controller>\n    <memballoon");

@@ -320,7 +320,6 @@ export const disk: DeviceDescription<'disk', typeof F> = {
       });
     }
     if (isQ35(dom) && v.bus === 'ide') out.push({ field: 'bus', code: 'ide-on-q35', message: 'The q35 machine type has no IDE controller: use SATA or SCSI.' });
-    if (isQ35(dom) && v.bus === 'fdc') out.push({ field: 'bus', code: 'fdc-on-q35', message: 'The q35 machine type has no floppy controller.' });
     if (v.device === 'cdrom' && rawBus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
     // libvirt's QEMU driver: an SD card slot takes no removable media either.
     else if (v.device === 'cdrom' && rawBus === 'sd' && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) out.push({ field: 'bus', code: 'cdrom-bus', message: 'A CD-ROM cannot use the SD bus (no removable media there): use SATA, SCSI, IDE or USB.' });
@@ -329,7 +328,10 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     const raw = v.driverType === undefined || v.driverType === 'raw' || v.driverType === 'aio';
     if (v.shareable === true && v.readonly !== true && !raw) out.push({ field: 'shareable', code: 'shareable-format', message: 'A shareable disk that the guest writes needs the raw format (libvirt refuses shared access to a qcow2 image).' });
     if (v.device === 'lun' && !raw) out.push({ field: 'driverType', code: 'lun-format', message: `A LUN passthrough disk uses the raw format, not '${str(v.driverType)}'.` });
-    if (v.device === 'lun' && v.type !== 'block') out.push({ field: 'type', code: 'lun-source', message: 'A LUN passthrough disk needs a block device source.' });
+    // A LUN passes SCSI commands through: a block device, an iSCSI LUN, or a pool volume (resolved
+    // to one when the VM starts); libvirt refuses the other sources at define (probed on 9.0).
+    if (v.device === 'lun' && v.type === 'network' && v.sourceProtocol !== undefined && v.sourceProtocol !== 'iscsi') out.push({ field: 'sourceProtocol', code: 'lun-source', message: `A LUN passthrough disk cannot use the '${String(v.sourceProtocol)}' protocol: only iSCSI.` });
+    else if (v.device === 'lun' && !['block', 'network', 'volume'].includes(String(v.type ?? 'file'))) out.push({ field: 'type', code: 'lun-source', message: 'A LUN passthrough disk needs a block device, an iSCSI or a storage pool volume source.' });
     return out;
   },
 };

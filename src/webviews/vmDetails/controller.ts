@@ -113,6 +113,8 @@ export class DetailsController {
   private historySentAt = 0;
   private historyPointMs = 0;
   private readonly shownListeners = new Set<(section: string, fields: number, timing?: PageTiming) => void>();
+  /** The sections the webview has drawn so far (a listener added late still learns of them). */
+  private readonly drawn = new Set<string>();
   private readonly guestSubscription: { dispose(): void } | undefined;
   /** Bumped per guest read so an older answer never replaces a newer one. */
   private guestVersion = 0;
@@ -153,6 +155,11 @@ export class DetailsController {
   onDidShowForm(listener: (section: string, fields: number, timing?: PageTiming) => void): { dispose(): void } {
     this.shownListeners.add(listener);
     return { dispose: () => this.shownListeners.delete(listener) };
+  }
+
+  /** The sections the webview has drawn since it opened. */
+  get drawnSections(): ReadonlySet<string> {
+    return this.drawn;
   }
 
   /** Called each time the Add Hardware form in this tab has drawn a kind's form (the benchmark and tests wait for it). */
@@ -251,6 +258,7 @@ export class DetailsController {
         this.reply(m.requestId, await this.guestAction(m.action));
         return;
       case 'shown':
+        this.drawn.add(m.section);
         for (const l of [...this.shownListeners]) l(m.section, m.fields, m.timing);
         return;
       case 'select':

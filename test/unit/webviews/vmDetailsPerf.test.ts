@@ -172,9 +172,11 @@ describe('VM details performance messages (unit)', () => {
     listener!({ active: false, sample: undefined });
     assert.deepEqual(posted[posted.length - 1], { type: 'perf', perf: { active: false, samples: [] } });
     const shown: string[] = [];
+    assert.deepEqual([...ctl.drawnSections], []);
     ctl.onDidShowForm((section, fields) => shown.push(`${section}:${fields}`));
     await ctl.handle({ type: 'shown', section: 'overview', fields: 3 });
     assert.deepEqual(shown, ['overview:3']);
+    assert.deepEqual([...ctl.drawnSections], ['overview'], 'a listener added later still learns what was drawn');
     ctl.dispose();
     assert.equal(watching, 0, 'closing the panel stops watching');
   });

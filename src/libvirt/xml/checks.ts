@@ -314,7 +314,7 @@ function rootPortFunctions(devices: ReturnType<typeof describedDevices>): number
   return free;
 }
 
-/** A PCI address as libvirt prints it (0000:00:1f.2); undefined unless it is one with a bus and slot. */
+/** A PCI address as libvirt prints it (0000:00:1f.2); undefined for another address type or one libvirt assigns itself. */
 function pciAddressText(a: XmlElement | undefined): string | undefined {
   if (a?.attr('type') !== 'pci') return undefined;
   const [dm, bus, slot, fn] = ['domain', 'bus', 'slot', 'function'].map((n) => numAttr(a, n) ?? 0);
@@ -332,11 +332,10 @@ function pciAddressText(a: XmlElement | undefined): string | undefined {
  * controller (.2, always there) and SMBus (.3). Those controllers must sit at their function, and no
  * other device can take one (probed on libvirt 9.0).
  */
-function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, place: Place): void {
+function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, indexOf: (el: XmlElement) => number, place: Place): void {
   const q35 = isQ35(dom);
   const i440fx = isI440fx(dom);
   if (!q35 && !i440fx) return;
-  const indexOf = controllerIndexOf(devices);
   const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && indexOf(x.element) === 0)?.element;
   const usb0 = controller('usb');
   const usbControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'usb');
@@ -590,7 +589,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       for (const i of ids) seen.add(i);
     }
   }
-  chipsetRules(dom, devices, place);
+  chipsetRules(dom, devices, indexOf, place);
 
   // USB devices need a USB controller that is not model='none'; model='none' (USB disabled) is the
   // only USB controller then.
@@ -889,7 +888,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   }
   const buses = new Map(pciControllers.map((x) => [indexOf(x.element), x.element.attr('model') ?? '']));
   if (rootModel && !buses.has(0)) buses.set(0, rootModel);
-  const maxIndex = Math.max(...[...buses.keys()].filter((k): k is number => k !== undefined));
+  const maxIndex = Math.max(...buses.keys());
   // An index below the highest that no controller has: libvirt fills it with a root port on q35
   // and a PCI bridge on i440fx (probed on libvirt 9.0).
   const gapModel = rootModel === 'pcie-root' ? 'pcie-root-port' : rootModel === 'pci-root' ? 'pci-bridge' : undefined;

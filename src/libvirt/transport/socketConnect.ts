@@ -19,8 +19,17 @@ export interface PendingTransport {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20000;
 
-/** `socket` (just created by net.connect) as a PendingTransport; `what` names it in errors. */
+/**
+ * `socket` (just created by net.connect) as a PendingTransport; `what` names it in errors. The
+ * writes made while it connects (the handshake's calls) are held back by cork() and leave together
+ * at the connect, in one writev: uncorked, Node sent the first when the socket connected and the
+ * others after that write had completed, a round of its write machinery later (the daemon then saw
+ * AUTH_LIST about 0.2 ms before the rest; bench key client, cold).
+ * https://nodejs.org/api/stream.html#writablecork
+ */
 export function startSocket(socket: Socket, what: string, description: string, timeoutMs: number): PendingTransport {
+  socket.cork();
+  socket.once('connect', () => socket.uncork());
   const connected = waitConnected(socket, what, 'connect', timeoutMs);
   const transport = new DuplexTransport(socket, description);
   // A failed connect is reported by `connected`; the transport reports it too, maybe before anyone

@@ -5,13 +5,13 @@
 import type { Transport } from '../transport/transport';
 import type { AnyProcedureInfo, ProcedureInfo } from './program';
 import type { CallOptions, Disposable, RpcCaller, RpcEvent, RpcStream } from './types';
-import { encodeFrame, FrameParser, MessageStatus, MessageType, type Frame } from './frame';
+import { encodeFrame, FRAME_HEADER_LEN, FrameParser, MessageStatus, MessageType, writeFrameHeader, type Frame } from './frame';
 import { CancelledError, ConnectionClosedError, ProtocolError, TimeoutError } from './errors';
 import { decodeMessageError } from './messageError';
 import { KeepaliveTimer } from './keepalive';
 import { KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KeepaliveProcedure } from '../generated/keepaliveProtocol';
 import { RpcStreamImpl } from './stream';
-import { decodeFromBuffer, encodeToBuffer, XdrReader } from './xdr';
+import { decodeFromBuffer, XdrReader, XdrWriter } from './xdr';
 
 /** Finds the procedure of an incoming MESSAGE (event) by program and procedure number. */
 export type ProcedureLookup = (program: number, proc: number) => AnyProcedureInfo | undefined;
@@ -141,10 +141,13 @@ export class RpcClient implements RpcCaller {
     if (this.isClosed) return Promise.reject(new ConnectionClosedError('closed'));
     if (opts.signal?.aborted) return Promise.reject(new CancelledError(proc.name));
     const serial = this.takeSerial();
-    const frame = encodeFrame(
-      { prog: proc.program, vers: proc.version, proc: proc.proc, type: MessageType.CALL, serial, status: MessageStatus.OK },
-      encodeToBuffer(proc.args, args),
-    );
+    // The arguments are encoded after room for the header, which is then written in place: one
+    // buffer per call, the payload never copied.
+    const w = new XdrWriter();
+    w.reserve(FRAME_HEADER_LEN);
+    proc.args.encode(w, args);
+    const frame = w.finish();
+    writeFrameHeader(frame, { prog: proc.program, vers: proc.version, proc: proc.proc, type: MessageType.CALL, serial, status: MessageStatus.OK });
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => this.abandon(call, new CancelledError(proc.name));

@@ -47,32 +47,60 @@ export interface Frame extends FrameHeader {
   readonly payload: Buffer;
 }
 
-export function encodeFrame(header: FrameHeader, payload: Uint8Array = Buffer.alloc(0)): Buffer {
-  const total = FRAME_HEADER_LEN + payload.length;
+// The header words are written and read byte by byte: a connection's first frames go out and come
+// in before anything is optimized, and Buffer's writeUInt32BE and readUInt32BE are library
+// functions with argument checks of their own, each compiled on its first call in a new process
+// (about 0.1 ms each then; bench key client, cold).
+
+/** Writes `v` as a big-endian 32-bit word at `at` (the caller has checked the bounds). */
+function put32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
+/** The big-endian 32-bit word at `at`, unsigned (the caller has checked the bounds). */
+function get32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
+/**
+ * Writes the length word and `header` into the first FRAME_HEADER_LEN bytes of `frame`, a whole
+ * frame whose payload is already in place after them.
+ */
+export function writeFrameHeader(frame: Uint8Array, header: FrameHeader): void {
+  if (frame.length < FRAME_HEADER_LEN) throw new ProtocolError(`frame of ${frame.length} bytes is shorter than its header`);
+  if (frame.length > FRAME_MAX) throw new ProtocolError(`message of ${frame.length} bytes exceeds the ${FRAME_MAX}-byte limit`);
+  put32(frame, 0, frame.length);
+  put32(frame, 4, header.prog);
+  put32(frame, 8, header.vers);
+  put32(frame, 12, header.proc);
+  put32(frame, 16, header.type);
+  put32(frame, 20, header.serial);
+  put32(frame, 24, header.status);
+}
+
+export function encodeFrame(header: FrameHeader, payload?: Uint8Array): Buffer {
+  const total = FRAME_HEADER_LEN + (payload?.length ?? 0);
   if (total > FRAME_MAX) throw new ProtocolError(`message of ${total} bytes exceeds the ${FRAME_MAX}-byte limit`);
   const buf = Buffer.allocUnsafe(total);
-  buf.writeUInt32BE(total, 0);
-  buf.writeUInt32BE(header.prog >>> 0, 4);
-  buf.writeUInt32BE(header.vers >>> 0, 8);
-  buf.writeInt32BE(header.proc | 0, 12);
-  buf.writeInt32BE(header.type | 0, 16);
-  buf.writeUInt32BE(header.serial >>> 0, 20);
-  buf.writeInt32BE(header.status | 0, 24);
-  buf.set(payload, FRAME_HEADER_LEN);
+  if (payload !== undefined) buf.set(payload, FRAME_HEADER_LEN);
+  writeFrameHeader(buf, header);
   return buf;
 }
 
 export function decodeFrame(buf: Buffer): Frame {
   if (buf.length < FRAME_HEADER_LEN) throw new ProtocolError(`frame of ${buf.length} bytes is shorter than its header`);
-  const len = buf.readUInt32BE(0);
+  const len = get32(buf, 0);
   if (len !== buf.length) throw new ProtocolError(`frame length word ${len} does not match its ${buf.length} bytes`);
   return {
-    prog: buf.readUInt32BE(4),
-    vers: buf.readUInt32BE(8),
-    proc: buf.readInt32BE(12),
-    type: buf.readInt32BE(16),
-    serial: buf.readUInt32BE(20),
-    status: buf.readInt32BE(24),
+    prog: get32(buf, 4),
+    vers: get32(buf, 8),
+    proc: get32(buf, 12) | 0,
+    type: get32(buf, 16) | 0,
+    serial: get32(buf, 20),
+    status: get32(buf, 24) | 0,
     payload: buf.subarray(FRAME_HEADER_LEN),
   };
 }
@@ -116,7 +144,7 @@ export class FrameParser {
 
   private peekLength(): number {
     const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readUInt32BE(0);
+    if (first.length >= 4) return get32(first, 0);
     const head = Buffer.alloc(4);
     let off = 0;
     for (const c of this.chunks) {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { decodeFrame, encodeFrame, FRAME_MAX, FrameParser, type Frame } from '../../../src/libvirt/rpc/frame';
+import { decodeFrame, encodeFrame, FRAME_HEADER_LEN, FRAME_MAX, FrameParser, writeFrameHeader, type Frame } from '../../../src/libvirt/rpc/frame';
+import { XdrWriter } from '../../../src/libvirt/rpc/xdr';
 import { ProtocolError } from '../../../src/libvirt/rpc/errors';
 
 const header = (serial: number): Parameters<typeof encodeFrame>[0] => ({
@@ -15,6 +16,28 @@ describe('frame parser (unit)', () => {
   it('round-trips a frame through encodeFrame and decodeFrame', () => {
     const f = decodeFrame(encodeFrame({ ...header(9), proc: -1, status: 2 }, Buffer.from('abcd')));
     assert.deepEqual({ ...f, payload: f.payload.toString() }, { ...header(9), proc: -1, status: 2, payload: 'abcd' });
+  });
+
+  it('writes the header words big-endian at their extremes (unsigned serial and program, signed procedure and status)', () => {
+    const f = encodeFrame({ prog: 0xffffffff, vers: 0x01020304, proc: -2, type: 6, serial: 0xfffffffe, status: -1 }, Buffer.from([9]));
+    assert.equal(f.toString('hex'), '0000001d' + 'ffffffff' + '01020304' + 'fffffffe' + '00000006' + 'fffffffe' + 'ffffffff' + '09');
+    assert.deepEqual({ ...decodeFrame(f), payload: undefined }, { prog: 0xffffffff, vers: 0x01020304, proc: -2, type: 6, serial: 0xfffffffe, status: -1, payload: undefined });
+  });
+
+  it('writes a header in place before a payload encoded after reserved room, as encodeFrame does', () => {
+    const w = new XdrWriter(8);
+    w.reserve(FRAME_HEADER_LEN);
+    w.string('qemu:///system');
+    w.uint(0xdeadbeef);
+    w.int(-5);
+    const frame = w.finish();
+    writeFrameHeader(frame, header(7));
+    const payload = new XdrWriter();
+    payload.string('qemu:///system');
+    payload.uint(0xdeadbeef);
+    payload.int(-5);
+    assert.deepEqual(frame, encodeFrame(header(7), payload.finish()));
+    assert.throws(() => writeFrameHeader(Buffer.alloc(FRAME_HEADER_LEN - 1), header(1)), ProtocolError);
   });
 
   it('reassembles frames fed one byte at a time', () => {

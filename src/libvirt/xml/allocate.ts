@@ -7,12 +7,20 @@ import type { DomainXml } from './domainXml';
 import type { XmlElement } from './xmlDocument';
 
 export function isQ35(dom: DomainXml): boolean {
-  return /q35/.test(dom.get('machine') ?? '');
+  return machineIsQ35(dom.get('machine') ?? '');
+}
+
+export function machineIsQ35(machine: string): boolean {
+  return /q35/.test(machine);
+}
+
+export function isI440fx(dom: DomainXml): boolean {
+  return machineIsI440fx(dom.get('machine') ?? '');
 }
 
 /** The i440FX machine types: 'pc', its versions pc-i440fx-*, the old pc-0.* and pc-1.*, and rhel* (libvirt's qemuDomainMachineIsI440FX). */
-export function isI440fx(dom: DomainXml): boolean {
-  return /^(pc$|pc-i440fx-|pc-[01]\.|rhel)/.test(dom.get('machine') ?? '');
+export function machineIsI440fx(machine: string): boolean {
+  return /^(pc$|pc-i440fx-|pc-[01]\.|rhel)/.test(machine);
 }
 
 /** Disk index from its target name: vda -> 1, sdb -> 2, hdaa -> 27. */

@@ -235,6 +235,17 @@ function hugePagesKiB(root: XmlElement, txt: (el: XmlElement | undefined) => str
   return total;
 }
 
+/**
+ * The machine type libvirt gives a guest of `arch` and `domainType` whose definition names none:
+ * QEMU's default machine, which libvirt moves to the front of the emulator's list
+ * (src/qemu/qemu_capabilities.c, virQEMUCapsSetDefaultMachine), so the first one the capabilities
+ * list for the domain type, or else for the arch. Undefined when the host runs no such guest.
+ */
+export function defaultMachineType(caps: HostCapabilities, arch: string, domainType = 'qemu'): string | undefined {
+  const g = caps.guests.find((x) => x.arch === arch && x.osType === 'hvm');
+  return (g?.domains.find((d) => d.type === domainType)?.machines[0] ?? g?.machines[0])?.name;
+}
+
 /** Machine types for an arch and domain type (arch-level list plus the domain's own). */
 export function machineTypes(caps: HostCapabilities, arch: string, domainType = 'qemu'): GuestMachine[] {
   const g = caps.guests.find((x) => x.arch === arch && x.osType === 'hvm');

@@ -6,9 +6,9 @@
 // text range (for the XML editor) and a target { section, field } (for the details form), and
 // where the fix is clear, the fix as text edits.
 
-import { allocateDiskTarget, controllerIndexes, diskIndex, isI440fx, isQ35, PCI_ADDR_RE } from './allocate';
+import { allocateDiskTarget, controllerIndexes, diskIndex, machineIsI440fx, machineIsQ35, PCI_ADDR_RE } from './allocate';
 import { parseCpuset } from './kinds/cpuTuning';
-import { machineTypes, type HostCapabilities } from './capabilities';
+import { defaultMachineType, machineTypes, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
 import { DomainXml, toKiB } from './domainXml';
@@ -149,8 +149,9 @@ export function checkDomain(dom: DomainXml, ctx: CheckContext = {}): Problem[] {
     }
   }
 
-  defineRules(dom, devices, place);
-  if (ctx.hostCapabilities) emulatorRules(dom, ctx.hostCapabilities, place);
+  const machine = machineOf(dom, ctx.hostCapabilities);
+  defineRules(dom, devices, machine, place);
+  if (ctx.hostCapabilities) emulatorRules(dom, ctx.hostCapabilities, machine, place);
 
   // Disk sources that do not exist.
   if (ctx.diskSourceExists) {
@@ -170,6 +171,31 @@ export function checkDomain(dom: DomainXml, ctx: CheckContext = {}): Problem[] {
   return out;
 }
 
+/** The machine type the checks go by: the document's, or the one libvirt will give it. */
+interface Machine {
+  /** '' when the document names none and the host's capabilities are unknown. */
+  readonly name: string;
+  /** The document names none: `name` is the host's default for the guest. */
+  readonly assumed: boolean;
+  /** The machine type as the messages name it. */
+  readonly text: string;
+}
+
+/**
+ * The document's machine type or, when it names none, the one libvirt gives it at define time:
+ * the emulator's default for the architecture (the host's own when the document names none) and
+ * virtualization type, from the host's capabilities. Without it a definition without a machine
+ * type would escape the chipset's rules that libvirt then applies to pc-i440fx (or q35, or virt).
+ */
+function machineOf(dom: DomainXml, caps: HostCapabilities | undefined): Machine {
+  const named = dom.get('machine');
+  if (named) return { name: named, assumed: false, text: `'${named}'` };
+  const type = dom.element.attr('type') ?? '';
+  const arch = dom.get('arch') ?? caps?.hostArch;
+  const assumed = caps && arch && QEMU_VIRT_TYPES.includes(type) && (dom.get('osType') ?? 'hvm') === 'hvm' ? defaultMachineType(caps, arch, type) : undefined;
+  return assumed ? { name: assumed, assumed: true, text: `'${assumed}' (the host's default: the definition names none)` } : { name: '', assumed: false, text: "''" };
+}
+
 /**
  * The architectures a QEMU binary runs besides its own (libvirt src/qemu/qemu_capabilities.c
  * virQEMUCapsIsArchSupported): a 64-bit x86 binary also runs 32-bit guests, and so on.
@@ -187,7 +213,7 @@ const QEMU_VIRT_TYPES = ['qemu', 'kvm', 'hvf'];
  * virQEMUDriverGetDomainCapabilities, qemu_validate.c). Only for hosts whose guests QEMU runs; an
  * emulator the capabilities do not list is not checked (libvirt probes it, we cannot).
  */
-function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): void {
+function emulatorRules(dom: DomainXml, caps: HostCapabilities, eff: Machine, place: Place): void {
   const doc = dom.doc;
   const hvm = caps.guests.filter((g) => g.osType === 'hvm' && g.domains.some((d) => QEMU_VIRT_TYPES.includes(d.type)));
   const arch = dom.get('arch');
@@ -229,7 +255,7 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
     overview('type', 'emulator-virt-type', `The emulator ${binary} does not offer virt type '${type}'${why}; it offers ${types.map((t) => `'${t}'`).join(', ')}`, doc.attributeRange(dom.element, 'type') ?? doc.startTagRange(dom.element), fix);
     return;
   }
-  const machine = dom.get('machine');
+  const machine = eff.name;
   if (!machine) return;
   const own = runs.find((x) => x.g.arch === arch) ?? runs[0]!;
   const m = machineTypes(caps, own.g.arch, type).find((x) => x.name === machine);
@@ -238,14 +264,14 @@ function emulatorRules(dom: DomainXml, caps: HostCapabilities, place: Place): vo
     // The arch-level list is the one of the host's best accelerator (KVM where there is one); QEMU
     // registers its machine types whatever the accelerator, so it serves a 'qemu' guest there too
     // (libvirt refuses pc-1.2 for both on a KVM host with QEMU 7.2).
-    overview('machine', 'emulator-machine', `The emulator ${binary} has no machine type '${machine}'`, machineRange);
+    if (!eff.assumed) overview('machine', 'emulator-machine', `The emulator ${binary} has no machine type '${machine}'`, machineRange);
     return;
   }
   const vcpus = dom.get('vcpus');
   if (typeof vcpus === 'number' && m.maxCpus !== undefined && m.maxCpus > 0 && vcpus > m.maxCpus) {
     const limit = m.maxCpus;
     const vcpuEl = dom.element.child('vcpu');
-    place('cpus', 'vcpus', 'machine-max-cpus', `Machine type '${machine}' takes at most ${limit} vCPUs (this VM has ${vcpus})`, vcpuEl ? doc.startTagRange(vcpuEl) : machineRange, fixBy(dom, 'cpus', `Use ${limit} vCPUs`, (x) => {
+    place('cpus', 'vcpus', 'machine-max-cpus', `Machine type ${eff.text} takes at most ${limit} vCPUs (this VM has ${vcpus})`, vcpuEl ? doc.startTagRange(vcpuEl) : machineRange, fixBy(dom, 'cpus', `Use ${limit} vCPUs`, (x) => {
       const v = x.element.child('vcpu')!;
       x.doc.setTextContent(v, String(limit));
       const current = Number(v.attr('current'));
@@ -332,9 +358,9 @@ function pciAddressText(a: XmlElement | undefined): string | undefined {
  * controller (.2, always there) and SMBus (.3). Those controllers must sit at their function, and no
  * other device can take one (probed on libvirt 9.0).
  */
-function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, indexOf: (el: XmlElement) => number, place: Place): void {
-  const q35 = isQ35(dom);
-  const i440fx = isI440fx(dom);
+function chipsetRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, machine: Machine, indexOf: (el: XmlElement) => number, place: Place): void {
+  const q35 = machineIsQ35(machine.name);
+  const i440fx = machineIsI440fx(machine.name);
   if (!q35 && !i440fx) return;
   const controller = (type: string): XmlElement | undefined => devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === type && indexOf(x.element) === 0)?.element;
   const usb0 = controller('usb');
@@ -506,11 +532,13 @@ const QEMU_REFUSED_FORMATS: Readonly<Record<string, string>> = {
  * schema: the rules the differential test against the real daemon showed, with libvirt's words in
  * the messages. Each names the element at fault.
  */
-function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, place: Place): void {
+function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, eff: Machine, place: Place): void {
   const doc = dom.doc;
   const tag = (el: XmlElement): TextRange => doc.startTagRange(el);
   const arch = dom.get('arch') ?? '';
-  const machine = dom.get('machine') ?? '';
+  const machine = eff.name;
+  const q35 = machineIsQ35(machine);
+  const i440fx = machineIsI440fx(machine);
   const indexOf = controllerIndexOf(devices);
 
   // Controllers: one per type and index; a PCI controller's model name must fit its model.
@@ -589,7 +617,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       for (const i of ids) seen.add(i);
     }
   }
-  chipsetRules(dom, devices, indexOf, place);
+  chipsetRules(dom, devices, eff, indexOf, place);
 
   // USB devices need a USB controller that is not model='none'; model='none' (USB disabled) is the
   // only USB controller then.
@@ -870,8 +898,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
 
   // PCI topology: the root controller must fit the machine type; root ports have one slot (0).
   const root = devices.find((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci' && indexOf(x.element) === 0);
-  const rootModel = isQ35(dom) ? 'pcie-root' : isI440fx(dom) ? 'pci-root' : undefined;
-  if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type '${machine}'`, tag(root.element));
+  const rootModel = q35 ? 'pcie-root' : i440fx ? 'pci-root' : undefined;
+  if (root && rootModel && root.element.attr('model') !== rootModel) place(root.id, undefined, 'pci-root-model', `The PCI controller with index 0 must be model='${rootModel}' for machine type ${eff.text}`, tag(root.element));
   const pciControllers = devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'pci');
   const numaCells = dom.element.find(['cpu', 'numa'])?.elements('cell').length ?? 0;
   for (const c of pciControllers) {
@@ -885,6 +913,9 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       else if (Number.isInteger(n) && n >= numaCells) place(c.id, undefined, 'pci-numa-node', `NUMA node ${n} does not exist: the VM has ${numaCells} NUMA cell${numaCells === 1 ? '' : 's'} (<numa> in <cpu>)`, tag(node));
     }
     if ((model === 'pci-root' || model === 'pcie-root') && indexOf(c.element) !== 0) place(c.id, undefined, 'pci-root-index', `A ${model} controller must have index 0`, tag(c.element));
+    // The root bus is the machine's own: libvirt gives it no address (virDomainControllerDefValidate).
+    const rootAddress = model === 'pci-root' || model === 'pcie-root' ? c.element.child('address') : undefined;
+    if (rootAddress) place(c.id, undefined, 'pci-root-address', `A ${model} controller cannot have an address: it is the machine's own root bus`, tag(rootAddress));
   }
   const buses = new Map(pciControllers.map((x) => [indexOf(x.element), x.element.attr('model') ?? '']));
   if (rootModel && !buses.has(0)) buses.set(0, rootModel);
@@ -933,7 +964,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // The ports of each model (libvirt domain_addr.c, probed on libvirt 9.0); without any USB
   // controller libvirt adds qemu-xhci on q35 and piix3-uhci on i440fx.
   const usbPorts = (el: XmlElement | undefined): number | undefined => {
-    const model = el?.attr('model') ?? (isQ35(dom) ? 'qemu-xhci' : isI440fx(dom) ? 'piix3-uhci' : undefined);
+    const model = el?.attr('model') ?? (q35 ? 'qemu-xhci' : i440fx ? 'piix3-uhci' : undefined);
     if (model === 'qemu-xhci' || model === 'nec-xhci') return (el ? numAttr(el, 'ports') : undefined) ?? 4;
     return model === undefined ? undefined : USB_MODEL_PORTS[model];
   };
@@ -987,8 +1018,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // (libvirt's QEMU driver refuses any other).
   if (qemu) {
     for (const d of devices.filter((x) => x.element.name === 'controller' && x.element.attr('type') === 'ide')) {
-      if (isQ35(dom)) place(d.id, undefined, 'ide-controller', 'The q35 machine type has no IDE controller: use SATA or SCSI', tag(d.element));
-      else if (isI440fx(dom) && indexOf(d.element) > 0) place(d.id, undefined, 'ide-controller', `Machine type '${machine}' has one IDE controller (index 0)`, tag(d.element));
+      if (q35) place(d.id, undefined, 'ide-controller', `The q35 machine type${eff.assumed ? ` ${eff.text}` : ''} has no IDE controller: use SATA or SCSI`, tag(d.element));
+      else if (i440fx && indexOf(d.element) > 0) place(d.id, undefined, 'ide-controller', `Machine type ${eff.text} has one IDE controller (index 0)`, tag(d.element));
     }
   }
 

@@ -83,6 +83,25 @@ describe("the emulator checks against the host's capabilities (unit)", () => {
     assert.deepEqual(codes(fixed, hostCaps(false)), []);
   });
 
+  it("goes by the host's default machine type when the document names none (the first listed, as libvirt gives it)", () => {
+    const pcieRoot = (machine: string): DomainXml =>
+      DomainXml.parse(`<domain type='qemu'><name>t</name><memory unit='MiB'>256</memory><vcpu>2</vcpu>
+  <os><type arch='x86_64'${machine}>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><controller type='pci' index='0' model='pcie-root'/></devices>
+</domain>`);
+    const p = checkDomain(pcieRoot(''), { hostCapabilities: hostCaps(false) }).find((x) => x.code === 'pci-root-model');
+    assert.ok(p, 'expected pci-root-model');
+    assert.match(p.message, /model='pci-root' for machine type 'pc-i440fx-7\.2' \(the host's default: the definition names none\)/);
+    assert.deepEqual(codes(pcieRoot(" machine='q35'"), hostCaps(false)), []);
+    // Without the host's capabilities the default is unknown: no chipset rule applies.
+    assert.deepEqual(codes(pcieRoot(''), undefined), []);
+    // The vCPU limit is the default machine's; an unknown default is never reported as unknown.
+    assert.deepEqual(codes(domain({ machine: '', vcpus: '>255' }), hostCaps(false)), []);
+    assert.deepEqual(codes(domain({ machine: '', vcpus: '>256' }), hostCaps(false)), ['machine-max-cpus']);
+    assert.deepEqual(codes(domain({ arch: 'aarch64', machine: '', emulator: '/usr/bin/qemu-system-aarch64', vcpus: '>512' }), hostCaps(false)), []);
+    assert.deepEqual(codes(domain({ arch: 'aarch64', machine: '', emulator: '/usr/bin/qemu-system-aarch64', vcpus: '>513' }), hostCaps(false)), ['machine-max-cpus']);
+  });
+
   it('refuses an unknown machine type, for emulation on a KVM host too (QEMU has one list for both)', () => {
     const d = domain({ machine: 'pc-q35-99.0' });
     assert.deepEqual(codes(d, hostCaps(false)), ['emulator-machine']);

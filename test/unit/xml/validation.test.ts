@@ -139,6 +139,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['console-serial-first', q35.replace('</console>', "</console>\n    <console type='pty'><target type='serial' port='1'/></console>"), "<target type='serial' port='1'/>"],
     ['disk-bus-fdc', q35.replace("<target dev='sda' bus='sata'/>", "<target dev='fda' bus='fdc'/>"), "<target dev='fda' bus='fdc'/>"],
     ['pci-root-index', q35.replace("<controller type='pci' index='1' model='pcie-root-port'>", "<controller type='pci' index='1' model='pcie-root'>"), "<controller type='pci' index='1' model='pcie-root'>"],
+    ['pci-root-address', q35.replace("<controller type='pci' index='0' model='pcie-root'/>", "<controller type='pci' index='0' model='pcie-root'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"), "<address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"],
     ['chardev-needs-path', q35.replace("<serial type='pty'>", "<serial type='file'>"), "<serial type='file'>"],
     ['ide-controller', q35.replace("<controller type='sata' index='0'>", "<controller type='ide' index='0'/>\n    <controller type='sata' index='0'>"), "<controller type='ide' index='0'/>"],
     ['graphics-qemu', q35.replace(/<graphics type='spice'/, "<graphics type='rdp'/>\n    <graphics type='spice'"), "<graphics type='rdp'/>"],

@@ -413,6 +413,27 @@ function onUsb(el: XmlElement): boolean {
   return el.name === 'hub';
 }
 
+/** The <target> attributes of PCI controllers libvirt checks against the model (chassisNr, chassis, port, busNr, index, hotplug). */
+const PCI_TARGET_ATTRIBUTES = ['chassisNr', 'chassis', 'port', 'busNr', 'index', 'hotplug'] as const;
+
+/**
+ * Which of them each PCI controller model takes; libvirt refuses the others ("Option ... is not
+ * valid for PCI controller", qemu_validate.c). Probed on libvirt 9.0 for every model, each option
+ * alone; a pci-root on pSeries (a PHB, which takes its target index) is not covered.
+ */
+const PCI_TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  'pci-root': ['hotplug'],
+  'pcie-root': [],
+  'pci-bridge': ['chassisNr'],
+  'pci-expander-bus': ['busNr'],
+  'pcie-expander-bus': ['busNr'],
+  'pcie-root-port': ['chassis', 'port', 'hotplug'],
+  'pcie-switch-downstream-port': ['chassis', 'port', 'hotplug'],
+  'pcie-switch-upstream-port': [],
+  'dmi-to-pci-bridge': [],
+  'pcie-to-pci-bridge': [],
+};
+
 /** A numeric attribute in libvirt's notation (decimal or 0x hex); undefined when absent or malformed. */
 function numAttr(el: XmlElement, name: string): number | undefined {
   const v = el.attr(name)?.trim();
@@ -916,6 +937,34 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     // The root bus is the machine's own: libvirt gives it no address (virDomainControllerDefValidate).
     const rootAddress = model === 'pci-root' || model === 'pcie-root' ? c.element.child('address') : undefined;
     if (rootAddress) place(c.id, undefined, 'pci-root-address', `A ${model} controller cannot have an address: it is the machine's own root bus`, tag(rootAddress));
+    // The ranges libvirt holds a PCI controller's numbers to beyond the schema's (the same function).
+    const index = indexOf(c.element);
+    if (index > 255) place(c.id, undefined, 'pci-controller-range', `PCI controller index ${index} is too high: the highest is 255`, tag(c.element));
+    const target = c.element.child('target');
+    const options = model === 'pci-root' && /^ppc/.test(arch) ? undefined : PCI_TARGET_OPTIONS[model];
+    if (target && options) {
+      for (const attr of PCI_TARGET_ATTRIBUTES.filter((x) => target.attr(x) !== undefined && !options.includes(x))) {
+        const takes = options.length === 0 ? 'it takes none of them' : `it takes ${options.join(', ')}`;
+        place(c.id, undefined, 'pci-target-option', `A ${model} controller has no <target ${attr}=…>: ${takes}`, doc.attributeRange(target, attr) ?? tag(target));
+      }
+    }
+    if (target) {
+      const ranges: readonly [string, number, number][] = [
+        ['chassisNr', 1, 255],
+        ['chassis', 0, 255],
+        ['port', 0, 255],
+        ['busNr', 1, 254],
+        ['index', 0, 30],
+      ];
+      for (const [attr, lo, hi] of ranges) {
+        const v = numAttr(target, attr);
+        if (v !== undefined && (v < lo || v > hi)) place(c.id, undefined, 'pci-controller-range', `The PCI controller's ${attr} ${target.attr(attr)} is out of range: it must be ${lo}-${hi}`, tag(target));
+      }
+      const targetIndex = numAttr(target, 'index');
+      if (targetIndex !== undefined && targetIndex >= 0 && targetIndex <= 30 && (index === 0) !== (targetIndex === 0)) {
+        place(c.id, undefined, 'pci-controller-range', 'Only the PCI controller with index 0 can have target index 0, and it must have that one', tag(target));
+      }
+    }
   }
   const buses = new Map(pciControllers.map((x) => [indexOf(x.element), x.element.attr('model') ?? '']));
   if (rootModel && !buses.has(0)) buses.set(0, rootModel);

@@ -237,6 +237,34 @@ describe('domain XML semantic checks (unit)', () => {
     const onRoot = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-switch-upstream-port'><address type='pci' domain='0x0000' bus='0x00' slot='0x0a' function='0x0'/></controller>\n    <memballoon");
     assert.deepEqual(codes(onRoot).filter((d) => d.code === 'pci-port-bus').length, 1, 'but not on the root complex');
   });
+  it("holds a PCI controller's numbers to libvirt's ranges beyond the schema's (index, chassisNr, busNr, target index)", () => {
+    const withController = (xml: string): string => minimal.replace('</devices>', `  ${xml}\n  </devices>`);
+    const range = (xml: string): string[] => codes(withController(xml)).filter((d) => d.code === 'pci-controller-range').map((d) => d.message);
+    assert.deepEqual(range("<controller type='pci' index='256' model='pci-bridge'/>").length, 1);
+    assert.match(range("<controller type='pci' index='1' model='pci-bridge'><target chassisNr='0'/></controller>")[0] ?? '', /chassisNr 0 is out of range: it must be 1-255/);
+    assert.match(range("<controller type='pci' index='1' model='pci-expander-bus'><target busNr='0xff'/></controller>")[0] ?? '', /busNr 0xff is out of range: it must be 1-254/);
+    assert.deepEqual(range("<controller type='pci' index='1' model='pci-bridge'><target chassisNr='1'/></controller>"), []);
+    assert.deepEqual(range("<controller type='pci' index='1' model='pci-expander-bus'><target busNr='254'/></controller>"), []);
+    assert.equal(range("<controller type='pci' index='1' model='pci-bridge'><target index='0'/></controller>").length, 1);
+    assert.equal(range("<controller type='pci' index='1' model='pci-bridge'><target index='31'/></controller>").length, 1);
+  });
+  it('refuses a <target> option the PCI controller model does not take, on the attribute', () => {
+    const q35Doc = (xml: string): string => q35.replace('</devices>', `  ${xml}\n  </devices>`);
+    const options = (text: string): string[] => codes(text).filter((d) => d.code === 'pci-target-option').map((d) => d.message);
+    assert.deepEqual(options(minimal.replace('</devices>', "  <controller type='pci' index='9' model='pci-bridge'><target chassisNr='3' port='0x10'/></controller>\n  </devices>")), [
+      'A pci-bridge controller has no <target port=…>: it takes chassisNr',
+    ]);
+    assert.deepEqual(options(q35Doc("<controller type='pci' index='20' model='pcie-root-port'><target chassis='20' port='0x20' hotplug='off' busNr='9'/></controller>")), [
+      'A pcie-root-port controller has no <target busNr=…>: it takes chassis, port, hotplug',
+    ]);
+    assert.deepEqual(options(q35Doc("<controller type='pci' index='20' model='pcie-switch-upstream-port'><target hotplug='off'/></controller>")), [
+      'A pcie-switch-upstream-port controller has no <target hotplug=…>: it takes none of them',
+    ]);
+    assert.deepEqual(options(minimal.replace("<controller type='pci' index='0' model='pci-root'/>", "<controller type='pci' index='0' model='pci-root'><target hotplug='off'/></controller>")), []);
+    const text = q35Doc("<controller type='pci' index='20' model='pcie-expander-bus'><target busNr='100' index='3'/></controller>");
+    const d = codes(text).find((x) => x.code === 'pci-target-option');
+    assert.equal(d?.range.startLine, lineOf(text, "<target busNr='100' index='3'/>"));
+  });
   for (const [code, text, needle] of defineRules) {
     it(`refuses what libvirt refuses: ${code} (${needle.split('\n')[0]!.trim()})`, () => {
       assert.notEqual(text, q35, 'the mutation applies');

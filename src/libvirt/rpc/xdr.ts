@@ -15,6 +15,18 @@ export class XdrError extends Error {
   }
 }
 
+/**
+ * Writes `v` as a big-endian 32-bit word at `at`, byte by byte (the caller has checked the value
+ * and the bounds): Buffer's writeInt32BE checks its arguments again and is compiled on its first
+ * call in a new process, where a connection's first calls are encoded (bench key client, cold).
+ */
+export function writeWord(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
 function pad4(n: number): number {
   return (4 - (n & 3)) & 3;
 }
@@ -55,20 +67,11 @@ export class XdrWriter {
     this.word(v);
   }
 
-  /**
-   * A checked 32-bit value, big-endian, byte by byte: Buffer's writeInt32BE checks its arguments
-   * again and is compiled on its first call in a new process, where a connection's first calls
-   * are encoded (bench key client, cold).
-   */
+  /** A checked 32-bit value (see writeWord). */
   private word(v: number): void {
     this.ensure(4);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = v >>> 24;
-    b[p + 1] = v >>> 16;
-    b[p + 2] = v >>> 8;
-    b[p + 3] = v;
-    this.pos = p + 4;
+    writeWord(this.buf, this.pos, v);
+    this.pos += 4;
   }
 
   /** Leaves `n` bytes for the caller to fill in later (a frame's header before its payload). */

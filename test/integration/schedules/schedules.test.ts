@@ -22,6 +22,7 @@ import { openScheduleHost, type OpenedScheduleHost } from '../../../src/libvirt/
 import { snapshotPrefix, type Schedule } from '../../../src/libvirt/schedules/schedule';
 import type { ScheduleHost } from '../../../src/libvirt/schedules/scheduleHost';
 import { APP_METADATA_NS } from '../../../src/libvirt/xml/domainXml';
+import { readCrontab as crontab, writeCrontab } from '../../crontabFile';
 import { leftoverOfDeadRun } from '../../leftovers';
 import { UNDEFINE_ALL } from '../connection/testEnv';
 import { sshUri } from '../transport/testEnv';
@@ -42,19 +43,6 @@ const HOSTILE_TAG = `t'a"g $(touch ${PWNED}) %s \\%; <&> ✓`;
 const RESULTS = path.join(os.homedir(), '.local/share/libvirt-vms/results');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function crontab(): string {
-  try {
-    return execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    if (/no crontab/.test(String((e as { stderr?: unknown }).stderr))) return '';
-    throw e;
-  }
-}
-
-function writeCrontab(text: string): void {
-  execFileSync('crontab', ['-'], { input: text });
-}
 
 /** Removes entries (marker + job) of dead runs of this suite and the given lines, by a fresh read. */
 function dropLines(keep: (line: string, next: string | undefined) => boolean): void {
@@ -162,6 +150,24 @@ describe('Schedules (integration, real cron)', function () {
     assert.equal(info.user, os.userInfo().username);
     assert.equal(info.cronDaemon, 'running');
     assert.equal((await local.host.info()).home, os.homedir());
+  });
+
+  it('never writes the crontab twice within one second, so cron cannot miss a write', async () => {
+    // Cron keeps the crontab's mtime in whole seconds: a second write in the same second, after
+    // cron loaded the first, would never be loaded. Two saves started at the top of a second
+    // take far less than a second; the second must still land in a later second.
+    const spool = `/var/spool/cron/crontabs/${os.userInfo().username}`;
+    const vm = await define(`${RUN}second`);
+    const a = { ...schedule('seca', { kind: 'vm', uuid: vm.uuid, name: vm.name }, { kind: 'start' }), paused: true };
+    const b = { ...schedule('secb', { kind: 'vm', uuid: vm.uuid, name: vm.name }, { kind: 'start' }), paused: true };
+    while (Date.now() % 1000 > 50) await sleep(5);
+    const started = Date.now();
+    await local.host.save(a);
+    const first = fs.statSync(spool).mtimeMs;
+    await ssh.host.save(b);
+    const second = fs.statSync(spool).mtimeMs;
+    assert.ok(Math.floor(second / 1000) > Math.floor(first / 1000), `both writes in second ${Math.floor(first / 1000)} (saves took ${Date.now() - started} ms)`);
+    assert.ok(Date.now() - started < 4000, `two saves took ${Date.now() - started} ms`);
   });
 
   it('runs an every-minute snapshot schedule (retention 2) by cron and by its exact command line, hostile names included, and leaves other lines alone', async () => {

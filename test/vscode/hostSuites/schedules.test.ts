@@ -18,6 +18,7 @@ import { Connection, type DomainRef } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
 import { parseCrontab } from '../../../src/libvirt/schedules/crontab';
 import type { Schedule } from '../../../src/libvirt/schedules/schedule';
+import { readCrontab as crontab, writeCrontab } from '../../crontabFile';
 import { leftoverOfDeadRun } from '../../leftovers';
 import { removeDeadRunSchedules } from '../../scheduleLeftovers';
 import { waitFor } from './wait';
@@ -27,15 +28,6 @@ const PREFIX = 'hsch';
 const RUN = `${PREFIX}${process.pid}-`;
 const URI = process.env['LIBVIRT_TEST_URI'] ?? 'qemu:///system';
 const UNDEFINE_ALL = U.MANAGED_SAVE | U.SNAPSHOTS_METADATA | U.NVRAM;
-
-function crontab(): string {
-  try {
-    return execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    if (/no crontab/.test(String((e as { stderr?: unknown }).stderr))) return '';
-    throw e;
-  }
-}
 
 describe('Schedule commands (extension host, real cron and libvirtd)', function () {
   this.timeout(180_000);
@@ -91,14 +83,14 @@ describe('Schedule commands (extension host, real cron and libvirtd)', function 
   <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${file}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
     await waitFor('the VM in the tree', () => api.tree.vmItem(connectionId, name));
     const before = crontab();
-    execFileSync('crontab', ['-'], { input: `${before}${sentinel}\n` });
+    writeCrontab(`${before}${sentinel}\n`);
   });
 
   after(async () => {
     api?.prompts.setResponder(undefined);
     const lines = crontab().split('\n');
     const keep = lines.filter((l, i) => l !== sentinel && !(saved && (l.startsWith(`# libvirt-vms:${saved.id} `) || (lines[i - 1] ?? '').startsWith(`# libvirt-vms:${saved.id} `))));
-    execFileSync('crontab', ['-'], { input: keep.join('\n') });
+    writeCrontab(keep.join('\n'));
     if (saved) fs.rmSync(path.join(os.homedir(), '.local/share/libvirt-vms/results', `${saved.id}.result`), { force: true });
     if (dom) await conn.domainUndefine(dom, UNDEFINE_ALL).catch(() => undefined);
     await conn?.close();

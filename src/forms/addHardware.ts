@@ -8,7 +8,7 @@
 
 import type { Connection, DomainRef } from '../libvirt/connection';
 import { VirDomainDefineFlags, VirDomainDeviceModifyFlags, VirDomainXMLFlags } from '../libvirt/generated/libvirtConstants';
-import type { DomainCapabilities } from '../libvirt/xml/capabilities';
+import { domainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
 import { checkDomain } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
 import { XmlValueError } from '../libvirt/xml/fields';
@@ -17,7 +17,6 @@ import type { AddHost, AddHostConnection, DeviceDescription, FieldDescription, G
 import type { XmlElement } from '../libvirt/xml/xmlDocument';
 import { valueProblems } from '../webviews/shared/valueProblems';
 import { addDevice } from './apply';
-import { domainCapabilities } from './domainDetailsModel';
 import { ApplyRefusedError, type AddKindForm, type Condition, type FieldProblem, type FormValue, holds } from './formSchema';
 
 export type { AddKindForm } from './formSchema';
@@ -334,7 +333,8 @@ export class AddHardwareModel {
       throw e;
     }
     const fieldIds = new Set(fields.map((f) => f.id));
-    const fromChecker = checkDomain(built.dom)
+    const domainCaps = await domainCapabilities(this.conn, dom, this.capsCache);
+    const fromChecker = checkDomain(built.dom, domainCaps ? { domainCapabilities: domainCaps } : {})
       .filter((p) => p.target.section === built.id)
       .map((p): FieldProblem => ({ section: d.kind, ...(p.target.field !== undefined && fieldIds.has(p.target.field) ? { field: p.target.field } : {}), severity: p.severity === 'error' ? 'error' : 'warning', message: p.message }));
     let fromHost: FieldProblem[] = [];

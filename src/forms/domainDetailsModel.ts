@@ -12,7 +12,7 @@ import {
   VirDomainModificationImpact,
   VirDomainXMLFlags,
 } from '../libvirt/generated/libvirtConstants';
-import { parseCapabilities, parseDomainCapabilities, type DomainCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
+import { domainCapabilities, parseCapabilities, type DomainCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
 import { checkDomain, type Problem } from '../libvirt/xml/checks';
 import { DomainXml } from '../libvirt/xml/domainXml';
 import { readValues } from '../libvirt/xml/kinds/access';
@@ -416,32 +416,15 @@ export class DomainDetailsModel implements DetailsModel {
   /** The checker's problems, with the host's capabilities, and the problems only the host can tell. */
   private async allProblems(d: DomainXml): Promise<FieldProblem[]> {
     this.hostCaps ??= this.conn.connectGetCapabilities().then(parseCapabilities, () => undefined);
-    const hostCapabilities = await this.hostCaps;
-    return [...checkDomain(d, hostCapabilities ? { hostCapabilities } : {}).map(toFieldProblem), ...(await this.hostProblems(d))];
+    const [hostCapabilities, domainCaps] = await Promise.all([this.hostCaps, this.capabilities(d)]);
+    const ctx = { ...(hostCapabilities ? { hostCapabilities } : {}), ...(domainCaps ? { domainCapabilities: domainCaps } : {}) };
+    return [...checkDomain(d, ctx).map(toFieldProblem), ...(await this.hostProblems(d))];
   }
 
   private capabilities(d: DomainXml): Promise<DomainCapabilities | undefined> {
     return domainCapabilities(this.conn, d, this.capsCache);
   }
 
-}
-
-/** The domain capabilities for a domain's emulator/arch/machine/type, once per key in `cache`; undefined when the host cannot say. */
-export function domainCapabilities(conn: Pick<Connection, 'connectGetDomainCapabilities'>, d: DomainXml, cache: Map<string, Promise<DomainCapabilities | undefined>>): Promise<DomainCapabilities | undefined> {
-  const emulator = d.get('emulator') ?? null;
-  const arch = d.get('arch') ?? null;
-  const machine = d.get('machine') ?? null;
-  const type = d.get('type') ?? null;
-  const key = JSON.stringify([emulator, arch, machine, type]);
-  let p = cache.get(key);
-  if (!p) {
-    p = conn
-      .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
-      .then(parseDomainCapabilities)
-      .catch(() => undefined);
-    cache.set(key, p);
-  }
-  return p;
 }
 
 /** New device identity -> the identity before the changes (changes neither add nor remove devices). */

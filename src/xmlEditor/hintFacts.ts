@@ -4,11 +4,10 @@
 // the VM runs. Without a connection the hints still run on what the XML says alone.
 
 import * as vscode from 'vscode';
-import { domainCapabilities } from '../forms/domainDetailsModel';
 import { domainHintFacts, readHostHintFacts, type HostHintFacts } from '../forms/hintHost';
 import type { HintFacts } from '../forms/hints';
 import type { OsinfoCatalogs } from '../libvirt/osinfo';
-import type { DomainCapabilities } from '../libvirt/xml/capabilities';
+import { domainCapabilities, type DomainCapabilities } from '../libvirt/xml/capabilities';
 import type { DomainXml } from '../libvirt/xml/domainXml';
 import type { SchemaService } from './schemaService';
 import { locationOf, XML_SCHEME } from './xmlUris';

@@ -8,12 +8,12 @@ import { errorMessage } from '../ui/log';
 import { parseHostEnums, type HostEnums } from './hostEnums';
 import { SchemaCache, type LoadedGrammar } from './schema/schemaSource';
 import { DomainSchemaValidator } from '../libvirt/xml/schemaValidator';
-import { validateDomainXml } from '../libvirt/xml/validation';
+import { validateDomainXml, validateDomainXmlFor } from '../libvirt/xml/validation';
 import type { Diagnostic as XmlDiagnostic } from '../libvirt/xml/diagnostics';
 import { HOST_XML_SCHEME, locationOf, XML_SCHEME } from './xmlUris';
 import { InventoryCache, loadHostInventory, type HostInventory } from '../libvirt/xml/hostReferences';
 import { startNetwork } from '../libvirt/resources/networkStart';
-import { parseCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
+import { domainCapabilities, parseCapabilities, type DomainCapabilities, type HostCapabilities } from '../libvirt/xml/capabilities';
 
 /** Root element -> schema entry file. */
 export const SCHEMA_FOR_ROOT: Readonly<Record<string, string>> = {
@@ -170,8 +170,19 @@ export class SchemaService {
     }
     // The emulator checks need the document's host: without a connection they are left out.
     const hostCapabilities = host && id ? await this.hostCapabilities(id, host.conn) : undefined;
-    return validateDomainXml(text, { schema: await v, ...(hostCapabilities ? { hostCapabilities } : {}) });
+    const opts = { schema: await v, ...(hostCapabilities ? { hostCapabilities } : {}) };
+    if (!host || !id) return validateDomainXml(text, opts);
+    let caps = this.domainCaps.get(id);
+    if (!caps) this.domainCaps.set(id, (caps = new Map()));
+    const cache = caps;
+    return validateDomainXmlFor(text, opts, async (dom) => {
+      const domainCaps = await domainCapabilities(host.conn, dom, cache);
+      return domainCaps ? { domainCapabilities: domainCaps } : {};
+    });
   }
+
+  /** Domain capabilities per connection, by the emulator, arch, machine and type they are for. */
+  private readonly domainCaps = new Map<string, Map<string, Promise<DomainCapabilities | undefined>>>();
 
   private readonly inventories = new InventoryCache();
 

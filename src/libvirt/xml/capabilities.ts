@@ -2,6 +2,8 @@
 // virConnectGetDomainCapabilities (formatdomaincaps.rst) and virConnectGetCapabilities
 // (formatcaps.rst). Pure functions over the XML text; the connection fetches the documents.
 
+import type { Connection } from '../connection';
+import type { DomainXml } from './domainXml';
 import { XmlDocument, XmlElement } from './xmlDocument';
 
 /** `<enum name=...><value>` lists of one element, keyed by enum name. */
@@ -253,4 +255,22 @@ export function machineTypes(caps: HostCapabilities, arch: string, domainType = 
   const extra = g.domains.find((d) => d.type === domainType)?.machines ?? [];
   const seen = new Set<string>();
   return [...g.machines, ...extra].filter((m) => !seen.has(m.name) && seen.add(m.name));
+}
+
+/** The domain capabilities for a domain's emulator/arch/machine/type, once per key in `cache`; undefined when the host cannot say. */
+export function domainCapabilities(conn: Pick<Connection, 'connectGetDomainCapabilities'>, d: DomainXml, cache: Map<string, Promise<DomainCapabilities | undefined>>): Promise<DomainCapabilities | undefined> {
+  const emulator = d.get('emulator') ?? null;
+  const arch = d.get('arch') ?? null;
+  const machine = d.get('machine') ?? null;
+  const type = d.get('type') ?? null;
+  const key = JSON.stringify([emulator, arch, machine, type]);
+  let p = cache.get(key);
+  if (!p) {
+    p = conn
+      .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
+      .then(parseDomainCapabilities)
+      .catch(() => undefined);
+    cache.set(key, p);
+  }
+  return p;
 }

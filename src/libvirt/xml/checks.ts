@@ -8,7 +8,7 @@
 
 import { allocateDiskTarget, controllerIndexes, diskIndex, machineIsI440fx, machineIsQ35, PCI_ADDR_RE } from './allocate';
 import { parseCpuset } from './kinds/cpuTuning';
-import { defaultMachineType, machineTypes, type HostCapabilities } from './capabilities';
+import { defaultMachineType, machineTypes, type DomainCapabilities, type HostCapabilities } from './capabilities';
 import type { DiskBus } from './kinds/disk';
 import { Diagnostic, fixFromTexts } from './diagnostics';
 import { DomainXml, toKiB } from './domainXml';
@@ -39,6 +39,12 @@ export interface CheckContext {
    * virtualization types and machine types each runs; undefined: not checked.
    */
   hostCapabilities?: HostCapabilities;
+  /**
+   * The host's domain capabilities (virConnectGetDomainCapabilities) for this document's emulator,
+   * arch, machine and type: what that QEMU binary offers; undefined: not checked. Ignored when they
+   * describe another arch or emulator than the document's.
+   */
+  domainCapabilities?: DomainCapabilities;
 }
 
 /** A diagnostic placed both in the text and on a form: section id (overview, disk:vda…) and field id. */
@@ -152,6 +158,7 @@ export function checkDomain(dom: DomainXml, ctx: CheckContext = {}): Problem[] {
   const machine = machineOf(dom, ctx.hostCapabilities);
   defineRules(dom, devices, machine, place);
   if (ctx.hostCapabilities) emulatorRules(dom, ctx.hostCapabilities, machine, place);
+  if (ctx.domainCapabilities) featureRules(dom, devices, ctx.domainCapabilities, place);
 
   // Disk sources that do not exist.
   if (ctx.diskSourceExists) {
@@ -201,6 +208,40 @@ function machineOf(dom: DomainXml, caps: HostCapabilities | undefined): Machine 
  * virQEMUCapsIsArchSupported): a 64-bit x86 binary also runs 32-bit guests, and so on.
  */
 const ALSO_RUNS: Readonly<Record<string, string>> = { x86_64: 'i686', aarch64: 'armv7l', armv7l: 'armv6l', ppc64: 'ppc64le' };
+
+/**
+ * Confidential-guest features libvirt refuses at define when the QEMU binary lacks them, by the
+ * domain capabilities' <features> entry that reports the same QEMU capability (libvirt
+ * qemu_validate.c; the capability is cleared when QEMU cannot query the host's support, which is
+ * what <sev supported='no'/> and <sgx supported='no'/> report). Probed on libvirt 9.0 without
+ * SEV and SGX: "SEV launch security is not supported with this QEMU binary", "sgx epc isn't
+ * supported by this QEMU binary". A feature the domain capabilities do not list is not checked.
+ */
+const LAUNCH_SECURITY_FEATURES: Readonly<Record<string, { feature: string; name: string }>> = {
+  sev: { feature: 'sev', name: 'AMD SEV' },
+  's390-pv': { feature: 's390-pv', name: 'IBM Secure Execution (s390-pv)' },
+};
+
+function featureRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, caps: DomainCapabilities, place: Place): void {
+  const doc = dom.doc;
+  const arch = dom.get('arch');
+  const emulatorEl = dom.element.find(['devices', 'emulator']);
+  const emulator = emulatorEl ? doc.textContent(emulatorEl).trim() : '';
+  // Capabilities of another binary say nothing about this document's.
+  if ((arch !== undefined && caps.arch !== undefined && arch !== caps.arch) || (emulator !== '' && caps.path !== undefined && emulator !== caps.path)) return;
+  const binary = caps.path ?? 'this host\'s QEMU';
+  const ls = dom.element.child('launchSecurity');
+  const type = ls?.attr('type');
+  const want = type !== undefined ? LAUNCH_SECURITY_FEATURES[type] : undefined;
+  if (ls && want && caps.features[want.feature] === false) {
+    place('overview', undefined, 'launch-security-unsupported', `${binary} cannot run ${want.name} guests on this host (its domain capabilities report <${want.feature} supported='no'/>); libvirt refuses the definition`, doc.attributeRange(ls, 'type') ?? doc.startTagRange(ls));
+  }
+  if (caps.features.sgx === false) {
+    for (const d of devices.filter((x) => x.element.name === 'memory' && x.element.attr('model') === 'sgx-epc')) {
+      place(d.id, undefined, 'sgx-unsupported', `${binary} cannot give guests SGX enclave memory on this host (its domain capabilities report <sgx supported='no'/>); libvirt refuses the definition`, doc.attributeRange(d.element, 'model') ?? doc.startTagRange(d.element));
+    }
+  }
+}
 
 /** The virtualization types a QEMU binary can offer (virQEMUCapsIsVirtTypeSupported). */
 const QEMU_VIRT_TYPES = ['qemu', 'kvm', 'hvf'];

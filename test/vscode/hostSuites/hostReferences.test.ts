@@ -3,13 +3,15 @@
 // the network's name while its XML is open; the "Start network" quick fix starts it on the host
 // and the warning goes; typing the name of a network that does not exist brings a warning whose
 // fixes name the host's networks. Beyond existence: more vCPUs than the machine type of the
-// host's QEMU takes is an error while typing, with a quick fix.
+// host's QEMU takes is an error while typing, with a quick fix; so is SEV launch security where
+// the domain capabilities of the host's QEMU say it has none.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
 import { Connection, type DomainRef, type NetworkRef } from '../../../src/libvirt/connection';
 import { VirDomainUndefineFlagsValues as U } from '../../../src/libvirt/generated/libvirtConstants';
-import { machineTypes, parseCapabilities } from '../../../src/libvirt/xml/capabilities';
+import { machineTypes, parseCapabilities, parseDomainCapabilities } from '../../../src/libvirt/xml/capabilities';
+import { DomainXml } from '../../../src/libvirt/xml/domainXml';
 import { leftoverOfDeadRun } from '../../leftovers';
 import { waitFor } from './wait';
 
@@ -116,5 +118,30 @@ describe('XML tab existence warnings (extension host, real libvirtd)', function 
     assert.ok(await vscode.workspace.applyEdit(use.edit));
     await waitFor('the error gone after the fix', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 'machine-max-cpus'), 30_000);
     assert.match(doc.getText(), new RegExp(`<vcpu[^>]*>${limit}</vcpu>`));
+  });
+
+  it("holds SEV launch security to what the host's QEMU offers (its domain capabilities), while typing", async () => {
+    assert.ok(dom, 'the VM of the first test');
+    const editor = (await vscode.commands.executeCommand('libvirtVms.openXml', { connectionId, object: { kind: 'domain', name: dom.name } })) as vscode.TextEditor | undefined;
+    assert.ok(editor);
+    const doc = editor.document;
+    const d = DomainXml.parse(doc.getText());
+    const sev = parseDomainCapabilities(await conn.connectGetDomainCapabilities(d.get('emulator') ?? null, d.get('arch') ?? null, d.get('machine') ?? null, d.get('type') ?? null, 0)).features.sev;
+    // The test hosts run guests under TCG, without SEV: the capabilities must say so.
+    assert.equal(sev, false, "the host's domain capabilities report <sev supported='no'/>");
+    const at = doc.getText().indexOf('<devices>');
+    assert.ok(at > 0);
+    const block = "<launchSecurity type='sev'><policy>0x0003</policy></launchSecurity>\n  ";
+    const add = new vscode.WorkspaceEdit();
+    add.insert(doc.uri, doc.positionAt(at), block);
+    assert.ok(await vscode.workspace.applyEdit(add));
+    const error = await waitFor('the SEV error', () => vscode.languages.getDiagnostics(doc.uri).find((x) => x.code === 'launch-security-unsupported'), 30_000);
+    assert.equal(error.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(error.message, /cannot run AMD SEV guests/);
+    assert.equal(doc.getText(error.range), "type='sev'");
+    const remove = new vscode.WorkspaceEdit();
+    remove.delete(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + block.length)));
+    assert.ok(await vscode.workspace.applyEdit(remove));
+    await waitFor('the error gone with the block', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => x.code === 'launch-security-unsupported'), 30_000);
   });
 });

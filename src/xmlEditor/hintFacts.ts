@@ -16,6 +16,19 @@ export const HOST_FACTS_TTL_MS = 30_000;
 /** The diagnostics never wait longer than this for the host: they run on the XML alone meanwhile. */
 export const FACTS_WAIT_MS = 1500;
 
+/** `p`, or `fallback()` once FACTS_WAIT_MS have passed without it. */
+export async function withinFactsWait<T>(p: Promise<T>, fallback: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), FACTS_WAIT_MS);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class EditorHintFacts {
   private readonly host = new Map<string, { at: number; facts: Promise<HostHintFacts> }>();
   private readonly caps = new Map<string, Map<string, Promise<DomainCapabilities | undefined>>>();
@@ -26,16 +39,8 @@ export class EditorHintFacts {
   ) {}
 
   /** The facts, or the XML's alone when the host takes longer than FACTS_WAIT_MS (the next run has them from the cache). */
-  async factsFor(doc: vscode.TextDocument, dom: DomainXml): Promise<HintFacts> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<HintFacts>((resolve) => {
-      timer = setTimeout(() => resolve(domainHintFacts(dom, {})), FACTS_WAIT_MS);
-    });
-    try {
-      return await Promise.race([this.read(doc, dom), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  factsFor(doc: vscode.TextDocument, dom: DomainXml): Promise<HintFacts> {
+    return withinFactsWait(this.read(doc, dom), () => domainHintFacts(dom, {}));
   }
 
   private async read(doc: vscode.TextDocument, dom: DomainXml): Promise<HintFacts> {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../connections/connectionRegistry';
 import type { Connection } from '../libvirt/connection';
 import { errorMessage } from '../ui/log';
-import { FACTS_WAIT_MS } from './hintFacts';
+import { withinFactsWait } from './hintFacts';
 import { parseHostEnums, type HostEnums } from './hostEnums';
 import { SchemaCache, type LoadedGrammar } from './schema/schemaSource';
 import { DomainSchemaValidator } from '../libvirt/xml/schemaValidator';
@@ -179,16 +179,8 @@ export class SchemaService {
     return validateDomainXmlFor(text, opts, async (dom) => {
       // A new emulator, arch or machine type typed in is a new look-up: the diagnostics do not
       // wait for a slow host longer than the hints do (the next run has it from the cache).
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), FACTS_WAIT_MS);
-      });
-      try {
-        const domainCaps = await Promise.race([domainCapabilities(host.conn, dom, cache), late]);
-        return domainCaps ? { domainCapabilities: domainCaps } : {};
-      } finally {
-        clearTimeout(timer);
-      }
+      const domainCaps = await withinFactsWait(domainCapabilities(host.conn, dom, cache), () => undefined);
+      return domainCaps ? { domainCapabilities: domainCaps } : {};
     });
   }
 

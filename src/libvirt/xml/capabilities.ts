@@ -3,6 +3,7 @@
 // (formatcaps.rst). Pure functions over the XML text; the connection fetches the documents.
 
 import type { Connection } from '../connection';
+import { LibvirtError } from '../rpc/errors';
 import type { DomainXml } from './domainXml';
 import { XmlDocument, XmlElement } from './xmlDocument';
 
@@ -257,7 +258,12 @@ export function machineTypes(caps: HostCapabilities, arch: string, domainType = 
   return [...g.machines, ...extra].filter((m) => !seen.has(m.name) && seen.add(m.name));
 }
 
-/** The domain capabilities for a domain's emulator/arch/machine/type, once per key in `cache`; undefined when the host cannot say. */
+/**
+ * The domain capabilities for a domain's emulator/arch/machine/type, once per key in `cache`;
+ * undefined when the host cannot say. The daemon's answer is kept, a refusal too (an unknown
+ * machine type stays unknown); a call that got no answer (the connection closed or timed out) is
+ * forgotten, so the next look-up asks again.
+ */
 export function domainCapabilities(conn: Pick<Connection, 'connectGetDomainCapabilities'>, d: DomainXml, cache: Map<string, Promise<DomainCapabilities | undefined>>): Promise<DomainCapabilities | undefined> {
   const emulator = d.get('emulator') ?? null;
   const arch = d.get('arch') ?? null;
@@ -266,10 +272,14 @@ export function domainCapabilities(conn: Pick<Connection, 'connectGetDomainCapab
   const key = JSON.stringify([emulator, arch, machine, type]);
   let p = cache.get(key);
   if (!p) {
-    p = conn
+    const asked: Promise<DomainCapabilities | undefined> = conn
       .connectGetDomainCapabilities(emulator, arch, machine, type, 0)
       .then(parseDomainCapabilities)
-      .catch(() => undefined);
+      .catch((e: unknown) => {
+        if (!LibvirtError.is(e) && !CapabilitiesParseError.is(e) && cache.get(key) === asked) cache.delete(key);
+        return undefined;
+      });
+    p = asked;
     cache.set(key, p);
   }
   return p;

@@ -225,8 +225,7 @@ const LAUNCH_SECURITY_FEATURES: Readonly<Record<string, { feature: string; name:
 function featureRules(dom: DomainXml, devices: ReturnType<typeof describedDevices>, caps: DomainCapabilities, place: Place): void {
   const doc = dom.doc;
   const arch = dom.get('arch');
-  const emulatorEl = dom.element.find(['devices', 'emulator']);
-  const emulator = emulatorEl ? doc.textContent(emulatorEl).trim() : '';
+  const emulator = dom.get('emulator')?.trim() ?? '';
   // Capabilities of another binary say nothing about this document's.
   if ((arch !== undefined && caps.arch !== undefined && arch !== caps.arch) || (emulator !== '' && caps.path !== undefined && emulator !== caps.path)) return;
   const binary = caps.path ?? 'this host\'s QEMU';
@@ -474,6 +473,15 @@ const PCI_TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'dmi-to-pci-bridge': [],
   'pcie-to-pci-bridge': [],
 };
+
+/** The ranges libvirt holds a PCI controller's <target> numbers to, beyond the schema's (virDomainControllerDefValidate). */
+const PCI_TARGET_RANGES: readonly (readonly [attr: string, lo: number, hi: number])[] = [
+  ['chassisNr', 1, 255],
+  ['chassis', 0, 255],
+  ['port', 0, 255],
+  ['busNr', 1, 254],
+  ['index', 0, 30],
+];
 
 /** A numeric attribute in libvirt's notation (decimal or 0x hex); undefined when absent or malformed. */
 function numAttr(el: XmlElement, name: string): number | undefined {
@@ -990,14 +998,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
       }
     }
     if (target) {
-      const ranges: readonly [string, number, number][] = [
-        ['chassisNr', 1, 255],
-        ['chassis', 0, 255],
-        ['port', 0, 255],
-        ['busNr', 1, 254],
-        ['index', 0, 30],
-      ];
-      for (const [attr, lo, hi] of ranges) {
+      for (const [attr, lo, hi] of PCI_TARGET_RANGES) {
         const v = numAttr(target, attr);
         if (v !== undefined && (v < lo || v > hi)) place(c.id, undefined, 'pci-controller-range', `The PCI controller's ${attr} ${target.attr(attr)} is out of range: it must be ${lo}-${hi}`, tag(target));
       }

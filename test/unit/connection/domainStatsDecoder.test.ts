@@ -69,6 +69,32 @@ describe('bulk domain stats decoder (unit)', () => {
     assert.deepEqual(got[6]!.params, { 'state.state': 16, st: 17, 'state.reason': 18 });
   });
 
+  it('reads a reply that starts at any offset of its buffer, and names whose padding is not zero', () => {
+    // A reply is a view into the bytes received (its frame), at whatever offset the frame had.
+    const p = (field: string, i: number): RemoteTypedParam => ({ field, value: { type: 1, i } });
+    const retStats = [0, 1, 2].map((i) => ({ dom: { ...dom, id: i }, params: [p('state.state', i), p('vcpu.1.time', 10 + i), p('d', 7)] }));
+    const buf = encodeToBuffer(RemoteConnectGetAllDomainStatsRetCodec, { retStats });
+    for (let offset = 1; offset <= 7; offset++) {
+      const big = Buffer.alloc(buf.length + offset + 5, 0xee);
+      buf.copy(big, offset);
+      assert.deepEqual(decodeFromBuffer(domainStatsRetDecoder, big.subarray(offset, offset + buf.length)), reference(buf), `offset ${offset}`);
+    }
+    // 'state.state' (11 bytes) has one byte of padding in each record: a peer that fills it with
+    // something other than zero still gets its name read, in every record.
+    const dirty = Buffer.from(buf);
+    let padded = 0;
+    for (let at = dirty.indexOf('state.state'); at >= 0; at = dirty.indexOf('state.state', at + 1)) {
+      dirty[at + 11] = 0x41 + padded;
+      padded++;
+    }
+    assert.equal(padded, 3);
+    const got = decodeFromBuffer(domainStatsRetDecoder, dirty);
+    assert.deepEqual(
+      got.map((r) => r.params),
+      [0, 1, 2].map((i) => ({ 'state.state': i, 'vcpu.1.time': 10 + i, d: 7 })),
+    );
+  });
+
   it('rounds 64-bit values exactly like Number() of the bigint', () => {
     const many: RemoteTypedParam[] = [];
     for (let i = 0; i < 2000; i++) {

@@ -174,6 +174,7 @@ export function formatTreeBench(r: TreeBenchReport): string {
     ['virsh start: spawn to tree item "running"', both((h) => ms(h.startToTreeMs))],
     ['virsh start: STARTED event arrival to tree item "running"', both((h) => ms(h.eventToTreeMs))],
     ['extension host memory before activate(), rss MiB', both((h) => h.memoryBeforeActivate.rssMiB.toFixed(1))],
+    ['  young generation before activate(): semi-space / free MiB', both((h) => `${h.youngGenerationBeforeActivate.semiSpaceMiB.toFixed(1)} / ${h.youngGenerationBeforeActivate.freeMiB.toFixed(1)}`)],
     ['extension host memory, tree populated, rss MiB', both((h) => h.memoryPopulated.rssMiB.toFixed(1))],
     ['  heap MiB', both((h) => h.memoryPopulated.heapUsedMiB.toFixed(1))],
     ['extension host memory, after the start, rss MiB', both((h) => h.memoryAfterStart.rssMiB.toFixed(1))],

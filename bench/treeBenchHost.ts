@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
 import * as vscode from 'vscode';
 import { startHostProfile } from './hostProfile';
 import type { ExtensionApi } from '../src/extension';
@@ -22,6 +23,12 @@ const GROUPS: readonly string[] = ['Networks', 'Storage Pools', 'Host Devices'];
 export interface MemorySample {
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
+}
+
+/** V8's young generation (its new space): one semi-space's capacity and what is free in it. */
+export interface YoungGeneration {
+  readonly semiSpaceMiB: number;
+  readonly freeMiB: number;
 }
 
 /** What the extension host reports back (JSON). */
@@ -48,6 +55,8 @@ export interface TreeBenchResult {
    * contextValue saying running; negative when the tree changed before that client saw the event. */
   readonly eventToTreeMs: number;
   readonly memoryBeforeActivate: MemorySample;
+  /** The young generation when activate() was called (what bench/main.ts's extension-host-like client row reproduces). */
+  readonly youngGenerationBeforeActivate: YoungGeneration;
   readonly memoryPopulated: MemorySample;
   readonly memoryAfterStart: MemorySample;
   /** With LIBVIRT_VMS_TREE_BENCH_CACHE_DIR: whether src/boot.ts wrote its code cache there before the host ended. */
@@ -63,6 +72,13 @@ function env(name: string): string {
 function memory(): MemorySample {
   const m = process.memoryUsage();
   return { rssMiB: m.rss / 1048576, heapUsedMiB: m.heapUsed / 1048576 };
+}
+
+/** new_space in V8's terms: what is in use plus what is free is one semi-space's capacity. */
+function youngGeneration(): YoungGeneration {
+  const space = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+  if (!space) throw new Error('V8 reported no new_space');
+  return { semiSpaceMiB: (space.space_used_size + space.space_available_size) / 1048576, freeMiB: space.space_available_size / 1048576 };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -97,6 +113,7 @@ export async function run(): Promise<void> {
   if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
   const alreadyActive = ext.isActive;
   const memoryBeforeActivate = memory();
+  const youngGenerationBeforeActivate = youngGeneration();
   const hostUptimeMs = process.uptime() * 1000;
   // LIBVIRT_VMS_TREE_BENCH_PROFILE=prefix: a CPU profile (prefix.<pid>.cpuprofile, one per run) of this extension host from activation until
   // the tree is populated (open it in Chrome DevTools or VS Code).
@@ -175,6 +192,7 @@ export async function run(): Promise<void> {
     startToTreeMs,
     eventToTreeMs,
     memoryBeforeActivate,
+    youngGenerationBeforeActivate,
     memoryPopulated,
     memoryAfterStart,
     ...(codeCacheWritten === undefined ? {} : { codeCacheWritten }),

@@ -815,6 +815,16 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     else if (qemu && ['sclp', 'sclplm'].includes(type) && arch !== 's390x') place(d.id, undefined, 'console-target', `The '${type}' console exists only in s390x guests`, tag(target!));
   }
 
+  // SeaBIOS's serial output (<bios useserial='yes'/>) exists only on x86 and needs a serial port.
+  // A first console that is a serial console counts: libvirt makes it the serial port when the
+  // guest has none (libvirt's QEMU driver refuses both at define; probed on 9.0).
+  const bios = dom.element.child('os')?.child('bios');
+  if (qemu && bios?.attr('useserial') === 'yes') {
+    const serialConsole = hvm && firstConsole !== undefined && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type'));
+    if (!['x86_64', 'i686'].includes(arch || 'x86_64')) place('boot', undefined, 'bios-serial-arch', `BIOS serial output exists only in x86 guests (this one is ${arch})`, tag(bios));
+    else if (!serialConsole && !devices.some((x) => x.element.name === 'serial')) place('boot', undefined, 'bios-serial-port', "BIOS serial output needs a serial port: add a <serial> device or set useserial='no'", tag(bios));
+  }
+
   // Consoles: only the first may be a serial console.
   for (const d of devices.filter((x) => x.element.name === 'console').slice(1)) {
     if (d.element.child('target')?.attr('type') === 'serial') place(d.id, undefined, 'console-serial-first', "Only the first console can be a serial console (target type='serial')", tag(d.element));

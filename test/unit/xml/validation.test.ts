@@ -137,6 +137,12 @@ describe('domain XML semantic checks (unit)', () => {
     ['max-memory-incomplete', q35.replace('<memory', "<maxMemory slots='0' unit='KiB'>8388608</maxMemory>\n  <memory"), '<maxMemory'],
     ['memory-zero', q35.replace(/<memory unit='KiB'>\d+/, "<memory unit='KiB'>0"), '<memory'],
     ['console-serial-first', q35.replace('</console>', "</console>\n    <console type='pty'><target type='serial' port='1'/></console>"), "<target type='serial' port='1'/>"],
+    [
+      'bios-serial-port',
+      q35.replace("<boot dev='hd'/>", "<boot dev='hd'/>\n    <bios useserial='yes'/>").replace(/<serial type='pty'>[\s\S]*?<\/serial>/, '').replace("<target type='serial' port='0'/>", "<target type='virtio' port='0'/>"),
+      "<bios useserial='yes'/>",
+    ],
+    ['readonly-disk-bus', q35.replace("<disk type='file' device='cdrom'>", "<disk type='file' device='disk'>"), "<readonly/>"],
     ['disk-bus-fdc', q35.replace("<target dev='sda' bus='sata'/>", "<target dev='fda' bus='fdc'/>"), "<target dev='fda' bus='fdc'/>"],
     ['pci-root-index', q35.replace("<controller type='pci' index='1' model='pcie-root-port'>", "<controller type='pci' index='1' model='pcie-root'>"), "<controller type='pci' index='1' model='pcie-root'>"],
     ['pci-root-address', q35.replace("<controller type='pci' index='0' model='pcie-root'/>", "<controller type='pci' index='0' model='pcie-root'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"), "<address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"],
@@ -195,6 +201,18 @@ describe('domain XML semantic checks (unit)', () => {
     // warning that libvirt sets <memory> from the cells.
     assert.deepEqual(codes(numaMemory).map((d) => `${d.severity} ${d.code}`), ['warning numa-memory-sum']);
   });
+  it('accepts BIOS serial output where a serial console stands for the port, and read-only disks on SCSI or VirtIO, as libvirt does', () => {
+    const bios = q35.replace("<boot dev='hd'/>", "<boot dev='hd'/>\n    <bios useserial='yes'/>").replace(/<serial type='pty'>[\s\S]*?<\/serial>/, '');
+    for (const target of ["<target type='serial' port='0'/>", '']) {
+      const text = bios.replace("<target type='serial' port='0'/>", target);
+      assert.deepEqual(codes(text).filter((d) => d.code.startsWith('bios-serial')), [], target || 'a console without a target');
+    }
+    for (const bus of ['scsi', 'virtio']) {
+      const text = q35.replace("<disk type='file' device='cdrom'>", "<disk type='file' device='disk'>").replace("<target dev='sda' bus='sata'/>", `<target dev='sda' bus='${bus}'/>`);
+      assert.deepEqual(codes(text).filter((d) => d.code === 'readonly-disk-bus'), [], bus);
+    }
+  });
+
   it('accepts a bridge on an index no controller has below the highest (libvirt fills it with a root port on q35)', () => {
     const gap = q35.replace('<memballoon', "<controller type='pci' index='20' model='pcie-root-port'/>\n    <controller type='pci' index='21' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></controller>\n    <memballoon");
     assert.notEqual(gap, q35);

@@ -323,6 +323,12 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     if (v.device === 'cdrom' && rawBus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
     // libvirt's QEMU driver: an SD card slot takes no removable media either.
     else if (v.device === 'cdrom' && rawBus === 'sd' && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) out.push({ field: 'bus', code: 'cdrom-bus', message: 'A CD-ROM cannot use the SD bus (no removable media there): use SATA, SCSI, IDE or USB.' });
+    // libvirt's QEMU driver: IDE and SATA disks cannot be read-only (a CD-ROM there can). Without a
+    // bus, libvirt takes IDE for an hd* target.
+    const busRead = rawBus ?? (target.startsWith('hd') ? 'ide' : undefined);
+    if (v.device === 'disk' && v.readonly === true && (busRead === 'ide' || busRead === 'sata') && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) {
+      out.push({ field: 'readonly', code: 'readonly-disk-bus', message: `A read-only disk cannot use the ${busLabel(busRead)} bus: use SCSI or VirtIO, or make it a CD-ROM.` });
+    }
     if (v.device === 'floppy' && rawBus !== undefined && rawBus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
     // libvirt reads type='aio' as raw (an old Xen spelling).
     const raw = v.driverType === undefined || v.driverType === 'raw' || v.driverType === 'aio';

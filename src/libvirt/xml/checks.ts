@@ -772,7 +772,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   if (memEl && dom.memoryKiB === 0 && numaCellsKiB(dom) === 0) place('memory', 'memory', 'memory-zero', 'The memory size must be more than 0 (or given by NUMA cells)', tag(memEl));
 
   // Character devices over TCP or UDP need the service (port) they use.
-  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
+  for (const d of devices.filter((x) => ownSource(x) && ['serial', 'console', 'parallel', 'channel', 'redirdev', 'smartcard'].includes(x.element.name) && ['tcp', 'udp'].includes(x.element.attr('type') ?? ''))) {
     if (!d.element.elements('source').some((src) => src.attr('service') !== undefined)) {
       place(d.id, undefined, 'chardev-needs-service', `<${d.element.name} type='${d.element.attr('type')}'> needs <source mode='connect' host='…' service='PORT'/>`, tag(d.element));
     }
@@ -855,7 +855,9 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   for (const d of devices) {
     const el = d.element;
     if (!xen && ((el.name === 'input' && el.attr('bus') === 'xen') || (el.name === 'memballoon' && el.attr('model') === 'xen'))) place(d.id, undefined, 'xen-only', `<${el.name}> ${el.name === 'input' ? "bus='xen'" : "model='xen'"} exists only in Xen domains`, tag(el));
-    if (!xen && el.name === 'controller' && el.attr('type') === 'xenbus') place(d.id, undefined, 'xen-only', "A xenbus controller exists only in Xen domains", tag(el));
+    // A xenbus controller outside Xen has no bus to plug into: libvirt refuses to place one, but
+    // keeps one that names its address itself (probed on 9.0).
+    if (!xen && el.name === 'controller' && el.attr('type') === 'xenbus' && !el.child('address')) place(d.id, undefined, 'xen-only', 'A xenbus controller exists only in Xen domains: libvirt finds no place for it in this one', tag(el));
     if (el.name === 'disk' && el.child('driver')?.attr('type') === 'cow') place(d.id, undefined, 'disk-format-cow', "The 'cow' disk format is not supported", tag(el.child('driver')!));
   }
 
@@ -1027,7 +1029,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   const busModelOf = (bus: number): string | undefined => buses.get(bus) ?? (bus < maxIndex ? gapModel : undefined);
   for (const d of devices) {
     const a = d.element.child('address');
-    if (a?.attr('type') !== 'pci') continue;
+    // An address of all zeros is one libvirt assigns itself (see pciAddressText).
+    if (a?.attr('type') !== 'pci' || pciAddressText(a) === undefined) continue;
     const bus = numAttr(a, 'bus');
     if (bus === undefined) continue;
     // PCIe ports and bridges plug into particular controllers only (libvirt domain_addr.c); of

@@ -179,6 +179,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['pci-port-bus', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-to-pci-bridge'>"],
     ['pci-slot', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'/>\n    <controller type='pci' index='18' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x11' slot='0x00' function='0x0'/></controller>\n    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/><address"],
     ['xen-only', q35.replace('<memballoon', "<controller type='xenbus' index='0'/>\n    <memballoon"), "<controller type='xenbus' index='0'/>"],
+    ['chardev-needs-service', q35.replace('<memballoon', "<smartcard mode='passthrough' type='udp'><source mode='connect' host='127.0.0.1'/></smartcard>\n    <memballoon"), "<smartcard mode='passthrough' type='udp'>"],
     ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address"],
     ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='3'/></disk>\n    <disk type='file' device='cdrom'><target dev='sdd' bus='sata'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdd' bus='sata'/>"],
     ['cputune-overlap', q35.replace('<memballoon', '<memballoon').replace('</vcpu>', "</vcpu>\n  <cputune><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/><vcpusched vcpus='1' scheduler='fifo' priority='1'/></cputune>"), "<cputune>"],
@@ -211,6 +212,15 @@ describe('domain XML semantic checks (unit)', () => {
       const text = q35.replace("<disk type='file' device='cdrom'>", "<disk type='file' device='disk'>").replace("<target dev='sda' bus='sata'/>", `<target dev='sda' bus='${bus}'/>`);
       assert.deepEqual(codes(text).filter((d) => d.code === 'readonly-disk-bus'), [], bus);
     }
+  });
+
+  it('accepts a xenbus controller that names its address, and a PCI address of all zeros as none (libvirt assigns it), as libvirt does', () => {
+    for (const address of ["<address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/>", "<address type='drive' controller='0' bus='0' target='0' unit='0'/>"]) {
+      const text = q35.replace('<memballoon', `<controller type='xenbus' index='0'>${address}</controller>\n    <memballoon`);
+      assert.deepEqual(codes(text).filter((d) => d.code === 'xen-only'), [], address);
+    }
+    const bridge = "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/></controller>";
+    assert.deepEqual(codes(q35.replace('<memballoon', `${bridge}\n    <memballoon`)).filter((d) => d.code.startsWith('pci-')), []);
   });
 
   it('accepts a bridge on an index no controller has below the highest (libvirt fills it with a root port on q35)', () => {

@@ -639,7 +639,10 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     audioIds.add(id);
   }
 
-  // Addresses: one device per PCI function and per virtio-serial port.
+  // Addresses: one device per PCI function, USB port and virtio-serial port. An input or a disk
+  // takes a USB port only on the USB bus: libvirt keeps a USB address written on another (a
+  // virtio tablet's, say) without giving it the port (probed on 9.0).
+  const takesUsbPort = (el: XmlElement): boolean => (el.name === 'input' || el.name === 'disk' ? onUsb(el) : true);
   const taken = new Set<string>();
   for (const d of devices) {
     const a = d.element.child('address');
@@ -648,7 +651,7 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
     if (a.attr('type') === 'pci') {
       const text = pciAddressText(a);
       if (text !== undefined) key = `pci ${text}`;
-    } else if (a.attr('type') === 'usb' && a.attr('port') !== undefined) {
+    } else if (a.attr('type') === 'usb' && a.attr('port') !== undefined && takesUsbPort(d.element)) {
       key = `USB address bus ${numAttr(a, 'bus') ?? 0} port ${a.attr('port')}`;
     } else if (a.attr('type') === 'virtio-serial' && a.attr('port') !== undefined) {
       key = `virtio-serial port ${numAttr(a, 'port')} on controller ${numAttr(a, 'controller') ?? 0} bus ${numAttr(a, 'bus') ?? 0}`;

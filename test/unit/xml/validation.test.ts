@@ -179,6 +179,7 @@ describe('domain XML semantic checks (unit)', () => {
     ['pci-port-bus', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></controller>\n    <memballoon"), "<controller type='pci' index='17' model='pcie-to-pci-bridge'>"],
     ['pci-slot', q35.replace('<memballoon', "<controller type='pci' index='17' model='pcie-root-port'/>\n    <controller type='pci' index='18' model='pcie-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x11' slot='0x00' function='0x0'/></controller>\n    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x12' slot='0x00' function='0x0'/></interface>\n    <memballoon"), "<interface type='user'><model type='e1000'/><address"],
     ['xen-only', q35.replace('<memballoon', "<controller type='xenbus' index='0'/>\n    <memballoon"), "<controller type='xenbus' index='0'/>"],
+    ['address-in-use', q35.replace('<memballoon', "<input type='keyboard' bus='usb'><address type='usb' bus='0' port='1'/></input>\n    <memballoon"), "<input type='keyboard' bus='usb'><address"],
     ['chardev-needs-service', q35.replace('<memballoon', "<smartcard mode='passthrough' type='udp'><source mode='connect' host='127.0.0.1'/></smartcard>\n    <memballoon"), "<smartcard mode='passthrough' type='udp'>"],
     ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><address"],
     ['drive-address-in-use', q35.replace('<memballoon', "<disk type='file' device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' controller='0' bus='0' target='0' unit='3'/></disk>\n    <disk type='file' device='cdrom'><target dev='sdd' bus='sata'/></disk>\n    <memballoon"), "<disk type='file' device='cdrom'><target dev='sdd' bus='sata'/>"],
@@ -212,6 +213,11 @@ describe('domain XML semantic checks (unit)', () => {
       const text = q35.replace("<disk type='file' device='cdrom'>", "<disk type='file' device='disk'>").replace("<target dev='sda' bus='sata'/>", `<target dev='sda' bus='${bus}'/>`);
       assert.deepEqual(codes(text).filter((d) => d.code === 'readonly-disk-bus'), [], bus);
     }
+  });
+
+  it("does not count a USB address on an input or disk that is not on USB as taking the port (libvirt gives it none)", () => {
+    const text = q35.replace('<memballoon', "<input type='keyboard' bus='virtio'><address type='usb' bus='0' port='1'/></input>\n    <disk type='file' device='disk'><source file='/tmp/d.img'/><target dev='vdz' bus='virtio'/><address type='usb' bus='0' port='1'/></disk>\n    <memballoon");
+    assert.deepEqual(codes(text).filter((d) => d.code === 'address-in-use'), []);
   });
 
   it('accepts a xenbus controller that names its address, and a PCI address of all zeros as none (libvirt assigns it), as libvirt does', () => {

@@ -143,6 +143,7 @@ describe('domain XML semantic checks (unit)', () => {
       "<bios useserial='yes'/>",
     ],
     ['readonly-disk-bus', q35.replace("<disk type='file' device='cdrom'>", "<disk type='file' device='disk'>"), "<readonly/>"],
+    ['readonly-disk-bus', q35.replace("<disk type='file' device='cdrom'>", "<disk type='file'>").replace("<target dev='sda' bus='sata'/>", "<target dev='hda'/>"), '<readonly/>'],
     ['disk-bus-fdc', q35.replace("<target dev='sda' bus='sata'/>", "<target dev='fda' bus='fdc'/>"), "<target dev='fda' bus='fdc'/>"],
     ['pci-root-index', q35.replace("<controller type='pci' index='1' model='pcie-root-port'>", "<controller type='pci' index='1' model='pcie-root'>"), "<controller type='pci' index='1' model='pcie-root'>"],
     ['pci-root-address', q35.replace("<controller type='pci' index='0' model='pcie-root'/>", "<controller type='pci' index='0' model='pcie-root'>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"), "<address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>\n    </controller>"],

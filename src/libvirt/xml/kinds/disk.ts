@@ -326,7 +326,7 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     // libvirt's QEMU driver: IDE and SATA disks cannot be read-only (a CD-ROM there can). Without a
     // bus, libvirt takes IDE for an hd* target.
     const busRead = rawBus ?? (target.startsWith('hd') ? 'ide' : undefined);
-    if (v.device === 'disk' && v.readonly === true && (busRead === 'ide' || busRead === 'sata') && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) {
+    if ((v.device ?? 'disk') === 'disk' && v.readonly === true && (busRead === 'ide' || busRead === 'sata') && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) {
       out.push({ field: 'readonly', code: 'readonly-disk-bus', message: `A read-only disk cannot use the ${busLabel(busRead)} bus: use SCSI or VirtIO, or make it a CD-ROM.` });
     }
     if (v.device === 'floppy' && rawBus !== undefined && rawBus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });

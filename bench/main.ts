@@ -210,9 +210,7 @@ async function wholeProcessRuns(expected: number): Promise<string> {
   const hostHeap = [`--min-semi-space-size=${EXTENSION_HOST_SEMI_SPACE_MIB}`];
   const oursCached: number[] = [];
   const oursCachedReports: ClientReport[] = [];
-  const oursHostLike: number[] = [];
   const oursHostLikeReports: ClientReport[] = [];
-  const oursHostHeap: number[] = [];
   const oursHostHeapReports: ClientReport[] = [];
   const pyclient = path.join(ROOT, 'bench', 'pyclient.py');
   const ours: number[] = [];
@@ -242,12 +240,10 @@ async function wholeProcessRuns(expected: number): Promise<string> {
     async () => {
       const c = await runProcess(process.execPath, [cachedLoader, bundle, cacheDir, URI, '--node-sockets-used']);
       oursHostLikeReports.push(parseReport('ourClientCached --node-sockets-used', c.stdout, expected));
-      oursHostLike.push(c.ms);
     },
     async () => {
       const c = await runProcess(process.execPath, [...hostHeap, cachedLoader, bundle, hostHeapCacheDir, URI, '--node-sockets-used']);
       oursHostHeapReports.push(parseReport(`ourClientCached --node-sockets-used, ${hostHeap.join(' ')}`, c.stdout, expected));
-      oursHostHeap.push(c.ms);
     },
     async () => {
       const a = await runProcess(process.execPath, [unbundled, URI]);

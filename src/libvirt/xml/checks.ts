@@ -746,8 +746,10 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // source is not checked (a type='tcp' console with no host or port is accepted then).
   const hvm = dom.get('osType') === 'hvm';
   const firstConsole = devices.find((x) => x.element.name === 'console');
-  const consoleOfSerial =
-    hvm && firstConsole !== undefined && devices.some((x) => x.element.name === 'serial') && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type')) ? firstConsole : undefined;
+  const hasSerial = devices.some((x) => x.element.name === 'serial');
+  // A first console that targets a serial port (or nothing) is the guest's serial console.
+  const serialConsole = hvm && firstConsole !== undefined && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type')) ? firstConsole : undefined;
+  const consoleOfSerial = hasSerial ? serialConsole : undefined;
   const ownSource = (d: { readonly element: XmlElement }): boolean => d !== consoleOfSerial;
 
   // SPICE channels and redirection need SPICE graphics.
@@ -823,9 +825,8 @@ function defineRules(dom: DomainXml, devices: ReturnType<typeof describedDevices
   // guest has none (libvirt's QEMU driver refuses both at define; probed on 9.0).
   const bios = dom.element.child('os')?.child('bios');
   if (qemu && bios?.attr('useserial') === 'yes') {
-    const serialConsole = hvm && firstConsole !== undefined && ['serial', undefined].includes(firstConsole.element.child('target')?.attr('type'));
     if (!['x86_64', 'i686'].includes(arch || 'x86_64')) place('boot', undefined, 'bios-serial-arch', `BIOS serial output exists only in x86 guests (this one is ${arch})`, tag(bios));
-    else if (!serialConsole && !devices.some((x) => x.element.name === 'serial')) place('boot', undefined, 'bios-serial-port', "BIOS serial output needs a serial port: add a <serial> device or set useserial='no'", tag(bios));
+    else if (!serialConsole && !hasSerial) place('boot', undefined, 'bios-serial-port', "BIOS serial output needs a serial port: add a <serial> device or set useserial='no'", tag(bios));
   }
 
   // Consoles: only the first may be a serial console.

@@ -310,6 +310,7 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     // The bus as written, also one the form does not offer (uml, ...).
     const rawBus = el.child('target')?.attr('bus');
     const target = str(v.target);
+    const qemu = ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '');
     if (target !== '' && bus in TARGET_PREFIX_OF && !TARGET_PREFIX_OF[bus]!.test(target)) {
       out.push({
         field: 'target',
@@ -322,11 +323,11 @@ export const disk: DeviceDescription<'disk', typeof F> = {
     if (isQ35(dom) && v.bus === 'ide') out.push({ field: 'bus', code: 'ide-on-q35', message: 'The q35 machine type has no IDE controller: use SATA or SCSI.' });
     if (v.device === 'cdrom' && rawBus === 'virtio') out.push({ field: 'bus', code: 'cdrom-on-virtio', message: 'A CD-ROM cannot use the VirtIO bus: use SATA, SCSI or IDE.' });
     // libvirt's QEMU driver: an SD card slot takes no removable media either.
-    else if (v.device === 'cdrom' && rawBus === 'sd' && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) out.push({ field: 'bus', code: 'cdrom-bus', message: 'A CD-ROM cannot use the SD bus (no removable media there): use SATA, SCSI, IDE or USB.' });
+    else if (v.device === 'cdrom' && rawBus === 'sd' && qemu) out.push({ field: 'bus', code: 'cdrom-bus', message: 'A CD-ROM cannot use the SD bus (no removable media there): use SATA, SCSI, IDE or USB.' });
     // libvirt's QEMU driver: IDE and SATA disks cannot be read-only (a CD-ROM there can). Without a
     // bus, libvirt takes IDE for an hd* target.
     const busRead = rawBus ?? (target.startsWith('hd') ? 'ide' : undefined);
-    if ((v.device ?? 'disk') === 'disk' && v.readonly === true && (busRead === 'ide' || busRead === 'sata') && ['qemu', 'kvm'].includes(dom.element.attr('type') ?? '')) {
+    if ((v.device ?? 'disk') === 'disk' && v.readonly === true && (busRead === 'ide' || busRead === 'sata') && qemu) {
       out.push({ field: 'readonly', code: 'readonly-disk-bus', message: `A read-only disk cannot use the ${busLabel(busRead)} bus: use SCSI or VirtIO, or make it a CD-ROM.` });
     }
     if (v.device === 'floppy' && rawBus !== undefined && rawBus !== 'fdc') out.push({ field: 'bus', code: 'floppy-bus', message: 'A floppy disk needs the floppy (fdc) bus.' });
